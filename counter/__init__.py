@@ -1,0 +1,5 @@
+"""Clerk counter panel."""
+
+from .views import bp
+
+__all__ = ["bp"]

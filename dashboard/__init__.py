@@ -1,0 +1,5 @@
+"""Manager dashboard and reports."""
+
+from .views import bp
+
+__all__ = ["bp"]

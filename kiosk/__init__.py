@@ -1,0 +1,5 @@
+"""Touch kiosk pages and the visitor's live ticket page (/t/<token>)."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,163 @@
+"""mpp-queue: the walk-in queue and counter system for Indonesia's public service malls."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+
+from .config import Config
+from .siteconfig import SiteConf, load_site_config
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = None,
+               config_path: str | None = None, **overrides: Any) -> Flask:
+    """Build the app: settings, site config, extensions, blueprints, error handlers, CLI.
+
+    :param site: a ready site configuration (tests); otherwise config.toml is loaded.
+    :param overrides: Flask settings that win over ``config_class`` (tests pass the database URL).
+    """
+    from . import events  # noqa: F401  (registers the after-commit publisher)
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .database import init_engine
+    from .errors import register_error_handlers
+    from .extensions import csrf, db, login_manager, migrate, socketio
+    from .hub import init_hub
+    from .printing import Printing
+
+    app = Flask(__name__)
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+
+    site = site or app.config.get("SITE_CONFIG") or load_site_config(config_path or app.config["SITE_CONFIG_PATH"])
+    app.extensions["site"] = site
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = site.database_url
+    _prepare_sqlite_dir(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(site)
+    app.config["PERMANENT_SESSION_LIFETIME"] = site.session_idle_minutes * 60
+
+    db.init_app(app)
+    init_engine(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    init_hub()
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=site.message_queue or None,
+        channel="mpp-queue",
+        # the hall LAN is one origin; same-origin checks stay on (engineio's default)
+        ping_interval=20,
+        ping_timeout=20,
+        max_http_buffer_size=64 * 1024,
+    )
+    app.extensions["printing"] = Printing(app, site)
+
+    csrf.exempt(api_bp)  # staff_required() applies CSRF to cookie sessions; bearer tokens need none
+    app.register_blueprint(api_bp)
+    app.register_blueprint(auth_bp)
+    _register_surfaces(app)
+    register_error_handlers(app)
+
+    @app.context_processor
+    def _site_globals() -> dict[str, Any]:
+        return {"site_name": site.name, "site_locale": site.locale, "lang": site.locale}
+
+    @app.after_request
+    def _security_headers(resp):  # noqa: ANN001, ANN202
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+            "media-src 'self' blob:; connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; "
+            "base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        if request.path.startswith("/static/") or "/static/" in request.path:
+            resp.headers.setdefault("Cache-Control", "public, max-age=3600")
+        return resp
+
+    return app
+
+
+def _register_surfaces(app: Flask) -> None:
+    """The one place that knows every screen; surfaces only talk to each other through the core."""
+    from counter import bp as counter_bp
+    from dashboard import bp as dashboard_bp
+    from display import bp as display_bp
+    from kiosk import bp as kiosk_bp
+
+    for bp in (kiosk_bp, display_bp, counter_bp, dashboard_bp):
+        app.register_blueprint(bp)
+
+
+def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> str | None:
+    """First-start work of a serving process: migrate, apply config.toml, close yesterday's tickets.
+
+    :return: the generated admin password when the site had no users (print it once).
+    """
+    from flask_migrate import upgrade
+    from sqlalchemy.exc import IntegrityError
+
+    from . import engine
+    from .auth import ensure_first_admin
+    from .extensions import db
+    from .sync import sync_site
+
+    if migrate_db is None:
+        migrate_db = app.config.get("MIGRATE_ON_START", True)
+    with app.app_context():
+        if migrate_db:
+            upgrade(directory=MIGRATIONS_DIR)
+        sync_site(app.extensions["site"])
+        db.session.commit()
+        closed = engine.close_stale_tickets()
+        db.session.commit()
+        if closed:
+            logger.info("Closed %d tickets left waiting from earlier days", closed)
+        try:
+            password = ensure_first_admin()
+            db.session.commit()
+        except IntegrityError:  # another worker created it at the same moment
+            db.session.rollback()
+            password = None
+    return password
+
+
+def _prepare_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key(site: SiteConf) -> str:
+    """Read instance/secret_key, creating it (mode 0600) on first start; shared by every local process."""
+    assert site.instance_dir is not None
+    path = site.instance_dir / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it right now
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} is empty; delete it and start again") from None
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_text().strip()

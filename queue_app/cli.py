@@ -1,0 +1,189 @@
+"""The ``mpp-queue`` command line: serve, database, users, printers."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+
+from .siteconfig import ConfigError
+
+
+def _app(ctx: click.Context, **overrides: Any) -> Flask:
+    from . import create_app
+
+    try:
+        return create_app(config_path=ctx.obj["config_path"], **overrides)
+    except ConfigError as exc:
+        raise click.ClickException(f"invalid configuration: {exc}") from None
+
+
+@click.group()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Path of config.toml (default: $MPP_QUEUE_CONFIG, else ./config.toml).")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    """mpp-queue: walk-in queue and counter system for Mal Pelayanan Publik."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"config_path": config_path}
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the site: one process, creates and migrates the database, loads config.toml."""
+    from . import bootstrap
+    from .server import serve as run_server
+
+    app = _app(ctx)
+    password = bootstrap(app, migrate_db=True)
+    if password:
+        click.secho(f"Created user 'admin' with password: {password}", fg="yellow", bold=True)
+        click.echo("(shown once; sign in at /login and create the clerks' accounts)")
+    click.echo(f"{app.extensions['site'].name}: http://{host}:{port}/  (Ctrl+C to stop)")
+    try:
+        run_server(app, host, port)
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Apply migrations to the configured database."""
+    from flask_migrate import upgrade
+
+    from . import MIGRATIONS_DIR
+
+    app = _app(ctx.find_root())
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision=revision)
+    click.echo("database is up to date")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+@click.pass_context
+def db_revision(ctx: click.Context, message: str) -> None:
+    """(Developers) autogenerate a migration from the models."""
+    from flask_migrate import migrate
+
+    from . import MIGRATIONS_DIR
+
+    app = _app(ctx.find_root())
+    with app.app_context():
+        migrate(directory=MIGRATIONS_DIR, message=message)
+
+
+@cli.group()
+def user() -> None:
+    """Staff accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["clerk", "manager", "admin"]), required=True)
+@click.option("--counter", "counters", multiple=True, help="Counter code a clerk serves at (repeatable).")
+@click.option("--agency", default=None, help="Scope a manager to one agency code.")
+@click.option("--name", "full_name", default="", help="Full name shown on screens.")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
+@click.pass_context
+def user_add(ctx: click.Context, username: str, role: str, counters: tuple[str, ...], agency: str | None,
+             full_name: str, password_stdin: bool) -> None:
+    """Add a staff user; the password is read from standard input, never from the command line."""
+    from .auth import create_user
+    from .errors import QueueError
+    from .extensions import db as database
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    app = _app(ctx.find_root())
+    bootstrap_needed = False
+    with app.app_context():
+        from sqlalchemy import inspect
+
+        bootstrap_needed = not inspect(database.engine).has_table("users")
+    if bootstrap_needed:
+        from flask_migrate import upgrade
+
+        from . import MIGRATIONS_DIR
+
+        with app.app_context():
+            upgrade(directory=MIGRATIONS_DIR)
+    with app.app_context():
+        from .sync import sync_site
+
+        sync_site(app.extensions["site"])  # counters named on the command line must exist
+        database.session.commit()
+        try:
+            create_user(username, role=role, password=password, counters=counters, full_name=full_name,
+                        agency=agency)
+            database.session.commit()
+        except QueueError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"user {username} ({role}) added")
+
+
+@cli.group()
+def printer() -> None:
+    """Ticket printers."""
+
+
+def _printing(ctx: click.Context, code: str):  # noqa: ANN202
+    app = _app(ctx.find_root())
+    if app.extensions["site"].printer(code) is None:
+        raise click.ClickException(f'no printer "{code}" in config.toml')
+    return app
+
+
+@printer.command("check")
+@click.argument("code")
+@click.pass_context
+def printer_check(ctx: click.Context, code: str) -> None:
+    """Ask a printer for its state (ok, offline, paper_low, paper_out)."""
+    from printers import PrintError, make_printer
+
+    app = _printing(ctx, code)
+    conf = app.extensions["site"].printer(code)
+    if conf.kind == "agent":
+        click.echo(f"{code}: agent printer; its state is reported by the print agent (see /api/health)")
+        return
+    try:
+        state = make_printer(conf).status()
+    except PrintError as exc:
+        state = exc.state
+    click.echo(f"{code}: {state}")
+    if str(state) != "ok":
+        sys.exit(1)
+
+
+@printer.command("test")
+@click.argument("code")
+@click.pass_context
+def printer_test(ctx: click.Context, code: str) -> None:
+    """Print a test slip."""
+    from printers import PrintError, make_printer
+
+    app = _printing(ctx, code)
+    conf = app.extensions["site"].printer(code)
+    if conf.kind == "agent":
+        raise click.ClickException("an agent printer prints tests from the kiosk PC: python -m printers.agent --test")
+    try:
+        make_printer(conf).print_test(app.extensions["site"].name)
+    except PrintError as exc:
+        raise click.ClickException(f"{code}: {exc.state}: {exc}") from None
+    click.echo(f"{code}: test slip sent")

@@ -1,0 +1,45 @@
+"""Flask settings: read from the environment, with safe defaults for the embedded server."""
+
+from __future__ import annotations
+
+import os
+
+
+class Config:
+    #: Set from instance/secret_key (created on first start) unless the environment gives one
+    SECRET_KEY = os.environ.get("MPP_QUEUE_SECRET_KEY")
+    #: Filled from config.toml (or $MPP_QUEUE_DATABASE_URL) by create_app
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: gevent in production; eventlet is unmaintained and threading cannot hold 1000 sockets
+    SOCKETIO_ASYNC_MODE = os.environ.get("MPP_QUEUE_ASYNC_MODE", "gevent")
+    MAX_CONTENT_LENGTH = 64 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: The staff panels send the CSRF token in a header; tokens live as long as the session
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
+    JSON_SORT_KEYS = False
+    #: Path of config.toml; None means --config, $MPP_QUEUE_CONFIG or ./config.toml
+    SITE_CONFIG_PATH = os.environ.get("MPP_QUEUE_CONFIG")
+    #: A ready SiteConf object (tests build one in code)
+    SITE_CONFIG = None
+    #: Apply config.toml to the database on start (serve does; CLI commands such as db upgrade do not)
+    SYNC_SITE_ON_START = True
+    #: Run Alembic migrations on start (the embedded server does; tests use create_all)
+    MIGRATE_ON_START = True
+    #: Rate limits (per process, per minute); 0 disables
+    RATELIMIT_TICKETS_PER_KIOSK = 120
+    RATELIMIT_LOGIN = 10
+    TESTING = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    SOCKETIO_ASYNC_MODE = "threading"
+    MIGRATE_ON_START = False
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_TICKETS_PER_KIOSK = 0
+    RATELIMIT_LOGIN = 0

@@ -1,0 +1,95 @@
+"""Database engine setup: SQLite pragmas, write transactions, and small portable helpers."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+#: Execution option that makes the next transaction on SQLite a ``BEGIN IMMEDIATE``
+WRITE_OPTION = "mpp_write"
+
+
+def init_engine(app: Flask) -> None:
+    """Configure the engine Flask-SQLAlchemy built for this app."""
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            _setup_sqlite(engine)
+
+
+def _setup_sqlite(engine: Engine) -> None:
+    """WAL so readers never block the writer; busy_timeout so writers queue instead of failing.
+
+    pysqlite's own transaction handling starts a deferred transaction lazily, which turns a
+    read-then-write into "database is locked" under load. We take control of BEGIN ourselves and
+    use ``BEGIN IMMEDIATE`` for transactions that will write (see :func:`begin_write`).
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+
+
+def begin_write() -> None:
+    """Start the session's write transaction (``BEGIN IMMEDIATE`` on SQLite; plain on PostgreSQL).
+
+    Call it before the first read of a transaction that will write. If the session already has a
+    read transaction open (e.g. the request loaded the user), that one is ended first: a SQLite
+    read transaction cannot be upgraded to a write without risking "database is locked".
+    """
+    session = db.session()  # the scoped session's current Session
+    if session.in_transaction():
+        if session.connection().get_execution_options().get(WRITE_OPTION):
+            return
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() called with unflushed changes")
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
+
+
+def is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def upsert_increment(table: sa.Table, keys: dict, column: str, *, start: int = 1) -> int:
+    """Atomically add one to ``column`` of the row with ``keys`` (creating it at ``start``); return the value.
+
+    One statement, so two processes can never read the same value: PostgreSQL locks the row,
+    SQLite holds the write lock of the ``BEGIN IMMEDIATE`` transaction.
+    """
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported database {dialect}")
+    col = table.c[column]
+    stmt = (
+        insert(table)
+        .values(**keys, **{column: start})
+        .on_conflict_do_update(index_elements=list(keys), set_={column: col + 1})
+        .returning(col)
+    )
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def seconds_between(start: sa.ColumnElement, end: sa.ColumnElement) -> sa.ColumnElement[float]:
+    """``end - start`` in seconds as SQL, portable between SQLite and PostgreSQL."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.extract("epoch", end - start)
+    return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0

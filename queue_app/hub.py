@@ -1,0 +1,228 @@
+"""The Socket.IO hub: namespaces, rooms, and publishing what the engine recorded after commit.
+
+Rooms: ``zone:<zone>`` on /display (an all-zones display joins every zone room, so each call is
+emitted once per zone, never per socket), ``ticket:<id>`` on /ticket, ``counter:<code>`` on
+/counter, ``staff`` on /counter and /dashboard.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, request
+from flask_login import current_user
+from flask_socketio import Namespace, emit, join_room
+from sqlalchemy.orm import selectinload
+
+from . import engine
+from .auth import user_for_token
+from .events import HubEvent, Pending
+from .extensions import db, socketio
+from .models import Counter, CounterService, Role, Service, Ticket, TicketState, User
+
+logger = logging.getLogger(__name__)
+
+#: sid -> user id for staff sockets (Socket.IO events do not run before_request hooks)
+_staff: dict[str, int] = {}
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+
+def publish(app: Flask, pending: Pending) -> None:
+    """Emit a committed transaction's events; recompute derived views off the request path."""
+    for kind, payload, namespace, room in pending.emits:
+        socketio.emit(kind.value, payload, namespace=namespace, to=room)
+    if pending.services or pending.tickets or pending.counters or pending.print_jobs:
+        if app.config.get("HUB_INLINE_REFRESH"):
+            refresh(app, pending)
+        else:
+            socketio.start_background_task(refresh, app, pending)
+
+
+def refresh(app: Flask, pending: Pending) -> None:
+    """Push fresh ticket views (status, people ahead, estimate) and staff lists for what changed."""
+    with app.app_context():
+        try:
+            _refresh(pending)
+        except Exception:  # a failed push must never take the server down; clients resync on reconnect
+            logger.exception("hub refresh failed")
+            if app.testing:
+                raise
+        finally:
+            db.session.rollback()
+
+
+def _refresh(pending: Pending) -> None:
+    from .estimate import counter_load, estimate, handling_seconds
+    from .schemas import ticket_public
+
+    done: set[int] = set()
+    for service_id in sorted(pending.services):
+        service = db.session.get(Service, service_id)
+        if service is None:
+            continue
+        waiting = db.session.scalars(
+            sa.select(Ticket)
+            .where(Ticket.service_id == service_id, Ticket.status == TicketState.waiting,
+                   Ticket.service_day == engine.today())
+            .order_by(Ticket.priority.desc(), Ticket.issued_at, Ticket.id)
+        ).all()
+        handling = handling_seconds(service)
+        open_n, busy = counter_load(service_id)
+        for ahead, ticket in enumerate(waiting):
+            view = ticket_public(ticket, ahead=ahead, eta=estimate(ahead, handling, open_n, busy), known=True)
+            socketio.emit(HubEvent.ticket.value, view, namespace="/ticket", to=f"ticket:{ticket.id}")
+            done.add(ticket.id)
+    for ticket_id in sorted(pending.tickets - done):
+        ticket = db.session.get(Ticket, ticket_id)
+        if ticket is not None:
+            socketio.emit(HubEvent.ticket.value, ticket_public(ticket), namespace="/ticket",
+                          to=f"ticket:{ticket.id}")
+    if pending.services or pending.counters:
+        _push_staff_views(pending.services, pending.counters)
+    if pending.print_jobs:
+        current_app.extensions["printing"].dispatch(pending.print_jobs)
+
+
+def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
+    """Tell the clerk panels and dashboards what changed; they re-read what they show."""
+    from .schemas import counter_to_dict, waiting_counts
+
+    counts = waiting_counts()
+    services = {s.id: s.code for s in db.session.scalars(sa.select(Service).where(Service.id.in_(service_ids)))}
+    payload = {"services": {code: counts.get(sid, 0) for sid, code in services.items()}}
+    socketio.emit(HubEvent.queue_changed.value, payload, namespace="/counter", to="staff")
+    socketio.emit(HubEvent.queue_changed.value, payload, namespace="/dashboard", to="staff")
+    for counter in db.session.scalars(
+        sa.select(Counter).where(Counter.id.in_(counter_ids))
+        .options(selectinload(Counter.service_links).selectinload(CounterService.service))
+    ):
+        body = counter_to_dict(counter)
+        socketio.emit(HubEvent.counter_changed.value, body, namespace="/counter", to="staff")
+        socketio.emit(HubEvent.counter_changed.value, body, namespace="/dashboard", to="staff")
+
+
+# --- namespaces ------------------------------------------------------------------------------
+
+
+class DisplayNamespace(Namespace):
+    """Hall displays: ``auth: {"zone": Z}`` (optional); gets ``board`` then ``called`` events."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        from .board import board_snapshot
+        from .errors import ZoneNotFound
+
+        zone = auth.get("zone") if isinstance(auth, dict) else None
+        zone = zone or request.args.get("zone") or None
+        if zone is not None and not isinstance(zone, str):
+            raise ConnectionRefusedError("zone must be a string")
+        try:
+            board = board_snapshot(zone)
+        except ZoneNotFound as exc:
+            raise ConnectionRefusedError(str(exc)) from None
+        finally:
+            db.session.rollback()
+        for z in board["zones"]:
+            join_room(f"zone:{z}")
+        emit(HubEvent.board.value, board)
+
+    def on_board(self, data: Any = None) -> dict[str, Any]:
+        """A display that saw a gap in ``seq`` asks for the whole board again."""
+        from .board import board_snapshot
+        from .errors import QueueError
+
+        zone = data.get("zone") if isinstance(data, dict) else None
+        try:
+            return board_snapshot(zone or None)
+        except QueueError as exc:
+            return {"error": exc.to_dict()}
+        finally:
+            db.session.rollback()
+
+
+class TicketNamespace(Namespace):
+    """A visitor's phone: ``auth: {"token": T}``; gets ``ticket`` on connect and on every change."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        from .schemas import ticket_public
+
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not token:
+            raise ConnectionRefusedError("a ticket token is required")
+        try:
+            ticket = db.session.scalar(sa.select(Ticket).where(Ticket.token == token))
+            if ticket is None:
+                raise ConnectionRefusedError("unknown ticket")
+            join_room(f"ticket:{ticket.id}")
+            emit(HubEvent.ticket.value, ticket_public(ticket))
+        finally:
+            db.session.rollback()
+
+
+def _staff_user(auth: Any, roles: tuple[Role, ...]) -> User:
+    """The staff user of a connecting socket: browser session cookie, or ``auth: {"token": bearer}``."""
+    user = None
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if isinstance(token, str) and token:
+        user = user_for_token(token)
+    elif current_user.is_authenticated:
+        user = current_user._get_current_object()
+    if user is None:
+        raise ConnectionRefusedError("unauthorized")
+    if roles and user.role not in roles:
+        raise ConnectionRefusedError("forbidden")
+    return user
+
+
+class CounterNamespace(Namespace):
+    """Clerk panels: live waiting lists and counter states; ``auth: {"counter": CODE}`` picks a counter."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        try:
+            user = _staff_user(auth, ())
+            _staff[request.sid] = user.id
+            join_room("staff")
+            code = auth.get("counter") if isinstance(auth, dict) else None
+            if code:
+                counter = db.session.scalar(sa.select(Counter).where(Counter.code == code))
+                if counter is None or not user.may_use_counter(counter):
+                    raise ConnectionRefusedError("forbidden counter")
+                join_room(f"counter:{counter.code}")
+        finally:
+            db.session.rollback()
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        _staff.pop(request.sid, None)
+
+
+class DashboardNamespace(Namespace):
+    """Manager dashboards: queue and counter changes, live."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        try:
+            user = _staff_user(auth, (Role.manager, Role.admin))
+            _staff[request.sid] = user.id
+            join_room("staff")
+        finally:
+            db.session.rollback()
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        _staff.pop(request.sid, None)
+
+
+_registered = False
+
+
+def init_hub() -> None:
+    """Register the namespaces once; every later ``socketio.init_app`` picks them up again."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    socketio.on_namespace(DisplayNamespace("/display"))
+    socketio.on_namespace(TicketNamespace("/ticket"))
+    socketio.on_namespace(CounterNamespace("/counter"))
+    socketio.on_namespace(DashboardNamespace("/dashboard"))

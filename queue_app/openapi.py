@@ -1,0 +1,220 @@
+"""The OpenAPI 3 description of /api, served at /api/openapi.json and used by the fuzz tests.
+
+Kept next to the handlers' validation rules: when a handler accepts a new field, add it here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+TIME = {"type": ["string", "null"], "format": "date-time"}
+NULLABLE_INT = {"type": ["integer", "null"]}
+
+
+def _obj(props: dict[str, Any], required: list[str] | None = None, *, extra: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        out["required"] = required
+    if not extra:
+        out["additionalProperties"] = False
+    return out
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERR = _json(_ref("Error"), "Error")
+COUNTER_CODE = {"name": "code", "in": "path", "required": True, "schema": STR}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {400: "Malformed request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
+            409: "Does not fit the current state", 413: "Body over 64 KiB", 422: "Invalid field",
+            429: "Rate limited", 503: "Database unavailable"}
+    return {str(c): {**ERR, "description": text[c]} for c in codes}
+
+
+def _counter_action(summary: str, body: dict[str, Any] | None = None, *, required: bool = False) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "tags": ["counters"],
+        "summary": summary,
+        "security": [{"bearer": []}, {"session": []}],
+        "parameters": [COUNTER_CODE, {"name": "Idempotency-Key", "in": "header", "required": False,
+                                      "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,128}$"}}],
+        "responses": {"200": _json(_obj({"ticket": {"oneOf": [_ref("StaffTicket"), {"type": "null"}]},
+                                         "replayed": BOOL}, ["ticket"]),
+                                   "The counter's current ticket after the action"),
+                      **_errors(400, 401, 403, 404, 409, 413, 422)},
+    }
+    if body is not None:
+        op["requestBody"] = {"required": required, "content": {"application/json": {"schema": body}}}
+    return {"post": op}
+
+
+def spec() -> dict[str, Any]:
+    """The OpenAPI document."""
+    ticket_states = ["waiting", "called", "serving", "done", "no_show", "cancelled"]
+    schemas = {
+        "Error": _obj({"error": _obj({"code": STR, "message": STR}, ["code", "message"])}, ["error"]),
+        "CounterRef": _obj({"code": STR, "name": STR}, ["code", "name"]),
+        "StaffTicket": _obj({
+            "number": STR, "service": STR, "status": {"type": "string", "enum": ticket_states},
+            "priority": BOOL, "issued_at": TIME, "called_at": TIME, "started_at": TIME, "finished_at": TIME,
+            "counter": {"oneOf": [_ref("CounterRef"), {"type": "null"}]}, "recalls": INT,
+            "last_called_at": TIME, "token": STR,
+        }, ["number", "service", "status", "priority", "issued_at", "called_at", "started_at", "finished_at",
+            "counter", "recalls"]),
+        "PublicTicket": _obj({
+            "number": STR, "service": STR, "service_name": STR,
+            "status": {"type": "string", "enum": ticket_states}, "priority": BOOL,
+            "ahead": INT, "estimated_wait_seconds": NULLABLE_INT,
+            "counter": {"oneOf": [_ref("CounterRef"), {"type": "null"}]},
+            "issued_at": TIME, "called_at": TIME, "finished_at": TIME,
+        }, ["number", "service", "status", "ahead", "estimated_wait_seconds", "counter", "issued_at", "called_at",
+            "finished_at"]),
+        "Service": _obj({
+            "code": STR, "name": STR, "name_en": STR, "agency": STR, "agency_name": STR, "prefix": STR,
+            "waiting": INT, "estimated_wait_seconds": INT, "open": BOOL,
+            "closed_reason": {"type": ["string", "null"]}, "closed_message": STR,
+            "hours": {"type": ["string", "null"]}, "target_wait_minutes": INT,
+        }, ["code", "name", "agency", "prefix", "waiting", "estimated_wait_seconds", "open"]),
+        "IssuedTicket": _obj({
+            "number": STR, "service": STR, "service_name": STR, "agency": STR, "agency_name": STR, "token": STR,
+            "status": {"type": "string", "enum": ["waiting"]}, "priority": BOOL, "ahead": INT,
+            "estimated_wait_seconds": NULLABLE_INT, "track_url": {"type": "string", "format": "uri"},
+            "issued_at": {"type": "string", "format": "date-time"},
+            "print": _obj({"status": {"type": "string", "enum": ["printed", "queued", "failed", "none"]},
+                           "error": {"type": ["string", "null"]}}, ["status", "error"]),
+        }, ["number", "service", "token", "status", "ahead", "estimated_wait_seconds", "track_url", "issued_at",
+            "print"]),
+        "Counter": _obj({
+            "code": STR, "name": STR, "zone": STR, "services": {"type": "array", "items": STR},
+            "state": {"type": "string", "enum": ["open", "paused"]},
+            "current": {"oneOf": [_ref("StaffTicket"), {"type": "null"}]},
+        }, ["code", "name", "zone", "services", "state", "current"]),
+        "Figures": _obj({
+            "issued": INT, "served": INT, "no_show": INT, "cancelled": INT, "waiting_now": INT,
+            "avg_wait_seconds": NULLABLE_INT, "p90_wait_seconds": NULLABLE_INT,
+            "avg_service_seconds": NULLABLE_INT, "within_target_pct": {"type": ["number", "null"]},
+        }, ["issued", "served", "no_show", "cancelled", "waiting_now", "avg_wait_seconds", "p90_wait_seconds",
+            "avg_service_seconds", "within_target_pct"]),
+        "Board": _obj({
+            "site": STR, "zone": {"type": ["string", "null"]}, "zones": {"type": "array", "items": STR},
+            "seq": {"type": "object", "additionalProperties": INT}, "now": STR, "running_text": STR,
+            "latest": {"oneOf": [{"type": "object"}, {"type": "null"}]},
+            "recent": {"type": "array", "items": {"type": "object"}},
+            "counters": {"type": "array", "items": {"type": "object"}},
+            "services": {"type": "array", "items": {"type": "object"}},
+        }, ["zones", "seq", "recent", "counters", "services"]),
+    }
+    date_params = [
+        {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
+        {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
+    ]
+    paths: dict[str, Any] = {
+        "/api/services": {"get": {
+            "tags": ["public"], "summary": "Services a kiosk offers, with waiting counts and estimates",
+            "parameters": [{"name": "kiosk", "in": "query", "required": False, "schema": STR}],
+            "responses": {"200": _json({"type": "array", "items": _ref("Service")}, "Services")},
+        }},
+        "/api/tickets": {"post": {
+            "tags": ["public"], "summary": "Issue a ticket",
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,128}$"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
+                {"service": {"type": "string", "minLength": 1}, "priority": BOOL, "kiosk": STR}, ["service"])}}},
+            "responses": {"201": _json(_ref("IssuedTicket"), "Issued"),
+                          "200": _json(_ref("IssuedTicket"), "The same ticket again (repeated Idempotency-Key)"),
+                          **_errors(400, 404, 409, 413, 422, 429)},
+        }},
+        "/api/tickets/{token}": {"get": {
+            "tags": ["public"], "summary": "A visitor's view of one ticket",
+            "parameters": [{"name": "token", "in": "path", "required": True, "schema": STR}],
+            "responses": {"200": _json(_ref("PublicTicket"), "Ticket"), **_errors(404)},
+        }},
+        "/api/display": {"get": {
+            "tags": ["public"], "summary": "The board snapshot a hall display shows",
+            "parameters": [{"name": "zone", "in": "query", "required": False, "schema": STR}],
+            "responses": {"200": _json(_ref("Board"), "Board"), **_errors(404)},
+        }},
+        "/api/health": {"get": {
+            "tags": ["public"], "summary": "Database and printer health",
+            "responses": {
+                "200": _json(_obj({"status": {"type": "string", "enum": ["ok", "degraded"]}, "database": STR,
+                                   "printers": {"type": "object", "additionalProperties": STR}},
+                                  ["status", "database", "printers"]), "Up"),
+                "503": _json({"type": "object"}, "Database unreachable"),
+            },
+        }},
+        "/api/auth/token": {"post": {
+            "tags": ["auth"], "summary": "Exchange credentials for a bearer token",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
+                {"username": STR, "password": STR}, ["username", "password"])}}},
+            "responses": {"200": _json(_obj({"token": STR, "role": {"type": "string",
+                                                                    "enum": ["clerk", "manager", "admin"]},
+                                             "expires_at": STR, "counters": {"type": "array", "items": STR}},
+                                            ["token", "role", "expires_at"]), "Token"),
+                          **_errors(400, 401, 413, 422, 429)},
+        }},
+        "/api/me": {"get": {
+            "tags": ["auth"], "summary": "The signed-in user", "security": [{"bearer": []}, {"session": []}],
+            "responses": {"200": _json({"type": "object"}, "User"), **_errors(401)},
+        }},
+        "/api/counters": {"get": {
+            "tags": ["counters"], "summary": "Every counter with its state and current ticket",
+            "security": [{"bearer": []}, {"session": []}],
+            "responses": {"200": _json({"type": "array", "items": _ref("Counter")}, "Counters"), **_errors(401)},
+        }},
+        "/api/counters/{code}/call-next": _counter_action(
+            "Call the next waiting ticket (null when nobody waits)", _obj({"finish_current": BOOL})),
+        "/api/counters/{code}/call": _counter_action(
+            "Call a given waiting number out of order", _obj({"number": {"type": "string", "minLength": 1}},
+                                                             ["number"]), required=True),
+        "/api/counters/{code}/recall": _counter_action("Announce the current ticket again"),
+        "/api/counters/{code}/start": _counter_action("The visitor arrived: serving"),
+        "/api/counters/{code}/finish": _counter_action("Done"),
+        "/api/counters/{code}/no-show": _counter_action("The visitor did not come"),
+        "/api/counters/{code}/transfer": _counter_action(
+            "Send the current ticket to another service's queue",
+            _obj({"service": {"type": "string", "minLength": 1}}, ["service"]), required=True),
+        "/api/counters/{code}/pause": _counter_action("Stop taking calls"),
+        "/api/counters/{code}/resume": _counter_action("Take calls again"),
+        "/api/stats/summary": {"get": {
+            "tags": ["stats"], "summary": "Figures per service and in total for a range of local days",
+            "security": [{"bearer": []}, {"session": []}], "parameters": date_params,
+            "responses": {"200": _json(_obj({
+                "from": STR, "to": STR,
+                "services": {"type": "array", "items": {"allOf": [_obj({"code": STR}, ["code"]), _ref("Figures")]}},
+                "total": _ref("Figures")}, ["from", "to", "services", "total"]), "Summary"),
+                **_errors(401, 403, 422)},
+        }},
+        "/api/stats/export.csv": {"get": {
+            "tags": ["stats"], "summary": "One CSV row per ticket with every timestamp",
+            "security": [{"bearer": []}, {"session": []}], "parameters": date_params,
+            "responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": STR}}},
+                          **_errors(401, 403, 422)},
+        }},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "mpp-queue API", "version": "1.0.0",
+                 "description": "Queue and counter system for Mal Pelayanan Publik. Errors share one body: "
+                                "{\"error\": {\"code\", \"message\"}}. Times are ISO 8601 with the site's offset."},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                            "description": "Browser session; unsafe methods also need the X-CSRFToken header"},
+            },
+        },
+    }

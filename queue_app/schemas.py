@@ -1,0 +1,136 @@
+"""One JSON shape per thing, shared by the HTTP API and the Socket.IO hub."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import engine
+from .estimate import ahead_of, counter_load, estimate, estimate_for_new, handling_seconds
+from .extensions import db
+from .models import Counter, Service, Ticket, TicketState
+
+
+def iso(dt: datetime | None) -> str | None:
+    """ISO 8601 in the site's zone with its offset (``2026-10-28T08:15:02+07:00``)."""
+    if dt is None:
+        return None
+    return dt.astimezone(engine.site().tz).isoformat(timespec="seconds")
+
+
+def counter_ref(counter: Counter | None) -> dict[str, str] | None:
+    return None if counter is None else {"code": counter.code, "name": counter.name}
+
+
+def ticket_to_dict(ticket: Ticket | None) -> dict[str, Any] | None:
+    """The staff view of a ticket (the contract's TICKET)."""
+    if ticket is None:
+        return None
+    return {
+        "number": ticket.number,
+        "service": ticket.service.code,
+        "status": ticket.status.value,
+        "priority": ticket.priority,
+        "issued_at": iso(ticket.issued_at),
+        "called_at": iso(ticket.called_at),
+        "started_at": iso(ticket.started_at),
+        "finished_at": iso(ticket.finished_at),
+        "counter": counter_ref(ticket.counter) if ticket.status is not TicketState.waiting else None,
+        "recalls": ticket.recalls,
+        "last_called_at": iso(ticket.last_called_at),
+        "token": ticket.token,
+    }
+
+
+def ticket_public(ticket: Ticket, *, ahead: int | None = None, eta: int | None = None,
+                  known: bool = False) -> dict[str, Any]:
+    """The visitor's view (``GET /api/tickets/<token>`` and the ``ticket`` event): nothing about others.
+
+    :param known: ``ahead`` and ``eta`` were computed by the caller (the hub does it for a whole queue).
+    """
+    waiting = ticket.status is TicketState.waiting
+    if not known:
+        ahead = ahead_of(ticket) if waiting else 0
+        eta = estimate(ahead, handling_seconds(ticket.service), *counter_load(ticket.service_id)) if waiting else None
+    active = ticket.status in (TicketState.called, TicketState.serving)
+    return {
+        "number": ticket.number,
+        "service": ticket.service.code,
+        "service_name": ticket.service.name,
+        "status": ticket.status.value,
+        "priority": ticket.priority,
+        "ahead": ahead if waiting else 0,
+        "estimated_wait_seconds": eta if waiting else None,
+        "counter": counter_ref(ticket.counter) if active or ticket.status is TicketState.done else None,
+        "issued_at": iso(ticket.issued_at),
+        "called_at": iso(ticket.called_at),
+        "finished_at": iso(ticket.finished_at),
+    }
+
+
+def waiting_counts(day=None) -> dict[int, int]:  # noqa: ANN001
+    """Waiting tickets per service id today."""
+    rows = db.session.execute(
+        sa.select(Ticket.service_id, sa.func.count())
+        .where(Ticket.status == TicketState.waiting, Ticket.service_day == (day or engine.today()))
+        .group_by(Ticket.service_id)
+    )
+    return {sid: n for sid, n in rows}
+
+
+def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
+    """``GET /api/services``: what a kiosk shows on its tiles."""
+    counts = waiting_counts()
+    services = db.session.scalars(sa.select(Service).where(Service.active).order_by(Service.position)).all()
+    offered = None
+    if kiosk:
+        conf = engine.site().kiosk(kiosk)
+        offered = set(conf.services) if conf and conf.services else None
+    issued_today = _issued_today()
+    out = []
+    for s in services:
+        if offered is not None and s.code not in offered:
+            continue
+        waiting = counts.get(s.id, 0)
+        reason = engine.service_open_reason(s)
+        if reason is None and s.daily_quota and issued_today.get(s.id, 0) >= s.daily_quota:
+            reason = "quota_reached"
+        out.append({
+            "code": s.code,
+            "name": s.name,
+            "name_en": s.name_en or s.name,
+            "agency": s.agency.code,
+            "agency_name": s.agency.name,
+            "prefix": s.prefix,
+            "waiting": waiting,
+            "estimated_wait_seconds": estimate_for_new(s, waiting),
+            "open": reason is None,
+            "closed_reason": None if reason is None else reason,
+            "closed_message": s.closed_reason if reason == "service_closed" else "",
+            "hours": f"{s.hours_start:%H:%M}-{s.hours_end:%H:%M}" if s.hours_start and s.hours_end else None,
+            "target_wait_minutes": s.target_wait_minutes,
+        })
+    return out
+
+
+def _issued_today() -> dict[int, int]:
+    from .models import DailyNumber
+
+    rows = db.session.execute(
+        sa.select(DailyNumber.service_id, DailyNumber.last_number).where(DailyNumber.service_day == engine.today())
+    )
+    return {sid: n for sid, n in rows}
+
+
+def counter_to_dict(counter: Counter) -> dict[str, Any]:
+    """An entry of ``GET /api/counters``."""
+    return {
+        "code": counter.code,
+        "name": counter.name,
+        "zone": counter.zone,
+        "services": [link.service.code for link in counter.service_links],
+        "state": counter.state.value,
+        "current": ticket_to_dict(counter.current_ticket),
+    }

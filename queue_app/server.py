@@ -1,0 +1,61 @@
+"""The embedded production server: gevent's WSGI server with WebSocket support, one process."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+
+from flask import Flask
+
+logger = logging.getLogger(__name__)
+
+HOUSEKEEPING_SECONDS = 30
+
+
+def make_handler_class():  # noqa: ANN201
+    """A pywsgi handler that disables Nagle: without TCP_NODELAY keep-alive answers stall ~40 ms."""
+    from gevent.pywsgi import WSGIHandler
+
+    class NoDelayHandler(WSGIHandler):
+        def handle(self):  # noqa: ANN202
+            with contextlib.suppress(OSError):  # unix sockets and the like
+                self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return super().handle()
+
+    return NoDelayHandler
+
+
+def serve(app: Flask, host: str, port: int) -> None:
+    """Serve HTTP and Socket.IO until interrupted; run housekeeping in the background."""
+    import gevent
+    from gevent.pywsgi import WSGIServer
+
+    server = WSGIServer((host, port), app, handler_class=make_handler_class(), log=None,
+                        error_log=logging.getLogger("gevent.pywsgi"))
+    gevent.spawn(housekeeping_loop, app)
+    logger.info("Serving %s on http://%s:%d", app.extensions["site"].name, host, port)
+    server.serve_forever()
+
+
+def housekeeping_loop(app: Flask) -> None:
+    """Close tickets from earlier days, check printers, retry or expire print jobs."""
+    import gevent
+
+    while True:
+        housekeeping(app)
+        gevent.sleep(HOUSEKEEPING_SECONDS)
+
+
+def housekeeping(app: Flask) -> None:
+    from . import engine
+    from .extensions import db
+
+    with app.app_context():
+        try:
+            engine.close_stale_tickets()
+            db.session.commit()
+            app.extensions["printing"].housekeeping()
+        except Exception:  # keep the loop alive; the next round retries
+            db.session.rollback()
+            logger.exception("housekeeping failed")
