@@ -33,6 +33,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     from .errors import register_error_handlers
     from .extensions import csrf, db, login_manager, migrate, socketio
     from .hub import init_hub
+    from .i18n import init_app as init_i18n
     from .printing import Printing
 
     app = Flask(__name__)
@@ -72,6 +73,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     app.register_blueprint(auth_bp)
     _register_surfaces(app)
     register_error_handlers(app)
+    init_i18n(app)
 
     @app.context_processor
     def _site_globals() -> dict[str, Any]:

@@ -1,0 +1,50 @@
+"""Staff sign-in for API clients."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import current_user
+
+from .. import engine
+from ..auth import authenticate, check_login_rate, issue_token, note_failed_login, staff_required
+from ..errors import Unauthorized
+from ..extensions import db
+from ..schemas import iso
+from . import bp
+from .parsing import field, json_body
+
+
+@bp.post("/auth/token")
+def create_token():
+    """Exchange a username and password for a bearer token."""
+    data = json_body()
+    username = field(data, "username", str)
+    password = field(data, "password", str)
+    addr = request.remote_addr or "?"
+    check_login_rate(addr)
+    user = authenticate(username, password)
+    if user is None:
+        note_failed_login(addr)
+        raise Unauthorized("Wrong username or password.")
+    token, expires = issue_token(user)
+    db.session.commit()
+    return jsonify({"token": token, "role": user.role.value, "expires_at": iso(expires),
+                    "counters": [c.code for c in user.counters]})
+
+
+@bp.get("/me")
+@staff_required()
+def me():
+    """Who is signed in, and where they may act."""
+    from flask import g
+    from flask_wtf.csrf import generate_csrf
+
+    counters = engine.counters_with_current()
+    return jsonify({
+        # browser panels send this back in X-CSRFToken on every unsafe request
+        "csrf_token": None if g.get("auth_via_token") else generate_csrf(),
+        "username": current_user.username,
+        "full_name": current_user.full_name,
+        "role": current_user.role.value,
+        "counters": [c.code for c in counters if current_user.may_use_counter(c)],
+    })

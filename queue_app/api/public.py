@@ -1,0 +1,120 @@
+"""Public endpoints: kiosk, visitor's phone, hall display, monitoring."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, request
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from .. import engine
+from ..errors import RateLimited
+from ..extensions import db
+from ..schemas import iso, services_public, ticket_public
+from . import bp
+from .parsing import field, idempotency_key, json_body
+
+
+@bp.get("/services")
+def list_services():
+    """The services a kiosk offers, with waiting counts and estimates."""
+    return jsonify(services_public(request.args.get("kiosk") or None))
+
+
+_issue_hits: dict[str, list[float]] = {}
+
+
+def _check_issue_rate(kiosk: str | None) -> None:
+    """A stuck key or a script on a kiosk must not empty the day's numbers."""
+    import time
+
+    limit = current_app.config.get("RATELIMIT_TICKETS_PER_KIOSK", 0)
+    if not limit:
+        return
+    key = kiosk or f"addr:{request.remote_addr}"
+    now = time.monotonic()
+    hits = [t for t in _issue_hits.get(key, []) if now - t < 60]
+    if len(hits) >= limit:
+        raise RateLimited("Too many tickets from this kiosk in a minute.")
+    hits.append(now)
+    _issue_hits[key] = hits
+
+
+@bp.post("/tickets")
+def create_ticket():
+    """Issue a ticket (kiosk, or anyone on the LAN: walk-in tickets are public)."""
+    data = json_body()
+    service = field(data, "service", str)
+    priority = field(data, "priority", bool, required=False, default=False)
+    kiosk = field(data, "kiosk", str, required=False)
+    key = idempotency_key()
+    _check_issue_rate(kiosk)
+    try:
+        ticket, created = engine.issue_ticket(service, priority=priority, kiosk=kiosk, idempotency_key=key)
+        db.session.commit()
+    except IntegrityError:
+        # The same Idempotency-Key raced in from another process: answer with the winner's ticket.
+        db.session.rollback()
+        if not key:
+            raise
+        ticket, created = engine.issue_ticket(service, priority=priority, kiosk=kiosk, idempotency_key=key)
+        db.session.commit()
+    printing = current_app.extensions["printing"]
+    print_result = printing.print_ticket(ticket, kiosk) if created else printing.last_result(ticket)
+    view = ticket_public(ticket)
+    body = {
+        "number": ticket.number,
+        "service": ticket.service.code,
+        "service_name": ticket.service.name,
+        "agency": ticket.service.agency.code,
+        "agency_name": ticket.service.agency.name,
+        "token": ticket.token,
+        "status": ticket.status.value,
+        "priority": ticket.priority,
+        "ahead": view["ahead"],
+        "estimated_wait_seconds": view["estimated_wait_seconds"],
+        "track_url": track_url(ticket.token),
+        "issued_at": iso(ticket.issued_at),
+        "print": print_result,
+    }
+    return jsonify(body), 201 if created else 200
+
+
+def track_url(token: str) -> str:
+    return f"{engine.site().base_url}/t/{token}"
+
+
+@bp.get("/tickets/<token>")
+def get_ticket(token: str):
+    """The visitor's live view of one ticket."""
+    return jsonify(ticket_public(engine.get_ticket_by_token(token)))
+
+
+@bp.get("/display")
+def display_board():
+    """The board snapshot a hall display shows."""
+    from ..board import board_snapshot
+
+    return jsonify(board_snapshot(request.args.get("zone") or None))
+
+
+@bp.get("/health")
+def health():
+    """Liveness for monitoring: 503 when the database is gone, ``degraded`` when a printer is not ok."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        database = "ok"
+    except OperationalError as exc:
+        db.session.rollback()
+        return jsonify({"status": "down", "database": f"error: {exc.orig.__class__.__name__}",
+                        "printers": {}}), 503
+    printers = current_app.extensions["printing"].states()
+    degraded = any(state != "ok" for state in printers.values())
+    return jsonify({"status": "degraded" if degraded else "ok", "database": database, "printers": printers})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """This API described in OpenAPI 3."""
+    from ..openapi import spec
+
+    return jsonify(spec())

@@ -1,0 +1,51 @@
+"""Screen language: Bahasa Indonesia by default, English on request.
+
+Each surface registers its own strings (``register("kiosk", {"id": {...}, "en": {...}})``); templates
+call ``_("kiosk.take_ticket")`` and JavaScript reads the page's catalog from a JSON block rendered by
+``catalog_json(prefix)``. The language comes from ``?lang=``, then the ``lang`` cookie, then the site's
+locale, so one kiosk can switch to English without changing the site.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask, current_app, has_request_context, request
+from markupsafe import Markup
+
+LANGS = ("id", "en")
+_catalogs: dict[str, dict[str, str]] = {"id": {}, "en": {}}
+
+
+def register(prefix: str, strings: dict[str, dict[str, str]]) -> None:
+    """Add a surface's strings under ``prefix.`` (the Indonesian set must be complete)."""
+    for lang in LANGS:
+        for key, text in strings.get(lang, {}).items():
+            _catalogs[lang][f"{prefix}.{key}"] = text
+
+
+def current_lang() -> str:
+    if has_request_context():
+        for value in (request.args.get("lang"), request.cookies.get("lang")):
+            if value in LANGS:
+                return value
+    return current_app.extensions["site"].locale
+
+
+def gettext(key: str, **values: object) -> str:
+    """The text for ``key`` in the current language, falling back to Indonesian, then the key."""
+    lang = current_lang()
+    text = _catalogs[lang].get(key) or _catalogs["id"].get(key) or key
+    return text.format(**values) if values else text
+
+
+def catalog_json(prefix: str) -> Markup:
+    """Both languages' strings of a surface as JSON, for a ``<script type="application/json">`` block."""
+    data = {lang: {k[len(prefix) + 1:]: v for k, v in _catalogs[lang].items() if k.startswith(prefix + ".")}
+            for lang in LANGS}
+    # escape "<" so the JSON can never close its script element
+    return Markup(json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(_=gettext, current_lang=current_lang, catalog_json=catalog_json)
