@@ -29,8 +29,8 @@ class Config:
     #: Run Alembic migrations on start (the embedded server does; tests use create_all)
     MIGRATE_ON_START = True
     #: Rate limits (per process, per minute); 0 disables
-    RATELIMIT_TICKETS_PER_KIOSK = 120
-    RATELIMIT_LOGIN = 10
+    RATELIMIT_TICKETS_PER_KIOSK = int(os.environ.get("MPP_QUEUE_RATELIMIT_TICKETS", "120"))
+    RATELIMIT_LOGIN = int(os.environ.get("MPP_QUEUE_RATELIMIT_LOGIN", "10"))
     TESTING = False
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
@@ -183,6 +185,17 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return error_body(code, message, status)
         return render_template("error.html", code=status, message=message), status
+
+    @app.errorhandler(OperationalError)
+    def handle_database_down(exc: OperationalError):
+        # the database went away (PostgreSQL restart, disk full...): say so instead of a bare 500;
+        # the pool's pre-ping reconnects on the next request once it is back
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+        if wants_json():
+            return error_body("database_unavailable", "The database is not reachable; try again shortly.", 503)
+        return render_template("error.html", code=503, message="Basis data sedang tidak tersedia."), 503
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

@@ -1,0 +1,115 @@
+"""Real server processes for end-to-end tests: ``mpp-queue serve`` on a free port with a temp site."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from .conftest import TEST_SITE
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """One ``mpp-queue serve`` process; restartable, killable, with its admin password."""
+
+    workdir: Path
+    config_text: str = TEST_SITE
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+    admin_password: str | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def config_path(self) -> Path:
+        return self.workdir / "config.toml"
+
+    def write_config(self) -> None:
+        text = re.sub(r'base_url = "[^"]*"', f'base_url = "{self.url}"', self.config_text)
+        if "base_url" not in text:
+            text = text.replace("[site]\n", f'[site]\nbase_url = "{self.url}"\n', 1)
+        self.config_path.write_text(text)
+
+    def start(self, timeout: float = 30) -> LiveServer:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if not self.config_path.exists():
+            self.write_config()
+        self.log_path = self.workdir / f"server-{self.port}.log"
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
+        env.pop("MPP_QUEUE_CONFIG", None)
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "queue_app", "--config", str(self.config_path), "serve",
+                 "--host", "127.0.0.1", "--port", str(self.port)],
+                cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                if requests.get(self.url + "/api/health", timeout=1).status_code in (200, 503):
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        else:
+            self.stop()
+            raise RuntimeError(f"server did not come up:\n{self.log()}")
+        m = re.search(r"Created user 'admin' with password: (\S+)", self.log())
+        if m:
+            self.admin_password = m.group(1)
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, like a power cut."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def token(self, username: str = "admin", password: str | None = None) -> dict[str, str]:
+        """Bearer headers for a user (the generated admin by default)."""
+        resp = requests.post(self.url + "/api/auth/token",
+                             json={"username": username, "password": password or self.admin_password}, timeout=5)
+        resp.raise_for_status()
+        return {"Authorization": f"Bearer {resp.json()['token']}"}
+
+    def add_user(self, username: str, password: str, role: str = "clerk", counters: tuple[str, ...] = ()) -> None:
+        args = [sys.executable, "-m", "queue_app", "--config", str(self.config_path), "user", "add", username,
+                "--role", role, "--password-stdin"]
+        for c in counters:
+            args += ["--counter", c]
+        subprocess.run(args, input=password + "\n", text=True, check=True, cwd=self.workdir,
+                       capture_output=True, env={**os.environ, **self.env})
