@@ -27,6 +27,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import clock
+from .database import begin_write
 from .errors import Forbidden, RateLimited, Unauthorized, ValidationFailed
 from .extensions import csrf, db, login_manager
 from .models import ApiToken, Counter, Role, User
@@ -56,6 +57,7 @@ def authenticate(username: str, password: str) -> User | None:
 
 def issue_token(user: User) -> tuple[str, datetime]:
     """Create a bearer token; only its hash is stored. The caller commits."""
+    begin_write()
     token = secrets.token_urlsafe(32)
     now = clock.utcnow()
     expires = now + timedelta(hours=current_app.extensions["site"].token_hours)
@@ -79,6 +81,7 @@ def create_user(username: str, *, role: Role | str, password: str, counters: Ite
     """
     from .models import Agency
 
+    begin_write()
     username = username.strip()
     if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
         raise ValidationFailed("Username must be 1-64 letters, digits, '.', '_' or '-'.", field="username")
