@@ -105,6 +105,11 @@ def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
         socketio.emit(HubEvent.counter_changed.value, body, namespace="/dashboard", to="staff")
 
 
+def settings_changed(changes: dict[str, Any]) -> None:
+    """Tell every display a display setting changed (e.g. ``{"running_text": ...}``); call after commit."""
+    socketio.emit(HubEvent.settings_changed.value, changes, namespace="/display")
+
+
 # --- namespaces ------------------------------------------------------------------------------
 
 

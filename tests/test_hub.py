@@ -1,0 +1,281 @@
+"""The Socket.IO hub: every namespace's connect rules and every event, zone isolation, ticket updates."""
+
+from __future__ import annotations
+
+import pytest
+
+from queue_app.extensions import socketio
+
+
+def issue(client, service="PERIZINAN", **kw) -> dict:
+    resp = client.post("/api/tickets", json={"service": service, **kw})
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    return resp.get_json()
+
+
+def call_next(client, headers, counter="L01", **body) -> dict:
+    resp = client.post(f"/api/counters/{counter}/call-next", json=body, headers=headers)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    return resp.get_json()["ticket"]
+
+
+def events(sio, namespace: str, name: str) -> list[dict]:
+    return [e["args"][0] for e in sio.get_received(namespace) if e["name"] == name]
+
+
+@pytest.fixture
+def connect(app):
+    """Open Socket.IO test clients; all are disconnected after the test."""
+    opened = []
+
+    def _connect(namespace: str, auth=None, **kw):
+        c = socketio.test_client(app, namespace=namespace, auth=auth, **kw)
+        opened.append((c, namespace))
+        return c
+
+    yield _connect
+    for c, ns in opened:
+        if c.is_connected(ns):
+            c.disconnect(ns)
+
+
+@pytest.fixture
+def l3_clerk(staff):
+    return staff.headers("clerk3", "clerk", ["L03"])
+
+
+# --- /display ---------------------------------------------------------------------------------
+
+
+def test_display_gets_board_on_connect(client, clerk, connect):
+    issue(client)
+    call_next(client, clerk)
+    issue(client, "NONIZIN")
+    d = connect("/display", {"zone": "lantai-1"})
+    assert d.is_connected("/display")
+    (board,) = events(d, "/display", "board")
+    assert board == client.get("/api/display?zone=lantai-1").get_json() | {"now": board["now"]}
+    assert board["zone"] == "lantai-1" and board["zones"] == ["lantai-1"]
+    assert board["seq"] == {"lantai-1": 1}
+    assert board["latest"]["number"] == "A-001" and board["latest"]["counter"] == {"code": "L01", "name": "Loket 1"}
+    assert [c["code"] for c in board["counters"]] == ["L01", "L02"]
+    assert {s["code"]: s["waiting"] for s in board["services"]} == {"PERIZINAN": 0, "NONIZIN": 1}
+    assert board["timezone"] == "Asia/Jakarta" and board["running_text"] == "Selamat datang"
+
+
+def test_display_without_zone_gets_every_zone(connect):
+    d = connect("/display")
+    (board,) = events(d, "/display", "board")
+    assert board["zone"] is None and board["zones"] == ["lantai-1", "lantai-2"]
+    assert board["seq"] == {"lantai-1": 0, "lantai-2": 0}
+
+
+@pytest.mark.parametrize("auth", [{"zone": "basement"}, {"zone": 7}, {"zone": ["lantai-1"]}])
+def test_display_refuses_unknown_or_malformed_zone(connect, auth):
+    d = connect("/display", auth)
+    assert not d.is_connected("/display")
+
+
+def test_called_event_payload_and_seq_per_zone(client, clerk, l3_clerk, connect):
+    d = connect("/display")
+    d.get_received("/display")
+    issue(client)
+    issue(client)
+    issue(client, "HALAL")
+    first = call_next(client, clerk)
+    call_next(client, l3_clerk, "L03")
+    call_next(client, clerk, finish_current=True)
+    assert client.post("/api/counters/L01/recall", headers=clerk).status_code == 200
+    called = events(d, "/display", "called")
+    assert [(c["zone"], c["seq"], c["number"], c["recall"]) for c in called] == [
+        ("lantai-1", 1, "A-001", False),
+        ("lantai-2", 1, "P-001", False),
+        ("lantai-1", 2, "A-002", False),
+        ("lantai-1", 3, "A-002", True),
+    ]
+    c = called[0]
+    assert set(c) >= {"seq", "zone", "number", "service", "counter", "recall", "at", "announcement"}
+    assert c["service"] == "PERIZINAN" and c["counter"] == {"code": "L01", "name": "Loket 1"}
+    assert c["at"].endswith("+07:00") and first["number"] == "A-001"
+    assert c["announcement"]["text"].startswith("Nomor antrean A") and "Loket 1" in c["announcement"]["text"]
+    assert isinstance(c["announcement"]["segments"], list) and c["announcement"]["segments"]
+
+
+def test_zone_isolation(client, clerk, l3_clerk, connect):
+    one = connect("/display", {"zone": "lantai-1"})
+    two = connect("/display", {"zone": "lantai-2"})
+    one.get_received("/display")
+    two.get_received("/display")
+    issue(client)
+    call_next(client, clerk)
+    assert events(two, "/display", "called") == []
+    assert [c["number"] for c in events(one, "/display", "called")] == ["A-001"]
+    issue(client, "HALAL")
+    call_next(client, l3_clerk, "L03")
+    assert events(one, "/display", "called") == []
+    assert [c["number"] for c in events(two, "/display", "called")] == ["P-001"]
+
+
+def test_zone_may_come_from_query_string(client, clerk, connect):
+    d = connect("/display", query_string="zone=lantai-2")
+    (board,) = events(d, "/display", "board")
+    assert board["zones"] == ["lantai-2"]
+    issue(client)
+    call_next(client, clerk)
+    assert events(d, "/display", "called") == []
+
+
+def test_display_asks_for_board_again(client, clerk, connect):
+    d = connect("/display", {"zone": "lantai-1"})
+    issue(client)
+    call_next(client, clerk)
+    board = d.emit("board", {"zone": "lantai-1"}, namespace="/display", callback=True)
+    assert board["seq"] == {"lantai-1": 1} and board["latest"]["number"] == "A-001"
+    assert d.emit("board", {"zone": "nowhere"}, namespace="/display", callback=True)["error"]["code"]
+    assert d.emit("board", None, namespace="/display", callback=True)["zones"] == ["lantai-1", "lantai-2"]
+
+
+def test_failed_call_emits_nothing(client, clerk, connect):
+    d = connect("/display")
+    d.get_received("/display")
+    resp = client.post("/api/counters/L01/call-next", json={}, headers=clerk)  # nobody waits
+    assert resp.status_code == 200 and resp.get_json()["ticket"] is None
+    issue(client)
+    call_next(client, clerk)
+    assert client.post("/api/counters/L01/call-next", json={}, headers=clerk).status_code == 409  # busy
+    assert [c["seq"] for c in events(d, "/display", "called")] == [1]
+
+
+def test_settings_changed_reaches_displays(app, connect):
+    from queue_app import hub
+
+    d = connect("/display", {"zone": "lantai-1"})
+    d.get_received("/display")
+    with app.app_context():
+        hub.settings_changed({"running_text": "Istirahat pukul 12.00"})
+    (ev,) = events(d, "/display", "settings_changed")
+    assert ev == {"running_text": "Istirahat pukul 12.00"}
+
+
+# --- /ticket ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("auth", [None, {}, {"token": ""}, {"token": 42}, {"token": "no-such-token"}])
+def test_ticket_refuses_bad_token(connect, auth):
+    t = connect("/ticket", auth)
+    assert not t.is_connected("/ticket")
+
+
+def test_ticket_on_connect_matches_api(client, connect):
+    issue(client)
+    mine = issue(client)
+    t = connect("/ticket", {"token": mine["token"]})
+    assert t.is_connected("/ticket")
+    (view,) = events(t, "/ticket", "ticket")
+    assert view == client.get(f"/api/tickets/{mine['token']}").get_json()
+    assert view["number"] == "A-002" and view["status"] == "waiting" and view["ahead"] == 1
+    assert "token" not in view
+
+
+def test_ticket_ahead_drops_when_someone_before_is_called(client, clerk, connect):
+    issue(client)
+    issue(client)
+    mine = issue(client)
+    other = issue(client, "HALAL")
+    t = connect("/ticket", {"token": mine["token"]})
+    h = connect("/ticket", {"token": other["token"]})
+    t.get_received("/ticket")
+    h.get_received("/ticket")
+    call_next(client, clerk)
+    (view,) = events(t, "/ticket", "ticket")
+    assert view["status"] == "waiting" and view["ahead"] == 1
+    assert view["estimated_wait_seconds"] is not None
+    assert events(h, "/ticket", "ticket") == []  # another queue: nothing changed for it
+    issue(client)  # someone behind: my view does not change, so nothing is sent... or the same ahead
+    assert all(v["ahead"] == 1 for v in events(t, "/ticket", "ticket"))
+
+
+def test_ticket_status_changes_are_pushed(client, clerk, connect):
+    mine = issue(client)
+    t = connect("/ticket", {"token": mine["token"]})
+    t.get_received("/ticket")
+    call_next(client, clerk)
+    (called,) = events(t, "/ticket", "ticket")
+    assert called["status"] == "called" and called["counter"] == {"code": "L01", "name": "Loket 1"}
+    assert called["ahead"] == 0 and called["called_at"]
+    assert client.post("/api/counters/L01/recall", headers=clerk).status_code == 200
+    assert [v["status"] for v in events(t, "/ticket", "ticket")] == ["called"]
+    assert client.post("/api/counters/L01/start", headers=clerk).status_code == 200
+    assert [v["status"] for v in events(t, "/ticket", "ticket")] == ["serving"]
+    assert client.post("/api/counters/L01/finish", headers=clerk).status_code == 200
+    (done,) = events(t, "/ticket", "ticket")
+    assert done["status"] == "done" and done["finished_at"]
+
+
+def test_ticket_of_another_visitor_is_never_sent(client, clerk, connect):
+    first = issue(client)
+    second = issue(client)
+    t = connect("/ticket", {"token": second["token"]})
+    t.get_received("/ticket")
+    call_next(client, clerk)
+    assert {v["number"] for v in events(t, "/ticket", "ticket")} == {second["number"]}
+    assert first["number"] != second["number"]
+
+
+# --- /counter and /dashboard ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("namespace", ["/counter", "/dashboard"])
+@pytest.mark.parametrize("auth", [None, {}, {"token": "not-a-token"}])
+def test_staff_namespaces_refuse_without_auth(connect, namespace, auth):
+    s = connect(namespace, auth)
+    assert not s.is_connected(namespace)
+
+
+def test_dashboard_refuses_a_clerk(connect, clerk):
+    token = clerk["Authorization"].split()[1]
+    assert not connect("/dashboard", {"token": token}).is_connected("/dashboard")
+
+
+def test_counter_refuses_a_counter_the_clerk_may_not_use(connect, clerk):
+    token = clerk["Authorization"].split()[1]
+    assert not connect("/counter", {"token": token, "counter": "L03"}).is_connected("/counter")
+    assert not connect("/counter", {"token": token, "counter": "L99"}).is_connected("/counter")
+    assert connect("/counter", {"token": token, "counter": "L01"}).is_connected("/counter")
+
+
+def test_staff_get_queue_and_counter_changes(client, clerk, manager, connect):
+    c = connect("/counter", {"token": clerk["Authorization"].split()[1], "counter": "L01"})
+    m = connect("/dashboard", {"token": manager["Authorization"].split()[1]})
+    assert c.is_connected("/counter") and m.is_connected("/dashboard")
+    issue(client)
+    for sio, ns in ((c, "/counter"), (m, "/dashboard")):
+        assert events(sio, ns, "queue_changed")[-1] == {"services": {"PERIZINAN": 1}}
+    call_next(client, clerk)
+    for sio, ns in ((c, "/counter"), (m, "/dashboard")):
+        received = sio.get_received(ns)
+        assert {"services": {"PERIZINAN": 0}} in [e["args"][0] for e in received if e["name"] == "queue_changed"]
+        (counter,) = [e["args"][0] for e in received if e["name"] == "counter_changed"]
+        assert counter["code"] == "L01" and counter["current"]["number"] == "A-001"
+
+
+def test_counter_accepts_a_session_cookie(app, staff, connect):
+    staff.user("clerk9", "clerk", ["L02"], password="rahasia-123")
+    web = app.test_client()
+    assert web.get("/api/me").status_code == 401
+    _login(web, "clerk9", "rahasia-123")
+    assert web.get("/api/me").status_code == 200
+    s = connect("/counter", {"counter": "L02"}, flask_test_client=web)
+    assert s.is_connected("/counter")
+    assert not connect("/dashboard", None, flask_test_client=web).is_connected("/dashboard")
+
+
+def _login(web, username: str, password: str) -> None:
+    import re
+
+    page = web.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    resp = web.post("/login", data={"username": username, "password": password,
+                                    "csrf_token": token.group(1) if token else ""})
+    assert resp.status_code in (302, 303), resp.get_data(as_text=True)
