@@ -34,12 +34,12 @@ NUMBER_WORDS: tuple[str, ...] = (
     "sepuluh", "sebelas", "belas", "puluh", "seratus", "ratus", "seribu", "ribu", "juta", "miliar",
 )
 
-# How Indonesians name the letters of a ticket prefix: this is what the recording says, the
-# segment itself is named after the lowercase letter ("a", "b", ...).
+# How Indonesians name the letters of a ticket prefix (for people reading this; the recording is made by
+# giving the voice the capital letter, which it names the same way). The segment is the lowercase letter.
 LETTER_NAMES: dict[str, str] = {
     "a": "a", "b": "be", "c": "ce", "d": "de", "e": "e", "f": "ef", "g": "ge", "h": "ha", "i": "i",
     "j": "je", "k": "ka", "l": "el", "m": "em", "n": "en", "o": "o", "p": "pe", "q": "ki", "r": "er",
-    "s": "es", "t": "te", "u": "u", "v": "ve", "w": "we", "x": "eks", "y": "ye", "z": "zet",
+    "s": "es", "t": "te", "u": "u", "v": "fe", "w": "we", "x": "eks", "y": "ye", "z": "zet",
 }
 
 # Fixed phrases of every call: segment name -> what is said.
@@ -62,7 +62,7 @@ SPOKEN: dict[str, str] = {
     **PHRASES,
     **{w: w for w in DIGIT_WORDS},
     **{w: w for w in NUMBER_WORDS},
-    **LETTER_NAMES,
+    **{letter: letter.upper() for letter in LETTER_NAMES},
     **{w: w for w in VOCABULARY},
 }
 
