@@ -164,7 +164,8 @@ def _expire_idle_session() -> None:
         logout_user()
         session.clear()
         return
-    if now - last > 30:  # avoid rewriting the cookie on every request
+    # a panel's own background refresh (X-Background: 1) is not the clerk being at the desk
+    if now - last > 30 and request.headers.get("X-Background") != "1":  # not on every request
         session["last_seen"] = now
 
 

@@ -18,3 +18,4 @@ def _no_store(resp: Response) -> Response:
 
 
 from . import auth, counters, public, stats  # noqa: E402,F401  (route registration)
+from . import admin, panel  # noqa: E402,F401  (clerk panel and admin pages)
