@@ -1,31 +1,72 @@
-"""Statistics for managers: the summary and the per-ticket CSV export."""
+"""Statistics for managers: summary, report tables, live dashboard snapshot and the exports.
+
+A manager scoped to one agency (``User.agency_id``) only ever gets that agency's figures; an admin
+or an unscoped manager may narrow to one agency with ``?agency=CODE``.
+"""
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
+from collections.abc import Iterator
 from datetime import date
 
-from flask import Response, jsonify, request
+import sqlalchemy as sa
+from flask import Response, jsonify, request, stream_with_context
 from flask_login import current_user
 
-from .. import engine, stats
+from .. import engine, reports, stats
 from ..auth import staff_required
-from ..errors import ValidationFailed
-from ..models import Role
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import Agency, Role
 from . import bp
 from .parsing import date_arg
+
+MAX_RANGE_DAYS = 366 * 2
 
 
 def _range() -> tuple[date, date]:
     today = engine.today()
+    month = request.args.get("month")
+    if month and not request.args.get("from"):
+        return month_range(month)
     first = date_arg("from", today)
     last = date_arg("to", first if request.args.get("from") else today)
     if last < first:
         raise ValidationFailed('"to" must not be before "from".', field="to")
-    if (last - first).days > 366 * 2:
+    if (last - first).days > MAX_RANGE_DAYS:
         raise ValidationFailed("The range may span at most two years.", field="to")
     return first, last
+
+
+def month_range(value: str) -> tuple[date, date]:
+    """``2026-11`` → (1 Nov, 30 Nov). :raise ValidationFailed:"""
+    try:
+        year, mon = (int(x) for x in value.split("-"))
+        first = date(year, mon, 1)
+    except ValueError:
+        raise ValidationFailed('"month" must look like 2026-11.', field="month") from None
+    return first, date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+def scoped_agency() -> int | None:
+    """The agency whose figures this user may see: a scoped manager's own, or ``?agency=`` if allowed.
+
+    :raise Forbidden: a scoped manager asked for another agency.
+    :raise NotFound: unknown agency code.
+    """
+    own = current_user.agency_id if current_user.role is Role.manager else None
+    code = request.args.get("agency")
+    if not code:
+        return own
+    agency_id = db.session.scalar(sa.select(Agency.id).where(Agency.code == code))
+    if agency_id is None:
+        raise NotFound(f'No agency with code "{code}".')
+    if own is not None and agency_id != own:
+        raise Forbidden("You may only see your own agency.")
+    return agency_id
 
 
 @bp.get("/stats/summary")
@@ -33,24 +74,57 @@ def _range() -> tuple[date, date]:
 def stats_summary():
     """Counts, waits and service times per service for a range of local days."""
     first, last = _range()
-    return jsonify(stats.summary(first, last, agency_id=_scoped_agency()))
+    return jsonify(stats.summary(first, last, agency_id=scoped_agency()))
+
+
+@bp.get("/stats/report")
+@staff_required(Role.manager, Role.admin)
+def stats_report():
+    """Tables per agency, service, counter and clerk plus the range's charts (the reports page)."""
+    first, last = _range()
+    return jsonify(stats.report(first, last, agency_id=scoped_agency()))
+
+
+@bp.get("/stats/dashboard")
+@staff_required(Role.manager, Role.admin)
+def stats_dashboard():
+    """The live dashboard's snapshot: queues, counters, today's figures and charts."""
+    return jsonify(stats.dashboard_snapshot(agency_id=scoped_agency()))
 
 
 @bp.get("/stats/export.csv")
 @staff_required(Role.manager, Role.admin)
 def stats_export():
-    """One CSV row per ticket with every timestamp."""
+    """One CSV row per ticket with every timestamp, streamed."""
     first, last = _range()
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    rows = stats.export_rows(first, last, agency_id=_scoped_agency())
-    writer.writerow(stats.EXPORT_COLUMNS)
-    writer.writerows(rows)
+    agency_id = scoped_agency()
+
+    def generate() -> Iterator[str]:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(stats.EXPORT_COLUMNS)
+        for i, row in enumerate(stats.export_rows(first, last, agency_id=agency_id)):
+            writer.writerow(row)
+            if i % 1000 == 999:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+        yield buf.getvalue()
+
     filename = f"antrean-{first.isoformat()}-{last.isoformat()}.csv"
-    return Response(buf.getvalue(), mimetype="text/csv",
+    return Response(stream_with_context(generate()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _scoped_agency() -> int | None:
-    """A manager scoped to one agency sees only that agency."""
-    return current_user.agency_id if current_user.role is Role.manager else None
+@bp.get("/stats/export.xlsx")
+@staff_required(Role.manager, Role.admin)
+def stats_export_xlsx():
+    """The monthly recap as an Excel workbook (Bahasa Indonesia), default the current month."""
+    if not request.args.get("from") and not request.args.get("month"):
+        first, last = month_range(engine.today().strftime("%Y-%m"))
+    else:
+        first, last = _range()
+    data = reports.recap_workbook(first, last, agency_id=scoped_agency())
+    filename = f"rekap-antrean-{first.isoformat()}-{last.isoformat()}.xlsx"
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
