@@ -200,6 +200,7 @@ class DecodedJob:
 
     lines: list[Line] = field(default_factory=list)
     images: list[Image.Image] = field(default_factory=list)
+    flow: list[Line | Image.Image] = field(default_factory=list)  # lines and images in paper order
     cuts: int = 0
     status_queries: list[int] = field(default_factory=list)
     native_2d: list[bytes] = field(default_factory=list)
@@ -241,6 +242,7 @@ def decode(data: bytes, *, strict: bool = False) -> DecodedJob:
         nonlocal current, line_style
         style = line_style or (width, height, bold, align)
         job.lines.append(Line("".join(current), *style))
+        job.flow.append(job.lines[-1])
         current, line_style = [], None
 
     for cmd in iter_commands(data, strict=strict):
@@ -257,6 +259,7 @@ def decode(data: bytes, *, strict: bool = False) -> DecodedJob:
                 flush()
             for _ in range(cmd.arg or 0):
                 job.lines.append(Line("", width, height, bold, align))
+                job.flow.append(job.lines[-1])
         elif cmd.kind == "init":
             width = height = 1
             bold, align, codec = False, 0, "cp437"
@@ -285,9 +288,11 @@ def decode(data: bytes, *, strict: bool = False) -> DecodedJob:
                 merged.paste(prev, (0, 0))
                 merged.paste(img, (0, prev.height))
                 job.images[idx] = merged
+                job.flow[job.flow.index(prev)] = merged
                 last_raster = (idx, merged)
             else:
                 job.images.append(img)
+                job.flow.append(img)
                 last_raster = (len(job.images) - 1, img)
         elif cmd.kind == "dle_eot":
             job.status_queries.append(cmd.arg)

@@ -54,7 +54,14 @@ class Feed:
     lines: int = 1
 
 
-Block = Text | Rule | QrCode | Feed
+@dataclass(frozen=True)
+class Raster:
+    """A ready 1-bit image (used to preview decoded jobs, whose QR is already pixels)."""
+
+    image: Image.Image
+
+
+Block = Text | Rule | QrCode | Feed | Raster
 
 
 def _wrap(text: str, columns: int, **style: object) -> list[Text]:
@@ -155,9 +162,10 @@ def _escpos_bytes(blocks: list[Block], paper: Paper, cut: bool | None = None) ->
             p.text("-" * paper.columns + "\n")
         elif isinstance(block, Feed):
             p.ln(block.lines)
-        elif isinstance(block, QrCode):
+        elif isinstance(block, QrCode | Raster):
+            img = qr_image(block.data, paper) if isinstance(block, QrCode) else block.image
             p.set(align="left", normal_textsize=True)
-            p.image(qr_image(block.data, paper), impl="bitImageRaster")
+            p.image(img, impl="bitImageRaster")
     p.set(align="left", bold=False, normal_textsize=True)
     if cut is None:
         cut = paper.cutter
@@ -243,7 +251,14 @@ def _png_rows(blocks: list[Block], paper: Paper) -> list[tuple[Image.Image | Non
             rows.append((None, cell_h * block.lines, "feed"))
         elif isinstance(block, QrCode):
             rows.append((qr_image(block.data, paper), 0, "left"))
+        elif isinstance(block, Raster):
+            rows.append((block.image, 0, "left"))
     return rows
+
+
+def render_blocks_png(blocks: list[Block], paper: Paper) -> bytes:
+    """Any block list as a PNG at the paper's dot width (the fake printer previews decoded jobs with it)."""
+    return _png_bytes(blocks, paper)
 
 
 def _png_bytes(blocks: list[Block], paper: Paper) -> bytes:
