@@ -94,6 +94,10 @@ class SiteConf:
     token_hours: int = 12
     session_idle_minutes: int = 60
     recall_warn_after: int = 3
+    #: [kiosk]: seconds without a touch before a kiosk returns to its start screen
+    kiosk_idle_seconds: int = 60
+    #: [kiosk]: seconds the confirmation screen stays up after a printed ticket
+    kiosk_confirm_seconds: int = 8
     path: Path | None = None
     instance_dir: Path | None = None
 
@@ -202,6 +206,8 @@ def parse_site_config(raw: dict[str, Any], *, base_dir: Path, path: Path | None 
     )
     printing = v.table("printing", required=False)
     counter_opts = v.table("counter", required=False)
+    kiosk_opts = v.table("kiosk", required=False)
+    v.known(kiosk_opts, "kiosk", {"idle_reset_seconds", "confirm_seconds"})
     return SiteConf(
         name=name,
         timezone=tz,
@@ -220,6 +226,8 @@ def parse_site_config(raw: dict[str, Any], *, base_dir: Path, path: Path | None 
         token_hours=token_hours,
         session_idle_minutes=idle,
         recall_warn_after=v.integer(counter_opts, "counter.recall_warn_after", default=3, minimum=1),
+        kiosk_idle_seconds=v.integer(kiosk_opts, "kiosk.idle_reset_seconds", default=60, minimum=10, maximum=3600),
+        kiosk_confirm_seconds=v.integer(kiosk_opts, "kiosk.confirm_seconds", default=8, minimum=3, maximum=120),
         path=path,
         instance_dir=base_dir / "instance",
     )
@@ -379,7 +387,7 @@ class _Validator:
     def __init__(self, raw: dict[str, Any]):
         self.raw = raw
         unknown = set(raw) - {"site", "server", "agencies", "services", "counters", "printers", "kiosks",
-                              "display", "printing", "counter"}
+                              "display", "printing", "counter", "kiosk"}
         if unknown:
             raise ConfigError(f"{sorted(unknown)[0]}: unknown top-level key")
 
