@@ -1,0 +1,332 @@
+"""Call latency: N Socket.IO clients (hall displays and visitors' ticket pages) and M clerk calls.
+
+Measures the time from the clerk's HTTP request to each client's receipt of the event it must get:
+displays the ``called`` event, ticket pages the ``ticket`` event with their new ``ahead``. Prints
+p50/p99/max, delivered/expected and the server's RSS (VmRSS/VmHWM from /proc, no psutil).
+
+    .venv/bin/python bench/call_latency.py                       # starts its own server (SQLite)
+    .venv/bin/python bench/call_latency.py --clients 1000 --calls 20 --procs 4
+    .venv/bin/python bench/call_latency.py --url http://127.0.0.1:8000 --pid 1234 --token T
+
+Clients speak Engine.IO v4 / Socket.IO v5 over WebSocket only (wsproto on gevent sockets), split
+over several processes so the client side is not the bottleneck. ``--deflate`` makes them offer
+permessage-deflate like browsers do (to see what compression would cost the server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- the client side (runs in worker processes) ------------------------------------------------
+
+
+def worker(spec_path: str) -> None:
+    """Connect this process's share of clients, record receipts until the stop file appears."""
+    from gevent import monkey
+
+    monkey.patch_all()
+    import socket
+    from urllib.parse import urlsplit
+
+    import gevent
+    from wsproto import ConnectionType, WSConnection
+    from wsproto.events import AcceptConnection, CloseConnection, Ping, RejectConnection, Request, TextMessage
+    from wsproto.extensions import PerMessageDeflate
+
+    spec = json.loads(Path(spec_path).read_text())
+    url = urlsplit(spec["url"])
+    out: dict = {"connected": 0, "refused": 0, "errors": [], "clients": []}
+
+    def client(i: int, namespace: str, auth: dict) -> None:
+        rec: dict = {"ns": namespace, "auth": auth, "events": []}
+        out["clients"].append(rec)
+        try:
+            sock = socket.create_connection((url.hostname, url.port), timeout=60)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            ws = WSConnection(ConnectionType.CLIENT)
+            ext = [PerMessageDeflate()] if spec["deflate"] else []
+            sock.sendall(ws.send(Request(host=f"{url.hostname}:{url.port}",
+                                         target="/socket.io/?EIO=4&transport=websocket", extensions=ext)))
+            buf = ""
+            sock.settimeout(None)
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                now = time.time()
+                ws.receive_data(data)
+                for ev in ws.events():
+                    if isinstance(ev, AcceptConnection):
+                        pass
+                    elif isinstance(ev, RejectConnection):
+                        raise RuntimeError("websocket rejected")
+                    elif isinstance(ev, Ping):
+                        sock.sendall(ws.send(ev.response()))
+                    elif isinstance(ev, CloseConnection):
+                        return
+                    elif isinstance(ev, TextMessage):
+                        buf += ev.data
+                        if not ev.message_finished:
+                            continue
+                        msg, buf = buf, ""
+                        reply = handle(msg, namespace, auth, rec, now)
+                        if reply:
+                            sock.sendall(ws.send(TextMessage(data=reply)))
+        except Exception as exc:  # noqa: BLE001 - reported, counted as undelivered
+            out["errors"].append(f"{namespace} #{i}: {exc!r}")
+
+    def handle(msg: str, namespace: str, auth: dict, rec: dict, now: float) -> str | None:
+        if msg.startswith("0"):  # Engine.IO open: connect to the namespace
+            return f"40{namespace},{json.dumps(auth)}"
+        if msg == "2":  # Engine.IO ping
+            return "3"
+        prefix = f"4{{}}{namespace},"
+        if msg.startswith(prefix.format(0)):
+            out["connected"] += 1
+        elif msg.startswith(prefix.format(4)):
+            out["refused"] += 1
+        elif msg.startswith(prefix.format(2)):
+            name, payload = json.loads(msg[len(prefix.format(2)):])[:2]
+            if name == "called":
+                rec["events"].append(["called", payload["number"], now])
+            elif name == "ticket":
+                rec["events"].append(["ticket", payload["status"], payload["ahead"], now])
+        return None
+
+    for i, (ns, auth) in enumerate(spec["clients"]):
+        gevent.spawn(client, i, ns, auth)
+        if i % 50 == 49:
+            gevent.sleep(0.05)  # do not flood the accept queue
+    ready = Path(spec["ready"])
+    stop = Path(spec["stop"])
+    while not stop.exists():
+        ready.write_text(json.dumps({"connected": out["connected"], "refused": out["refused"],
+                                     "errors": len(out["errors"])}))
+        gevent.sleep(0.2)
+    Path(spec["result"]).write_text(json.dumps(out))
+    os._exit(0)
+
+
+# --- the server ----------------------------------------------------------------------------------
+
+
+def serve_child(config: str, port: int) -> None:
+    """``mpp-queue serve`` with the per-address ticket rate limit off (the bench issues many tickets)."""
+    from gevent import monkey
+
+    monkey.patch_all()
+    from queue_app import bootstrap, create_app
+    from queue_app.server import serve
+
+    app = create_app(config_path=config, RATELIMIT_TICKETS_PER_KIOSK=0)
+    password = bootstrap(app, migrate_db=True)
+    print(f"ADMIN_PASSWORD={password}", flush=True)
+    serve(app, "127.0.0.1", port)
+
+
+def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str]:
+    import requests
+
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import TEST_SITE
+    from tests.livesite import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    config = workdir / "config.toml"
+    config.write_text(TEST_SITE.replace('base_url = "http://mpp.test"', f'base_url = "{url}"'))
+    log = open(workdir / "server.log", "w")  # noqa: SIM115 - the server writes to it until it stops
+    proc = subprocess.Popen([sys.executable, __file__, "serve-child", str(config), str(port)], cwd=workdir,
+                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    for _ in range(300):
+        try:
+            if requests.get(url + "/api/health", timeout=1).status_code in (200, 503):
+                break
+        except requests.RequestException:
+            time.sleep(0.1)
+    text = (workdir / "server.log").read_text()
+    if "ADMIN_PASSWORD=" not in text:
+        raise SystemExit(f"server did not start:\n{text}")
+    password = text.split("ADMIN_PASSWORD=", 1)[1].split()[0]
+    token = requests.post(url + "/api/auth/token", json={"username": "admin", "password": password},
+                          timeout=5).json()["token"]
+    return proc, url, token
+
+
+def rss_kb(pid: int) -> dict[str, int]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0])
+    return fields
+
+
+# --- the driver ----------------------------------------------------------------------------------
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--url", help="a running server (default: start one on SQLite in a temp dir)")
+    ap.add_argument("--pid", type=int, help="the running server's pid, for its RSS")
+    ap.add_argument("--token", help="bearer token of a user who may call at --counter (with --url)")
+    ap.add_argument("--clients", type=int, default=1000)
+    ap.add_argument("--ticket-share", type=float, default=0.5, help="share of clients that are ticket pages")
+    ap.add_argument("--calls", type=int, default=20)
+    ap.add_argument("--interval", type=float, default=0.5, help="seconds between calls")
+    ap.add_argument("--procs", type=int, default=4, help="client processes")
+    ap.add_argument("--counter", default="L01")
+    ap.add_argument("--zone", default="lantai-1")
+    ap.add_argument("--service", default="PERIZINAN")
+    ap.add_argument("--deflate", action="store_true", help="offer permessage-deflate like a browser")
+    args = ap.parse_args()
+
+    import requests
+
+    tmp = Path(tempfile.mkdtemp(prefix="call-latency-"))
+    proc = None
+    if args.url:
+        url, token, pid = args.url.rstrip("/"), args.token, args.pid
+    else:
+        proc, url, token = start_server(tmp)
+        pid = proc.pid
+    headers = {"Authorization": f"Bearer {token}"}
+    http = requests.Session()
+    try:
+        n_tickets = round(args.clients * args.ticket_share)
+        n_displays = args.clients - n_tickets
+        # fillers are called; the watched tickets wait behind them, so every call moves each one's ``ahead``
+        t0 = time.time()
+        for _ in range(args.calls + 1):
+            http.post(url + "/api/tickets", json={"service": args.service}, timeout=10).raise_for_status()
+        watched = []
+        for _ in range(n_tickets):
+            r = http.post(url + "/api/tickets", json={"service": args.service}, timeout=10)
+            r.raise_for_status()
+            watched.append(r.json())
+        print(f"issued {args.calls + 1 + n_tickets} tickets in {time.time() - t0:.1f}s")
+        # clear the counter
+        http.post(f"{url}/api/counters/{args.counter}/call-next", json={"finish_current": True}, headers=headers,
+                  timeout=10).raise_for_status()
+        clients = [["/display", {"zone": args.zone}]] * n_displays + [["/ticket", {"token": t["token"]}]
+                                                                    for t in watched]
+        clients = _interleave(clients[:n_displays], clients[n_displays:])  # every process holds both kinds
+        stop = tmp / "stop"
+        workers = []
+        for w in range(args.procs):
+            share = clients[w::args.procs]
+            spec = {"url": url, "deflate": args.deflate, "clients": share, "ready": str(tmp / f"ready{w}"),
+                    "stop": str(stop), "result": str(tmp / f"result{w}.json")}
+            (tmp / f"spec{w}.json").write_text(json.dumps(spec))
+            workers.append(subprocess.Popen([sys.executable, __file__, "worker", str(tmp / f"spec{w}.json")]))
+        rss_before = rss_kb(pid) if pid else {}
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            states = [json.loads(p.read_text()) for p in (tmp / f"ready{w}" for w in range(args.procs))
+                      if p.exists() and p.read_text()]
+            connected = sum(s["connected"] for s in states)
+            if len(states) == args.procs and connected + sum(s["refused"] + s["errors"] for s in states) >= len(
+                    clients):
+                break
+            time.sleep(0.5)
+        print(f"connected {connected}/{len(clients)} clients ({n_displays} displays, {n_tickets} ticket pages) "
+              f"in {args.procs} processes")
+        time.sleep(2)
+        rss_idle = rss_kb(pid) if pid else {}
+        sent: list[tuple[str, float]] = []
+        for _ in range(args.calls):
+            start = time.time()
+            r = http.post(f"{url}/api/counters/{args.counter}/call-next", json={"finish_current": True},
+                          headers=headers, timeout=10)
+            r.raise_for_status()
+            sent.append((r.json()["ticket"]["number"], start))
+            time.sleep(args.interval)
+        time.sleep(3)
+        rss_after = rss_kb(pid) if pid else {}
+        stop.write_text("stop")
+        for p in workers:
+            p.wait(60)
+        results = [json.loads((tmp / f"result{w}.json").read_text()) for w in range(args.procs)]
+        report(args, sent, results, rss_before, rss_idle, rss_after)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(10)
+
+
+def _interleave(a: list, b: list) -> list:
+    out = []
+    for i in range(max(len(a), len(b))):
+        out += a[i:i + 1] + b[i:i + 1]
+    return out
+
+
+def report(args, sent, results, rss_before, rss_idle, rss_after) -> None:  # noqa: ANN001
+    start_of = {number: t for number, t in sent}
+    lat_display: list[float] = []
+    lat_ticket: list[float] = []
+    expected = delivered = 0
+    errors = [e for r in results for e in r["errors"]]
+    for r in results:
+        for c in r["clients"]:
+            if c["ns"] == "/display":
+                expected += len(sent)
+                got = {e[1]: e[2] for e in c["events"] if e[0] == "called"}
+                for number, t in start_of.items():
+                    if number in got:
+                        delivered += 1
+                        lat_display.append((got[number] - t) * 1000)
+            else:
+                # call k (1-based) leaves this ticket with ahead0 - k people ahead
+                expected += len(sent)
+                seen = [e for e in c["events"] if e[0] == "ticket"]
+                if not seen:
+                    continue
+                a0 = seen[0][2]  # the view sent on connect
+                first_seen: dict[int, float] = {}
+                for _kind, _status, ahead, t in seen[1:]:
+                    first_seen.setdefault(ahead, t)
+                for k, (_number, t) in enumerate(sent, start=1):
+                    if a0 - k in first_seen:
+                        delivered += 1
+                        lat_ticket.append((first_seen[a0 - k] - t) * 1000)
+    both = lat_display + lat_ticket
+    print(f"calls: {len(sent)}  interval {args.interval}s  deflate offered: {args.deflate}")
+    print(f"delivered/expected: {delivered}/{expected}  client errors: {len(errors)}")
+    for e in errors[:5]:
+        print("  ", e)
+    for name, lat in (("displays (called)", lat_display), ("ticket pages (ticket)", lat_ticket), ("all", both)):
+        if lat:
+            print(f"{name:24s} p50 {statistics.median(lat):6.1f} ms  p99 {pct(lat, 99):6.1f} ms  "
+                  f"max {max(lat):6.1f} ms  (n={len(lat)})")
+    if rss_after:
+        print(f"server RSS: before clients {rss_before.get('VmRSS', 0) / 1024:.0f} MB, "
+              f"with clients idle {rss_idle.get('VmRSS', 0) / 1024:.0f} MB, "
+              f"after calls {rss_after.get('VmRSS', 0) / 1024:.0f} MB, peak {rss_after.get('VmHWM', 0) / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "worker":
+        worker(sys.argv[2])
+    elif len(sys.argv) > 1 and sys.argv[1] == "serve-child":
+        serve_child(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()
