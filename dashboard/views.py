@@ -1,8 +1,141 @@
-"""Manager dashboard screens."""
+"""Manager dashboard screens: the live overview and the reports page.
+
+Both are for managers and admins; a manager scoped to one agency gets that agency's figures only,
+decided here on the server (the page's data and every API call it makes go through
+``api.stats.scoped_agency``). Unauthenticated visitors are sent to the login page, clerks get 403.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import functools
+import json
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import sqlalchemy as sa
+from flask import Blueprint, redirect, render_template, request
+from flask_login import current_user
+from markupsafe import Markup
+
+from queue_app import engine, stats
+from queue_app.api.stats import MAX_RANGE_DAYS, scoped_agency
+from queue_app.errors import QueueError
+from queue_app.extensions import db
+from queue_app.i18n import register
+from queue_app.models import Agency, Role
+
+from .strings import STRINGS
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
                static_folder="static")
+register("dashboard", STRINGS)
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    def lang_url(lang: str) -> str:
+        """This page in another language, keeping its query (date range, agency)."""
+        args = {k: v for k, v in request.args.items() if k != "lang"}
+        args["lang"] = lang
+        return request.path + "?" + urlencode(args)
+
+    return {"lang_url": lang_url}
+
+
+def manager_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Login redirect for visitors, a 403 page for clerks; managers and admins pass."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            target = request.full_path.rstrip("?") if request.query_string else request.path
+            return redirect("/login?next=" + quote(target, safe="/"))
+        if current_user.role not in (Role.manager, Role.admin):
+            return render_template("error.html", code=403,
+                                   message="Halaman ini hanya untuk manajer dan admin. "
+                                           "This page is for managers and admins."), 403
+        try:
+            return view(*args, **kwargs)
+        except QueueError as exc:  # bad dates, another agency: a clear page, not a 500
+            return render_template("error.html", code=exc.status_code, message=str(exc)), exc.status_code
+
+    return wrapped
+
+
+def _json_block(data: Any) -> Markup:
+    """JSON for a ``<script type="application/json">`` block ("<" escaped so it cannot close it)."""
+    return Markup(json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"))
+
+
+def _agencies() -> list[Agency]:
+    return list(db.session.scalars(sa.select(Agency).where(Agency.active).order_by(Agency.code)))
+
+
+@bp.get("/")
+@manager_page
+def index():
+    """The live overview; the page re-reads ``/api/stats/dashboard`` whenever the hub says something moved."""
+    agency_id = scoped_agency()
+    snapshot = stats.dashboard_snapshot(agency_id=agency_id)
+    return render_template("dashboard/index.html", snapshot=_json_block(snapshot), scope=snapshot["agency"],
+                           agency_code=request.args.get("agency", ""), agencies=_agencies(),
+                           can_pick_agency=current_user.agency_id is None)
+
+
+@bp.get("/reports")
+@manager_page
+def reports():
+    """Tables per agency, service, counter and clerk for a range, with the exports."""
+    from queue_app.api.stats import _range
+    from queue_app.errors import ValidationFailed
+
+    today = engine.today()
+    if not request.args.get("from") and not request.args.get("month"):
+        first, last = today.replace(day=1), today
+    else:
+        first, last = _range()
+    if (last - first).days > MAX_RANGE_DAYS:
+        raise ValidationFailed("The range may span at most two years.", field="to")
+    agency_id = scoped_agency()
+    data = stats.report(first, last, agency_id=agency_id)
+    scope = db.session.get(Agency, agency_id) if agency_id is not None else None
+    query = f"from={first.isoformat()}&to={last.isoformat()}"
+    if request.args.get("agency"):
+        query += "&agency=" + quote(request.args["agency"])
+    prev_month_end = first.replace(day=1) - timedelta(days=1)
+    presets = {
+        "today": (today, today),
+        "week": (today - timedelta(days=today.weekday()), today),
+        "month": (today.replace(day=1), today),
+        "last_month": (prev_month_end.replace(day=1), prev_month_end),
+        "year": (date(today.year, 1, 1), today),
+    }
+    return render_template(
+        "dashboard/reports.html", r=data, first=first, last=last, query=query, scope=scope,
+        agencies=_agencies(), agency_code=request.args.get("agency", ""),
+        can_pick_agency=current_user.agency_id is None, presets=presets,
+        charts=_json_block({"wait_histogram": data["wait_histogram"]}),
+        minutes=_minutes, pct=_pct, weekday=_weekday,
+    )
+
+
+def _minutes(seconds: int | None) -> str:
+    """``12:05`` (minutes:seconds) for a table cell; an em dash when there is nothing to average."""
+    if seconds is None:
+        return "—"
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} %"
+
+
+def _weekday(value: Any) -> str:
+    from queue_app.i18n import gettext
+
+    if isinstance(value, int):
+        return gettext(f"dashboard.weekday_{value}")
+    d = date.fromisoformat(value)
+    return f"{gettext(f'dashboard.weekday_{d.isoweekday()}')[:3]} {d.day}/{d.month}"

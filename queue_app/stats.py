@@ -503,7 +503,7 @@ def dashboard_snapshot(*, agency_id: int | None = None) -> dict[str, Any]:
     today_figures = summary(day, day, agency_id=agency_id)
     agency = db.session.get(Agency, agency_id) if agency_id is not None else None
     return {
-        "day": day.isoformat(), "at": iso(now),
+        "day": day.isoformat(), "at": iso(now), "amber_from": AMBER_FROM,
         "agency": None if agency is None else {"code": agency.code, "name": agency.name},
         "services": service_rows, "counters": counter_rows,
         "today": today_figures["total"], "today_services": today_figures["services"],
