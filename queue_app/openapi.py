@@ -203,6 +203,7 @@ def spec() -> dict[str, Any]:
                           **_errors(401, 403, 422)},
         }},
     }
+    paths.update(_panel_and_admin_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "mpp-queue API", "version": "1.0.0",
@@ -217,4 +218,84 @@ def spec() -> dict[str, Any]:
                             "description": "Browser session; unsafe methods also need the X-CSRFToken header"},
             },
         },
+    }
+
+
+def _panel_and_admin_paths() -> dict[str, Any]:
+    """The clerk panel's read endpoint and the admin endpoints (queue_app/api/panel.py, api/admin.py)."""
+    staff = [{"bearer": []}, {"session": []}]
+    user = _obj({"username": STR, "full_name": STR, "role": STR, "active": BOOL, "agency": {"type": ["string", "null"]},
+                 "counters": {"type": "array", "items": STR}, "created_at": TIME},
+                ["username", "role", "active", "counters"])
+    service = _obj({"code": STR, "name": STR, "agency": STR, "prefix": STR, "closed_today": BOOL,
+                    "closed_reason": STR}, ["code", "closed_today", "closed_reason"])
+    username = {"name": "username", "in": "path", "required": True, "schema": STR}
+    code = {"name": "code", "in": "path", "required": True, "schema": STR}
+
+    def op(summary: str, ok: dict[str, Any], *, errors: tuple[int, ...], params: list | None = None,
+           body: dict[str, Any] | None = None, status: str = "200") -> dict[str, Any]:
+        out: dict[str, Any] = {"tags": ["admin"], "summary": summary, "security": staff,
+                               "responses": {status: ok, **_errors(*errors)}}
+        if params:
+            out["parameters"] = params
+        if body is not None:
+            out["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        return out
+
+    write = (400, 401, 403, 404, 409, 413, 422)
+    return {
+        "/api/counters/{code}/queue": {"get": {
+            "tags": ["counters"], "summary": "What a clerk panel shows: waiting list, own tally, counter state",
+            "security": staff, "parameters": [COUNTER_CODE],
+            "responses": {"200": _json(_obj({
+                "counter": _ref("Counter"),
+                "waiting": {"type": "array", "items": _obj({
+                    "number": STR, "service": STR, "service_name": STR, "priority": BOOL, "issued_at": TIME,
+                    "waited_seconds": INT, "transferred": BOOL}, ["number", "service", "priority", "waited_seconds"])},
+                "waiting_total": INT,
+                "tally": _obj({"served": INT, "no_show": INT, "called": INT, "avg_service_seconds": NULLABLE_INT},
+                              ["served", "no_show", "avg_service_seconds"]),
+                "services": {"type": "array", "items": _obj({"code": STR, "name": STR, "prefix": STR, "own": BOOL})},
+                "recall_warn_after": INT, "now": STR,
+            }, ["counter", "waiting", "tally", "recall_warn_after"]), "Panel view"), **_errors(401, 403, 404)},
+        }},
+        "/api/admin/users": {
+            "get": op("Every staff user", _json({"type": "array", "items": user}, "Users"), errors=(401, 403)),
+            "post": op("Create a user", _json(user, "Created"), status="201", errors=write, body=_obj({
+                "username": STR, "role": {"type": "string", "enum": ["clerk", "manager", "admin"]},
+                "password": {"type": "string", "minLength": 8}, "counters": {"type": "array", "items": STR},
+                "full_name": STR, "agency": {"type": ["string", "null"]}}, ["username", "role", "password"])),
+        },
+        "/api/admin/users/{username}/disable": {"post": op(
+            "Disable a user; their sessions and tokens end", _json(user, "User"), errors=write, params=[username])},
+        "/api/admin/users/{username}/enable": {"post": op(
+            "Enable a disabled user", _json(user, "User"), errors=write, params=[username])},
+        "/api/admin/users/{username}/password": {"post": op(
+            "Set a new password; the user's sessions and tokens end", _json(user, "User"), errors=write,
+            params=[username], body=_obj({"password": {"type": "string", "minLength": 8}}, ["password"]))},
+        "/api/admin/users/{username}/counters": {"put": op(
+            "Replace the counters a user may act for", _json(user, "User"), errors=write, params=[username],
+            body=_obj({"counters": {"type": "array", "items": STR}}, ["counters"]))},
+        "/api/admin/services": {"get": op(
+            "Services with whether each is closed today", _json({"type": "array", "items": service}, "Services"),
+            errors=(401, 403))},
+        "/api/admin/services/{code}/close": {"post": op(
+            "Close a service for the rest of today; the kiosk shows the reason", _json(service, "Service"),
+            errors=write, params=[code],
+            body=_obj({"reason": {"type": "string", "minLength": 1, "maxLength": 200}}, ["reason"]))},
+        "/api/admin/services/{code}/open": {"post": op(
+            "Reopen a service closed today", _json(service, "Service"), errors=write, params=[code])},
+        "/api/admin/running-text": {
+            "get": op("The hall displays' running text", _json(_obj({"text": STR}, ["text"]), "Text"),
+                      errors=(401, 403)),
+            "put": op("Change the running text; displays update live", _json(_obj({"text": STR}, ["text"]), "Text"),
+                      errors=(400, 401, 403, 413, 422), body=_obj({"text": {"type": "string", "maxLength": 500}})),
+        },
+        "/api/admin/audit": {"get": op(
+            "The audit log, newest first", _json({"type": "array", "items": _obj({
+                "id": INT, "at": TIME, "user": {"type": ["string", "null"]}, "action": STR, "target": STR,
+                "details": {"type": "object"}}, ["id", "at", "user", "action", "target"])}, "Entries"),
+            errors=(401, 403, 422), params=[
+                {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
+                {"name": "before", "in": "query", "required": False, "schema": INT}])},
     }
