@@ -1,0 +1,43 @@
+"""gunicorn settings for production: ``gunicorn -c gunicorn.conf.py "queue_app.wsgi:app"``.
+
+One gevent worker per gunicorn process. Socket.IO keeps per-connection state in the process
+that accepted the connection (and long-polling sends several requests per session), so
+gunicorn must not spread one client over several workers. To use more cores, start several
+gunicorn processes on different ports (MPP_QUEUE_BIND=127.0.0.1:8001, :8002, ...) behind nginx
+with ``ip_hash`` (sticky sessions) and set ``server.message_queue`` to Redis so a call made
+through one process reaches displays connected to another. See docs/deploy.md.
+"""
+
+import os
+
+bind = os.environ.get("MPP_QUEUE_BIND", "127.0.0.1:8000")
+worker_class = "gevent"
+workers = 1  # never more with Socket.IO: see the docstring
+worker_connections = int(os.environ.get("MPP_QUEUE_WORKER_CONNECTIONS", "4000"))
+# WebSockets stay open for hours; the gevent worker's timeout is about the worker's heartbeat only
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+accesslog = os.environ.get("MPP_QUEUE_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("MPP_QUEUE_LOG_LEVEL", "info")
+proc_name = "mpp-queue"
+# the app (and its database pool, Redis listener) is created in the worker after gevent patched it
+preload_app = False
+# gunicorn sets TCP_NODELAY on the listener and Linux copies it to accepted sockets
+forwarded_allow_ips = os.environ.get("MPP_QUEUE_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker) -> None:  # noqa: ANN001
+    """Same production tweaks as ``mpp-queue serve``: no per-socket WebSocket compression, housekeeping."""
+    import gevent
+
+    from queue_app.server import housekeeping_loop, prepare
+
+    app = worker.wsgi
+    prepare(app)
+    gevent.spawn(housekeeping_loop, app)
+
+
+def on_starting(server) -> None:  # noqa: ANN001
+    os.environ.setdefault("MPP_QUEUE_ASYNC_MODE", "gevent")
