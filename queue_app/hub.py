@@ -83,6 +83,7 @@ def _refresh(pending: Pending) -> None:
                           to=f"ticket:{ticket.id}")
     if pending.services or pending.counters:
         _push_staff_views(pending.services, pending.counters)
+        _schedule_board_changed(current_app._get_current_object())  # type: ignore[attr-defined]
     if pending.print_jobs:
         current_app.extensions["printing"].dispatch(pending.print_jobs)
 
@@ -103,6 +104,62 @@ def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
         body = counter_to_dict(counter)
         socketio.emit(HubEvent.counter_changed.value, body, namespace="/counter", to="staff")
         socketio.emit(HubEvent.counter_changed.value, body, namespace="/dashboard", to="staff")
+
+
+#: at most one ``board_changed`` per this many seconds per process: a burst of tickets at opening
+#: time must not become a burst of broadcasts to every display
+BOARD_CHANGED_SECONDS = 1.0
+_board_changed = {"last": 0.0, "scheduled": False}
+
+
+def _schedule_board_changed(app: Flask) -> None:
+    """Coalesce waiting-count and counter-state changes into one broadcast to all displays."""
+    import time
+
+    if app.config.get("HUB_INLINE_REFRESH"):
+        _emit_board_changed(app)
+        return
+    if _board_changed["scheduled"]:
+        return
+    _board_changed["scheduled"] = True
+    delay = max(0.0, BOARD_CHANGED_SECONDS - (time.monotonic() - _board_changed["last"]))
+    socketio.start_background_task(_emit_board_changed_later, app, delay)
+
+
+def _emit_board_changed_later(app: Flask, delay: float) -> None:
+    socketio.sleep(delay)
+    _board_changed["scheduled"] = False
+    with app.app_context():
+        try:
+            _emit_board_changed(app)
+        except Exception:
+            logger.exception("board_changed push failed")
+        finally:
+            db.session.rollback()
+
+
+def _emit_board_changed(app: Flask) -> None:
+    """``board_changed``: every service's waiting count and every counter's state and current number.
+
+    Sent to all displays at once (one encode, no per-socket work); each display keeps its zone's part.
+    """
+    import time
+
+    from .schemas import waiting_counts
+
+    _board_changed["last"] = time.monotonic()
+    counts = waiting_counts()
+    services = dict(db.session.execute(sa.select(Service.id, Service.code)).all())
+    payload = {
+        "services": {code: counts.get(sid, 0) for sid, code in services.items()},
+        "counters": [
+            {"code": c.code, "zone": c.zone, "state": c.state.value,
+             "current": c.current_ticket.number if c.current_ticket else None,
+             "status": c.current_ticket.status.value if c.current_ticket else None}
+            for c in engine.counters_with_current()
+        ],
+    }
+    socketio.emit(HubEvent.board_changed.value, payload, namespace="/display")
 
 
 def settings_changed(changes: dict[str, Any]) -> None:
@@ -231,3 +288,5 @@ def init_hub() -> None:
     socketio.on_namespace(TicketNamespace("/ticket"))
     socketio.on_namespace(CounterNamespace("/counter"))
     socketio.on_namespace(DashboardNamespace("/dashboard"))
+    from .agents import AgentNamespace  # print agents (printers of kind "agent")
+    socketio.on_namespace(AgentNamespace("/agent"))

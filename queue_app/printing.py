@@ -1,12 +1,23 @@
 """Ticket printing on the server side: stored print jobs, direct printers and their states.
 
 A ticket is committed before anything touches a printer, so a jammed printer can never lose a
-ticket; printing then gets a strict time budget and its outcome is stored as a print job.
+ticket. Printing then gets a hard time budget (``PRINT_BUDGET_SECONDS``, 2.9 s) and its outcome is
+stored as a print job:
+
+* direct printers (network, usb, serial, file, dummy) are tried once, in a worker that the request
+  stops waiting for when the budget is spent (the printers package caps its own sockets too);
+* agent printers get a ``queued`` job that the /agent namespace (queue_app.agents) delivers to the
+  print agent now or when it comes back; when the agent is online the request waits, within the
+  same budget, for its acknowledgement so the kiosk can say "printed".
+
+A queued job not delivered before ``expires_at`` is marked failed ("expired") by housekeeping.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -16,11 +27,51 @@ from flask import Flask
 from printers import PrintError, PrinterState, TicketSlip, make_printer
 
 from . import clock
+from .events import HubEvent, record, touch
 from .extensions import db
-from .models import PrinterStatus, PrintJob, PrintJobState, Ticket
+from .models import EventKind, PrinterStatus, PrintJob, PrintJobState, Ticket, TicketEvent, User
 from .siteconfig import SiteConf
 
 logger = logging.getLogger(__name__)
+
+#: Seconds a ticket request may spend on its printer, on top of issuing the ticket itself
+DEFAULT_BUDGET = 2.9
+#: How often a request waiting for a print agent's acknowledgement looks at the job again
+AGENT_POLL_SECONDS = 0.1
+EXPIRED = "expired: not delivered to the printer in time"
+
+
+class PrintBudgetExceeded(Exception):
+    """The printer driver did not return within the request's budget."""
+
+
+def run_with_budget(fn: Any, budget: float) -> Any:
+    """Run ``fn()`` and give up waiting after ``budget`` seconds.
+
+    Under gevent (``mpp-queue serve`` patches the standard library) the worker is a greenlet and its
+    socket I/O yields; in a threaded server it is a real thread. Either way the caller returns on
+    time; a worker stuck past the budget ends on the driver's own socket timeouts.
+    """
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="print-attempt", daemon=True)
+    worker.start()
+    worker.join(budget)
+    if worker.is_alive():
+        raise PrintBudgetExceeded(f"no answer from the printer within {budget:g}s")
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _result(job: PrintJob) -> dict[str, Any]:
+    return {"status": job.state.value, "error": job.last_error or None}
 
 
 class Printing:
@@ -30,6 +81,14 @@ class Printing:
         self.app = app
         self.site = site
         self.overrides: dict[str, Any] = {}  # printer code -> Printer (tests install fakes here)
+
+    @property
+    def budget(self) -> float:
+        return float(self.app.config.get("PRINT_BUDGET_SECONDS", DEFAULT_BUDGET))
+
+    def is_agent(self, code: str) -> bool:
+        conf = self.site.printer(code)
+        return conf is not None and conf.kind == "agent" and code not in self.overrides
 
     def printer(self, code: str):  # noqa: ANN201
         if code in self.overrides:
@@ -49,13 +108,15 @@ class Printing:
             service_name=ticket.service.name,
             number=ticket.number,
             issued_at=ticket.issued_at.astimezone(self.site.tz),
-            ahead=view["ahead"],
+            ahead=view["ahead"] or 0,
             estimated_wait_seconds=view["estimated_wait_seconds"],
             track_url=f"{self.site.base_url}/t/{ticket.token}",
             footer=self.site.ticket_footer,
             priority=ticket.priority,
             locale=self.site.locale,
         )
+
+    # --- printing a ticket ---------------------------------------------------------------------
 
     def print_ticket(self, ticket: Ticket, kiosk: str | None) -> dict[str, Any]:
         """Print a freshly committed ticket at the kiosk's printer; never raises.
@@ -65,46 +126,71 @@ class Printing:
         kiosk_conf = self.site.kiosk(kiosk) if kiosk else None
         if kiosk_conf is None or kiosk_conf.printer is None:
             return {"status": "none", "error": None}
-        return self.submit(ticket, kiosk_conf.printer)
+        try:
+            return self.submit(ticket, kiosk_conf.printer)
+        except Exception as exc:  # the ticket is committed; a printing bug must not turn it into a 500
+            db.session.rollback()
+            logger.exception("printing ticket %s failed", ticket.number)
+            return {"status": "failed", "error": f"print error: {exc}"[:300]}
 
     def submit(self, ticket: Ticket, printer_code: str) -> dict[str, Any]:
-        """Store a print job and try it once now."""
+        """Store a print job, commit it, and print it now (direct) or hand it to the agent."""
         now = clock.utcnow()
         job = PrintJob(ticket_id=ticket.id, printer=printer_code, state=PrintJobState.queued, attempts=0,
                        last_error="", payload=self.slip_for(ticket).to_dict(), created_at=now, updated_at=now,
                        expires_at=now + timedelta(minutes=self.site.print_job_expiry_minutes))
         db.session.add(job)
+        db.session.flush()
+        if self.is_agent(printer_code):
+            touch(print_jobs={job.id})  # the hub hands it to the agent after commit
+            db.session.commit()
+            return self.await_agent(job.id, printer_code)
         db.session.commit()
         return self.attempt(job)
 
     def attempt(self, job: PrintJob) -> dict[str, Any]:
-        """Send one stored job to its printer and record the outcome."""
-        conf = self.site.printer(job.printer)
-        if conf is not None and conf.kind == "agent" and job.printer not in self.overrides:
-            return {"status": "queued", "error": "waiting for the print agent"}
+        """Send one stored job to its (direct) printer within the budget and record the outcome."""
         slip = TicketSlip.from_dict(job.payload)
         job.attempts += 1
+        printer = None
         try:
-            self.printer(job.printer).print_slip(slip)
+            printer = self.printer(job.printer)
+            run_with_budget(lambda: printer.print_slip(slip), self.budget)
         except PrintError as exc:
-            job.state = PrintJobState.failed
-            job.last_error = str(exc)[:300]
-            self._set_state(job.printer, exc.state, str(exc))
-            result = {"status": "failed", "error": job.last_error}
+            self._finish(job, PrintJobState.failed, exc.message, exc.state)
+        except PrintBudgetExceeded as exc:
+            self._finish(job, PrintJobState.failed, str(exc), PrinterState.offline)
         except Exception as exc:  # a driver bug must not turn a valid ticket into a 500
             logger.exception("printer %s failed", job.printer)
-            job.state = PrintJobState.failed
-            job.last_error = f"printer error: {exc}"[:300]
-            self._set_state(job.printer, PrinterState.offline, job.last_error)
-            result = {"status": "failed", "error": job.last_error}
+            self._finish(job, PrintJobState.failed, f"printer error: {exc}", PrinterState.offline)
         else:
-            job.state = PrintJobState.printed
-            job.last_error = ""
-            self._set_state(job.printer, PrinterState.ok, "")
-            result = {"status": "printed", "error": None}
-        job.updated_at = clock.utcnow()
+            state = getattr(printer, "last_state", None) or PrinterState.ok
+            self._finish(job, PrintJobState.printed, "", state)
         db.session.commit()
-        return result
+        return _result(job)
+
+    def _finish(self, job: PrintJob, state: PrintJobState, error: str, printer_state: PrinterState | str) -> None:
+        job.state = state
+        job.last_error = error[:300]
+        job.updated_at = clock.utcnow()
+        self.set_state(job.printer, printer_state, error)
+
+    def await_agent(self, job_id: int, printer_code: str) -> dict[str, Any]:
+        """Wait (within the budget) for a connected print agent to acknowledge the job."""
+        if not self.agent_online(printer_code):
+            return {"status": "queued", "error": "print agent is offline; the job waits for it"}
+        deadline = time.monotonic() + self.budget
+        while time.monotonic() < deadline:
+            time.sleep(AGENT_POLL_SECONDS)  # gevent-patched under `serve`: other greenlets run meanwhile
+            db.session.rollback()  # end the snapshot so the agent's acknowledgement is visible
+            row = db.session.execute(sa.select(PrintJob.state, PrintJob.last_error).where(PrintJob.id == job_id)).one()
+            if row.state != PrintJobState.queued:
+                return {"status": row.state.value, "error": row.last_error or None}
+        return {"status": "queued", "error": "the print agent has not confirmed the job yet"}
+
+    def agent_online(self, code: str) -> bool:
+        row = db.session.get(PrinterStatus, code)
+        return row is not None and row.state != PrinterState.offline.value
 
     def last_result(self, ticket: Ticket) -> dict[str, Any]:
         """The print outcome of an already issued ticket (for an idempotent repeat)."""
@@ -112,42 +198,131 @@ class Printing:
                                 .order_by(PrintJob.id.desc()).limit(1))
         if job is None:
             return {"status": "none", "error": None}
-        return {"status": job.state.value, "error": job.last_error or None}
+        return _result(job)
+
+    def reprint(self, ticket: Ticket, printer_code: str | None = None, *, actor: User | None = None) -> dict[str, Any]:
+        """Print a ticket again (lost or unreadable slip): at ``printer_code``, else at its kiosk's printer.
+
+        :raise PrinterNotFound: no such printer, or the ticket came from a kiosk without one.
+        """
+        from .errors import PrinterNotFound
+
+        if printer_code is None:
+            kiosk = self.site.kiosk(ticket.kiosk) if ticket.kiosk else None
+            printer_code = kiosk.printer if kiosk else None
+            if printer_code is None:
+                raise PrinterNotFound("This ticket was not issued at a kiosk with a printer; name a printer.")
+        elif self.site.printer(printer_code) is None:
+            raise PrinterNotFound(f'No printer "{printer_code}" in config.toml.')
+        db.session.add(TicketEvent(ticket_id=ticket.id, kind=EventKind.reprinted, at=clock.utcnow(),
+                                   service_id=ticket.service_id, user_id=actor.id if actor else None,
+                                   details={"printer": printer_code}))
+        return self.submit(ticket, printer_code)
+
+    # --- agents ------------------------------------------------------------------------------
 
     def dispatch(self, job_ids: set[int]) -> None:
-        """Deliver queued jobs (used by the agent hub)."""
+        """Hand freshly queued agent jobs to their agents (the hub calls this after commit)."""
+        from .agents import deliver
+
+        jobs = db.session.scalars(sa.select(PrintJob).where(PrintJob.id.in_(job_ids),
+                                                            PrintJob.state == PrintJobState.queued)).all()
+        for job in jobs:
+            if self.is_agent(job.printer):
+                deliver(job)
+        db.session.commit()
+
+    # --- states and housekeeping -------------------------------------------------------------
 
     def check(self, code: str) -> PrinterState:
         """Ask a printer for its state now and store it; agent printers report their own."""
-        conf = self.site.printer(code)
-        if conf is not None and conf.kind == "agent" and code not in self.overrides:
+        if self.is_agent(code):
             row = db.session.get(PrinterStatus, code)
             return PrinterState(row.state) if row else PrinterState.unknown
+        message = ""
         try:
-            state = self.printer(code).status()
-            message = ""
+            state = run_with_budget(lambda: self.printer(code).status(), self.budget)
         except PrintError as exc:
-            state, message = exc.state, str(exc)
-        self._set_state(code, state, message)
+            state, message = exc.state, exc.message
+        except PrintBudgetExceeded as exc:
+            state, message = PrinterState.offline, str(exc)
+        except Exception as exc:  # noqa: BLE001  a broken driver is an offline printer, not a crash
+            state, message = PrinterState.offline, f"printer error: {exc}"
+        self.set_state(code, state, message)
         db.session.commit()
-        return state
+        return PrinterState(state)
+
+    def expire_jobs(self) -> int:
+        """Mark queued jobs past their ``expires_at`` as failed; the kiosk already showed the ticket."""
+        now = clock.utcnow()
+        jobs = db.session.scalars(sa.select(PrintJob).where(PrintJob.state == PrintJobState.queued,
+                                                            PrintJob.expires_at < now)).all()
+        for job in jobs:
+            job.state = PrintJobState.failed
+            job.last_error = EXPIRED
+            job.updated_at = now
+        db.session.commit()
+        if jobs:
+            logger.warning("%d print job(s) expired undelivered", len(jobs))
+        return len(jobs)
 
     def housekeeping(self) -> None:
-        """Refresh the stored state of every directly attached printer."""
+        """Every 30 s: expire undelivered jobs, refresh the state of every directly attached printer."""
+        self.expire_jobs()
         for conf in self.site.printers:
-            if conf.kind != "agent":
-                self.check(conf.code)
+            if not self.is_agent(conf.code):
+                try:
+                    self.check(conf.code)
+                except Exception:  # one broken printer must not stop the others' checks
+                    db.session.rollback()
+                    logger.exception("status check of printer %s failed", conf.code)
 
-    def _set_state(self, code: str, state: PrinterState | str, message: str) -> None:
+    def set_state(self, code: str, state: PrinterState | str, message: str) -> None:
+        """Store a printer's state; a change is pushed to the dashboards after commit."""
+        state = str(state)
+        now = clock.utcnow()
         row = db.session.get(PrinterStatus, code)
         if row is None:
-            row = PrinterStatus(code=code, state=str(state), message=message, checked_at=clock.utcnow())
+            row = PrinterStatus(code=code, state=state, message=message[:300], checked_at=now)
             db.session.add(row)
-        row.state = str(state)
-        row.message = message[:300]
-        row.checked_at = clock.utcnow()
+            changed = True
+        else:
+            changed = row.state != state
+            row.state = state
+            row.message = message[:300]
+            row.checked_at = now
+        if changed:
+            record(HubEvent.printer_changed, {"code": code, "state": state, "message": message[:300]},
+                   namespace="/dashboard", to="staff")
 
     def states(self) -> dict[str, str]:
         """Last known state of every configured printer (``unknown`` until first checked)."""
         rows = {r.code: r.state for r in db.session.scalars(sa.select(PrinterStatus))}
         return {p.code: rows.get(p.code, "unknown") for p in self.site.printers}
+
+    def overview(self) -> list[dict[str, Any]]:
+        """``GET /api/printers``: each printer's state and today's job counts."""
+        from .schemas import iso
+
+        rows = {r.code: r for r in db.session.scalars(sa.select(PrinterStatus))}
+        start = clock.day_bounds(self.site.tz, clock.local_day(self.site.tz), clock.local_day(self.site.tz))[0]
+        counts: dict[str, dict[str, int]] = {}
+        for code, state, n in db.session.execute(
+            sa.select(PrintJob.printer, PrintJob.state, sa.func.count())
+            .where(PrintJob.created_at >= start).group_by(PrintJob.printer, PrintJob.state)
+        ):
+            counts.setdefault(code, {})[state.value] = n
+        out = []
+        for p in self.site.printers:
+            row = rows.get(p.code)
+            out.append({
+                "code": p.code,
+                "kind": p.kind,
+                "profile": p.profile,
+                "state": row.state if row else "unknown",
+                "message": row.message if row else "",
+                "checked_at": iso(row.checked_at) if row else None,
+                "kiosks": [k.code for k in self.site.kiosks if k.printer == p.code],
+                "jobs_today": {s.value: counts.get(p.code, {}).get(s.value, 0) for s in PrintJobState},
+            })
+        return out

@@ -17,5 +17,5 @@ def _no_store(resp: Response) -> Response:
     return resp
 
 
-from . import auth, counters, public, stats  # noqa: E402,F401  (route registration)
-from . import admin, panel  # noqa: E402,F401  (clerk panel and admin pages)
+# route registration: one module per audience (admin, panel: clerk panel and admin pages; printing: printers, reprint)
+from . import admin, auth, counters, panel, printing, public, stats  # noqa: E402,F401

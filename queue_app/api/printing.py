@@ -1,0 +1,33 @@
+"""Staff endpoints for ticket printing: printer states and job counts, reprint by token."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify
+from flask_login import current_user
+
+from .. import engine
+from ..auth import staff_required
+from ..schemas import ticket_to_dict
+from . import bp
+from .parsing import field, json_body
+
+
+@bp.get("/printers")
+@staff_required()
+def list_printers():
+    """Every configured printer: last known state, which kiosks use it, today's jobs by outcome."""
+    return jsonify(current_app.extensions["printing"].overview())
+
+
+@bp.post("/tickets/<token>/reprint")
+@staff_required()
+def reprint_ticket(token: str):
+    """Print a visitor's ticket again (lost or unreadable slip); recorded as a ``reprinted`` event.
+
+    Body (optional): ``{"printer": CODE}``; default: the printer of the kiosk that issued it.
+    """
+    data = json_body(required=False)
+    printer = field(data, "printer", str, required=False)
+    ticket = engine.get_ticket_by_token(token)
+    result = current_app.extensions["printing"].reprint(ticket, printer, actor=current_user._get_current_object())
+    return jsonify({"ticket": ticket_to_dict(ticket), "print": result})
