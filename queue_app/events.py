@@ -25,6 +25,7 @@ class HubEvent(StrEnum):
 
     board = auto()  # /display: full snapshot
     called = auto()  # /display: a call or recall
+    board_changed = auto()  # /display: waiting counts and counter states (coalesced, all displays)
     ticket = auto()  # /ticket: one ticket's public view
     queue_changed = auto()  # /counter, /dashboard: waiting lists of some services changed
     counter_changed = auto()  # /counter, /dashboard: a counter's state or current ticket changed

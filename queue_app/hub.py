@@ -288,5 +288,3 @@ def init_hub() -> None:
     socketio.on_namespace(TicketNamespace("/ticket"))
     socketio.on_namespace(CounterNamespace("/counter"))
     socketio.on_namespace(DashboardNamespace("/dashboard"))
-    from .agents import AgentNamespace  # print agents (printers of kind "agent")
-    socketio.on_namespace(AgentNamespace("/agent"))

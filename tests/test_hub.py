@@ -279,3 +279,20 @@ def _login(web, username: str, password: str) -> None:
     resp = web.post("/login", data={"username": username, "password": password,
                                     "csrf_token": token.group(1) if token else ""})
     assert resp.status_code in (302, 303), resp.get_data(as_text=True)
+
+
+def test_board_changed_carries_waiting_counts_and_counter_states(client, clerk, connect):
+    d = connect("/display", {"zone": "lantai-1"})
+    d.get_received("/display")
+    issue(client)
+    issue(client, "NONIZIN")
+    (update, _) = events(d, "/display", "board_changed")
+    assert update["services"] == {"PERIZINAN": 1, "NONIZIN": 0, "HALAL": 0}
+    call_next(client, clerk)
+    (update,) = events(d, "/display", "board_changed")
+    assert update["services"]["PERIZINAN"] == 0 and update["services"]["NONIZIN"] == 1
+    l01 = next(c for c in update["counters"] if c["code"] == "L01")
+    assert l01 == {"code": "L01", "zone": "lantai-1", "state": "open", "current": "A-001", "status": "called"}
+    assert client.post("/api/counters/L02/pause", headers=clerk).status_code == 200
+    (update,) = events(d, "/display", "board_changed")
+    assert next(c for c in update["counters"] if c["code"] == "L02")["state"] == "paused"
