@@ -204,6 +204,7 @@ def spec() -> dict[str, Any]:
         }},
     }
     paths.update(_panel_and_admin_paths())
+    paths.update(_printing_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "mpp-queue API", "version": "1.0.0",
@@ -298,4 +299,34 @@ def _panel_and_admin_paths() -> dict[str, Any]:
             errors=(401, 403, 422), params=[
                 {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
                 {"name": "before", "in": "query", "required": False, "schema": INT}])},
+    }
+
+
+def _printing_paths() -> dict[str, Any]:
+    """Printer states and reprint (queue_app/api/printing.py)."""
+    staff = [{"bearer": []}, {"session": []}]
+    print_result = _obj({"status": {"type": "string", "enum": ["printed", "queued", "failed", "none"]},
+                         "error": {"type": ["string", "null"]}}, ["status", "error"])
+    printer = _obj({
+        "code": STR, "kind": STR, "profile": STR,
+        "state": {"type": "string", "enum": ["ok", "offline", "paper_low", "paper_out", "unknown"]},
+        "message": STR, "checked_at": TIME, "kiosks": {"type": "array", "items": STR},
+        "jobs_today": _obj({"queued": INT, "printed": INT, "failed": INT}, ["queued", "printed", "failed"]),
+    }, ["code", "kind", "state", "jobs_today"])
+    return {
+        "/api/printers": {"get": {
+            "tags": ["printing"], "summary": "Every printer: last known state, its kiosks, today's jobs by outcome",
+            "security": staff,
+            "responses": {"200": _json({"type": "array", "items": printer}, "Printers"), **_errors(401, 403)},
+        }},
+        "/api/tickets/{token}/reprint": {"post": {
+            "tags": ["printing"], "summary": "Print a ticket again (recorded as a reprinted event)",
+            "security": staff,
+            "parameters": [{"name": "token", "in": "path", "required": True, "schema": STR}],
+            "requestBody": {"required": False, "content": {"application/json": {"schema": _obj(
+                {"printer": {"type": "string", "description": "default: the printer of the issuing kiosk"}})}}},
+            "responses": {"200": _json(_obj({"ticket": _ref("StaffTicket"), "print": print_result},
+                                            ["ticket", "print"]), "The print outcome"),
+                          **_errors(400, 401, 403, 404, 413, 422)},
+        }},
     }
