@@ -191,11 +191,17 @@ async function reprint() {
   busy = true;
   render();
   try {
-    await withRetries(() => request("POST", `/api/tickets/${encodeURIComponent(cur.token)}/reprint`,
+    const data = await withRetries(() => request("POST", `/api/tickets/${encodeURIComponent(cur.token)}/reprint`,
       { body: {}, key }));
-    showMsg(t("msg_reprinted", { number: cur.number }), "ok");
+    const status = data?.print?.status;
+    if (status === "failed") showMsg(t("err_reprint_failed", { message: data.print.error || "" }), "err");
+    else if (status === "none") showMsg(t("err_reprint_none"), "err");
+    else if (status === "queued") showMsg(t("msg_reprint_queued", { number: cur.number }), "ok");
+    else showMsg(t("msg_reprinted", { number: cur.number }), "ok");
   } catch (err) {
-    if (err instanceof HttpError && (err.status === 404 || err.status === 405) && err.code !== "ticket_not_found") {
+    if (err instanceof HttpError && err.code === "printer_not_found") {
+      showMsg(t("err_reprint_none"), "err");
+    } else if (err instanceof HttpError && (err.status === 404 || err.status === 405) && err.code !== "ticket_not_found") {
       showMsg(t("err_reprint_missing"), "err");
     } else {
       explain(err);
