@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, render_template
 
 from queue_app import engine
 from queue_app.errors import TicketNotFound
+from queue_app.i18n import current_lang
 from queue_app.schemas import services_public, ticket_public
 
 from . import strings  # noqa: F401  (registers the kiosk texts)
@@ -27,7 +28,7 @@ def kiosk_page(code: str):
     site = engine.site()
     conf = site.kiosk(code)
     if conf is None:
-        return render_template("kiosk/kiosk_missing.html", code=code), 404
+        return render_template("kiosk/kiosk_missing.html", code=code, lang=current_lang()), 404
     settings = {
         "code": conf.code,
         "locale": site.locale,
@@ -38,7 +39,8 @@ def kiosk_page(code: str):
         "poll_seconds": 10,
     }
     services = services_public(conf.code)
-    return render_template("kiosk/kiosk.html", kiosk=conf, settings=settings, services=services)
+    return render_template("kiosk/kiosk.html", kiosk=conf, settings=settings, services=services,
+                           lang=current_lang())
 
 
 @bp.get("/kiosk/qr/<token>.svg")
