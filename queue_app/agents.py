@@ -68,12 +68,35 @@ def job_message(job: PrintJob) -> dict[str, Any]:
     return {"id": job.id, "slip": job.payload}
 
 
-def deliver(job: PrintJob, to: str | None = None) -> None:
-    """Send a queued job to the agent of its printer (or to one socket); counts as an attempt."""
+def _on_ack(app: Any, code: str) -> Any:
+    """The Socket.IO acknowledgement of a delivered job: the agent's handler returns its result."""
+
+    def ack(result: Any = None, *_: Any) -> None:
+        with app.app_context():
+            try:
+                handle_result(code, result)
+            finally:
+                db.session.rollback()
+
+    return ack
+
+
+def deliver(job: PrintJob) -> None:
+    """Send a queued job to the agent of its printer; counts as an attempt.
+
+    An agent connected to this process gets it with an acknowledgement request (its answer comes
+    back even when its ``job_result`` event is lost); one connected to another process is reached
+    through the room over the message queue and answers with ``job_result``.
+    """
     job.attempts += 1
     job.updated_at = clock.utcnow()
-    socketio.emit(HubEvent.print_job.value, job_message(job), namespace=NAMESPACE,
-                  to=to or f"printer:{job.printer}")
+    local = [sid for sid, code in list(_agents.items()) if code == job.printer]
+    app = current_app._get_current_object()
+    for sid in local:
+        socketio.emit(HubEvent.print_job.value, job_message(job), namespace=NAMESPACE, to=sid,
+                      callback=_on_ack(app, job.printer))
+    if not local:
+        socketio.emit(HubEvent.print_job.value, job_message(job), namespace=NAMESPACE, to=f"printer:{job.printer}")
 
 
 def handle_result(code: str, data: Any) -> None:
@@ -121,10 +144,11 @@ class AgentNamespace(Namespace):
                 sa.select(PrintJob).where(PrintJob.printer == code, PrintJob.state == PrintJobState.queued,
                                           PrintJob.expires_at > clock.utcnow()).order_by(PrintJob.id)
             ).all()
+            ack = _on_ack(current_app._get_current_object(), code)
             for job in jobs:  # what queued up while it was away
                 job.attempts += 1
                 job.updated_at = clock.utcnow()
-                emit(HubEvent.print_job.value, job_message(job))
+                emit(HubEvent.print_job.value, job_message(job), callback=ack)
             db.session.commit()
             logger.info("print agent for %s connected from %s; %d queued job(s) sent", code,
                         request.remote_addr, len(jobs))

@@ -409,3 +409,79 @@ def test_printer_key_rotates(tmp_path, fake):
     assert k2 not in value and hashlib.sha256(k2.encode()).hexdigest() in value
     bad = _cli(tmp_path, fake, "printer", "key", "net")
     assert bad.exit_code != 0 and "agent" in bad.output
+
+
+# --- a real server and a real print agent ---------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_print_agent_receives_the_job_queued_while_it_was_offline(tmp_path):
+    """Issue with the agent away → queued; the agent connects → the job arrives, is acked, is printed."""
+    import subprocess
+    import sys
+
+    import requests
+
+    from printers.agent import PrintAgent
+    from printers.fake import FakePrinter
+
+    from .livesite import LiveServer
+
+    live = LiveServer(tmp_path / "site", config_text=TEST_SITE + PRINTERS.format(port=9))
+    live.start()
+    agent = None
+    try:
+        key = subprocess.run(
+            [sys.executable, "-m", "queue_app", "--config", str(live.config_path), "printer", "key", "usb-agent"],
+            capture_output=True, text=True, check=True, cwd=live.workdir,
+        ).stdout.strip()
+        staff = live.token()
+
+        started = time.monotonic()
+        first = requests.post(live.url + "/api/tickets", json={"service": "PERIZINAN", "kiosk": "K4"}, timeout=10)
+        assert first.status_code == 201
+        assert first.json()["print"]["status"] == "queued"
+        assert time.monotonic() - started < 1, "no agent connected: nothing to wait for"
+
+        paper = FakePrinter("usb-agent", PrinterState.paper_low)
+        agent = PrintAgent(live.url, "usb-agent", key, paper, status_interval=60)
+        agent.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not paper.slips:
+            time.sleep(0.05)
+        assert [s.number for s in paper.slips] == [first.json()["number"]]
+        assert paper.slips[0].track_url == first.json()["track_url"]
+
+        def printer_row():
+            rows = requests.get(live.url + "/api/printers", headers=staff, timeout=5).json()
+            return next(p for p in rows if p["code"] == "usb-agent")
+
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and printer_row()["jobs_today"]["printed"] != 1:
+            time.sleep(0.05)
+        assert printer_row()["jobs_today"] == {"queued": 0, "printed": 1, "failed": 0}
+        assert requests.get(live.url + "/api/health", timeout=5).json()["printers"]["usb-agent"] == "paper_low"
+
+        # with the agent online the request waits (within the budget) for its acknowledgement
+        started = time.monotonic()
+        second = requests.post(live.url + "/api/tickets", json={"service": "NONIZIN", "kiosk": "K4"}, timeout=10)
+        elapsed = time.monotonic() - started
+        assert second.json()["print"] == {"status": "printed", "error": None}
+        assert elapsed < LIMIT
+        assert [s.number for s in paper.slips][-1] == second.json()["number"]
+
+        # a wrong key is refused
+        intruder = PrintAgent(live.url, "usb-agent", "wrong-key", FakePrinter())
+        with pytest.raises(Exception, match="(?i)refused|connect|unauthorized|key"):
+            intruder._connect_once()
+
+        agent.stop()
+        agent = None
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and printer_row()["state"] != "offline":
+            time.sleep(0.05)
+        assert printer_row()["state"] == "offline"
+    finally:
+        if agent is not None:
+            agent.stop()
+        live.stop()
