@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import random
+import sqlite3
+import time
+
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import Engine
 
 from .extensions import db
 
+#: For the rare statement that meets a lock outside BEGIN IMMEDIATE (WAL readers almost never do)
+BUSY_TIMEOUT_MS = 5000
 #: Execution option that makes the next transaction on SQLite a ``BEGIN IMMEDIATE``
 WRITE_OPTION = "mpp_write"
 
@@ -32,7 +39,7 @@ def _setup_sqlite(engine: Engine) -> None:
     def _on_connect(dbapi_conn, _record):  # noqa: ANN001
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout = 10000")
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
@@ -41,7 +48,40 @@ def _setup_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+        if conn.get_execution_options().get(WRITE_OPTION):
+            _begin_immediate(conn)
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+#: How long a writer waits for SQLite's write lock before giving up ("database is locked")
+WRITE_WAIT_SECONDS = 15.0
+
+
+def _begin_immediate(conn) -> None:  # noqa: ANN001
+    """Take SQLite's write lock, waiting in Python rather than in SQLite's C busy handler.
+
+    The C handler sleeps in growing steps up to 100 ms (eight processes writing in turn crawl) and,
+    under gevent, its sleep blocks every greenlet of the process, including the one that holds the
+    lock. Retrying here with short sleeps is fair, fast and cooperative (time.sleep is gevent's once
+    the standard library is patched).
+    """
+    dbapi_conn = conn.connection.dbapi_connection
+    dbapi_conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        deadline = time.monotonic() + WRITE_WAIT_SECONDS
+        delay = 0.0005
+        while True:
+            try:
+                dbapi_conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.01)
+    finally:
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def begin_write() -> None:
@@ -71,7 +111,13 @@ def upsert_increment(table: sa.Table, keys: dict, column: str, *, start: int = 1
     One statement, so two processes can never read the same value: PostgreSQL locks the row,
     SQLite holds the write lock of the ``BEGIN IMMEDIATE`` transaction.
     """
-    dialect = db.engine.dialect.name
+    stmt = _upsert_statement(db.engine.dialect.name, table, tuple(keys), column, start)
+    return int(db.session.execute(stmt, keys).scalar_one())
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...], column: str, start: int):  # noqa: ANN202
+    # built once: this runs for every ticket issued and every call
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":
@@ -79,13 +125,12 @@ def upsert_increment(table: sa.Table, keys: dict, column: str, *, start: int = 1
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database {dialect}")
     col = table.c[column]
-    stmt = (
+    return (
         insert(table)
-        .values(**keys, **{column: start})
+        .values(**{k: sa.bindparam(k, type_=table.c[k].type) for k in keys}, **{column: start})
         .on_conflict_do_update(index_elements=list(keys), set_={column: col + 1})
         .returning(col)
     )
-    return int(db.session.execute(stmt).scalar_one())
 
 
 def seconds_between(start: sa.ColumnElement, end: sa.ColumnElement) -> sa.ColumnElement[float]:

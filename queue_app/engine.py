@@ -191,12 +191,15 @@ def issue_ticket(
     db.session.flush()
     from .estimate import estimate_for_ticket
 
-    ticket.estimated_wait_seconds = estimate_for_ticket(ticket)
+    ticket.estimated_wait_seconds = estimate_for_ticket(ticket, service=service)
     _log(ticket, EventKind.issued, now, actor=actor, details={"priority": priority, "kiosk": kiosk})
     if idempotency_key:
         db.session.add(IdempotencyKey(scope="ticket", key=idempotency_key, created_at=now, ticket_id=ticket.id,
                                       action="issue"))
-    touch(services={service.id}, tickets={ticket.id})
+    if priority:
+        touch(services={service.id}, tickets={ticket.id})  # everyone not priority moves back one place
+    else:
+        touch(queues={service.id}, tickets={ticket.id})
     db.session.flush()
     logger.info("Ticket %s issued for %s (kiosk %s)", ticket.number, service.code, kiosk)
     return ticket, True

@@ -15,6 +15,7 @@ Method (also in docs/estimated-wait.md):
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -29,34 +30,64 @@ HISTORY_DAYS = 14
 PRIOR_WEIGHT = 3
 
 
-def handling_seconds(service: Service) -> float:
-    """Recent mean seconds a counter spends on one ticket of this service (see module doc)."""
-    since = clock.utcnow() - timedelta(days=HISTORY_DAYS)
+@functools.cache
+def _statements(dialect: str) -> dict[str, sa.Select]:
+    """The estimate's queries, built once per dialect: they run on every ticket issued and every call,
+    and building SQLAlchemy statements costs more than SQLite takes to run them."""
     recent = (
         sa.select(seconds_between(Ticket.called_at, Ticket.finished_at).label("secs"))
         .where(
-            Ticket.service_id == service.id,
+            Ticket.service_id == sa.bindparam("sid"),
             Ticket.status.in_([TicketState.done, TicketState.no_show]),
-            Ticket.finished_at >= since,
+            Ticket.finished_at >= sa.bindparam("since"),
             Ticket.called_at.is_not(None),
         )
         .order_by(Ticket.finished_at.desc())
         .limit(SAMPLE)
         .subquery()
     )
-    total, n = db.session.execute(sa.select(sa.func.sum(recent.c.secs), sa.func.count())).one()
+    same_queue = sa.and_(
+        Ticket.service_id == sa.bindparam("sid"),
+        Ticket.service_day == sa.bindparam("day"),
+        Ticket.status == TicketState.waiting,
+        Ticket.id != sa.bindparam("tid"),
+    )
+    earlier = sa.or_(
+        Ticket.issued_at < sa.bindparam("issued_at"),
+        sa.and_(Ticket.issued_at == sa.bindparam("issued_at"), Ticket.id < sa.bindparam("tid")),
+    )
+    count = sa.select(sa.func.count()).select_from(Ticket)
+    return {
+        "handling": sa.select(sa.func.sum(recent.c.secs), sa.func.count()),
+        "load": (
+            sa.select(sa.func.count(), sa.func.count(Counter.current_ticket_id))
+            .select_from(Counter)
+            .join(CounterService, CounterService.counter_id == Counter.id)
+            .where(CounterService.service_id == sa.bindparam("sid"), Counter.active,
+                   Counter.state == CounterState.open)
+        ),
+        # a priority ticket has only earlier priority tickets before it; anyone else has every
+        # priority ticket and every earlier ticket before it
+        "ahead_priority": count.where(same_queue, Ticket.priority, earlier),
+        "ahead_normal": count.where(same_queue, sa.or_(Ticket.priority, earlier)),
+    }
+
+
+def _stmt(name: str) -> sa.Select:
+    return _statements(db.engine.dialect.name)[name]
+
+
+def handling_seconds(service: Service) -> float:
+    """Recent mean seconds a counter spends on one ticket of this service (see module doc)."""
+    since = clock.utcnow() - timedelta(days=HISTORY_DAYS)
+    total, n = db.session.execute(_stmt("handling"), {"sid": service.id, "since": since}).one()
     prior = float(service.typical_service_seconds)
     return (float(total or 0) + PRIOR_WEIGHT * prior) / (int(n) + PRIOR_WEIGHT)
 
 
 def counter_load(service_id: int) -> tuple[int, int]:
     """(open counters serving the service, how many of them are busy with a ticket)."""
-    open_n, busy = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count(Counter.current_ticket_id))
-        .select_from(Counter)
-        .join(CounterService, CounterService.counter_id == Counter.id)
-        .where(CounterService.service_id == service_id, Counter.active, Counter.state == CounterState.open)
-    ).one()
+    open_n, busy = db.session.execute(_stmt("load"), {"sid": service_id}).one()
     return int(open_n), int(busy)
 
 
@@ -72,29 +103,18 @@ def ahead_of(ticket: Ticket) -> int:
     """Waiting tickets of the same queue that will be called before this one (priority first)."""
     if ticket.status is not TicketState.waiting:
         return 0
-    earlier = sa.or_(
-        Ticket.issued_at < ticket.issued_at,
-        sa.and_(Ticket.issued_at == ticket.issued_at, Ticket.id < ticket.id),
-    )
-    before = sa.and_(Ticket.priority, earlier) if ticket.priority else sa.or_(Ticket.priority, earlier)
-    return int(db.session.scalar(
-        sa.select(sa.func.count()).select_from(Ticket).where(
-            Ticket.service_id == ticket.service_id,
-            Ticket.service_day == ticket.service_day,
-            Ticket.status == TicketState.waiting,
-            Ticket.id != ticket.id,
-            before,
-        )
-    ) or 0)
+    stmt = _stmt("ahead_priority" if ticket.priority else "ahead_normal")
+    params = {"sid": ticket.service_id, "day": ticket.service_day, "tid": ticket.id, "issued_at": ticket.issued_at}
+    return int(db.session.execute(stmt, params).scalar_one())
 
 
-def estimate_for_ticket(ticket: Ticket, ahead: int | None = None) -> int | None:
+def estimate_for_ticket(ticket: Ticket, ahead: int | None = None, *, service: Service | None = None) -> int | None:
     """The estimate shown to this ticket's holder; None once it has been called."""
     if ticket.status is not TicketState.waiting:
         return None
     if ahead is None:
         ahead = ahead_of(ticket)
-    service = ticket.service or db.session.get(Service, ticket.service_id)
+    service = service or ticket.service
     return estimate(ahead, handling_seconds(service), *counter_load(ticket.service_id))
 
 

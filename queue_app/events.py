@@ -39,13 +39,16 @@ class Pending:
     """What to publish once the transaction commits."""
 
     emits: list[tuple[HubEvent, dict[str, Any], str, str | None]] = field(default_factory=list)
+    #: queues whose order moved: every waiting ticket's view (people ahead, estimate) is recomputed
     services: set[int] = field(default_factory=set)
+    #: queues that only grew at the end: staff counts change, nobody's place does
+    queues: set[int] = field(default_factory=set)
     tickets: set[int] = field(default_factory=set)
     counters: set[int] = field(default_factory=set)
     print_jobs: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.emits or self.services or self.tickets or self.counters or self.print_jobs)
+        return bool(self.emits or self.services or self.queues or self.tickets or self.counters or self.print_jobs)
 
 
 def _pending(session: Session | None = None) -> Pending:
@@ -60,11 +63,12 @@ def record(kind: HubEvent, payload: dict[str, Any], *, namespace: str, to: str |
     _pending().emits.append((kind, payload, namespace, to))
 
 
-def touch(*, services: set[int] | None = None, tickets: set[int] | None = None,
+def touch(*, services: set[int] | None = None, queues: set[int] | None = None, tickets: set[int] | None = None,
           counters: set[int] | None = None, print_jobs: set[int] | None = None) -> None:
     """Mark things whose views changed; the hub recomputes and pushes them after commit."""
     p = _pending()
     p.services |= services or set()
+    p.queues |= queues or set()
     p.tickets |= tickets or set()
     p.counters |= counters or set()
     p.print_jobs |= print_jobs or set()
