@@ -35,7 +35,7 @@ def publish(app: Flask, pending: Pending) -> None:
     """Emit a committed transaction's events; recompute derived views off the request path."""
     for kind, payload, namespace, room in pending.emits:
         socketio.emit(kind.value, payload, namespace=namespace, to=room)
-    if pending.services or pending.tickets or pending.counters or pending.print_jobs:
+    if pending.services or pending.queues or pending.tickets or pending.counters or pending.print_jobs:
         if app.config.get("HUB_INLINE_REFRESH"):
             refresh(app, pending)
         else:
@@ -81,8 +81,8 @@ def _refresh(pending: Pending) -> None:
         if ticket is not None:
             socketio.emit(HubEvent.ticket.value, ticket_public(ticket), namespace="/ticket",
                           to=f"ticket:{ticket.id}")
-    if pending.services or pending.counters:
-        _push_staff_views(pending.services, pending.counters)
+    if pending.services or pending.queues or pending.counters:
+        _push_staff_views(pending.services | pending.queues, pending.counters)
         _schedule_board_changed(current_app._get_current_object())  # type: ignore[attr-defined]
     if pending.print_jobs:
         current_app.extensions["printing"].dispatch(pending.print_jobs)
@@ -288,3 +288,5 @@ def init_hub() -> None:
     socketio.on_namespace(TicketNamespace("/ticket"))
     socketio.on_namespace(CounterNamespace("/counter"))
     socketio.on_namespace(DashboardNamespace("/dashboard"))
+    from .agents import AgentNamespace  # print agents (printers of kind "agent")
+    socketio.on_namespace(AgentNamespace("/agent"))
