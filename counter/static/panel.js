@@ -64,8 +64,13 @@ function sessionExpired() {
 
 // --- reading --------------------------------------------------------------------------------
 
+let refreshAgain = false;
+
 export async function refresh() {
-  if (refreshing) return refreshing; // one read at a time; a burst of events needs one answer
+  if (refreshing) { // one read at a time; a change seen meanwhile gets one more read after it
+    refreshAgain = true;
+    return refreshing;
+  }
   refreshing = (async () => {
     try {
       const data = await request("GET", `${base}/queue`, { background: true });
@@ -76,6 +81,10 @@ export async function refresh() {
       if (err instanceof HttpError && err.status === 403) showMsg(t("err_forbidden"), "err");
     } finally {
       refreshing = null;
+      if (refreshAgain) {
+        refreshAgain = false;
+        refreshSoon(0);
+      }
     }
   })();
   return refreshing;
