@@ -1,0 +1,235 @@
+"""The touch kiosk in Debian's Chromium against real servers: tap → confirmation with number and QR,
+double taps and network blips give one ticket, the demo site fits portrait and landscape without
+scrolling, a printer fault shows the ticket on screen. Screenshots go to docs/screenshots/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from printers.fakeserver import FakeNetworkPrinter
+
+from ..livesite import ROOT, LiveServer, free_port
+
+pytestmark = pytest.mark.slow
+
+SHOTS = ROOT / "docs" / "screenshots"
+PORTRAIT = {"width": 1080, "height": 1920}
+LANDSCAPE = {"width": 1920, "height": 1080}
+
+
+def demo_config(printer_port: int) -> str:
+    """The repository's demo config.toml, open all day (tests run at any hour), printing to a fake."""
+    text = (ROOT / "config.toml").read_text()
+    text = re.sub(r'^hours = "[^"]*"\n', "", text, flags=re.M)
+    text = text.replace("port = 9100", f"port = {printer_port}")
+    assert f"port = {printer_port}" in text, "the demo kiosk printer moved; update this test"
+    # LiveServer rewrites `base_url = "..."`, a pattern that also matches inside `database_url = "..."`
+    text = text.replace('database_url = "', 'database_url="')
+    return text
+
+
+@pytest.fixture(scope="module")
+def fake_printer():
+    printer = FakeNetworkPrinter(port=0).start()
+    yield printer
+    printer.stop()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, fake_printer):
+    server = LiveServer(tmp_path_factory.mktemp("demo"), config_text=demo_config(fake_printer.port)).start()
+    yield server
+    server.stop()
+
+
+def kiosk_page(browser, viewport, lang="id-ID"):
+    context = browser.new_context(viewport=viewport, locale=lang, timezone_id="Asia/Jakarta", has_touch=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    return context, page
+
+
+def open_kiosk(page, server, code="K1"):
+    page.goto(f"{server.url}/kiosk/{code}")
+    page.wait_for_selector("body[data-ready='1']")
+
+
+def wait_js(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll a JS expression with evaluate(): wait_for_function needs eval, which the page's CSP forbids."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({expression})"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(100)
+
+
+def issued(server, service: str) -> int:
+    rows = requests.get(f"{server.url}/api/services", timeout=5).json()
+    return next(s["waiting"] for s in rows if s["code"] == service)
+
+
+def test_demo_site_fits_portrait_and_landscape_without_scrolling(browser, demo):
+    admin = demo.token()
+    closed = requests.post(f"{demo.url}/api/admin/services/LINGKUNGAN/close",
+                           json={"reason": "Petugas sedang dinas luar"}, headers=admin, timeout=5)
+    try:
+        for name, viewport in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
+            context, page = kiosk_page(browser, viewport)
+            try:
+                open_kiosk(page, demo)
+                assert page.locator(".tile").count() == 17
+                assert page.locator(".k-group").count() == 10
+                size = page.evaluate("""() => ({
+                    sh: document.documentElement.scrollHeight, sw: document.documentElement.scrollWidth,
+                    h: innerHeight, w: innerWidth})""")
+                page.screenshot(path=str(SHOTS / f"kiosk-{name}.png"))
+                assert size["sh"] <= size["h"] and size["sw"] <= size["w"], f"{name} scrolls: {size}"
+                # every tile is on screen, big enough to touch, and shows its whole name
+                boxes = page.evaluate("""() => [...document.querySelectorAll('.tile')].map(t => {
+                    const r = t.getBoundingClientRect(); const n = t.querySelector('.tile-name');
+                    return {code: t.dataset.service, top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                            w: r.width, h: r.height, clipped: n.scrollHeight > n.clientHeight + 1, nh: [n.scrollHeight, n.clientHeight]};
+                })""")
+                for b in boxes:
+                    assert b["top"] >= 0 and b["bottom"] <= size["h"] and b["right"] <= size["w"], (name, b)
+                    assert b["w"] >= 200 and b["h"] >= 120, (name, b)
+                    assert not b["clipped"], (name, b["code"], b["nh"])
+                if closed.status_code == 200:
+                    tile = page.locator(".tile[data-service='LINGKUNGAN']")
+                    assert tile.is_disabled()
+                    assert "Petugas sedang dinas luar" in tile.inner_text()
+                assert page.js_errors == []
+            finally:
+                context.close()
+    finally:
+        if closed.status_code == 200:
+            requests.post(f"{demo.url}/api/admin/services/LINGKUNGAN/open", headers=admin, timeout=5)
+
+
+def test_tap_shows_the_confirmation_with_number_and_qr(browser, demo, fake_printer):
+    context, page = kiosk_page(browser, LANDSCAPE)
+    try:
+        open_kiosk(page, demo)
+        before = len(fake_printer.jobs)
+        page.locator(".tile[data-service='PERIZINAN']").tap()
+        confirm = page.locator("#confirm")
+        confirm.wait_for(state="visible")
+        number = page.locator("#c-number").inner_text()
+        assert re.fullmatch(r"A-\d{3}", number)
+        assert confirm.get_attribute("data-print-status") == "printed"
+        assert page.locator("#c-notice").inner_text() == "Silakan ambil tiket Anda"
+        wait_js(page, "document.getElementById('c-qr').complete && document.getElementById('c-qr').naturalWidth > 0")
+        assert page.locator("#c-service").inner_text() == "Perizinan Berusaha"
+        jobs = fake_printer.wait_for_jobs(before + 1)
+        assert jobs[-1].number == number, "the fake printer got the same ticket"
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SHOTS / "kiosk-confirm.png"))
+        # back to the start on "Selesai" (and by itself after a few seconds)
+        page.locator("#c-done").tap()
+        assert confirm.is_hidden()
+        assert page.js_errors == []
+    finally:
+        context.close()
+
+
+def test_confirmation_returns_to_start_by_itself(browser, tmp_path):
+    config = demo_config(free_port()).replace("[printing]", "[kiosk]\nconfirm_seconds = 3\n\n[printing]")
+    server = LiveServer(tmp_path / "site", config_text=config).start()
+    context, page = kiosk_page(browser, LANDSCAPE)
+    try:
+        open_kiosk(page, server)
+        page.locator(".prio[data-priority='pregnant']").tap()
+        page.locator(".tile[data-service='HALAL']").tap()
+        page.locator("#confirm").wait_for(state="visible")
+        # the printer port is closed: the screen is the ticket now, and it stays up long enough
+        assert page.locator("#confirm").get_attribute("data-print-status") == "failed"
+        notice = page.locator("#c-notice").inner_text()
+        assert notice.startswith("Printer bermasalah") and "pindai QR" in notice
+        assert page.locator("#c-prio").is_visible()
+        wait_js(page, "document.getElementById('c-qr').naturalWidth > 0")
+        page.screenshot(path=str(SHOTS / "kiosk-printer-problem.png"))
+        page.locator("#confirm").wait_for(state="hidden", timeout=40_000)
+        assert page.locator(".prio[data-priority='none']").get_attribute("aria-checked") == "true"
+        assert page.js_errors == []
+    finally:
+        context.close()
+        server.stop()
+
+
+def test_double_tap_gives_one_ticket(browser, demo):
+    context, page = kiosk_page(browser, PORTRAIT)
+    try:
+        open_kiosk(page, demo)
+        before = issued(demo, "NONIZIN")
+        tile = page.locator(".tile[data-service='NONIZIN']")
+        tile.dblclick()
+        page.locator("#confirm").wait_for(state="visible")
+        # and a burst of synthetic taps in the same frame
+        page.locator("#c-done").tap()
+        page.evaluate("""() => { const t = document.querySelector(".tile[data-service='NONIZIN']");
+                                 for (let i = 0; i < 5; i++) t.click(); }""")
+        page.locator("#confirm").wait_for(state="visible")
+        page.wait_for_timeout(500)
+        assert issued(demo, "NONIZIN") == before + 2, "a double tap and a 5-tap burst must give one ticket each"
+        assert page.js_errors == []
+    finally:
+        context.close()
+
+
+def test_retry_after_a_network_blip_reuses_the_key(browser, demo):
+    """The answer to the first POST is lost after the server issued the ticket: the retry gets the same one."""
+    context, page = kiosk_page(browser, LANDSCAPE)
+    try:
+        open_kiosk(page, demo)
+        before = issued(demo, "PENGADUAN")
+        keys: list[str] = []
+
+        def lose_first_answer(route):
+            keys.append(route.request.headers.get("idempotency-key"))
+            if len(keys) == 1:
+                route.fetch()  # reaches the server, which issues the ticket...
+                route.abort("connectionreset")  # ...but the kiosk never hears back
+            else:
+                route.continue_()
+
+        page.route("**/api/tickets", lose_first_answer)
+        page.locator(".tile[data-service='PENGADUAN']").tap()
+        page.locator("#confirm").wait_for(state="visible", timeout=15_000)
+        assert len(keys) >= 2 and len(set(keys)) == 1 and keys[0]
+        assert issued(demo, "PENGADUAN") == before + 1
+        assert page.js_errors == []
+    finally:
+        context.close()
+
+
+def test_english_toggle_and_idle_reset(browser, tmp_path):
+    config = demo_config(free_port()).replace("[printing]", "[kiosk]\nidle_reset_seconds = 10\n\n[printing]")
+    server = LiveServer(tmp_path / "site", config_text=config).start()
+    context, page = kiosk_page(browser, LANDSCAPE)
+    try:
+        open_kiosk(page, server)
+        page.locator("#lang-toggle").tap()
+        assert page.locator(".k-title").inner_text() == "Take a Queue Number"
+        assert page.locator(".tile[data-service='PERIZINAN'] .tile-name").inner_text() == "Business licensing"
+        page.locator(".prio[data-priority='elderly']").tap()
+        # nobody touches the screen: back to Indonesian and no priority
+        wait_js(page, "document.documentElement.lang === 'id'", timeout=20)
+        assert page.locator(".k-title").inner_text() == "Ambil Nomor Antrean"
+        assert page.locator(".prio[data-priority='elderly']").get_attribute("aria-checked") == "false"
+        assert page.js_errors == []
+    finally:
+        context.close()
+        server.stop()
+
+
+def test_unknown_kiosk_is_a_friendly_page(page, demo):
+    resp = page.goto(f"{demo.url}/kiosk/K99")
+    assert resp.status == 404
+    assert "Kios tidak dikenal" in page.content()
