@@ -1,7 +1,7 @@
 """Ticket printing on the server side: stored print jobs, direct printers and their states.
 
 A ticket is committed before anything touches a printer, so a jammed printer can never lose a
-ticket. Printing then gets a hard time budget (``PRINT_BUDGET_SECONDS``, 2.9 s) and its outcome is
+ticket. Printing then gets a hard time budget (``PRINT_BUDGET_SECONDS``, 2.7 s) and its outcome is
 stored as a print job:
 
 * direct printers (network, usb, serial, file, dummy) are tried once, in a worker that the request
@@ -35,7 +35,7 @@ from .siteconfig import SiteConf
 logger = logging.getLogger(__name__)
 
 #: Seconds a ticket request may spend on its printer, on top of issuing the ticket itself
-DEFAULT_BUDGET = 2.9
+DEFAULT_BUDGET = 2.7
 #: How often a request waiting for a print agent's acknowledgement looks at the job again
 AGENT_POLL_SECONDS = 0.1
 EXPIRED = "expired: not delivered to the printer in time"
