@@ -162,13 +162,29 @@ def printer_check(ctx: click.Context, code: str) -> None:
     if conf.kind == "agent":
         click.echo(f"{code}: agent printer; its state is reported by the print agent (see /api/health)")
         return
+    message = ""
     try:
         state = make_printer(conf).status()
     except PrintError as exc:
-        state = exc.state
+        state, message = exc.state, exc.message
+    _store_printer_state(app, code, state, message)
     click.echo(f"{code}: {state}")
     if str(state) != "ok":
         sys.exit(1)
+
+
+def _store_printer_state(app: Flask, code: str, state: Any, message: str) -> None:
+    """Record a manual check so /api/health shows it at once; a missing database only skips this."""
+    from sqlalchemy.exc import OperationalError
+
+    from .extensions import db as database
+
+    with app.app_context():
+        try:
+            app.extensions["printing"].set_state(code, state, message)
+            database.session.commit()
+        except OperationalError:
+            database.session.rollback()
 
 
 @printer.command("test")

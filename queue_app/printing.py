@@ -39,6 +39,8 @@ DEFAULT_BUDGET = 2.7
 #: How often a request waiting for a print agent's acknowledgement looks at the job again
 AGENT_POLL_SECONDS = 0.1
 EXPIRED = "expired: not delivered to the printer in time"
+#: A printer state younger than this is not probed again by housekeeping
+FRESH_SECONDS = 20
 
 
 class PrintBudgetExceeded(Exception):
@@ -267,10 +269,18 @@ class Printing:
         return len(jobs)
 
     def housekeeping(self) -> None:
-        """Every 30 s: expire undelivered jobs, refresh the state of every directly attached printer."""
+        """Every 30 s: expire undelivered jobs, refresh the state of every directly attached printer.
+
+        A printer whose state was stored in the last ``FRESH_SECONDS`` (a print just asked it) is left
+        alone: most receipt printers take one connection at a time, and a status probe must not make
+        a visitor's ticket wait.
+        """
         self.expire_jobs()
+        fresh_after = clock.utcnow() - timedelta(seconds=FRESH_SECONDS)
+        fresh = set(db.session.scalars(sa.select(PrinterStatus.code).where(PrinterStatus.checked_at > fresh_after)))
+        db.session.rollback()
         for conf in self.site.printers:
-            if not self.is_agent(conf.code):
+            if not self.is_agent(conf.code) and conf.code not in fresh:
                 try:
                     self.check(conf.code)
                 except Exception:  # one broken printer must not stop the others' checks

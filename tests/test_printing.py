@@ -218,6 +218,10 @@ def test_housekeeping_checks_network_printers(papp, pclient, fake):
     fake.set_mode(Mode.ok)
     with papp.app_context():
         printing.housekeeping()
+    assert printer_state(papp, "net") == "paper_out", "a state checked seconds ago is not probed again"
+    clock.travel(timedelta(seconds=31))
+    with papp.app_context():
+        printing.housekeeping()
     assert printer_state(papp, "net") == "ok"
     # the agent printer is never probed from the server: nobody reported it yet
     assert pclient.get("/api/health").get_json()["printers"]["usb-agent"] == "unknown"
@@ -485,3 +489,18 @@ def test_print_agent_receives_the_job_queued_while_it_was_offline(tmp_path):
         if agent is not None:
             agent.stop()
         live.stop()
+
+
+def test_printer_check_cli_stores_the_state(tmp_path, fake):
+    assert _cli(tmp_path, fake, "db", "upgrade").exit_code == 0
+    fake.set_mode(Mode.paper_out)
+    result = _cli(tmp_path, fake, "printer", "check", "net")
+    assert result.exit_code == 1 and "paper_out" in result.stdout
+    db_file = tmp_path / "site" / "instance" / "cli.db"
+    engine = sa.create_engine(f"sqlite:///{db_file}")
+    with engine.connect() as conn:
+        state = conn.execute(sa.text("SELECT state FROM printer_status WHERE code = 'net'")).scalar()
+    engine.dispose()
+    assert state == "paper_out"
+    fake.set_mode(Mode.ok)
+    assert _cli(tmp_path, fake, "printer", "check", "net").exit_code == 0
