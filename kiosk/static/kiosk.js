@@ -13,6 +13,7 @@ const state = {
   pending: null, // {service, priority, key, at}: kept after a network failure so a new tap reuses the key
   lastTouch: Date.now(),
   confirmTimer: null,
+  confirmShownAt: 0,
   layoutKey: "",
 };
 
@@ -370,6 +371,7 @@ function showConfirm(ticket, s) {
     seconds = Math.max(seconds * 3, 30);
   }
   confirm.hidden = false;
+  state.confirmShownAt = Date.now();
   let left = seconds;
   const tick = () => {
     $("c-countdown").textContent = t("back_in", { s: left });
@@ -420,7 +422,10 @@ $("lang-toggle").addEventListener("click", () => {
   applyTexts();
   render();
 });
-$("c-done").addEventListener("click", resetToStart);
+$("c-done").addEventListener("click", () => {
+  // the second tap of a slow double tap must not close the number the visitor has not read yet
+  if (Date.now() - state.confirmShownAt > 1500) resetToStart();
+});
 $("message-ok").addEventListener("click", () => { $("message").hidden = true; });
 for (const type of ["pointerdown", "keydown", "touchstart"]) {
   window.addEventListener(type, () => { state.lastTouch = Date.now(); }, { passive: true });
