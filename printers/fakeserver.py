@@ -194,6 +194,9 @@ class FakeNetworkPrinter:
 
     def _close_listener(self) -> None:
         if self._listener is not None:
+            # shutdown first: on Linux it stops listening at once, even while accept() is blocked on it
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 self._listener.close()
             self._listener = None

@@ -185,6 +185,8 @@ class StreamPrinter(BytesPrinter):
         for n in STATUS_QUERIES:
             ch.write(query(n), dl.left())
             answers.append(ch.read1(dl.left()))
+            if answers[0] is None:
+                raise TimeoutError("no answer to DLE EOT 1")
             if answers[-1] is None:
                 break
         while len(answers) < 3:
