@@ -77,6 +77,9 @@ def issued(server, service: str) -> int:
 
 def test_demo_site_fits_portrait_and_landscape_without_scrolling(browser, demo):
     admin = demo.token()
+    for service, n in (("PERIZINAN", 4), ("NONIZIN", 2), ("PBG", 3), ("HALAL", 1)):  # a morning's queue
+        for _ in range(n):
+            requests.post(f"{demo.url}/api/tickets", json={"service": service}, timeout=5).raise_for_status()
     closed = requests.post(f"{demo.url}/api/admin/services/LINGKUNGAN/close",
                            json={"reason": "Petugas sedang dinas luar"}, headers=admin, timeout=5)
     try:
