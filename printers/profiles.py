@@ -7,8 +7,10 @@ print head. The dot width decides the paper: up to 432 dots is 58 mm paper, more
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 ALIASES = {
     # Epson TM-T82 family: 80 mm paper, 72 mm / 576 dots at 203 dpi, 48 columns (like TM-T20II)
@@ -40,12 +42,28 @@ class Paper:
         return f"{self.paper_mm} mm"
 
 
+def capabilities() -> dict[str, Any]:
+    """python-escpos' printer database.
+
+    Importing `escpos.capabilities` calls `logging.basicConfig()`, which would install a root
+    handler in the server before the app configures logging; a NullHandler held during the
+    import makes that call a no-op.
+    """
+    root = logging.getLogger()
+    guard = logging.NullHandler()
+    root.addHandler(guard)
+    try:
+        from escpos.capabilities import CAPABILITIES
+    finally:
+        root.removeHandler(guard)
+    return CAPABILITIES  # type: ignore[no-any-return]
+
+
 def escpos_profile_name(name: str) -> str:
     """The python-escpos profile name for `name` (which may be one of our aliases)."""
-    from escpos.capabilities import CAPABILITIES
-
+    caps = capabilities()
     real = ALIASES.get(name, name)
-    if real not in CAPABILITIES["profiles"]:
+    if real not in caps["profiles"]:
         raise ValueError(f"unknown printer profile {name!r}")
     return real
 
@@ -53,10 +71,10 @@ def escpos_profile_name(name: str) -> str:
 @lru_cache(maxsize=64)
 def paper_for(name: str) -> Paper:
     """Paper geometry for a profile name; raises ValueError for an unknown profile."""
-    from escpos.capabilities import CAPABILITIES
+    caps = capabilities()
 
     real = escpos_profile_name(name)
-    data = CAPABILITIES["profiles"][real]
+    data = caps["profiles"][real]
     width = data.get("media", {}).get("width", {})
     dots = width.get("pixels")
     dots = dots if isinstance(dots, int) else FALLBACK_DOTS
