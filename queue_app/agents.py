@@ -25,6 +25,7 @@ from flask import current_app, request
 from flask_socketio import Namespace, emit, join_room
 
 from . import clock
+from .database import begin_write
 from .events import HubEvent
 from .extensions import db, socketio
 from .models import PrintJob, PrintJobState, Setting
@@ -46,6 +47,7 @@ def _hash(key: str) -> str:
 def create_key(code: str) -> str:
     """Create or replace the device key of an agent printer; the plain key is returned once, never stored."""
     key = secrets.token_urlsafe(32)
+    begin_write()
     row = db.session.get(Setting, KEY_PREFIX + code)
     value = {"sha256": _hash(key), "created_at": clock.utcnow().isoformat()}
     if row is None:
@@ -104,6 +106,7 @@ def handle_result(code: str, data: Any) -> None:
     printing = current_app.extensions["printing"]
     if not isinstance(data, dict) or not isinstance(data.get("id"), int) or isinstance(data.get("id"), bool):
         return
+    begin_write()
     job = db.session.get(PrintJob, data["id"])
     if job is None or job.printer != code:  # an agent only answers for its own printer
         return
@@ -139,6 +142,7 @@ class AgentNamespace(Namespace):
                 raise ConnectionRefusedError("wrong device key")
             _agents[request.sid] = code
             join_room(f"printer:{code}")
+            begin_write()
             printing.set_state(code, "unknown", "print agent connected")
             jobs = db.session.scalars(
                 sa.select(PrintJob).where(PrintJob.printer == code, PrintJob.state == PrintJobState.queued,
@@ -160,6 +164,7 @@ class AgentNamespace(Namespace):
         if code is None or code in _agents.values():
             return
         try:
+            begin_write()
             current_app.extensions["printing"].set_state(code, "offline", "print agent disconnected")
             db.session.commit()
         finally:
@@ -181,6 +186,7 @@ class AgentNamespace(Namespace):
             return
         message = data.get("message") if isinstance(data.get("message"), str) else ""
         try:
+            begin_write()
             current_app.extensions["printing"].set_state(code, state, message)
             db.session.commit()
         finally:

@@ -177,10 +177,12 @@ def _store_printer_state(app: Flask, code: str, state: Any, message: str) -> Non
     """Record a manual check so /api/health shows it at once; a missing database only skips this."""
     from sqlalchemy.exc import OperationalError
 
+    from .database import begin_write
     from .extensions import db as database
 
     with app.app_context():
         try:
+            begin_write()
             app.extensions["printing"].set_state(code, state, message)
             database.session.commit()
         except OperationalError:

@@ -27,6 +27,7 @@ from flask import Flask
 from printers import PrintError, PrinterState, TicketSlip, make_printer
 
 from . import clock
+from .database import begin_write
 from .events import HubEvent, record, touch
 from .extensions import db
 from .models import EventKind, PrinterStatus, PrintJob, PrintJobState, Ticket, TicketEvent, User
@@ -137,58 +138,69 @@ class Printing:
 
     def submit(self, ticket: Ticket, printer_code: str) -> dict[str, Any]:
         """Store a print job, commit it, and print it now (direct) or hand it to the agent."""
+        begin_write()
         now = clock.utcnow()
+        slip = self.slip_for(ticket)
         job = PrintJob(ticket_id=ticket.id, printer=printer_code, state=PrintJobState.queued, attempts=0,
-                       last_error="", payload=self.slip_for(ticket).to_dict(), created_at=now, updated_at=now,
+                       last_error="", payload=slip.to_dict(), created_at=now, updated_at=now,
                        expires_at=now + timedelta(minutes=self.site.print_job_expiry_minutes))
         db.session.add(job)
         db.session.flush()
+        job_id = job.id
         if self.is_agent(printer_code):
-            touch(print_jobs={job.id})  # the hub hands it to the agent after commit
+            touch(print_jobs={job_id})  # the hub hands it to the agent after commit
             db.session.commit()
-            return self.await_agent(job.id, printer_code)
+            return self.await_agent(job_id, printer_code)
         db.session.commit()
-        return self.attempt(job)
+        return self.attempt(job_id, printer_code, slip)
 
-    def attempt(self, job: PrintJob) -> dict[str, Any]:
-        """Send one stored job to its (direct) printer within the budget and record the outcome."""
-        slip = TicketSlip.from_dict(job.payload)
-        job.attempts += 1
+    def attempt(self, job_id: int, printer_code: str, slip: TicketSlip) -> dict[str, Any]:
+        """Send one stored job to its (direct) printer within the budget and record the outcome.
+
+        No transaction is open while the printer works: on SQLite a write transaction would hold up
+        every other ticket for as long as the printer takes.
+        """
         printer = None
         try:
-            printer = self.printer(job.printer)
+            printer = self.printer(printer_code)
             run_with_budget(lambda: printer.print_slip(slip), self.budget)
         except PrintError as exc:
-            self._finish(job, PrintJobState.failed, exc.message, exc.state)
+            outcome = (PrintJobState.failed, exc.message, exc.state)
         except PrintBudgetExceeded as exc:
-            self._finish(job, PrintJobState.failed, str(exc), PrinterState.offline)
+            outcome = (PrintJobState.failed, str(exc), PrinterState.offline)
         except Exception as exc:  # a driver bug must not turn a valid ticket into a 500
-            logger.exception("printer %s failed", job.printer)
-            self._finish(job, PrintJobState.failed, f"printer error: {exc}", PrinterState.offline)
+            logger.exception("printer %s failed", printer_code)
+            outcome = (PrintJobState.failed, f"printer error: {exc}", PrinterState.offline)
         else:
-            state = getattr(printer, "last_state", None) or PrinterState.ok
-            self._finish(job, PrintJobState.printed, "", state)
+            outcome = (PrintJobState.printed, "", getattr(printer, "last_state", None) or PrinterState.ok)
+        state, error, printer_state = outcome
+        begin_write()
+        job = db.session.get(PrintJob, job_id)
+        job.attempts += 1
+        if job.state == PrintJobState.queued or state == PrintJobState.printed:
+            job.state = state
+            job.last_error = error[:300]
+        job.updated_at = clock.utcnow()
+        self.set_state(printer_code, printer_state, error)
         db.session.commit()
         return _result(job)
-
-    def _finish(self, job: PrintJob, state: PrintJobState, error: str, printer_state: PrinterState | str) -> None:
-        job.state = state
-        job.last_error = error[:300]
-        job.updated_at = clock.utcnow()
-        self.set_state(job.printer, printer_state, error)
 
     def await_agent(self, job_id: int, printer_code: str) -> dict[str, Any]:
         """Wait (within the budget) for a connected print agent to acknowledge the job."""
         if not self.agent_online(printer_code):
             return {"status": "queued", "error": "print agent is offline; the job waits for it"}
-        deadline = time.monotonic() + self.budget
+        return self._wait_for(job_id, time.monotonic() + self.budget,
+                              "the print agent has not confirmed the job yet")
+
+    def _wait_for(self, job_id: int, deadline: float, still_queued: str) -> dict[str, Any]:
+        """Poll a job until it leaves ``queued`` or the deadline passes."""
         while time.monotonic() < deadline:
             time.sleep(AGENT_POLL_SECONDS)  # gevent-patched under `serve`: other greenlets run meanwhile
-            db.session.rollback()  # end the snapshot so the agent's acknowledgement is visible
+            db.session.rollback()  # end the snapshot so the other worker's outcome is visible
             row = db.session.execute(sa.select(PrintJob.state, PrintJob.last_error).where(PrintJob.id == job_id)).one()
             if row.state != PrintJobState.queued:
                 return {"status": row.state.value, "error": row.last_error or None}
-        return {"status": "queued", "error": "the print agent has not confirmed the job yet"}
+        return {"status": "queued", "error": still_queued}
 
     def agent_online(self, code: str) -> bool:
         row = db.session.get(PrinterStatus, code)
@@ -200,6 +212,10 @@ class Printing:
                                 .order_by(PrintJob.id.desc()).limit(1))
         if job is None:
             return {"status": "none", "error": None}
+        # the kiosk's retry after a lost answer can arrive while the first request is still printing
+        age = (clock.utcnow() - job.created_at).total_seconds()
+        if job.state == PrintJobState.queued and age < self.budget:
+            return self._wait_for(job.id, time.monotonic() + self.budget - age, "still printing")
         return _result(job)
 
     def reprint(self, ticket: Ticket, printer_code: str | None = None, *, actor: User | None = None) -> dict[str, Any]:
@@ -216,6 +232,7 @@ class Printing:
                 raise PrinterNotFound("This ticket was not issued at a kiosk with a printer; name a printer.")
         elif self.site.printer(printer_code) is None:
             raise PrinterNotFound(f'No printer "{printer_code}" in config.toml.')
+        begin_write()
         db.session.add(TicketEvent(ticket_id=ticket.id, kind=EventKind.reprinted, at=clock.utcnow(),
                                    service_id=ticket.service_id, user_id=actor.id if actor else None,
                                    details={"printer": printer_code}))
@@ -227,6 +244,7 @@ class Printing:
         """Hand freshly queued agent jobs to their agents (the hub calls this after commit)."""
         from .agents import deliver
 
+        begin_write()
         jobs = db.session.scalars(sa.select(PrintJob).where(PrintJob.id.in_(job_ids),
                                                             PrintJob.state == PrintJobState.queued)).all()
         for job in jobs:
@@ -250,6 +268,7 @@ class Printing:
             state, message = PrinterState.offline, str(exc)
         except Exception as exc:  # noqa: BLE001  a broken driver is an offline printer, not a crash
             state, message = PrinterState.offline, f"printer error: {exc}"
+        begin_write()
         self.set_state(code, state, message)
         db.session.commit()
         return PrinterState(state)
@@ -257,8 +276,12 @@ class Printing:
     def expire_jobs(self) -> int:
         """Mark queued jobs past their ``expires_at`` as failed; the kiosk already showed the ticket."""
         now = clock.utcnow()
-        jobs = db.session.scalars(sa.select(PrintJob).where(PrintJob.state == PrintJobState.queued,
-                                                            PrintJob.expires_at < now)).all()
+        overdue = sa.select(PrintJob).where(PrintJob.state == PrintJobState.queued, PrintJob.expires_at < now)
+        if db.session.scalar(sa.select(sa.func.count()).select_from(overdue.subquery())) == 0:
+            db.session.rollback()
+            return 0
+        begin_write()  # only now: most rounds have nothing to expire and need no write lock
+        jobs = db.session.scalars(overdue).all()
         for job in jobs:
             job.state = PrintJobState.failed
             job.last_error = EXPIRED

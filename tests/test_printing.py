@@ -199,6 +199,37 @@ def test_a_stuck_driver_cannot_hold_ticket_issue(papp, pclient):
     assert elapsed < LIMIT
 
 
+class SlowPrinter:
+    """Prints fine, in one second."""
+
+    last_state = PrinterState.ok
+
+    def __init__(self):
+        self.slips = []
+
+    def print_slip(self, slip):
+        time.sleep(1.0)
+        self.slips.append(slip)
+
+
+def test_a_retry_while_the_first_request_prints_gets_the_real_outcome(papp):
+    """The kiosk lost the first answer and retried with the same key while the slip was printing."""
+    import threading
+
+    slow = SlowPrinter()
+    papp.extensions["printing"].overrides["net"] = slow
+    first: dict = {}
+    thread = threading.Thread(target=lambda: first.update(resp=issue(papp.test_client(), **{"Idempotency-Key": "blip"})[0]))
+    thread.start()
+    time.sleep(0.4)
+    retry, elapsed = issue(papp.test_client(), **{"Idempotency-Key": "blip"})
+    thread.join()
+    assert first["resp"].status_code == 201 and retry.status_code == 200
+    assert retry.get_json()["number"] == first["resp"].get_json()["number"]
+    assert retry.get_json()["print"] == {"status": "printed", "error": None}
+    assert len(slow.slips) == 1 and elapsed < LIMIT
+
+
 def test_kiosk_without_printer_prints_nothing(papp, pclient, fake):
     resp, _ = issue(pclient, kiosk="K1")
     assert resp.status_code == 201

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from .. import engine
 from ..auth import staff_required
+from ..database import begin_write
 from ..schemas import ticket_to_dict
 from . import bp
 from .parsing import field, json_body
@@ -28,6 +29,7 @@ def reprint_ticket(token: str):
     """
     data = json_body(required=False)
     printer = field(data, "printer", str, required=False)
+    begin_write()  # reprint writes a ticket event and a print job
     ticket = engine.get_ticket_by_token(token)
     result = current_app.extensions["printing"].reprint(ticket, printer, actor=current_user._get_current_object())
     return jsonify({"ticket": ticket_to_dict(ticket), "print": result})
