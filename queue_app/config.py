@@ -43,3 +43,5 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_TICKETS_PER_KIOSK = 0
     RATELIMIT_LOGIN = 0
+    #: fail a test that writes in a transaction that began as a read (see database.py)
+    SQLITE_STRICT_WRITES = True

@@ -25,6 +25,25 @@ def init_engine(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _setup_sqlite(engine)
+            if app.config.get("SQLITE_STRICT_WRITES"):
+                _refuse_writes_in_read_transactions(engine)
+
+
+_DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _refuse_writes_in_read_transactions(engine: Engine) -> None:
+    """(Tests) fail loudly when a transaction that began as a read tries to write.
+
+    Under load such a write fails with "database is locked" (SQLite cannot upgrade a read snapshot
+    that another writer has moved past), so every writing transaction must start with begin_write().
+    """
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _check(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+        if verb in _DML and conn.in_transaction() and not conn.get_execution_options().get(WRITE_OPTION):
+            raise AssertionError(f"write in a read transaction (call begin_write() first): {statement[:120]}")
 
 
 def _setup_sqlite(engine: Engine) -> None:

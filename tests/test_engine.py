@@ -78,6 +78,7 @@ def test_quota_refuses_and_leaves_no_gap(ctx):
 
 
 def test_closed_service_and_hours(ctx):
+    engine.begin_write()
     s = db.session.scalar(sa.select(Service).where(Service.code == "NONIZIN"))
     s.closed_on = engine.today()
     s.closed_reason = "Sistem sedang gangguan"
@@ -85,6 +86,7 @@ def test_closed_service_and_hours(ctx):
     with pytest.raises(ServiceClosed, match="gangguan"):
         engine.issue_ticket("NONIZIN")
     db.session.rollback()
+    engine.begin_write()
     s = db.session.scalar(sa.select(Service).where(Service.code == "PERIZINAN"))
     now_local = clock.utcnow().astimezone(engine.site().tz)
     start = (now_local + timedelta(hours=1)).time().replace(second=0, microsecond=0)

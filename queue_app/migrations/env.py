@@ -95,6 +95,10 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # migrations write: take SQLite's write lock up front (BEGIN IMMEDIATE), see queue_app.database
+        from queue_app.database import WRITE_OPTION
+
+        connection.execution_options(**{WRITE_OPTION: True})
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
