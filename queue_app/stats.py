@@ -69,10 +69,12 @@ def seconds(start: sa.ColumnElement, end: sa.ColumnElement) -> sa.ColumnElement[
     """``end - start`` in seconds, exact to the millisecond on both databases.
 
     SQLite's ``julianday`` carries float noise of ~1e-5 s, enough to put a wait of exactly the
-    target on the wrong side of it, so it is rounded to milliseconds; PostgreSQL's epoch is exact.
+    target on the wrong side of it, so it is rounded to milliseconds. PostgreSQL's ``date_part`` gives
+    a float8 computed from whole microseconds, exact at these magnitudes (and far cheaper than the
+    numeric ``extract``).
     """
     if _dialect() == "postgresql":
-        return sa.func.extract("epoch", end - start)
+        return sa.func.date_part("epoch", end - start)  # float8: numeric arithmetic is several times slower
     return sa.func.round((sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0, 3)
 
 
