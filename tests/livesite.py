@@ -46,7 +46,7 @@ class LiveServer:
         return self.workdir / "config.toml"
 
     def write_config(self) -> None:
-        text = re.sub(r'base_url = "[^"]*"', f'base_url = "{self.url}"', self.config_text)
+        text = re.sub(r'(?m)^base_url = "[^"]*"', f'base_url = "{self.url}"', self.config_text)
         if "base_url" not in text:
             text = text.replace("[site]\n", f'[site]\nbase_url = "{self.url}"\n', 1)
         self.config_path.write_text(text)
