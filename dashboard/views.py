@@ -104,7 +104,7 @@ def reports():
     query = f"from={first.isoformat()}&to={last.isoformat()}"
     if request.args.get("agency"):
         query += "&agency=" + quote(request.args["agency"])
-    prev_month_end = first.replace(day=1) - timedelta(days=1)
+    prev_month_end = today.replace(day=1) - timedelta(days=1)
     presets = {
         "today": (today, today),
         "week": (today - timedelta(days=today.weekday()), today),

@@ -119,6 +119,14 @@ def spec() -> dict[str, Any]:
         {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
         {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
     ]
+    # the stats endpoints also take ?month=YYYY-MM (instead of from/to) and ?agency=CODE (admins and
+    # unscoped managers narrow to one agency; a scoped manager asking for another gets 403)
+    stats_params = [
+        *date_params,
+        {"name": "month", "in": "query", "required": False, "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}},
+        {"name": "agency", "in": "query", "required": False, "schema": STR},
+    ]
+    stats_security = [{"bearer": []}, {"session": []}]
     paths: dict[str, Any] = {
         "/api/services": {"get": {
             "tags": ["public"], "summary": "Services a kiosk offers, with waiting counts and estimates",
@@ -189,18 +197,51 @@ def spec() -> dict[str, Any]:
         "/api/counters/{code}/resume": _counter_action("Take calls again"),
         "/api/stats/summary": {"get": {
             "tags": ["stats"], "summary": "Figures per service and in total for a range of local days",
-            "security": [{"bearer": []}, {"session": []}], "parameters": date_params,
+            "security": stats_security, "parameters": stats_params,
             "responses": {"200": _json(_obj({
                 "from": STR, "to": STR,
                 "services": {"type": "array", "items": {"allOf": [_obj({"code": STR}, ["code"]), _ref("Figures")]}},
                 "total": _ref("Figures")}, ["from", "to", "services", "total"]), "Summary"),
-                **_errors(401, 403, 422)},
+                **_errors(401, 403, 404, 422)},
         }},
         "/api/stats/export.csv": {"get": {
             "tags": ["stats"], "summary": "One CSV row per ticket with every timestamp",
-            "security": [{"bearer": []}, {"session": []}], "parameters": date_params,
+            "security": stats_security, "parameters": stats_params,
             "responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": STR}}},
-                          **_errors(401, 403, 422)},
+                          **_errors(401, 403, 404, 422)},
+        }},
+        "/api/stats/export.xlsx": {"get": {
+            "tags": ["stats"], "summary": "Monthly recap workbook in Bahasa Indonesia (default: this month)",
+            "security": stats_security, "parameters": stats_params,
+            "responses": {"200": {"description": "Excel workbook", "content": {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": STR}}},
+                **_errors(401, 403, 404, 422)},
+        }},
+        "/api/stats/report": {"get": {
+            "tags": ["stats"], "summary": "Figures per agency, service, counter and clerk, wait histogram, heat map",
+            "security": stats_security, "parameters": stats_params,
+            "responses": {"200": _json(_obj({
+                "from": STR, "to": STR, "total": _ref("Figures"),
+                "services": {"type": "array", "items": _ref("Figures")},
+                "agencies": {"type": "array", "items": _ref("Figures")},
+                "counters": {"type": "array", "items": {"type": "object"}},
+                "clerks": {"type": "array", "items": {"type": "object"}},
+                "wait_histogram": {"type": "array", "items": _obj({"from": INT, "to": NULLABLE_INT, "count": INT})},
+                "heatmap": _obj({"mode": STR, "days": {"type": "array"}, "hours": {"type": "array", "items": INT},
+                                 "cells": {"type": "array"}, "max": INT}),
+            }, ["from", "to", "total", "services", "agencies", "counters", "clerks"]), "Report"),
+                **_errors(401, 403, 404, 422)},
+        }},
+        "/api/stats/dashboard": {"get": {
+            "tags": ["stats"], "summary": "The live dashboard's snapshot: queues, counters, today's figures, charts",
+            "security": stats_security, "parameters": [{"name": "agency", "in": "query", "required": False,
+                                                       "schema": STR}],
+            "responses": {"200": _json(_obj({
+                "day": STR, "at": STR, "services": {"type": "array", "items": {"type": "object"}},
+                "counters": {"type": "array", "items": {"type": "object"}}, "today": _ref("Figures"),
+                "hourly": {"type": "object"}, "wait_histogram": {"type": "array"},
+            }, ["day", "at", "services", "counters", "today"]), "Snapshot"),
+                **_errors(401, 403, 404)},
         }},
     }
     paths.update(_panel_and_admin_paths())

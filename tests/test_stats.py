@@ -449,3 +449,15 @@ def test_queries_do_not_grow_with_the_tickets(scripted):
             act(engine.issue_ticket, "NONIZIN")
             act(engine.call_next, "L01", actor=None, finish_current=True)
         assert count() == before
+
+
+@pytest.mark.parametrize("q", ["from=0001-01-01&to=0001-01-03", "from=9999-12-29&to=9999-12-31", "month=0001-01",
+                               "month=9999-12", "agency=%00", "from=2026-02-30", "to=2026-01-01", "month=2026-00"])
+def test_edge_ranges_never_500(app, client, admin, staff, q):
+    for path in ("/api/stats/summary", "/api/stats/report", "/api/stats/export.csv", "/api/stats/export.xlsx",
+                 "/api/stats/dashboard"):
+        r = client.get(f"{path}?{q}", headers=admin)
+        assert r.status_code < 500, (path, q, r.status_code)
+    staff.user("boss", "manager")
+    _login(client, "boss")
+    assert client.get(f"/dashboard/reports?{q}").status_code < 500
