@@ -189,17 +189,19 @@ def issue_ticket(
     )
     db.session.add(ticket)
     db.session.flush()
-    from .estimate import estimate_for_ticket
+    from .estimate import ahead_of, estimate_for_ticket
 
-    ticket.estimated_wait_seconds = estimate_for_ticket(ticket, service=service)
+    ticket.ahead_at_issue = ahead_of(ticket)
+    ticket.estimated_wait_seconds = estimate_for_ticket(ticket, ticket.ahead_at_issue, service=service)
     _log(ticket, EventKind.issued, now, actor=actor, details={"priority": priority, "kiosk": kiosk})
     if idempotency_key:
         db.session.add(IdempotencyKey(scope="ticket", key=idempotency_key, created_at=now, ticket_id=ticket.id,
                                       action="issue"))
+    # nobody can be watching the new ticket yet (its phone connects later and gets a snapshot)
     if priority:
-        touch(services={service.id}, tickets={ticket.id})  # everyone not priority moves back one place
+        touch(services={service.id})  # everyone not priority moves back one place
     else:
-        touch(queues={service.id}, tickets={ticket.id})
+        touch(queues={service.id})
     db.session.flush()
     logger.info("Ticket %s issued for %s (kiosk %s)", ticket.number, service.code, kiosk)
     return ticket, True

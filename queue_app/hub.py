@@ -35,6 +35,11 @@ def publish(app: Flask, pending: Pending) -> None:
     """Emit a committed transaction's events; recompute derived views off the request path."""
     for kind, payload, namespace, room in pending.emits:
         socketio.emit(kind.value, payload, namespace=namespace, to=room)
+    if pending.queues and not (pending.services or pending.counters):
+        # a queue only grew (a plain ticket issue): nobody's place moved, so the staff screens' counts
+        # are pushed coalesced instead of recomputed per ticket at the morning rush
+        _schedule_queue_changed(app, pending.queues)
+        pending.queues = set()
     if pending.services or pending.queues or pending.tickets or pending.counters or pending.print_jobs:
         if app.config.get("HUB_INLINE_REFRESH"):
             refresh(app, pending)
@@ -104,6 +109,45 @@ def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
         body = counter_to_dict(counter)
         socketio.emit(HubEvent.counter_changed.value, body, namespace="/counter", to="staff")
         socketio.emit(HubEvent.counter_changed.value, body, namespace="/dashboard", to="staff")
+
+
+#: at most one coalesced ``queue_changed`` per this many seconds per process
+QUEUE_CHANGED_SECONDS = 0.5
+_grown_queues: set[int] = set()
+_queue_changed = {"scheduled": False}
+
+
+def _schedule_queue_changed(app: Flask, service_ids: set[int]) -> None:
+    """Collect grown queues and tell the staff screens about them together, shortly after."""
+    if app.config.get("HUB_INLINE_REFRESH"):
+        _push_grown_queues(app, set(service_ids))
+        return
+    _grown_queues.update(service_ids)
+    if _queue_changed["scheduled"]:
+        return
+    _queue_changed["scheduled"] = True
+    socketio.start_background_task(_push_grown_queues_later, app)
+
+
+def _push_grown_queues_later(app: Flask) -> None:
+    socketio.sleep(QUEUE_CHANGED_SECONDS)
+    _queue_changed["scheduled"] = False
+    ids = set(_grown_queues)
+    _grown_queues.clear()
+    _push_grown_queues(app, ids)
+
+
+def _push_grown_queues(app: Flask, ids: set[int]) -> None:
+    with app.app_context():
+        try:
+            _push_staff_views(ids, set())
+            _schedule_board_changed(app)
+        except Exception:  # clients re-read on their next event or reconnect
+            logger.exception("queue_changed push failed")
+            if app.testing:
+                raise
+        finally:
+            db.session.rollback()
 
 
 #: at most one ``board_changed`` per this many seconds per process: a burst of tickets at opening

@@ -50,6 +50,7 @@ def create_ticket():
     _check_issue_rate(kiosk)
     try:
         ticket, created = engine.issue_ticket(service, priority=priority, kiosk=kiosk, idempotency_key=key)
+        body = _issued_body(ticket, created)  # before commit, which would expire what it reads
         db.session.commit()
     except IntegrityError:
         # The same Idempotency-Key raced in from another process: answer with the winner's ticket.
@@ -57,26 +58,35 @@ def create_ticket():
         if not key:
             raise
         ticket, created = engine.issue_ticket(service, priority=priority, kiosk=kiosk, idempotency_key=key)
+        body = _issued_body(ticket, created)
         db.session.commit()
     printing = current_app.extensions["printing"]
-    print_result = printing.print_ticket(ticket, kiosk) if created else printing.last_result(ticket)
-    view = ticket_public(ticket)
-    body = {
+    body["print"] = printing.print_ticket(ticket, kiosk) if created else printing.last_result(ticket)
+    return jsonify(body), 201 if created else 200
+
+
+def _issued_body(ticket, created: bool) -> dict:  # noqa: ANN001
+    """The contract's answer to POST /api/tickets (without ``print``, known only after commit)."""
+    if created:  # the engine just worked these out
+        ahead, eta = ticket.ahead_at_issue, ticket.estimated_wait_seconds
+    else:  # a repeat: where the ticket stands now
+        view = ticket_public(ticket)
+        ahead, eta = view["ahead"], view["estimated_wait_seconds"]
+    service = ticket.service
+    return {
         "number": ticket.number,
-        "service": ticket.service.code,
-        "service_name": ticket.service.name,
-        "agency": ticket.service.agency.code,
-        "agency_name": ticket.service.agency.name,
+        "service": service.code,
+        "service_name": service.name,
+        "agency": service.agency.code,
+        "agency_name": service.agency.name,
         "token": ticket.token,
         "status": ticket.status.value,
         "priority": ticket.priority,
-        "ahead": view["ahead"],
-        "estimated_wait_seconds": view["estimated_wait_seconds"],
+        "ahead": ahead,
+        "estimated_wait_seconds": eta,
         "track_url": track_url(ticket.token),
         "issued_at": iso(ticket.issued_at),
-        "print": print_result,
     }
-    return jsonify(body), 201 if created else 200
 
 
 def track_url(token: str) -> str:

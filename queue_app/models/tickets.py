@@ -84,6 +84,9 @@ class Ticket(Base):
     #: Estimate shown at issue, kept so its accuracy can be measured later
     estimated_wait_seconds: Mapped[int | None]
 
+    #: People ahead when issued; set by engine.issue_ticket on the new object, never stored
+    ahead_at_issue = None  # not annotated, so the ORM leaves it unmapped
+
     service: Mapped[Service] = relationship(foreign_keys=[service_id])
     issued_service: Mapped[Service] = relationship(foreign_keys=[issued_service_id])
     counter: Mapped[Counter | None] = relationship(foreign_keys=[counter_id])
