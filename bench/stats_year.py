@@ -77,7 +77,9 @@ def main() -> int:
         first = today - timedelta(days=365)
         working_days = sum(1 for i in range(365) if (first + timedelta(days=i)).isoweekday() < 6)
         t0 = time.perf_counter()
-        with db.engine.begin() as conn:
+        from queue_app.database import WRITE_OPTION
+
+        with db.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
             n = bulk_history(conn, first, today - timedelta(days=1), per_day=args.tickets // working_days, seed=6)
         load = time.perf_counter() - t0
         if dialect == "postgresql":
