@@ -102,6 +102,11 @@ def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
     payload = {"services": {code: counts.get(sid, 0) for sid, code in services.items()}}
     socketio.emit(HubEvent.queue_changed.value, payload, namespace="/counter", to="staff")
     socketio.emit(HubEvent.queue_changed.value, payload, namespace="/dashboard", to="staff")
+    agency_of = dict(db.session.execute(sa.select(Service.id, Service.agency_id).where(Service.id.in_(services))).all())
+    for agency_id in set(agency_of.values()):  # dashboards of managers scoped to one agency
+        scoped = {code: counts.get(sid, 0) for sid, code in services.items() if agency_of.get(sid) == agency_id}
+        socketio.emit(HubEvent.queue_changed.value, {"services": scoped}, namespace="/dashboard",
+                      to=f"agency:{agency_id}")
     for counter in db.session.scalars(
         sa.select(Counter).where(Counter.id.in_(counter_ids))
         .options(selectinload(Counter.service_links).selectinload(CounterService.service))
@@ -109,6 +114,8 @@ def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
         body = counter_to_dict(counter)
         socketio.emit(HubEvent.counter_changed.value, body, namespace="/counter", to="staff")
         socketio.emit(HubEvent.counter_changed.value, body, namespace="/dashboard", to="staff")
+        for agency_id in {link.service.agency_id for link in counter.service_links}:
+            socketio.emit(HubEvent.counter_changed.value, body, namespace="/dashboard", to=f"agency:{agency_id}")
 
 
 #: at most one coalesced ``queue_changed`` per this many seconds per process
@@ -311,7 +318,9 @@ class DashboardNamespace(Namespace):
         try:
             user = _staff_user(auth, (Role.manager, Role.admin))
             _staff[request.sid] = user.id
-            join_room("staff")
+            # a manager scoped to one agency only hears about that agency's queues and counters
+            scoped = user.role is Role.manager and user.agency_id is not None
+            join_room(f"agency:{user.agency_id}" if scoped else "staff")
         finally:
             db.session.rollback()
 

@@ -461,3 +461,28 @@ def test_edge_ranges_never_500(app, client, admin, staff, q):
     staff.user("boss", "manager")
     _login(client, "boss")
     assert client.get(f"/dashboard/reports?{q}").status_code < 500
+
+
+def test_dashboard_socket_is_scoped_too(app, staff, admin):
+    """A scoped manager's /dashboard socket only hears about their agency; an admin's hears everything."""
+    from queue_app.extensions import socketio
+
+    halal = staff.headers("halal-boss", "manager", agency="DINKOPUKM")
+    scoped = socketio.test_client(app, namespace="/dashboard", auth={"token": halal["Authorization"][7:]})
+    everyone = socketio.test_client(app, namespace="/dashboard", auth={"token": admin["Authorization"][7:]})
+    assert scoped.is_connected("/dashboard") and everyone.is_connected("/dashboard")
+    with app.app_context():
+        act(engine.issue_ticket, "PERIZINAN")
+        act(engine.call_next, "L01", actor=None)
+    assert [e for e in scoped.get_received("/dashboard") if e["name"] in ("queue_changed", "counter_changed")] == []
+    heard = everyone.get_received("/dashboard")
+    assert {e["name"] for e in heard} >= {"queue_changed", "counter_changed"}
+    with app.app_context():
+        act(engine.issue_ticket, "HALAL")
+        act(engine.call_next, "L03", actor=None)
+    got = scoped.get_received("/dashboard")
+    queues = [e["args"][0]["services"] for e in got if e["name"] == "queue_changed"]
+    assert queues and all(set(q) == {"HALAL"} for q in queues)
+    assert {e["args"][0]["code"] for e in got if e["name"] == "counter_changed"} == {"L03"}
+    scoped.disconnect("/dashboard")
+    everyone.disconnect("/dashboard")
