@@ -395,8 +395,8 @@ def _finish(counter: Counter, *, actor: User | None) -> Ticket:
     ticket = _current(counter)
     _move(ticket, TicketState.done)
     now = clock.utcnow()
-    if ticket.started_at is None:
-        ticket.started_at = ticket.last_called_at or ticket.called_at
+    if ticket.started_at is None:  # finished straight from called: the contract says started = called
+        ticket.started_at = ticket.called_at
     ticket.finished_at = now
     counter.current_ticket = None
     _log(ticket, EventKind.finished, now, actor=actor, counter=counter)

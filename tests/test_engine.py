@@ -194,6 +194,17 @@ def test_full_life_writes_every_event(ctx):
     assert t.called_at <= t.last_called_at and t.started_at <= t.finished_at
 
 
+def test_finish_straight_from_called_after_recall_starts_at_first_call(ctx):
+    t = issue()
+    engine.call_next("L01", actor=None)
+    db.session.commit()
+    clock.travel(timedelta(seconds=40))
+    engine.recall("L01", actor=None)
+    engine.finish("L01", actor=None)
+    db.session.commit()
+    assert t.started_at == t.called_at < t.last_called_at
+
+
 def test_recall_keeps_first_called_at(ctx):
     t = issue()
     engine.call_next("L01", actor=None)
