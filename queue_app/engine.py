@@ -166,6 +166,11 @@ def issue_ticket(
             service=service.code,
         )
 
+    from .estimate import ahead_of, counter_load, estimate, handling_seconds
+
+    # read the estimate's inputs before taking the day's number: on PostgreSQL that row stays locked
+    # until commit, so everything done after it delays the next kiosk
+    handling, load = handling_seconds(service), counter_load(service.id)
     day = clock.local_day(site().tz, now)
     seq = upsert_increment(
         DailyNumber.__table__, {"service_id": service.id, "service_day": day}, "last_number"
@@ -189,10 +194,8 @@ def issue_ticket(
     )
     db.session.add(ticket)
     db.session.flush()
-    from .estimate import ahead_of, estimate_for_ticket
-
     ticket.ahead_at_issue = ahead_of(ticket)
-    ticket.estimated_wait_seconds = estimate_for_ticket(ticket, ticket.ahead_at_issue, service=service)
+    ticket.estimated_wait_seconds = estimate(ticket.ahead_at_issue, handling, *load)
     _log(ticket, EventKind.issued, now, actor=actor, details={"priority": priority, "kiosk": kiosk})
     if idempotency_key:
         db.session.add(IdempotencyKey(scope="ticket", key=idempotency_key, created_at=now, ticket_id=ticket.id,
