@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import tomllib
 from pathlib import Path
 
@@ -120,21 +122,41 @@ def site(tmp_path):
     return make_site(tmp_path)
 
 
-@pytest.fixture
-def app(tmp_path, site):
+@contextlib.contextmanager
+def built_app(site, db_path: Path):
+    """An app for ``site`` on a fresh SQLite file, tables created and config.toml applied."""
     from queue_app.sync import sync_site
 
-    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}",
-                     HUB_INLINE_REFRESH=True)
+    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}", HUB_INLINE_REFRESH=True)
     with app.app_context():
         db.create_all()
         sync_site(site)
         db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    clock.reset()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        clock.reset()
+
+
+@pytest.fixture
+def app(tmp_path, site):
+    with built_app(site, tmp_path / "test.db") as app:
+        yield app
+
+
+PASSWORD = "rahasia-123"
+
+
+def login(client, username: str, password: str = PASSWORD) -> str:
+    """Sign in through the HTML form like a browser; return the CSRF token the panel would use."""
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    resp = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert resp.status_code == 302, resp.text
+    return client.get("/api/me").json["csrf_token"]
 
 
 @pytest.fixture

@@ -13,15 +13,7 @@ from queue_app.errors import InvalidTransition, ValidationFailed
 from queue_app.extensions import db
 from queue_app.models import ApiToken, AuditEntry, Role, User
 
-PASSWORD = "rahasia-123"
-
-
-def login(client, username: str, password: str = PASSWORD) -> str:
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    resp = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    assert resp.status_code == 302, resp.text
-    return client.get("/api/me").json["csrf_token"]
+from .conftest import PASSWORD, login
 
 
 def form_token(client, url: str) -> str:

@@ -12,16 +12,7 @@ import pytest
 from queue_app import clock
 from queue_app.extensions import socketio
 
-PASSWORD = "rahasia-123"
-
-
-def login(client, username: str, password: str = PASSWORD) -> str:
-    """Sign in through the HTML form like a browser; return the CSRF token the panel would use."""
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    resp = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    assert resp.status_code == 302, resp.text
-    return client.get("/api/me").json["csrf_token"]
+from .conftest import PASSWORD, login
 
 
 def issue(client, service: str, priority: bool = False) -> str:

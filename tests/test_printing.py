@@ -12,12 +12,11 @@ import sqlalchemy as sa
 
 from printers import PrinterState
 from printers.fakeserver import FakeNetworkPrinter, Mode
-from queue_app import clock, create_app
-from queue_app.config import TestConfig
+from queue_app import clock
 from queue_app.extensions import db, socketio
 from queue_app.models import EventKind, PrinterStatus, PrintJob, PrintJobState, Setting, Ticket, TicketEvent
 
-from .conftest import TEST_SITE, Staff, make_site
+from .conftest import TEST_SITE, Staff, built_app, make_site
 
 #: the contract: ticket issue never waits on a printer for more than 3 seconds
 LIMIT = 3.0
@@ -55,20 +54,9 @@ def fake():
 @pytest.fixture
 def papp(tmp_path, fake):
     """The test site plus a network printer at the fake's port (kiosk K3) and an agent printer (K4)."""
-    from queue_app.sync import sync_site
-
     site = make_site(tmp_path, TEST_SITE + PRINTERS.format(port=fake.port))
-    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'print.db'}",
-                     HUB_INLINE_REFRESH=True)
-    with app.app_context():
-        db.create_all()
-        sync_site(site)
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    clock.reset()
+    with built_app(site, tmp_path / "print.db") as app:
+        yield app
 
 
 @pytest.fixture
