@@ -32,6 +32,7 @@ from .errors import (
     TicketNotFound,
     ValidationFailed,
 )
+from .estimate import forget_handling
 from .events import HubEvent, record, touch
 from .extensions import db
 from .models import (
@@ -166,12 +167,12 @@ def issue_ticket(
             service=service.code,
         )
 
-    from .estimate import ahead_of, counter_load, estimate, handling_seconds
+    from .estimate import ahead_of, load_state, replay
 
     # read the estimate's inputs before taking the day's number: on PostgreSQL that row stays locked
     # until commit, so everything done after it delays the next kiosk
-    handling, load = handling_seconds(service), counter_load(service.id)
     day = clock.local_day(site().tz, now)
+    queue_state = load_state(day)
     seq = upsert_increment(
         DailyNumber.__table__, {"service_id": service.id, "service_day": day}, "last_number"
     )
@@ -195,7 +196,7 @@ def issue_ticket(
     db.session.add(ticket)
     db.session.flush()
     ticket.ahead_at_issue = ahead_of(ticket)
-    ticket.estimated_wait_seconds = estimate(ticket.ahead_at_issue, handling, *load)
+    ticket.estimated_wait_seconds = replay(queue_state, (service.id, priority))[0]
     _log(ticket, EventKind.issued, now, actor=actor, details={"priority": priority, "kiosk": kiosk})
     if idempotency_key:
         db.session.add(IdempotencyKey(scope="ticket", key=idempotency_key, created_at=now, ticket_id=ticket.id,
@@ -403,6 +404,7 @@ def _finish(counter: Counter, *, actor: User | None) -> Ticket:
     ticket.finished_at = now
     counter.current_ticket = None
     _log(ticket, EventKind.finished, now, actor=actor, counter=counter)
+    forget_handling(ticket.service_id)
     touch(tickets={ticket.id}, counters={counter.id}, services={ticket.service_id})
     return ticket
 
@@ -417,6 +419,7 @@ def no_show(counter_code: str, *, actor: User | None) -> None:
     ticket.finished_at = now
     counter.current_ticket = None
     _log(ticket, EventKind.no_show, now, actor=actor, counter=counter, details={"recalls": ticket.recalls})
+    forget_handling(ticket.service_id)
     touch(tickets={ticket.id}, counters={counter.id}, services={ticket.service_id})
     db.session.flush()
 

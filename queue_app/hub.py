@@ -61,24 +61,27 @@ def refresh(app: Flask, pending: Pending) -> None:
 
 
 def _refresh(pending: Pending) -> None:
-    from .estimate import counter_load, estimate, handling_seconds
+    from .estimate import load_state, replay
     from .schemas import ticket_public
 
     done: set[int] = set()
-    for service_id in sorted(pending.services):
-        service = db.session.get(Service, service_id)
-        if service is None:
-            continue
+    if pending.services:
+        # one replay of the whole queue; a move in one service shifts every service that shares a
+        # counter with it, so all of those tickets get their new estimate
+        state = load_state(engine.today())
+        etas = replay(state)
+        affected = _sharing_counters(state, pending.services)
         waiting = db.session.scalars(
             sa.select(Ticket)
-            .where(Ticket.service_id == service_id, Ticket.status == TicketState.waiting,
+            .where(Ticket.service_id.in_(affected), Ticket.status == TicketState.waiting,
                    Ticket.service_day == engine.today())
             .order_by(Ticket.priority.desc(), Ticket.issued_at, Ticket.id)
         ).all()
-        handling = handling_seconds(service)
-        open_n, busy = counter_load(service_id)
-        for ahead, ticket in enumerate(waiting):
-            view = ticket_public(ticket, ahead=ahead, eta=estimate(ahead, handling, open_n, busy), known=True)
+        position: dict[int, int] = {}
+        for ticket in waiting:
+            ahead = position.get(ticket.service_id, 0)
+            position[ticket.service_id] = ahead + 1
+            view = ticket_public(ticket, ahead=ahead, eta=etas.get(ticket.id), known=True)
             socketio.emit(HubEvent.ticket.value, view, namespace="/ticket", to=f"ticket:{ticket.id}")
             done.add(ticket.id)
     for ticket_id in sorted(pending.tickets - done):
@@ -91,6 +94,19 @@ def _refresh(pending: Pending) -> None:
         _schedule_board_changed(current_app._get_current_object())  # type: ignore[attr-defined]
     if pending.print_jobs:
         current_app.extensions["printing"].dispatch(pending.print_jobs)
+
+
+def _sharing_counters(state, service_ids: set[int]) -> set[int]:  # noqa: ANN001
+    """``service_ids`` plus every service linked to them through counters that serve both."""
+    found = set(service_ids)
+    grew = True
+    while grew:
+        grew = False
+        for counter in state.counters:
+            if found.intersection(counter.services) and not found.issuperset(counter.services):
+                found.update(counter.services)
+                grew = True
+    return found
 
 
 def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
