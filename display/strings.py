@@ -1,0 +1,46 @@
+"""Screen text of the hall display (Bahasa Indonesia first, English with ?lang=en)."""
+
+from queue_app.i18n import register
+
+register("display", {
+    "id": {
+        "title": "Layar Antrean",
+        "now_calling": "Nomor antrean",
+        "go_to": "silakan menuju",
+        "no_call": "Belum ada panggilan",
+        "recent": "Panggilan terakhir",
+        "counters": "Loket",
+        "waiting": "Menunggu",
+        "people": "orang",
+        "paused": "Istirahat",
+        "idle": "—",
+        "recall": "Panggilan ulang",
+        "all_zones": "Semua lantai",
+        "zone": "Zona",
+        "offline": "Menghubungkan ulang…",
+        "tap_sound": "Ketuk untuk mengaktifkan suara",
+        "tap_sound_hint": "Browser menahan suara sampai layar disentuh sekali.",
+        "unknown_zone": "Zona tidak dikenal",
+        "unknown_zone_text": "Zona \u201c{zone}\u201d tidak ada. Pilih salah satu:",
+    },
+    "en": {
+        "title": "Queue Display",
+        "now_calling": "Now calling",
+        "go_to": "please go to",
+        "no_call": "No calls yet",
+        "recent": "Last calls",
+        "counters": "Counters",
+        "waiting": "Waiting",
+        "people": "people",
+        "paused": "On break",
+        "idle": "—",
+        "recall": "Recall",
+        "all_zones": "All floors",
+        "zone": "Zone",
+        "offline": "Reconnecting…",
+        "tap_sound": "Tap to enable sound",
+        "tap_sound_hint": "The browser holds back sound until the screen is touched once.",
+        "unknown_zone": "Unknown zone",
+        "unknown_zone_text": "There is no zone \u201c{zone}\u201d. Pick one:",
+    },
+})
