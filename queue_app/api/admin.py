@@ -161,6 +161,8 @@ def admin_audit():
         before = int(request.args["before"]) if request.args.get("before") else None
     except ValueError:
         raise ValidationFailed("limit and before must be integers.", field="limit") from None
+    if limit < 1 or not 0 < (before or 1) < 2**63:  # a database integer is 64-bit: larger ones would 500
+        raise ValidationFailed("limit must be at least 1 and before a positive id.", field="limit")
     rows = admin.audit_entries(limit=limit, before_id=before)
     return jsonify([{"id": e.id, "at": iso(e.at), "user": username, "action": e.action, "target": e.target,
                      "details": e.details} for e, username in rows])
