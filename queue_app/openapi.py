@@ -123,7 +123,8 @@ def spec() -> dict[str, Any]:
     # unscoped managers narrow to one agency; a scoped manager asking for another gets 403)
     stats_params = [
         *date_params,
-        {"name": "month", "in": "query", "required": False, "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}},
+        {"name": "month", "in": "query", "required": False,
+         "schema": {"type": "string", "pattern": "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"}},
         {"name": "agency", "in": "query", "required": False, "schema": STR},
     ]
     stats_security = [{"bearer": []}, {"session": []}]
@@ -165,7 +166,8 @@ def spec() -> dict[str, Any]:
         "/api/auth/token": {"post": {
             "tags": ["auth"], "summary": "Exchange credentials for a bearer token",
             "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
-                {"username": STR, "password": STR}, ["username", "password"])}}},
+                {"username": {"type": "string", "minLength": 1}, "password": {"type": "string", "minLength": 1}},
+                ["username", "password"])}}},
             "responses": {"200": _json(_obj({"token": STR, "role": {"type": "string",
                                                                     "enum": ["clerk", "manager", "admin"]},
                                              "expires_at": STR, "counters": {"type": "array", "items": STR}},
@@ -339,7 +341,8 @@ def _panel_and_admin_paths() -> dict[str, Any]:
                 "details": {"type": "object"}}, ["id", "at", "user", "action", "target"])}, "Entries"),
             errors=(401, 403, 422), params=[
                 {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
-                {"name": "before", "in": "query", "required": False, "schema": INT}])},
+                {"name": "before", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}}])},
     }
 
 
