@@ -58,8 +58,14 @@ def ticket_qr(token: str):
 @bp.get("/t/<token>")
 def ticket_page(token: str):
     """The page the ticket's QR code opens on the visitor's phone."""
+    from flask import make_response
+
     try:
         ticket = engine.get_ticket_by_token(token)
     except TicketNotFound:
         return render_template("kiosk/ticket_missing.html"), 404
-    return render_template("kiosk/ticket.html", ticket=ticket_public(ticket), token=token)
+    resp = make_response(render_template("kiosk/ticket.html", ticket=ticket_public(ticket), token=token,
+                                         site_timezone=engine.site().timezone))
+    resp.headers["Cache-Control"] = "no-store"  # a phone reopening the tab must not show a stale status
+    resp.headers["Referrer-Policy"] = "no-referrer"  # the token is the URL; never leak it to another site
+    return resp
