@@ -1,0 +1,117 @@
+"""The visitor's ticket page on a phone-sized Chromium: live people-ahead, and the call with its counter."""
+
+from __future__ import annotations
+
+import os
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+SHOTS = os.environ.get("MPP_QUEUE_SCREENSHOTS")
+
+
+@pytest.fixture
+def phone(browser):
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+                              has_touch=True, locale="id-ID", timezone_id="Asia/Jakarta")
+    page = ctx.new_page()
+    page.js_errors = []
+    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    yield page
+    ctx.close()
+
+
+def issue(live, service="PERIZINAN") -> dict:
+    r = requests.post(live.url + "/api/tickets", json={"service": service}, timeout=5)
+    r.raise_for_status()
+    return r.json()
+
+
+def call_next(live, headers, counter="L01") -> dict:
+    r = requests.post(f"{live.url}/api/counters/{counter}/call-next", json={"finish_current": True},
+                      headers=headers, timeout=5)
+    r.raise_for_status()
+    return r.json()["ticket"]
+
+
+def open_ticket(phone, live, ticket) -> None:
+    phone.goto(live.url + urlsplit(ticket["track_url"]).path)
+    phone.wait_for_selector("#ticket[data-state=live]", timeout=10_000)
+
+
+def test_ticket_page_follows_the_queue_and_shows_the_call(phone, live):
+    headers = live.token()
+    issue(live)
+    mine = issue(live)
+    open_ticket(phone, live, mine)
+    assert phone.text_content("#tk-number") == mine["number"] == "A-002"
+    assert phone.text_content("#tk-status") == "Menunggu dipanggil"
+    assert phone.text_content("#tk-ahead") == "1 orang di depan Anda"
+    assert "menit" in phone.text_content("#tk-eta") or phone.text_content("#tk-eta") == "Sebentar lagi"
+
+    call_next(live, headers)  # the one before me
+    phone.wait_for_function("() => document.getElementById('tk-ahead').textContent === 'Anda berikutnya'",
+                            timeout=1000)
+    assert phone.is_hidden("#tk-call")
+
+    start = time.monotonic()
+    call_next(live, headers)  # me
+    phone.wait_for_selector("#tk-call:not([hidden])", timeout=1000)
+    assert time.monotonic() - start < 1.0
+    assert phone.text_content("#tk-counter") == "Loket 1"
+    assert phone.text_content("#tk-status") == "Anda dipanggil!"
+    assert phone.text_content("#tk-call-go") == "Silakan menuju"
+    phone.wait_for_function("() => window.__ticketLog.includes('chime')", timeout=2000)
+    assert "vibrate" in phone.evaluate("window.__ticketLog")
+
+    assert requests.post(f"{live.url}/api/counters/L01/start", headers=headers, timeout=5).status_code == 200
+    phone.wait_for_function("() => document.getElementById('tk-status').textContent === 'Sedang dilayani'",
+                            timeout=1000)
+    assert phone.text_content("#tk-call-go") == "Dilayani di"
+    assert phone.js_errors == []
+
+
+def test_ticket_page_catches_up_after_the_socket_was_down(phone, live):
+    headers = live.token()
+    mine = issue(live)
+    open_ticket(phone, live, mine)
+    phone.context.set_offline(True)  # the phone slept; its socket is gone
+    phone.evaluate("window.__sock_gone = true")
+    time.sleep(0.3)
+    call_next(live, headers)
+    phone.context.set_offline(False)
+    phone.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    phone.wait_for_selector("#tk-call:not([hidden])", timeout=8000)
+    assert phone.text_content("#tk-counter") == "Loket 1"
+
+
+def test_unknown_token_gets_a_friendly_404(phone, live):
+    resp = phone.goto(live.url + "/t/not-a-real-token-at-all")
+    assert resp.status == 404
+    assert phone.text_content("h1") == "Tiket tidak ditemukan"
+    assert "kios" in phone.text_content("main")
+
+
+def test_english(phone, live):
+    mine = issue(live)
+    phone.goto(live.url + urlsplit(mine["track_url"]).path + "?lang=en")
+    phone.wait_for_selector("#ticket[data-state=live]")
+    assert phone.text_content("#tk-status") == "Waiting to be called"
+    assert phone.text_content("#tk-ahead") == "You are next"
+
+
+@pytest.mark.skipif(not SHOTS, reason="set MPP_QUEUE_SCREENSHOTS=docs/screenshots to refresh the screenshots")
+def test_screenshots(phone, live):
+    headers = live.token()
+    for _ in range(4):
+        issue(live)
+    mine = issue(live)
+    open_ticket(phone, live, mine)
+    phone.screenshot(path=f"{SHOTS}/ticket-waiting.png")
+    for _ in range(5):
+        call_next(live, headers)
+    phone.wait_for_selector("#tk-call:not([hidden])")
+    phone.wait_for_timeout(6500)  # after the pulse
+    phone.screenshot(path=f"{SHOTS}/ticket-called.png")
