@@ -11,8 +11,11 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-# keep the server's own loggers alive when migrations run at start
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# keep the server's own loggers alive when migrations run at start; and when the process already set up
+# logging (mpp-queue serve, pytest), keep it: alembic.ini's root level WARN would silence the server's INFO log
+# and replace its handlers
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
