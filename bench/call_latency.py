@@ -132,6 +132,20 @@ def serve_child(config: str, port: int) -> None:
     app = create_app(config_path=config, RATELIMIT_TICKETS_PER_KIOSK=0)
     password = bootstrap(app, migrate_db=True)
     print(f"ADMIN_PASSWORD={password}", flush=True)
+    profile_to = os.environ.get("BENCH_PROFILE")  # a path: cProfile the server, written on SIGTERM
+    if profile_to:
+        import cProfile
+        import signal
+
+        prof = cProfile.Profile()
+
+        def dump(*_):  # noqa: ANN002
+            prof.disable()
+            prof.dump_stats(profile_to)
+            os._exit(0)
+
+        signal.signal(signal.SIGTERM, dump)
+        prof.enable()
     serve(app, "127.0.0.1", port)
 
 
