@@ -32,7 +32,7 @@ from .errors import (
     TicketNotFound,
     ValidationFailed,
 )
-from .estimate import forget_handling
+from .estimate import forget_forecast, forget_handling
 from .events import HubEvent, record, touch
 from .extensions import db
 from .models import (
@@ -167,12 +167,12 @@ def issue_ticket(
             service=service.code,
         )
 
-    from .estimate import ahead_of, load_state, replay
+    from .estimate import ahead_of, estimate_new, recent_state
 
     # read the estimate's inputs before taking the day's number: on PostgreSQL that row stays locked
     # until commit, so everything done after it delays the next kiosk
     day = clock.local_day(site().tz, now)
-    queue_state = load_state(day)
+    recent_state(day)
     seq = upsert_increment(
         DailyNumber.__table__, {"service_id": service.id, "service_day": day}, "last_number"
     )
@@ -196,7 +196,8 @@ def issue_ticket(
     db.session.add(ticket)
     db.session.flush()
     ticket.ahead_at_issue = ahead_of(ticket)
-    ticket.estimated_wait_seconds = replay(queue_state, (service.id, priority))[0]
+    ticket.estimated_wait_seconds = estimate_new(day, service.id, ahead=ticket.ahead_at_issue, priority=priority,
+                                                 ticket_id=ticket.id)
     _log(ticket, EventKind.issued, now, actor=actor, details={"priority": priority, "kiosk": kiosk})
     if idempotency_key:
         db.session.add(IdempotencyKey(scope="ticket", key=idempotency_key, created_at=now, ticket_id=ticket.id,
@@ -347,6 +348,7 @@ def _call(counter: Counter, ticket: Ticket, *, actor: User | None) -> None:
     _log(ticket, EventKind.called, now, actor=actor, counter=counter)
     _announce(counter, ticket, now, recall=False)
     touch(services={ticket.service_id}, tickets={ticket.id}, counters={counter.id})
+    forget_forecast()
     db.session.flush()
     logger.info("Ticket %s called to %s by %s", ticket.number, counter.code, actor)
 
@@ -442,6 +444,7 @@ def transfer(counter_code: str, service_code: str, *, actor: User | None) -> Tic
     ticket.started_at = None
     counter.current_ticket = None
     touch(tickets={ticket.id}, counters={counter.id}, services={source_id, target.id})
+    forget_forecast()
     db.session.flush()
     return ticket
 
@@ -464,6 +467,7 @@ def _set_counter_state(counter_code: str, state: CounterState, *, actor: User | 
     counter.state = state
     counter.state_since = clock.utcnow()
     touch(counters={counter.id}, services={link.service_id for link in counter.service_links})
+    forget_forecast()
     db.session.flush()
     logger.info("Counter %s %s by %s", counter.code, state, actor)
     return counter

@@ -61,15 +61,14 @@ def refresh(app: Flask, pending: Pending) -> None:
 
 
 def _refresh(pending: Pending) -> None:
-    from .estimate import load_state, replay
+    from .estimate import forecast
     from .schemas import ticket_public
 
     done: set[int] = set()
     if pending.services:
         # one replay of the whole queue; a move in one service shifts every service that shares a
         # counter with it, so all of those tickets get their new estimate
-        state = load_state(engine.today())
-        etas = replay(state)
+        state, fc = forecast(engine.today())
         affected = _sharing_counters(state, pending.services)
         waiting = db.session.scalars(
             sa.select(Ticket)
@@ -81,7 +80,8 @@ def _refresh(pending: Pending) -> None:
         for ticket in waiting:
             ahead = position.get(ticket.service_id, 0)
             position[ticket.service_id] = ahead + 1
-            view = ticket_public(ticket, ahead=ahead, eta=etas.get(ticket.id), known=True)
+            eta = fc.of(ticket.id, ticket.service_id, ahead)
+            view = ticket_public(ticket, ahead=ahead, eta=eta, known=True)
             socketio.emit(HubEvent.ticket.value, view, namespace="/ticket", to=f"ticket:{ticket.id}")
             done.add(ticket.id)
     for ticket_id in sorted(pending.tickets - done):

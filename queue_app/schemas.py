@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from . import engine
-from .estimate import ahead_of, forecast, load_state, replay
+from .estimate import ahead_of, estimate_new, forecast
 from .extensions import db
 from .models import Counter, Service, Ticket, TicketState
 
@@ -53,7 +53,7 @@ def ticket_public(ticket: Ticket, *, ahead: int | None = None, eta: int | None =
     waiting = ticket.status is TicketState.waiting
     if not known:
         ahead = ahead_of(ticket) if waiting else 0
-        eta = forecast(ticket.service_day).get(ticket.id) if waiting else None
+        eta = forecast(ticket.service_day)[1].of(ticket.id, ticket.service_id, ahead) if waiting else None
     active = ticket.status in (TicketState.called, TicketState.serving)
     return {
         "number": ticket.number,
@@ -89,7 +89,7 @@ def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
         conf = engine.site().kiosk(kiosk)
         offered = set(conf.services) if conf and conf.services else None
     issued_today = _issued_today()
-    queue_state = load_state(engine.today())
+    today = engine.today()
     out = []
     for s in services:
         if offered is not None and s.code not in offered:
@@ -106,7 +106,7 @@ def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
             "agency_name": s.agency.name,
             "prefix": s.prefix,
             "waiting": waiting,
-            "estimated_wait_seconds": replay(queue_state, (s.id, False))[0],
+            "estimated_wait_seconds": estimate_new(today, s.id, ahead=waiting),
             "open": reason is None,
             "closed_reason": None if reason is None else reason,
             "closed_message": s.closed_reason if reason == "service_closed" else "",
