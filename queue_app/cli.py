@@ -261,3 +261,44 @@ def printer_key(ctx: click.Context, code: str) -> None:
             raise click.ClickException(f"cannot store the key ({exc.orig}); run `mpp-queue db upgrade` first") from None
     click.echo(f"New device key for print agent {code} (shown once, keep it secret):", err=True)
     click.echo(key)
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.pass_context
+def backup_cmd(ctx: click.Context, path: str) -> None:
+    """Write a consistent copy of the database to PATH, safe while the server runs.
+
+    SQLite: the online backup API. PostgreSQL: pg_dump --format=custom (needs postgresql-client).
+    """
+    from pathlib import Path
+
+    from .backup import BackupError, backup
+
+    app = _app(ctx.find_root())
+    try:
+        dest = backup(app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup written to {dest} ({dest.stat().st_size} bytes)")
+
+
+@cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, exists=True))
+@click.option("--yes", is_flag=True, help="Really replace the whole database with the backup.")
+@click.pass_context
+def restore_cmd(ctx: click.Context, path: str, yes: bool) -> None:
+    """Replace the database with the backup at PATH (stop the server first; needs --yes)."""
+    from pathlib import Path
+
+    from .backup import BackupError, restore
+
+    if not yes:
+        raise click.ClickException("restore replaces every ticket, user and setting with the backup's: "
+                                   "stop the server, then run again with --yes")
+    app = _app(ctx.find_root())
+    try:
+        restore(app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"database restored from {path}; start the server again")
