@@ -62,7 +62,7 @@ def refresh(app: Flask, pending: Pending) -> None:
 
 def _refresh(pending: Pending) -> None:
     from .estimate import forecast
-    from .schemas import ticket_public
+    from .schemas import ticket_public, waiting_view
 
     done: set[int] = set()
     if pending.services:
@@ -70,20 +70,25 @@ def _refresh(pending: Pending) -> None:
         # counter with it, so all of those tickets get their new estimate
         state, fc = forecast(engine.today())
         affected = _sharing_counters(state, pending.services)
-        waiting = db.session.scalars(
-            sa.select(Ticket)
+        rows = db.session.execute(
+            sa.select(Ticket.id, Ticket.service_id, Ticket.number, Service.code, Service.name, Ticket.priority,
+                      Ticket.issued_at, Ticket.called_at)
+            .join(Service, Service.id == Ticket.service_id)
             .where(Ticket.service_id.in_(affected), Ticket.status == TicketState.waiting,
                    Ticket.service_day == engine.today())
             .order_by(Ticket.priority.desc(), Ticket.issued_at, Ticket.id)
         ).all()
         position: dict[int, int] = {}
-        for ticket in waiting:
-            ahead = position.get(ticket.service_id, 0)
-            position[ticket.service_id] = ahead + 1
-            eta = fc.of(ticket.id, ticket.service_id, ahead)
-            view = ticket_public(ticket, ahead=ahead, eta=eta, known=True)
-            socketio.emit(HubEvent.ticket.value, view, namespace="/ticket", to=f"ticket:{ticket.id}")
-            done.add(ticket.id)
+        # queue order, front first: the next to be called hear first; yield now and then so the
+        # socket writers start sending while the rest are built
+        for n, (tid, sid, number, code, name, priority, issued_at, called_at) in enumerate(rows, 1):
+            ahead = position.get(sid, 0)
+            position[sid] = ahead + 1
+            view = waiting_view(number, code, name, priority, issued_at, called_at, ahead, fc.of(tid, sid, ahead))
+            socketio.emit(HubEvent.ticket.value, view, namespace="/ticket", to=f"ticket:{tid}")
+            done.add(tid)
+            if n % 50 == 0:
+                socketio.sleep(0)
     for ticket_id in sorted(pending.tickets - done):
         ticket = db.session.get(Ticket, ticket_id)
         if ticket is not None:

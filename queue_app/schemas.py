@@ -50,10 +50,12 @@ def ticket_public(ticket: Ticket, *, ahead: int | None = None, eta: int | None =
 
     :param known: ``ahead`` and ``eta`` were computed by the caller (the hub does it for a whole queue).
     """
-    waiting = ticket.status is TicketState.waiting
-    if not known:
-        ahead = ahead_of(ticket) if waiting else 0
-        eta = forecast(ticket.service_day)[1].of(ticket.id, ticket.service_id, ahead) if waiting else None
+    if ticket.status is TicketState.waiting:
+        if not known:
+            ahead = ahead_of(ticket)
+            eta = forecast(ticket.service_day)[1].of(ticket.id, ticket.service_id, ahead)
+        return waiting_view(ticket.number, ticket.service.code, ticket.service.name, ticket.priority,
+                            ticket.issued_at, ticket.called_at, ahead or 0, eta)
     active = ticket.status in (TicketState.called, TicketState.serving)
     return {
         "number": ticket.number,
@@ -61,12 +63,31 @@ def ticket_public(ticket: Ticket, *, ahead: int | None = None, eta: int | None =
         "service_name": ticket.service.name,
         "status": ticket.status.value,
         "priority": ticket.priority,
-        "ahead": ahead if waiting else 0,
-        "estimated_wait_seconds": eta if waiting else None,
+        "ahead": 0,
+        "estimated_wait_seconds": None,
         "counter": counter_ref(ticket.counter) if active or ticket.status is TicketState.done else None,
         "issued_at": iso(ticket.issued_at),
         "called_at": iso(ticket.called_at),
         "finished_at": iso(ticket.finished_at),
+    }
+
+
+def waiting_view(number: str, service: str, service_name: str, priority: bool, issued_at: datetime,
+                 called_at: datetime | None, ahead: int, eta: int | None) -> dict[str, Any]:
+    """:func:`ticket_public` of a waiting ticket from plain values, so the hub can build hundreds
+    of them after a call without loading ORM objects."""
+    return {
+        "number": number,
+        "service": service,
+        "service_name": service_name,
+        "status": TicketState.waiting.value,
+        "priority": priority,
+        "ahead": ahead,
+        "estimated_wait_seconds": eta,
+        "counter": None,
+        "issued_at": iso(issued_at),
+        "called_at": iso(called_at),
+        "finished_at": None,
     }
 
 
