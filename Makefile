@@ -30,5 +30,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/issue_tickets.py
 
+## Refresh docs/screenshots/: the overview the README shows, then each surface's (its browser tests write them).
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.e2e.screenshots
+	$(BIN)/python -m pytest -q -m browser tests/browser tests/e2e
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache
