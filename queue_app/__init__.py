@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -123,7 +124,7 @@ def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> str | None:
 
     if migrate_db is None:
         migrate_db = app.config.get("MIGRATE_ON_START", True)
-    with app.app_context():
+    with app.app_context(), _startup_lock():
         if migrate_db:
             upgrade(directory=MIGRATIONS_DIR)
         sync_site(app.extensions["site"])
@@ -139,6 +140,29 @@ def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> str | None:
             db.session.rollback()
             password = None
     return password
+
+
+@contextlib.contextmanager
+def _startup_lock():  # noqa: ANN202
+    """On PostgreSQL, one starting process at a time migrates and syncs (gunicorn starts several at once).
+
+    SQLite needs nothing: its migrations and sync already run under its single write lock.
+    """
+    from .extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    import sqlalchemy as sa
+
+    with db.engine.connect() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_lock(727010)"))  # an arbitrary, fixed key for mpp-queue
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(727010)"))
+            conn.commit()
 
 
 def _prepare_sqlite_dir(url: str) -> None:

@@ -107,9 +107,9 @@ def create_user(username: str, *, role: Role | str, password: str, counters: Ite
 
 
 def resolve_counters(codes: Iterable[str]) -> list[Counter]:
-    """Counters by code, in the given order. :raise ValidationFailed: for an unknown code."""
+    """Counters by code, in the given order, each once. :raise ValidationFailed: for an unknown code."""
     out = []
-    for code in codes:
+    for code in dict.fromkeys(codes):
         counter = db.session.scalar(sa.select(Counter).where(Counter.code == code))
         if counter is None:
             raise ValidationFailed(f'Unknown counter "{code}".', field="counters")

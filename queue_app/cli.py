@@ -30,6 +30,7 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     """mpp-queue: walk-in queue and counter system for Mal Pelayanan Publik."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin otherwise
     ctx.obj = {"config_path": config_path}
 
 
@@ -302,3 +303,25 @@ def restore_cmd(ctx: click.Context, path: str, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"database restored from {path}; start the server again")
+
+
+def _set_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.find_root().obj["config_path"] = value
+
+
+def _accept_config_everywhere(group: click.Group) -> None:
+    """Let ``--config PATH`` also follow the command (``mpp-queue serve --config PATH``), as the
+    contract writes it, besides the global form (``mpp-queue --config PATH serve``)."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _accept_config_everywhere(command)
+        elif not any("--config" in p.opts for p in command.params):
+            command.params.append(click.Option(
+                ["--config"], type=click.Path(dir_okay=False), default=None, expose_value=False,
+                callback=_set_config, is_eager=True,
+                help="Path of config.toml (same as the global --config).",
+            ))
+
+
+_accept_config_everywhere(cli)

@@ -148,6 +148,10 @@ def issue_ticket(
     if idempotency_key:
         previous = _idempotent_ticket("ticket", idempotency_key, action="issue", now=now)
         if previous is not None:
+            # the same key for another request is a client bug (or two kiosks' keys colliding):
+            # answering with the first ticket would hand a visitor somebody else's ticket
+            if (previous.issued_service.code, previous.priority, previous.kiosk) != (service_code, priority, kiosk):
+                raise IdempotencyConflict("This Idempotency-Key was already used for a different ticket request.")
             return previous, False
 
     service = get_service(service_code)
@@ -239,7 +243,11 @@ def remember_key(scope: str, key: str, *, action: str, ticket: Ticket | None) ->
 def replay_key(scope: str, key: str, *, action: str) -> tuple[bool, Ticket | None]:
     """Whether this key was already used for ``action``, and the ticket it answered with."""
     row = db.session.get(IdempotencyKey, (scope, key))
-    if row is None or row.created_at < clock.utcnow() - IDEMPOTENCY_WINDOW:
+    if row is None:
+        return False, None
+    if row.created_at < clock.utcnow() - IDEMPOTENCY_WINDOW:
+        db.session.delete(row)  # an old key may be used again; remember_key will store it afresh
+        db.session.flush()
         return False, None
     if row.action != action:
         raise IdempotencyConflict()
@@ -511,9 +519,10 @@ def close_stale_tickets(*, actor: User | None = None) -> int:
     :return: how many were cancelled.
     """
     begin_write()
-    stale = db.session.scalars(
-        sa.select(Ticket).where(Ticket.status == TicketState.waiting, Ticket.service_day < today())
-    ).all()
+    stmt = sa.select(Ticket).where(Ticket.status == TicketState.waiting, Ticket.service_day < today())
+    if is_postgres():  # several processes sweep at once: each ticket is closed (and logged) by one
+        stmt = stmt.with_for_update(skip_locked=True)
+    stale = db.session.scalars(stmt).all()
     now = clock.utcnow()
     for ticket in stale:
         ticket.status = TicketState.cancelled

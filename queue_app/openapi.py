@@ -132,7 +132,7 @@ def spec() -> dict[str, Any]:
         "/api/services": {"get": {
             "tags": ["public"], "summary": "Services a kiosk offers, with waiting counts and estimates",
             "parameters": [{"name": "kiosk", "in": "query", "required": False, "schema": STR}],
-            "responses": {"200": _json({"type": "array", "items": _ref("Service")}, "Services")},
+            "responses": {"200": _json({"type": "array", "items": _ref("Service")}, "Services"), **_errors(404)},
         }},
         "/api/tickets": {"post": {
             "tags": ["public"], "summary": "Issue a ticket",

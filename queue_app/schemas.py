@@ -108,7 +108,11 @@ def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
     offered = None
     if kiosk:
         conf = engine.site().kiosk(kiosk)
-        offered = set(conf.services) if conf and conf.services else None
+        if conf is None:
+            from .errors import KioskNotFound
+
+            raise KioskNotFound(f'No kiosk with code "{kiosk}".')
+        offered = set(conf.services) if conf.services else None
     issued_today = _issued_today()
     today = engine.today()
     out = []

@@ -29,6 +29,7 @@ def test_services_list(client):
     assert {"code", "name", "agency", "prefix", "waiting", "estimated_wait_seconds", "open"} <= set(first)
     assert first["agency"] == "DPMPTSP" and first["waiting"] == 1 and first["open"] is True
     assert [s["code"] for s in client.get("/api/services?kiosk=K2").get_json()] == ["PERIZINAN", "HALAL"]
+    assert error_of(client.get("/api/services?kiosk=NOPE"), 404)["code"] == "kiosk_not_found"
 
 
 def test_issue_ticket(client):
@@ -49,8 +50,12 @@ def test_idempotency_key_header(client):
     h = {"Idempotency-Key": "kiosk-K1-tap-42"}
     first = client.post("/api/tickets", json={"service": "PERIZINAN"}, headers=h)
     again = client.post("/api/tickets", json={"service": "PERIZINAN"}, headers=h)
-    assert first.status_code == 201 and again.status_code == 200
+    assert first.status_code == again.status_code == 201  # the contract's answer, repeat or not
+    assert "repeated" not in first.get_json() and again.get_json()["repeated"] is True
     assert first.get_json()["token"] == again.get_json()["token"]
+    # the same key for a different request is refused, never answered with someone else's ticket
+    other = client.post("/api/tickets", json={"service": "NONIZIN"}, headers=h)
+    assert error_of(other, 422)["code"] == "idempotency_conflict"
     assert issue(client)["number"] == "A-002"
     error_of(client.post("/api/tickets", json={"service": "PERIZINAN"}, headers={"Idempotency-Key": "bad key!"}), 422)
 
@@ -72,6 +77,26 @@ def test_idempotency_key_header(client):
 ])
 def test_issue_bad_input(client, kwargs, status, code):
     assert error_of(client.post("/api/tickets", **kwargs), status)["code"] == code
+
+
+def test_lone_surrogate_in_json_is_400_not_500(client, staff):
+    raw = '{"service": "\\ud83d"}'
+    assert error_of(client.post("/api/tickets", data=raw, content_type="application/json"), 400)
+    raw = '{"username": "\\ud83d", "password": "x"}'
+    assert error_of(client.post("/api/auth/token", data=raw, content_type="application/json"), 400)
+
+
+def test_expired_counter_key_can_be_used_again(client, clerk):
+    from datetime import timedelta
+
+    from queue_app import clock
+
+    h = {**clerk, "Idempotency-Key": "kx"}
+    assert client.post("/api/counters/L01/pause", headers=h).status_code == 200
+    client.post("/api/counters/L01/resume", headers=clerk)
+    clock.travel(timedelta(minutes=11))
+    resp = client.post("/api/counters/L01/pause", headers=h)
+    assert resp.status_code == 200 and "replayed" not in resp.get_json()
 
 
 def test_body_over_64k_is_413(client):

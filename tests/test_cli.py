@@ -26,6 +26,16 @@ def test_invalid_config_is_refused_with_key_named(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_config_may_also_follow_the_command(tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(TEST_SITE)
+    assert mpp("db", "upgrade", "--config", str(cfg), cwd=tmp_path).returncode == 0
+    added = mpp("user", "add", "siti", "--role", "clerk", "--password-stdin", "--config", str(cfg), cwd=tmp_path,
+                stdin="kata-sandi-rahasia\n")
+    assert added.returncode == 0, added.stderr
+    assert "--config" in mpp("serve", "--help", cwd=tmp_path).stdout
+
+
 def test_config_from_environment_and_db_upgrade_and_user_add(tmp_path):
     import os
 

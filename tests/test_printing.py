@@ -108,7 +108,7 @@ def test_ticket_is_printed_on_the_kiosk_network_printer(papp, pclient, fake):
 def test_idempotent_repeat_prints_once(papp, pclient, fake):
     first, _ = issue(pclient, **{"Idempotency-Key": "tap-1"})
     again, _ = issue(pclient, **{"Idempotency-Key": "tap-1"})
-    assert first.status_code == 201 and again.status_code == 200
+    assert first.status_code == 201 and again.status_code == 201 and again.get_json()["repeated"] is True
     assert again.get_json()["number"] == first.get_json()["number"]
     assert again.get_json()["print"]["status"] == "printed"
     fake.wait_for_jobs(1)
@@ -212,7 +212,7 @@ def test_a_retry_while_the_first_request_prints_gets_the_real_outcome(papp):
     time.sleep(0.4)
     retry, elapsed = issue(papp.test_client(), **{"Idempotency-Key": "blip"})
     thread.join()
-    assert first["resp"].status_code == 201 and retry.status_code == 200
+    assert first["resp"].status_code == 201 and retry.status_code == 201 and retry.get_json()["repeated"] is True
     assert retry.get_json()["number"] == first["resp"].get_json()["number"]
     assert retry.get_json()["print"] == {"status": "printed", "error": None}
     assert len(slow.slips) == 1 and elapsed < LIMIT

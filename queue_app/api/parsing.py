@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from typing import Any
@@ -25,6 +26,11 @@ def json_body(*, required: bool = True) -> dict[str, Any]:
         raise BadRequest("The body is not valid JSON.")
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.")
+    try:
+        # JSON may spell lone surrogates ("\\ud83d") that no database or hash can encode
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest("The body must be valid UTF-8 text.") from None
     return data
 
 

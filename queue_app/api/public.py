@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .. import engine
 from ..errors import RateLimited
@@ -30,8 +30,13 @@ def _check_issue_rate(kiosk: str | None) -> None:
     limit = current_app.config.get("RATELIMIT_TICKETS_PER_KIOSK", 0)
     if not limit:
         return
+    if kiosk is not None and engine.site().kiosk(kiosk) is None:
+        return  # the engine answers 404; an unknown name must not get a slot in this table
     key = kiosk or f"addr:{request.remote_addr}"
     now = time.monotonic()
+    if len(_issue_hits) > 1000:  # forget addresses that went quiet, so the table cannot grow without end
+        for stale in [k for k, v in _issue_hits.items() if not v or now - v[-1] >= 60]:
+            del _issue_hits[stale]
     hits = [t for t in _issue_hits.get(key, []) if now - t < 60]
     if len(hits) >= limit:
         raise RateLimited("Too many tickets from this kiosk in a minute.")
@@ -62,7 +67,10 @@ def create_ticket():
         db.session.commit()
     printing = current_app.extensions["printing"]
     body["print"] = printing.print_ticket(ticket, kiosk) if created else printing.last_result(ticket)
-    return jsonify(body), 201 if created else 200
+    # the contract's answer is 201 either way; a repeat is flagged so a client can tell
+    if not created:
+        body["repeated"] = True
+    return jsonify(body), 201
 
 
 def _issued_body(ticket, created: bool) -> dict:  # noqa: ANN001
@@ -113,10 +121,14 @@ def health():
     try:
         db.session.execute(sa.text("SELECT 1"))
         database = "ok"
-    except OperationalError as exc:
+    except DBAPIError as exc:
         db.session.rollback()
-        return jsonify({"status": "down", "database": f"error: {exc.orig.__class__.__name__}",
-                        "printers": {}}), 503
+        return jsonify({
+            "error": {"code": "database_unavailable", "message": "The database is not reachable."},
+            "status": "degraded",
+            "database": f"error: {exc.orig.__class__.__name__}",
+            "printers": {p.code: "unknown" for p in engine.site().printers},
+        }), 503
     printers = current_app.extensions["printing"].states()
     degraded = any(state != "ok" for state in printers.values())
     return jsonify({"status": "degraded" if degraded else "ok", "database": database, "printers": printers})
