@@ -97,6 +97,8 @@ class Soak:
         self.display_ms: list[float] = []
         self.phone_ms: list[float] = []
         self.call_started: dict[str, float] = {}  # number → monotonic time the clerk pressed "call"
+        self.pressed: dict[str, float] = {}  # counter → when its clerk last pressed "call" (the event may
+        # arrive before the HTTP answer that tells which number was called)
         self.call_zone: dict[str, str] = {}
         self.display_seen: list[set[str]] = []
         self.displays: list[tuple[str | None, socketio.Client]] = []
@@ -127,9 +129,9 @@ class Soak:
             client = socketio.Client(reconnection=False)
 
             def on_called(data: dict, seen: set[str] = seen) -> None:
-                started = self.call_started.get(data["number"])
                 if data.get("recall"):
                     return
+                started = self.call_started.get(data["number"]) or self.pressed.get(data["counter"]["code"])
                 if started is not None and data["number"] not in seen:
                     self.display_ms.append((time.monotonic() - started) * 1000)
                 seen.add(data["number"])
@@ -173,7 +175,7 @@ class Soak:
 
         def on_ticket(data: dict) -> None:
             if data["status"] == "called" and not got_called.is_set():
-                started = self.call_started.get(number)
+                started = self.call_started.get(number) or self.pressed.get((data.get("counter") or {}).get("code"))
                 if started is not None:
                     self.phone_ms.append((time.monotonic() - started) * 1000)
                 got_called.set()
@@ -204,6 +206,7 @@ class Soak:
         headers = self.headers
         while True:
             started = time.monotonic()
+            self.pressed[code] = started
             try:  # the call time is taken before the request: the event can arrive before the answer
                 resp = self.session.post(f"{self.url}/api/counters/{code}/call-next", json={"finish_current": True},
                                          headers=headers, timeout=30)
@@ -283,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))  # so `finally` stops the server process
     workdir = Path(tempfile.mkdtemp(prefix="mpp-soak-"))
     printer = FakeNetworkPrinter(port=0).start()
     text, services, zones = site_config(printer.port, args.counters)
