@@ -47,7 +47,7 @@ def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *, req
         names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
         names = {"str": "string", "bool": "boolean", "int": "integer", "dict": "object"}.get(names, names)
         raise ValidationFailed(f'Field "{name}" must be a {names}.', field=name)
-    if isinstance(value, str) and not value.strip() and required:
+    if isinstance(value, str) and value == "" and required:  # a name of spaces is simply unknown (404)
         raise ValidationFailed(f'Field "{name}" must not be empty.', field=name)
     return value
 

@@ -1,39 +1,21 @@
-"""Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded browser)."""
+"""Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded browser).
+
+The session's ``browser`` fixture lives in tests/conftest.py, so browser/ and e2e/ share one Chromium:
+Playwright's sync API cannot start twice in one thread.
+"""
 
 from __future__ import annotations
-
-import os
-import shutil
 
 import pytest
 
 from ..livesite import LiveServer
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-    "--autoplay-policy=no-user-gesture-required",
-]
-
 
 def pytest_collection_modifyitems(items):
+    # a conftest hook sees the whole session's items: mark only this folder's
     for item in items:
-        item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail("Debian's chromium is required under CI (.ci/run installs it)")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 
 from printers.fakeserver import FakeNetworkPrinter
 
-from ..browser.conftest import browser  # noqa: F401  (the session's Chromium)
 from ..livesite import ROOT, LiveServer
 
 PASSWORD = "rahasia-123"

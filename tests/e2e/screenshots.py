@@ -19,7 +19,7 @@ from playwright.sync_api import sync_playwright
 
 from printers.fakeserver import FakeNetworkPrinter
 
-from ..browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from ..conftest import CHROMIUM, CHROMIUM_ARGS
 from ..livesite import ROOT, LiveServer
 from .conftest import PASSWORD, demo_config, new_page, sign_in, wait_js
 
