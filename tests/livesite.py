@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,3 +114,43 @@ class LiveServer:
             args += ["--counter", c]
         subprocess.run(args, input=password + "\n", text=True, check=True, cwd=self.workdir,
                        capture_output=True, env={**os.environ, **self.env})
+
+
+class Recorder:
+    """Socket.IO events as they arrive, with a wait for the first one matching."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict]] = []
+        self.changed = threading.Condition()
+
+    def add(self, name: str, data: dict) -> None:
+        with self.changed:
+            self.events.append((name, data))
+            self.changed.notify_all()
+
+    def wait_for(self, name: str, pred, timeout: float = 5.0) -> dict:  # noqa: ANN001
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                for n, d in self.events:
+                    if n == name and pred(d):
+                        return d
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {name} event matching within {timeout}s: {self.events[-5:]}")
+                self.changed.wait(left)
+
+
+def issue(live: LiveServer, service: str = "PERIZINAN") -> dict:
+    """Issue a ticket over HTTP."""
+    r = requests.post(live.url + "/api/tickets", json={"service": service}, timeout=5)
+    r.raise_for_status()
+    return r.json()
+
+
+def call_next(live: LiveServer, headers: dict[str, str], counter: str = "L01") -> dict:
+    """Call the next ticket over HTTP (finishing the current one)."""
+    r = requests.post(f"{live.url}/api/counters/{counter}/call-next", json={"finish_current": True},
+                      headers=headers, timeout=5)
+    r.raise_for_status()
+    return r.json()["ticket"]

@@ -19,7 +19,7 @@ import socketio
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from .livesite import LiveServer
+from .livesite import LiveServer, Recorder
 
 pytestmark = pytest.mark.slow
 
@@ -28,31 +28,6 @@ PG_CLUSTER = ["pg_ctlcluster", "--skip-systemctl-redirect"]
 NO_LIMIT = {"MPP_QUEUE_RATELIMIT_TICKETS": "0"}
 REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
                "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]
-
-
-class Recorder:
-    """Socket.IO events as they arrive, with a wait for the first one matching."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict]] = []
-        self.changed = threading.Condition()
-
-    def add(self, name: str, data: dict) -> None:
-        with self.changed:
-            self.events.append((name, data))
-            self.changed.notify_all()
-
-    def wait_for(self, name: str, pred, timeout: float = 5.0) -> dict:  # noqa: ANN001
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while True:
-                for n, d in self.events:
-                    if n == name and pred(d):
-                        return d
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no {name} event matching within {timeout}s: {self.events[-5:]}")
-                self.changed.wait(left)
 
 
 def _pg_version() -> str:

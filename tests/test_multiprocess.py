@@ -6,7 +6,6 @@ process B, with the zone's ``seq`` continuing across processes because it lives 
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -14,7 +13,7 @@ import requests
 import socketio
 import sqlalchemy as sa
 
-from .livesite import LiveServer
+from .livesite import LiveServer, Recorder
 
 pytestmark = pytest.mark.slow
 
@@ -29,29 +28,6 @@ def _reset_database(url: str) -> None:
         Base.metadata.drop_all(conn)
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict]] = []
-        self.changed = threading.Condition()
-
-    def add(self, name: str, data: dict) -> None:
-        with self.changed:
-            self.events.append((name, data))
-            self.changed.notify_all()
-
-    def wait_for(self, name: str, pred, timeout: float = 5.0) -> dict:
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while True:
-                for n, d in self.events:
-                    if n == name and pred(d):
-                        return d
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no {name} event matching within {timeout}s: {self.events}")
-                self.changed.wait(left)
 
 
 def test_call_through_process_a_reaches_display_on_process_b(tmp_path, pg_url, redis_url):

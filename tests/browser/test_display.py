@@ -6,24 +6,12 @@ import os
 import time
 
 import pytest
-import requests
 
 from queue_app.announce import announcement
 
+from ..livesite import call_next, issue
+
 SHOTS = os.environ.get("MPP_QUEUE_SCREENSHOTS")  # set to a folder to refresh docs/screenshots
-
-
-def issue(live, service="PERIZINAN") -> dict:
-    r = requests.post(live.url + "/api/tickets", json={"service": service}, timeout=5)
-    r.raise_for_status()
-    return r.json()
-
-
-def call_next(live, headers, counter="L01") -> dict:
-    r = requests.post(f"{live.url}/api/counters/{counter}/call-next", json={"finish_current": True},
-                      headers=headers, timeout=5)
-    r.raise_for_status()
-    return r.json()["ticket"]
 
 
 def open_display(page, live, query="?zone=lantai-1") -> list[str]:

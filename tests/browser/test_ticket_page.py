@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from ..livesite import call_next, issue
+
 SHOTS = os.environ.get("MPP_QUEUE_SCREENSHOTS")
 
 
@@ -21,19 +23,6 @@ def phone(browser):
     page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
     yield page
     ctx.close()
-
-
-def issue(live, service="PERIZINAN") -> dict:
-    r = requests.post(live.url + "/api/tickets", json={"service": service}, timeout=5)
-    r.raise_for_status()
-    return r.json()
-
-
-def call_next(live, headers, counter="L01") -> dict:
-    r = requests.post(f"{live.url}/api/counters/{counter}/call-next", json={"finish_current": True},
-                      headers=headers, timeout=5)
-    r.raise_for_status()
-    return r.json()["ticket"]
 
 
 def open_ticket(phone, live, ticket) -> None:
