@@ -146,9 +146,6 @@ class QueueState:
     totals: dict[int, int]
     handling: dict[int, float]
 
-    def counters_serving(self, service_id: int) -> bool:
-        return any(service_id in c.services for c in self.counters)
-
 
 def load_state(day: date) -> QueueState:
     """Read the open counters and today's waiting tickets (three small queries)."""
@@ -312,11 +309,10 @@ def estimate_new(day: date, service_id: int, *, ahead: int, priority: bool = Fal
     if age:
         state = QueueState([_Counter(c.services, max(c.free_in - age, 0.0)) for c in state.counters],
                            state.waiting, state.totals, state.handling)
-    if len(state.waiting) < MAX_REPLAY:
-        eta = replay(state, (-1, service_id, priority)).etas[-1] if state.counters_serving(service_id) else \
-            round(ahead * state.handling.get(service_id, 300.0))
-    else:  # a very long queue: the new ticket lies past the replay anyway
-        eta = replay(state).of(-1, service_id, ahead)
+    # replayed with the others (it may displace other services' tickets at counters preferring its
+    # service); in a very long queue it lies past the replay and Forecast.of continues from there
+    extra = (-1, service_id, priority) if len(state.waiting) < MAX_REPLAY else None
+    eta = replay(state, extra).of(-1, service_id, ahead)
     if ticket_id is not None:
         _remember(day, ticket_id, service_id, priority)
     return max(0, eta)

@@ -39,6 +39,15 @@ def gettext(key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def strings(prefix: str) -> dict[str, str]:
+    """A surface's strings in the current language (Indonesian where a translation is missing)."""
+    lang = current_lang()
+    start = prefix + "."
+    out = {k[len(start):]: v for k, v in _catalogs["id"].items() if k.startswith(start)}
+    out.update({k[len(start):]: v for k, v in _catalogs[lang].items() if k.startswith(start)})
+    return out
+
+
 def catalog_json(prefix: str) -> Markup:
     """Both languages' strings of a surface as JSON, for a ``<script type="application/json">`` block."""
     data = {lang: {k[len(prefix) + 1:]: v for k, v in _catalogs[lang].items() if k.startswith(prefix + ".")}
@@ -48,4 +57,4 @@ def catalog_json(prefix: str) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(_=gettext, current_lang=current_lang, catalog_json=catalog_json)
+    app.jinja_env.globals.update(_=gettext, current_lang=current_lang, catalog_json=catalog_json, strings=strings)

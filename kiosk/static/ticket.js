@@ -23,7 +23,7 @@ function render(t) {
   root.dataset.status = t.status;
   $("tk-number").textContent = t.number;
   if (t.service_name) $("tk-service").textContent = t.service_name;
-  $("tk-status").textContent = S.status[t.status] || t.status;
+  $("tk-status").textContent = S["status_" + t.status] || t.status;
   const waiting = t.status === "waiting";
   const atCounter = (t.status === "called" || t.status === "serving") && t.counter;
   $("tk-wait").hidden = !waiting;
