@@ -32,7 +32,7 @@ def post_worker_init(worker) -> None:  # noqa: ANN001
     """Same production tweaks as ``mpp-queue serve``: no per-socket WebSocket compression, housekeeping."""
     import gevent
 
-    from queue_app.server import housekeeping_loop, prepare
+    from queue_app.ops.server import housekeeping_loop, prepare
 
     app = worker.wsgi
     prepare(app)

@@ -127,7 +127,7 @@ def serve_child(config: str, port: int) -> None:
 
     monkey.patch_all()
     from queue_app import bootstrap, create_app
-    from queue_app.server import serve
+    from queue_app.ops.server import serve
 
     app = create_app(config_path=config, RATELIMIT_TICKETS_PER_KIOSK=0)
     password = bootstrap(app, migrate_db=True)

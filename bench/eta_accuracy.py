@@ -106,12 +106,15 @@ def main() -> int:
     args = ap.parse_args()
 
     import queue_app.hub as hub
-    from queue_app import clock, create_app, engine
-    from queue_app.config import TestConfig
-    from queue_app.extensions import db
-    from queue_app.models import Ticket, TicketState
-    from queue_app.siteconfig import parse_site_config
-    from queue_app.sync import sync_site
+
+    from queue_app import create_app
+    from queue_app.core import clock
+    from queue_app.core.apply_config import sync_site
+    from queue_app.core.config import TestConfig
+    from queue_app.core.extensions import db
+    from queue_app.core.siteconfig import parse_site_config
+    from queue_app.queue import operations
+    from queue_app.queue.models import Ticket, TicketState
 
     hub.publish = lambda app, pending: None  # nobody listens; keep the replay about the engine
     tmp = Path(tempfile.mkdtemp(prefix="eta-"))
@@ -134,7 +137,7 @@ def main() -> int:
         for d in range(args.days):
             day = date(2026, 11, 2) + timedelta(days=d)
             at(day, -60)
-            engine.close_stale_tickets()
+            operations.close_stale_tickets()
             db.session.commit()
             visitors = arrivals(args.seed * 1000 + d, MEANS, per_hour=args.per_hour)
             by_number: dict[str, object] = {}
@@ -149,7 +152,7 @@ def main() -> int:
             def call(code: str, now: float, idle: set = idle, by_number: dict = by_number,
                      events: list = events) -> None:
                 nonlocal seq
-                ticket = engine.call_next(code, actor=None)
+                ticket = operations.call_next(code, actor=None)
                 db.session.commit()
                 if ticket is None:
                     idle.add(code)
@@ -168,7 +171,7 @@ def main() -> int:
                 at(day, now)
                 if kind == "arrive":
                     v = visitors[what]
-                    ticket, _ = engine.issue_ticket(v.service, priority=v.priority)
+                    ticket, _ = operations.issue_ticket(v.service, priority=v.priority)
                     db.session.commit()
                     by_number[ticket.number] = v
                     for code in sorted(idle):
@@ -176,10 +179,10 @@ def main() -> int:
                             call(code, now)
                             break
                 elif kind == "start":
-                    engine.start_serving(what, actor=None)
+                    operations.start_serving(what, actor=None)
                     db.session.commit()
                 else:
-                    (engine.no_show if kind == "no_show" else engine.finish)(what, actor=None)
+                    (operations.no_show if kind == "no_show" else operations.finish)(what, actor=None)
                     db.session.commit()
                     call(what, now)
             if d == 0:

@@ -54,11 +54,14 @@ def main() -> int:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    from queue_app import MIGRATIONS_DIR, create_app, engine, stats
-    from queue_app.config import TestConfig
-    from queue_app.extensions import db
-    from queue_app.siteconfig import parse_site_config
-    from queue_app.sync import sync_site
+    from queue_app import MIGRATIONS_DIR, create_app
+    from queue_app.core.apply_config import sync_site
+    from queue_app.core.config import TestConfig
+    from queue_app.core.extensions import db
+    from queue_app.core.site import today as site_today
+    from queue_app.core.siteconfig import parse_site_config
+    from queue_app.queue import operations
+    from queue_app.stats import dashboard, export, figures
 
     tmp = Path(tempfile.mkdtemp(prefix="stats-year-"))
     url = args.database_url or f"sqlite:///{tmp / 'year.db'}"
@@ -73,11 +76,11 @@ def main() -> int:
         upgrade(directory=MIGRATIONS_DIR)
         sync_site(site)
         db.session.commit()
-        today = engine.today()
+        today = site_today()
         first = today - timedelta(days=365)
         working_days = sum(1 for i in range(365) if (first + timedelta(days=i)).isoweekday() < 6)
         t0 = time.perf_counter()
-        from queue_app.database import WRITE_OPTION
+        from queue_app.core.database import WRITE_OPTION
 
         with db.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
             n = bulk_history(conn, first, today - timedelta(days=1), per_day=args.tickets // working_days, seed=6)
@@ -91,10 +94,10 @@ def main() -> int:
         codes = [s.code for s in site.services]
         counters = [c.code for c in site.counters]
         for i in range(args.today):
-            engine.issue_ticket(codes[i % len(codes)])
+            operations.issue_ticket(codes[i % len(codes)])
             db.session.commit()
         for c in counters:
-            engine.call_next(c, actor=None)
+            operations.call_next(c, actor=None)
             db.session.commit()
         events = db.session.scalar(sa.text("SELECT count(*) FROM ticket_events"))
         print(f"database: {dialect}  history: {n} tickets, {events} events over {first}..{today} "
@@ -103,19 +106,19 @@ def main() -> int:
 
         def summary():  # noqa: ANN202
             try:
-                return stats.summary(first, today)
+                return figures.summary(first, today)
             finally:
                 db.session.rollback()
 
         def snapshot():  # noqa: ANN202
             try:
-                return stats.dashboard_snapshot()
+                return dashboard.dashboard_snapshot()
             finally:
                 db.session.rollback()
 
         def report_month():  # noqa: ANN202
             try:
-                return stats.report(today - timedelta(days=30), today)
+                return figures.report(today - timedelta(days=30), today)
             finally:
                 db.session.rollback()
 
@@ -123,7 +126,7 @@ def main() -> int:
             buf = io.StringIO()
             w = csv.writer(buf)
             rows = 0
-            for row in stats.export_rows(first, today):
+            for row in export.export_rows(first, today):
                 w.writerow(row)
                 rows += 1
             db.session.rollback()

@@ -1,6 +1,6 @@
-"""Clerk counter panel and the admin pages of the people who run the building."""
+"""The clerk's counter panel: pick a counter, then call, serve, transfer and finish."""
 
-from . import admin_views, strings  # noqa: F401  (admin routes on the blueprint; screen text)
+from . import strings  # noqa: F401  (screen text)
 from .views import bp
 
 __all__ = ["bp"]

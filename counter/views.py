@@ -12,11 +12,13 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from queue_app import engine
-from queue_app.auth import require_counter
-from queue_app.errors import Forbidden
-from queue_app.i18n import current_lang
-from queue_app.models import Counter, Role
+from queue_app.core.errors import Forbidden
+from queue_app.core.i18n import current_lang
+from queue_app.core.lookups import counters_with_current, get_counter
+from queue_app.core.models import Counter
+from queue_app.core.site import current_site
+from queue_app.staff.auth import require_counter
+from queue_app.staff.models import Role
 
 bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static")
 
@@ -24,7 +26,7 @@ bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="temp
 def usable_counters() -> list[Counter]:
     """The counters the signed-in user may serve at (every counter for an admin)."""
     user = current_user._get_current_object()
-    return [c for c in engine.counters_with_current() if user.may_use_counter(c)]
+    return [c for c in counters_with_current() if user.may_use_counter(c)]
 
 
 @bp.get("/")
@@ -43,9 +45,9 @@ def pick():
 @login_required
 def panel(code: str):
     """The panel of one counter."""
-    counter = engine.get_counter(code)
+    counter = get_counter(code)
     require_counter(counter)
-    conf = engine.site()
+    conf = current_site()
     boot: dict[str, Any] = {
         "counter": counter.code,
         "counter_name": counter.name,

@@ -19,12 +19,15 @@ from flask import Blueprint, redirect, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from queue_app import engine, stats
 from queue_app.api.stats import MAX_RANGE_DAYS, scoped_agency
-from queue_app.errors import QueueError
-from queue_app.extensions import db
-from queue_app.i18n import register
-from queue_app.models import Agency, Role
+from queue_app.core.errors import QueueError
+from queue_app.core.extensions import db
+from queue_app.core.i18n import register
+from queue_app.core.models import Agency
+from queue_app.core.site import today as site_today
+from queue_app.staff.models import Role
+from queue_app.stats import figures
+from queue_app.stats.dashboard import dashboard_snapshot
 
 from .strings import STRINGS
 
@@ -78,7 +81,7 @@ def _agencies() -> list[Agency]:
 def index():
     """The live overview; the page re-reads ``/api/stats/dashboard`` whenever the hub says something moved."""
     agency_id = scoped_agency()
-    snapshot = stats.dashboard_snapshot(agency_id=agency_id)
+    snapshot = dashboard_snapshot(agency_id=agency_id)
     return render_template("dashboard/index.html", snapshot=_json_block(snapshot), scope=snapshot["agency"],
                            agency_code=request.args.get("agency", ""), agencies=_agencies(),
                            can_pick_agency=current_user.agency_id is None)
@@ -89,9 +92,9 @@ def index():
 def reports():
     """Tables per agency, service, counter and clerk for a range, with the exports."""
     from queue_app.api.stats import _range
-    from queue_app.errors import ValidationFailed
+    from queue_app.core.errors import ValidationFailed
 
-    today = engine.today()
+    today = site_today()
     if not request.args.get("from") and not request.args.get("month"):
         first, last = today.replace(day=1), today
     else:
@@ -99,7 +102,7 @@ def reports():
     if (last - first).days > MAX_RANGE_DAYS:
         raise ValidationFailed("The range may span at most two years.", field="to")
     agency_id = scoped_agency()
-    data = stats.report(first, last, agency_id=agency_id)
+    data = figures.report(first, last, agency_id=agency_id)
     scope = db.session.get(Agency, agency_id) if agency_id is not None else None
     query = f"from={first.isoformat()}&to={last.isoformat()}"
     if request.args.get("agency"):
@@ -133,7 +136,7 @@ def _pct(value: float | None) -> str:
 
 
 def _weekday(value: Any) -> str:
-    from queue_app.i18n import gettext
+    from queue_app.core.i18n import gettext
 
     if isinstance(value, int):
         return gettext(f"dashboard.weekday_{value}")

@@ -1,6 +1,6 @@
 """Screen text of the hall display (Bahasa Indonesia first, English with ?lang=en)."""
 
-from queue_app.i18n import register
+from queue_app.core.i18n import register
 
 register("display", {
     "id": {

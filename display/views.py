@@ -6,8 +6,8 @@ from pathlib import Path
 
 from flask import Blueprint, render_template, request, send_from_directory
 
-from queue_app import engine
-from queue_app.i18n import current_lang
+from queue_app.core.i18n import current_lang
+from queue_app.core.site import current_site
 
 from . import strings  # noqa: F401  (registers the screen text)
 
@@ -20,7 +20,7 @@ bp = Blueprint("display", __name__, url_prefix="/display", template_folder="temp
 @bp.get("/")
 def board():
     """The hall display; the board itself arrives over the socket (``board`` on every connect)."""
-    conf = engine.site()
+    conf = current_site()
     zone = request.args.get("zone") or None
     if zone is not None and zone not in conf.zones:
         return render_template("display/unknown_zone.html", zone=zone, zones=list(conf.zones)), 404

@@ -1,4 +1,4 @@
-"""Touch kiosk pages and the visitor's live ticket page (/t/<token>)."""
+"""Touch kiosk pages: a visitor taps a service and takes a number."""
 
 from .views import bp
 

@@ -1,6 +1,6 @@
 """Kiosk screen texts: Bahasa Indonesia first (the default), English for the toggle."""
 
-from queue_app.i18n import register
+from queue_app.core.i18n import register
 
 register("kiosk", {
     "id": {
@@ -84,58 +84,5 @@ register("kiosk", {
         "priority_label": "PRIORITY",
         "missing_title": "Unknown kiosk",
         "missing_text": "This kiosk code is not in the configuration. Please ask the staff or the MPP office.",
-    },
-})
-
-
-# the visitor's ticket page (/t/<token>); its script reads them from the page's data block
-register("ticket", {
-    "id": {
-        "your_number": "Nomor antrean Anda",
-        "status_waiting": "Menunggu dipanggil",
-        "status_called": "Anda dipanggil!",
-        "status_serving": "Sedang dilayani",
-        "status_done": "Selesai dilayani",
-        "status_no_show": "Tidak hadir saat dipanggil",
-        "status_cancelled": "Dibatalkan",
-        "ahead_one": "{n} orang di depan Anda",
-        "ahead_other": "{n} orang di depan Anda",
-        "ahead_none": "Anda berikutnya",
-        "eta": "Perkiraan menunggu ± {n} menit",
-        "eta_soon": "Sebentar lagi",
-        "go_to": "Silakan menuju",
-        "serving_at": "Dilayani di",
-        "issued": "Diambil pukul {t}",
-        "thanks": "Terima kasih telah menggunakan layanan kami.",
-        "missed": "Silakan ambil nomor baru di kios bila masih memerlukan layanan.",
-        "live": "Diperbarui otomatis",
-        "offline": "Menghubungkan ulang…",
-        "sound": "Aktifkan suara & getar",
-        "sound_on": "Suara aktif",
-        "keep_open": "Biarkan halaman ini terbuka; kami beri tahu saat nomor Anda dipanggil.",
-    },
-    "en": {
-        "your_number": "Your queue number",
-        "status_waiting": "Waiting to be called",
-        "status_called": "You are being called!",
-        "status_serving": "Being served",
-        "status_done": "Served",
-        "status_no_show": "Missed the call",
-        "status_cancelled": "Cancelled",
-        "ahead_one": "{n} person ahead of you",
-        "ahead_other": "{n} people ahead of you",
-        "ahead_none": "You are next",
-        "eta": "Estimated wait about {n} min",
-        "eta_soon": "Any moment now",
-        "go_to": "Please go to",
-        "serving_at": "Served at",
-        "issued": "Taken at {t}",
-        "thanks": "Thank you for using our services.",
-        "missed": "Please take a new number at the kiosk if you still need the service.",
-        "live": "Updates automatically",
-        "offline": "Reconnecting…",
-        "sound": "Turn on sound & vibration",
-        "sound_on": "Sound on",
-        "keep_open": "Keep this page open; we will alert you when your number is called.",
     },
 })

@@ -1,13 +1,14 @@
-"""Kiosk screens and the visitor's ticket page."""
+"""Kiosk screens: the list of kiosks, the touch screen, and the QR image it shows."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
 
-from queue_app import engine
-from queue_app.errors import TicketNotFound
-from queue_app.i18n import current_lang
-from queue_app.schemas import services_public, ticket_public
+from queue_app.core.errors import TicketNotFound
+from queue_app.core.i18n import current_lang
+from queue_app.core.site import current_site
+from queue_app.queue import operations
+from queue_app.queue.read_models import services_public
 
 from . import strings  # noqa: F401  (registers the kiosk texts)
 from .qr import qr_svg
@@ -19,13 +20,13 @@ bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="st
 @bp.get("/kiosk/")
 def kiosk_index():
     """The configured kiosks, so whoever sets up a kiosk PC can find its URL."""
-    return render_template("kiosk/index.html", kiosks=engine.site().kiosks)
+    return render_template("kiosk/index.html", kiosks=current_site().kiosks)
 
 
 @bp.get("/kiosk/<code>")
 def kiosk_page(code: str):
     """The touch screen where a visitor takes a number."""
-    site = engine.site()
+    site = current_site()
     conf = site.kiosk(code)
     if conf is None:
         return render_template("kiosk/kiosk_missing.html", code=code, lang=current_lang()), 404
@@ -47,25 +48,9 @@ def kiosk_page(code: str):
 def ticket_qr(token: str):
     """The QR code of a ticket's tracking page, drawn on the server so the kiosk needs no QR library."""
     try:
-        ticket = engine.get_ticket_by_token(token)
+        ticket = operations.get_ticket_by_token(token)
     except TicketNotFound:
         abort(404)
-    svg = qr_svg(f"{engine.site().base_url}/t/{ticket.token}")
+    svg = qr_svg(f"{current_site().base_url}/t/{ticket.token}")
     # private: the image carries the ticket's token; it never changes, so the browser may keep it
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=86400"})
-
-
-@bp.get("/t/<token>")
-def ticket_page(token: str):
-    """The page the ticket's QR code opens on the visitor's phone."""
-    from flask import make_response
-
-    try:
-        ticket = engine.get_ticket_by_token(token)
-    except TicketNotFound:
-        return render_template("kiosk/ticket_missing.html"), 404
-    resp = make_response(render_template("kiosk/ticket.html", ticket=ticket_public(ticket), token=token,
-                                         site_timezone=engine.site().timezone))
-    resp.headers["Cache-Control"] = "no-store"  # a phone reopening the tab must not show a stale status
-    resp.headers["Referrer-Policy"] = "no-referrer"  # the token is the URL; never leak it to another site
-    return resp

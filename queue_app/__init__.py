@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import Flask, request
 
-from .config import Config
-from .siteconfig import SiteConf, load_site_config
+from queue_app.core.config import Config
+from queue_app.core.siteconfig import SiteConf, load_site_config
 
 logger = logging.getLogger(__name__)
 
@@ -27,15 +27,16 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     :param site: a ready site configuration (tests); otherwise config.toml is loaded.
     :param overrides: Flask settings that win over ``config_class`` (tests pass the database URL).
     """
-    from . import events  # noqa: F401  (registers the after-commit publisher)
-    from .api import bp as api_bp
-    from .auth import bp as auth_bp
-    from .database import init_engine
-    from .errors import register_error_handlers
-    from .extensions import csrf, db, login_manager, migrate, socketio
-    from .hub import init_hub
-    from .i18n import init_app as init_i18n
-    from .printing import Printing
+    from queue_app import live, printing
+    from queue_app.api import bp as api_bp
+    from queue_app.core import outbox  # noqa: F401  (registers the after-commit publisher)
+    from queue_app.core.database import init_engine
+    from queue_app.core.errors import register_error_handlers
+    from queue_app.core.extensions import csrf, db, login_manager, migrate, socketio
+    from queue_app.core.i18n import init_app as init_i18n
+    from queue_app.staff.auth import bp as auth_bp
+
+    import_all_models()
 
     app = Flask(__name__)
     app.config.from_object(config_class)
@@ -56,7 +57,10 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
-    init_hub()
+    # namespaces must be registered before socketio.init_app: a server that exists already keeps them
+    # to itself, and every later app (tests build many) would lack them
+    live.init_app(app)
+    printing.init_app(app, site)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
@@ -67,7 +71,6 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
         ping_timeout=20,
         max_http_buffer_size=64 * 1024,
     )
-    app.extensions["printing"] = Printing(app, site)
 
     csrf.exempt(api_bp)  # staff_required() applies CSRF to cookie sessions; bearer tokens need none
     app.register_blueprint(api_bp)
@@ -98,14 +101,25 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     return app
 
 
+def import_all_models() -> None:
+    """Register every feature's tables on ``Base.metadata`` (the app, Alembic and tests need them all)."""
+    import queue_app.core.models
+    import queue_app.printing.models
+    import queue_app.queue.models
+    import queue_app.staff.models  # noqa: F401
+
+
 def _register_surfaces(app: Flask) -> None:
     """The one place that knows every screen; surfaces only talk to each other through the core."""
+    from admin import bp as admin_bp
     from counter import bp as counter_bp
     from dashboard import bp as dashboard_bp
     from display import bp as display_bp
+    from home import bp as home_bp
     from kiosk import bp as kiosk_bp
+    from visitor import bp as visitor_bp
 
-    for bp in (kiosk_bp, display_bp, counter_bp, dashboard_bp):
+    for bp in (home_bp, kiosk_bp, visitor_bp, display_bp, counter_bp, admin_bp, dashboard_bp):
         app.register_blueprint(bp)
 
 
@@ -117,10 +131,10 @@ def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> str | None:
     from flask_migrate import upgrade
     from sqlalchemy.exc import IntegrityError
 
-    from . import engine
-    from .auth import ensure_first_admin
-    from .extensions import db
-    from .sync import sync_site
+    from queue_app.core.apply_config import sync_site
+    from queue_app.core.extensions import db
+    from queue_app.queue import operations
+    from queue_app.staff.auth import ensure_first_admin
 
     if migrate_db is None:
         migrate_db = app.config.get("MIGRATE_ON_START", True)
@@ -129,7 +143,7 @@ def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> str | None:
             upgrade(directory=MIGRATIONS_DIR)
         sync_site(app.extensions["site"])
         db.session.commit()
-        closed = engine.close_stale_tickets()
+        closed = operations.close_stale_tickets()
         db.session.commit()
         if closed:
             logger.info("Closed %d tickets left waiting from earlier days", closed)
@@ -148,7 +162,7 @@ def _startup_lock():  # noqa: ANN202
 
     SQLite needs nothing: its migrations and sync already run under its single write lock.
     """
-    from .extensions import db
+    from queue_app.core.extensions import db
 
     if db.engine.dialect.name != "postgresql":
         yield

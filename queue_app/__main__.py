@@ -9,7 +9,7 @@ def main() -> None:
         from gevent import monkey
 
         monkey.patch_all()
-    from .cli import cli
+    from queue_app.ops.cli import cli
 
     cli(prog_name="mpp-queue")
 

@@ -3,7 +3,7 @@
 The gevent worker has already monkey-patched the standard library before this import.
 """
 
-from . import bootstrap, create_app
+from queue_app import bootstrap, create_app
 
 app = create_app()
 _password = bootstrap(app)

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from queue_app import clock, create_app
-from queue_app.config import TestConfig
-from queue_app.extensions import db, socketio
-from queue_app.siteconfig import parse_site_config
+from queue_app import create_app
+from queue_app.core import clock
+from queue_app.core.config import TestConfig
+from queue_app.core.extensions import db, socketio
+from queue_app.core.siteconfig import parse_site_config
 
 TEST_SITE = """
 [site]
@@ -126,7 +127,7 @@ def site(tmp_path):
 @contextlib.contextmanager
 def built_app(site, db_path: Path):
     """An app for ``site`` on a fresh SQLite file, tables created and config.toml applied."""
-    from queue_app.sync import sync_site
+    from queue_app.core.apply_config import sync_site
 
     app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}", HUB_INLINE_REFRESH=True)
     with app.app_context():
@@ -185,7 +186,7 @@ class Staff:
         self.app = app
 
     def user(self, username: str, role: str = "clerk", counters=(), password: str = "rahasia-123", **kw):
-        from queue_app.auth import create_user
+        from queue_app.staff.auth import create_user
 
         with self.app.app_context():
             create_user(username, role=role, password=password, counters=counters, **kw)
@@ -195,8 +196,8 @@ class Staff:
     def headers(self, username: str, role: str = "clerk", counters=(), **kw) -> dict[str, str]:
         import sqlalchemy as sa
 
-        from queue_app.auth import issue_token
-        from queue_app.models import User
+        from queue_app.staff.auth import issue_token
+        from queue_app.staff.models import User
 
         with self.app.app_context():
             exists = db.session.scalar(sa.select(User.id).where(User.username == username))

@@ -7,11 +7,13 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from queue_app import admin, engine
-from queue_app.auth import authenticate
-from queue_app.errors import InvalidTransition, ValidationFailed
-from queue_app.extensions import db
-from queue_app.models import ApiToken, AuditEntry, Role, User
+from queue_app.core.errors import InvalidTransition, ValidationFailed
+from queue_app.core.extensions import db
+from queue_app.core.lookups import get_service
+from queue_app.queue.opening import service_open_reason
+from queue_app.staff import admin
+from queue_app.staff.auth import authenticate
+from queue_app.staff.models import ApiToken, AuditEntry, Role, User
 
 from .conftest import PASSWORD, login
 
@@ -158,12 +160,12 @@ def test_closing_needs_a_reason(actor):
 def test_closed_only_for_the_day(actor):
     from datetime import timedelta
 
-    from queue_app import clock
+    from queue_app.core import clock
 
     admin.close_service(actor, "HALAL", "Libur")
     db.session.commit()
     clock.travel(timedelta(days=1))
-    assert engine.service_open_reason(engine.get_service("HALAL")) is None
+    assert service_open_reason(get_service("HALAL")) is None
 
 
 def test_running_text_reaches_displays(actor, client, display_client):
@@ -260,45 +262,45 @@ def test_admin_endpoints_are_in_the_openapi_document(client):
 def test_admin_pages_for_admins_only(app, staff, client):
     staff.user("boss", "admin")
     staff.user("siti", "clerk", ["L01"])
-    assert client.get("/counter/admin/users").status_code == 302  # to the login page
+    assert client.get("/admin/users").status_code == 302  # to the login page
     c = app.test_client()
     login(c, "siti")
     for page in ("users", "services", "display", "audit", "users/siti"):
-        assert c.get(f"/counter/admin/{page}").status_code == 403
+        assert c.get(f"/admin/{page}").status_code == 403
     a = app.test_client()
     login(a, "boss")
     for page in ("users", "services", "display", "audit", "users/siti"):
-        assert a.get(f"/counter/admin/{page}").status_code == 200, page
-    assert a.get("/counter/admin/users/nobody").status_code == 404
+        assert a.get(f"/admin/{page}").status_code == 200, page
+    assert a.get("/admin/users/nobody").status_code == 404
 
 
 def test_admin_forms_change_and_audit(app, staff):
     staff.user("boss", "admin", full_name="Kepala MPP")
     a = app.test_client()
     login(a, "boss")
-    token = form_token(a, "/counter/admin/users")
-    assert a.post("/counter/admin/users", data={"username": "rudi", "role": "clerk", "password": PASSWORD,
+    token = form_token(a, "/admin/users")
+    assert a.post("/admin/users", data={"username": "rudi", "role": "clerk", "password": PASSWORD,
                                                 "counters": ["L01", "L03"]}).status_code == 400  # no CSRF token
-    resp = a.post("/counter/admin/users", data={"username": "rudi", "role": "clerk", "password": PASSWORD,
+    resp = a.post("/admin/users", data={"username": "rudi", "role": "clerk", "password": PASSWORD,
                                                 "counters": ["L01", "L03"], "csrf_token": token,
                                                 "full_name": "Rudi"}, follow_redirects=True)
     assert resp.status_code == 200 and "Tersimpan" in resp.text and "rudi" in resp.text
-    refused = a.post("/counter/admin/users", data={"username": "rudi", "role": "clerk", "password": PASSWORD,
+    refused = a.post("/admin/users", data={"username": "rudi", "role": "clerk", "password": PASSWORD,
                                                    "csrf_token": token}, follow_redirects=True)
     assert 'class="alert"' in refused.text and "already exists" in refused.text
 
-    r = a.post("/counter/admin/users/rudi/counters", data={"counters": ["L02"], "csrf_token": token},
+    r = a.post("/admin/users/rudi/counters", data={"counters": ["L02"], "csrf_token": token},
                follow_redirects=True)
     assert re.search(r'value="L02" checked', r.text) and not re.search(r'value="L01" checked', r.text)
-    a.post("/counter/admin/users/rudi/password", data={"password": "sandi-baru-1", "csrf_token": token})
-    a.post("/counter/admin/users/rudi/disable", data={"csrf_token": token})
-    a.post("/counter/admin/services/HALAL/close", data={"reason": "Server pusat gangguan", "csrf_token": token})
-    a.post("/counter/admin/display", data={"running_text": "Selamat pagi", "csrf_token": token})
+    a.post("/admin/users/rudi/password", data={"password": "sandi-baru-1", "csrf_token": token})
+    a.post("/admin/users/rudi/disable", data={"csrf_token": token})
+    a.post("/admin/services/HALAL/close", data={"reason": "Server pusat gangguan", "csrf_token": token})
+    a.post("/admin/display", data={"running_text": "Selamat pagi", "csrf_token": token})
 
-    services = a.get("/counter/admin/services").text
+    services = a.get("/admin/services").text
     assert "Ditutup hari ini" in services and "Server pusat gangguan" in services
-    assert "Selamat pagi" in a.get("/counter/admin/display").text
-    audit = a.get("/counter/admin/audit").text
+    assert "Selamat pagi" in a.get("/admin/display").text
+    audit = a.get("/admin/audit").text
     for label in ("Pengguna dibuat", "Loket ditetapkan", "Kata sandi diatur ulang", "Pengguna dinonaktifkan",
                   "Layanan ditutup", "Teks berjalan diubah"):
         assert label in audit, label

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from queue_app.announce import (
+from queue_app.queue.announce import (
     DIGIT_WORDS,
     LETTER_NAMES,
     SEGMENTS,

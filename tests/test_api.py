@@ -89,7 +89,7 @@ def test_lone_surrogate_in_json_is_400_not_500(client, staff):
 def test_expired_counter_key_can_be_used_again(client, clerk):
     from datetime import timedelta
 
-    from queue_app import clock
+    from queue_app.core import clock
 
     h = {**clerk, "Idempotency-Key": "kx"}
     assert client.post("/api/counters/L01/pause", headers=h).status_code == 200
@@ -189,7 +189,7 @@ def test_staff_endpoints_need_credentials(client):
 def test_expired_token_is_refused(client, staff):
     from datetime import timedelta
 
-    from queue_app import clock
+    from queue_app.core import clock
 
     h = staff.headers("siti", "clerk", ["L01"])
     assert client.get("/api/counters", headers=h).status_code == 200

@@ -11,7 +11,7 @@ import threading
 import pytest
 import requests
 
-from queue_app.backup import BackupError, backup, restore
+from queue_app.ops.backup import BackupError, backup, restore
 
 from .livesite import LiveServer
 

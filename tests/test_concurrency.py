@@ -18,45 +18,45 @@ def _make_app(db_url: str, base: str):
     import tomllib
 
     from queue_app import create_app
-    from queue_app.config import TestConfig
-    from queue_app.siteconfig import parse_site_config
+    from queue_app.core.config import TestConfig
+    from queue_app.core.siteconfig import parse_site_config
 
     site = parse_site_config(tomllib.loads(TEST_SITE), base_dir=Path(base))
     return create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=db_url, HUB_INLINE_REFRESH=True)
 
 
 def _issue_worker(db_url: str, base: str, n: int, start, out) -> None:  # noqa: ANN001
-    from queue_app import engine
-    from queue_app.extensions import db
+    from queue_app.core.extensions import db
+    from queue_app.queue import operations
 
     app = _make_app(db_url, base)
     numbers = []
     with app.app_context():
         start.wait()
         for _ in range(n):
-            ticket, _ = engine.issue_ticket("PERIZINAN")
+            ticket, _ = operations.issue_ticket("PERIZINAN")
             numbers.append(ticket.seq)
             db.session.commit()
     out.put(numbers)
 
 
 def _call_worker(db_url: str, base: str, counter: str, start, out) -> None:  # noqa: ANN001
-    from queue_app import engine
-    from queue_app.extensions import db
+    from queue_app.core.extensions import db
+    from queue_app.queue import operations
 
     app = _make_app(db_url, base)
     called = []
     with app.app_context():
         start.wait()
         while True:
-            ticket = engine.call_next(counter, actor=None, finish_current=True)
+            ticket = operations.call_next(counter, actor=None, finish_current=True)
             number = ticket.number if ticket else None
             db.session.commit()
             if number is None:
                 break
             called.append(number)
         try:
-            engine.finish(counter, actor=None)
+            operations.finish(counter, actor=None)
             db.session.commit()
         except Exception:  # nothing current
             db.session.rollback()
@@ -64,8 +64,8 @@ def _call_worker(db_url: str, base: str, counter: str, start, out) -> None:  # n
 
 
 def _prepare(db_url: str, base: str) -> None:
-    from queue_app.extensions import db
-    from queue_app.sync import sync_site
+    from queue_app.core.apply_config import sync_site
+    from queue_app.core.extensions import db
 
     app = _make_app(db_url, base)
     with app.app_context():
@@ -103,8 +103,8 @@ def _check_numbering(db_url: str, base: str) -> None:
 
 
 def _check_racing_clerks(db_url: str, base: str) -> None:
-    from queue_app import engine as queue_engine
-    from queue_app.extensions import db
+    from queue_app.core.extensions import db
+    from queue_app.queue import operations as queue_engine
 
     _prepare(db_url, base)
     app = _make_app(db_url, base)

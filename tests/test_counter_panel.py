@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from queue_app import clock
-from queue_app.extensions import socketio
+from queue_app.core import clock
+from queue_app.core.extensions import socketio
 
 from .conftest import PASSWORD, login
 
@@ -165,8 +165,8 @@ def test_double_click_on_call_next_calls_one_ticket(client, clerk):
 
 
 def test_retried_finish_finishes_once(client, clerk, app):
-    from queue_app.extensions import db
-    from queue_app.models import EventKind, TicketEvent
+    from queue_app.core.extensions import db
+    from queue_app.queue.models import EventKind, TicketEvent
 
     issue(client, "PERIZINAN")
     issue(client, "PERIZINAN")

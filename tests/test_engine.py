@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from queue_app import clock, engine
-from queue_app.errors import (
+from queue_app.core import clock
+from queue_app.core.errors import (
     CounterBusy,
     CounterPaused,
     IdempotencyConflict,
@@ -21,12 +21,17 @@ from queue_app.errors import (
     TicketNotFound,
     ValidationFailed,
 )
-from queue_app.extensions import db
-from queue_app.models import EventKind, Service, Ticket, TicketEvent, TicketState
+from queue_app.core.extensions import db
+from queue_app.core.models import Service
+from queue_app.core.site import current_site, today
+from queue_app.queue import operations
+from queue_app.queue.idempotency import remember_key, replay_key
+from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState
+from queue_app.queue.transitions import TRANSITIONS
 
 
 def issue(code="PERIZINAN", **kw) -> Ticket:
-    ticket, _ = engine.issue_ticket(code, **kw)
+    ticket, _ = operations.issue_ticket(code, **kw)
     db.session.commit()
     return ticket
 
@@ -42,8 +47,8 @@ def test_numbers_run_per_service_with_three_digits(ctx):
 
 
 def test_number_grows_past_999():
-    assert engine.format_number("A", 7) == "A-007"
-    assert engine.format_number("AB", 1000) == "AB-1000"
+    assert operations.format_number("A", 7) == "A-007"
+    assert operations.format_number("AB", 1000) == "AB-1000"
 
 
 def test_token_is_random_and_long(ctx):
@@ -61,34 +66,34 @@ def test_issue_writes_event_and_estimate(ctx):
 
 def test_unknown_service_and_kiosk(ctx):
     with pytest.raises(ServiceNotFound):
-        engine.issue_ticket("NOPE")
+        operations.issue_ticket("NOPE")
     with pytest.raises(KioskNotFound):
-        engine.issue_ticket("PERIZINAN", kiosk="K9")
+        operations.issue_ticket("PERIZINAN", kiosk="K9")
     with pytest.raises(ValidationFailed):
-        engine.issue_ticket("NONIZIN", kiosk="K2")  # K2 offers PERIZINAN and HALAL only
+        operations.issue_ticket("NONIZIN", kiosk="K2")  # K2 offers PERIZINAN and HALAL only
 
 
 def test_quota_refuses_and_leaves_no_gap(ctx):
     for _ in range(3):
         issue("HALAL")
     with pytest.raises(QuotaReached):
-        engine.issue_ticket("HALAL")
+        operations.issue_ticket("HALAL")
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 3
 
 
 def test_closed_service_and_hours(ctx):
-    engine.begin_write()
+    operations.begin_write()
     s = db.session.scalar(sa.select(Service).where(Service.code == "NONIZIN"))
-    s.closed_on = engine.today()
+    s.closed_on = today()
     s.closed_reason = "Sistem sedang gangguan"
     db.session.commit()
     with pytest.raises(ServiceClosed, match="gangguan"):
-        engine.issue_ticket("NONIZIN")
+        operations.issue_ticket("NONIZIN")
     db.session.rollback()
-    engine.begin_write()
+    operations.begin_write()
     s = db.session.scalar(sa.select(Service).where(Service.code == "PERIZINAN"))
-    now_local = clock.utcnow().astimezone(engine.site().tz)
+    now_local = clock.utcnow().astimezone(current_site().tz)
     start = (now_local + timedelta(hours=1)).time().replace(second=0, microsecond=0)
     end = (now_local + timedelta(hours=2)).time().replace(second=0, microsecond=0)
     if end <= start:  # near midnight: use a window that already ended
@@ -96,37 +101,37 @@ def test_closed_service_and_hours(ctx):
     s.hours_start, s.hours_end = start, end
     db.session.commit()
     with pytest.raises(OutsideHours):
-        engine.issue_ticket("PERIZINAN")
+        operations.issue_ticket("PERIZINAN")
 
 
 def test_idempotency_key_returns_same_ticket(ctx):
-    a, created_a = engine.issue_ticket("PERIZINAN", idempotency_key="tap-1")
+    a, created_a = operations.issue_ticket("PERIZINAN", idempotency_key="tap-1")
     db.session.commit()
-    b, created_b = engine.issue_ticket("PERIZINAN", idempotency_key="tap-1")
+    b, created_b = operations.issue_ticket("PERIZINAN", idempotency_key="tap-1")
     db.session.commit()
     assert (created_a, created_b) == (True, False)
     assert a.id == b.id
-    c, _ = engine.issue_ticket("PERIZINAN", idempotency_key="tap-2")
+    c, _ = operations.issue_ticket("PERIZINAN", idempotency_key="tap-2")
     db.session.commit()
     assert c.number == "A-002"
 
 
 def test_idempotency_key_expires_after_ten_minutes(ctx):
-    a, _ = engine.issue_ticket("PERIZINAN", idempotency_key="tap-1")
+    a, _ = operations.issue_ticket("PERIZINAN", idempotency_key="tap-1")
     db.session.commit()
     clock.travel(timedelta(minutes=11))
-    b, created = engine.issue_ticket("PERIZINAN", idempotency_key="tap-1")
+    b, created = operations.issue_ticket("PERIZINAN", idempotency_key="tap-1")
     db.session.commit()
     assert created and b.id != a.id
 
 
 def test_counter_key_reused_for_other_action_is_refused(ctx):
-    engine.begin_write()
-    engine.remember_key("counter:L01", "k1", action="finish", ticket=None)
+    operations.begin_write()
+    remember_key("counter:L01", "k1", action="finish", ticket=None)
     db.session.commit()
-    engine.begin_write()
+    operations.begin_write()
     with pytest.raises(IdempotencyConflict):
-        engine.replay_key("counter:L01", "k1", action="call_next")
+        replay_key("counter:L01", "k1", action="call_next")
 
 
 def test_call_next_order_priority_then_service_order_then_oldest(ctx):
@@ -137,7 +142,7 @@ def test_call_next_order_priority_then_service_order_then_oldest(ctx):
     ap = issue("PERIZINAN", priority=True)
     order = []
     for _ in range(5):
-        t = engine.call_next("L01", actor=None, finish_current=True)
+        t = operations.call_next("L01", actor=None, finish_current=True)
         db.session.commit()
         order.append(t.number)
     # priority of any service, oldest first; then L01's first service (PERIZINAN) oldest first; then NONIZIN
@@ -147,33 +152,33 @@ def test_call_next_order_priority_then_service_order_then_oldest(ctx):
 def test_other_counter_uses_its_own_service_order(ctx):
     issue("PERIZINAN")
     b = issue("NONIZIN")
-    t = engine.call_next("L02", actor=None)
+    t = operations.call_next("L02", actor=None)
     assert t.number == b.number
 
 
 def test_call_next_returns_none_when_nobody_waits(ctx):
     issue("HALAL")
-    assert engine.call_next("L01", actor=None) is None
+    assert operations.call_next("L01", actor=None) is None
 
 
 def test_call_next_refuses_busy_and_paused_counter(ctx):
     issue(), issue()
-    engine.call_next("L01", actor=None)
+    operations.call_next("L01", actor=None)
     db.session.commit()
     with pytest.raises(CounterBusy):
-        engine.call_next("L01", actor=None)
+        operations.call_next("L01", actor=None)
     db.session.rollback()
-    engine.pause("L01", actor=None)
+    operations.pause("L01", actor=None)
     db.session.commit()
     with pytest.raises(CounterPaused):
-        engine.call_next("L01", actor=None, finish_current=True)
+        operations.call_next("L01", actor=None, finish_current=True)
 
 
 def test_finish_current_and_call_next_in_one_go(ctx):
     a, b = issue(), issue()
-    engine.call_next("L01", actor=None)
+    operations.call_next("L01", actor=None)
     db.session.commit()
-    t = engine.call_next("L01", actor=None, finish_current=True)
+    t = operations.call_next("L01", actor=None, finish_current=True)
     db.session.commit()
     assert t.id == b.id
     db.session.refresh(a)
@@ -182,11 +187,11 @@ def test_finish_current_and_call_next_in_one_go(ctx):
 
 def test_full_life_writes_every_event(ctx):
     t = issue()
-    engine.call_next("L01", actor=None)
-    engine.recall("L01", actor=None)
-    engine.recall("L01", actor=None)
-    engine.start_serving("L01", actor=None)
-    engine.finish("L01", actor=None)
+    operations.call_next("L01", actor=None)
+    operations.recall("L01", actor=None)
+    operations.recall("L01", actor=None)
+    operations.start_serving("L01", actor=None)
+    operations.finish("L01", actor=None)
     db.session.commit()
     db.session.refresh(t)
     assert kinds(t) == ["issued", "called", "recalled", "recalled", "started", "finished"]
@@ -196,32 +201,32 @@ def test_full_life_writes_every_event(ctx):
 
 def test_finish_straight_from_called_after_recall_starts_at_first_call(ctx):
     t = issue()
-    engine.call_next("L01", actor=None)
+    operations.call_next("L01", actor=None)
     db.session.commit()
     clock.travel(timedelta(seconds=40))
-    engine.recall("L01", actor=None)
-    engine.finish("L01", actor=None)
+    operations.recall("L01", actor=None)
+    operations.finish("L01", actor=None)
     db.session.commit()
     assert t.started_at == t.called_at < t.last_called_at
 
 
 def test_recall_keeps_first_called_at(ctx):
     t = issue()
-    engine.call_next("L01", actor=None)
+    operations.call_next("L01", actor=None)
     db.session.commit()
     first = t.called_at
     clock.travel(timedelta(seconds=30))
-    engine.recall("L01", actor=None)
+    operations.recall("L01", actor=None)
     db.session.commit()
     assert t.called_at == first and t.last_called_at > first
 
 
 ACTIONS = {
-    "recall": lambda: engine.recall("L01", actor=None),
-    "start": lambda: engine.start_serving("L01", actor=None),
-    "finish": lambda: engine.finish("L01", actor=None),
-    "no_show": lambda: engine.no_show("L01", actor=None),
-    "transfer": lambda: engine.transfer("L01", "NONIZIN", actor=None),
+    "recall": lambda: operations.recall("L01", actor=None),
+    "start": lambda: operations.start_serving("L01", actor=None),
+    "finish": lambda: operations.finish("L01", actor=None),
+    "no_show": lambda: operations.no_show("L01", actor=None),
+    "transfer": lambda: operations.transfer("L01", "NONIZIN", actor=None),
 }
 
 
@@ -230,9 +235,9 @@ def _to_state(state: str) -> None:
     if state == "idle":
         return
     issue()
-    engine.call_next("L01", actor=None)
+    operations.call_next("L01", actor=None)
     if state == "serving":
-        engine.start_serving("L01", actor=None)
+        operations.start_serving("L01", actor=None)
     db.session.commit()
 
 
@@ -267,63 +272,63 @@ def test_state_machine(ctx, state, action, allowed, after):
 
 def test_finished_tickets_cannot_move():
     for final in (TicketState.done, TicketState.no_show, TicketState.cancelled):
-        assert engine.TRANSITIONS[final] == frozenset()
+        assert TRANSITIONS[final] == frozenset()
 
 
 def test_transfer_keeps_number_and_issue_time_and_queues_by_it(ctx):
     a1 = issue("PERIZINAN")
     clock.travel(timedelta(minutes=5))
     b1 = issue("NONIZIN")
-    engine.call_next("L01", actor=None)
+    operations.call_next("L01", actor=None)
     db.session.commit()
-    engine.transfer("L01", "NONIZIN", actor=None)
+    operations.transfer("L01", "NONIZIN", actor=None)
     db.session.commit()
     db.session.refresh(a1)
     assert a1.number == "A-001" and a1.service.code == "NONIZIN" and a1.status is TicketState.waiting
     assert kinds(a1)[-1] == "transferred"
     # it was issued before B-001, so L02 (NONIZIN first) calls it first
-    t = engine.call_next("L02", actor=None)
+    t = operations.call_next("L02", actor=None)
     assert t.id == a1.id and t.id != b1.id
 
 
 def test_transfer_to_same_or_unknown_service(ctx):
     issue()
-    engine.call_next("L01", actor=None)
+    operations.call_next("L01", actor=None)
     db.session.commit()
     with pytest.raises(ValidationFailed):
-        engine.transfer("L01", "PERIZINAN", actor=None)
+        operations.transfer("L01", "PERIZINAN", actor=None)
     db.session.rollback()
     with pytest.raises(ServiceNotFound):
-        engine.transfer("L01", "NOPE", actor=None)
+        operations.transfer("L01", "NOPE", actor=None)
 
 
 def test_call_number_out_of_order(ctx):
     issue(), issue()
-    t = engine.call_number("L01", "a-002", actor=None)
+    t = operations.call_number("L01", "a-002", actor=None)
     assert t.number == "A-002" and t.status is TicketState.called
     db.session.commit()
-    engine.finish("L01", actor=None)
+    operations.finish("L01", actor=None)
     db.session.commit()
     with pytest.raises(InvalidTransition):
-        engine.call_number("L01", "A-002", actor=None)
+        operations.call_number("L01", "A-002", actor=None)
     db.session.rollback()
     with pytest.raises(TicketNotFound):
-        engine.call_number("L01", "P-001", actor=None)  # not one of L01's services
+        operations.call_number("L01", "P-001", actor=None)  # not one of L01's services
 
 
 def test_pause_resume(ctx):
-    engine.pause("L01", actor=None)
+    operations.pause("L01", actor=None)
     db.session.commit()
     with pytest.raises(InvalidTransition):
-        engine.pause("L01", actor=None)
+        operations.pause("L01", actor=None)
     db.session.rollback()
-    engine.resume("L01", actor=None)
+    operations.resume("L01", actor=None)
     db.session.commit()
 
 
 def _at_local(hour: int, minute: int = 0) -> None:
     """Move the test clock to today's local hh:mm."""
-    tz = engine.site().tz
+    tz = current_site().tz
     now = clock.utcnow().astimezone(tz)
     target = datetime.combine(now.date(), datetime.min.time(), tz).replace(hour=hour, minute=minute)
     clock.travel(target - now)
@@ -337,10 +342,10 @@ def test_day_rollover_restarts_numbers_and_never_calls_yesterday(ctx):
     clock.travel(timedelta(minutes=20))  # 00:10 next local day
     t = issue()
     assert t.number == "A-001" and t.service_day > y1.service_day
-    called = engine.call_next("L01", actor=None)
+    called = operations.call_next("L01", actor=None)
     assert called.id == t.id  # yesterday's tickets are skipped
     db.session.commit()
-    assert engine.close_stale_tickets() == 2
+    assert operations.close_stale_tickets() == 2
     db.session.commit()
     db.session.refresh(y1)
     assert y1.status is TicketState.cancelled and kinds(y1)[-1] == "cancelled"
@@ -351,16 +356,16 @@ def test_day_rollover_restarts_numbers_and_never_calls_yesterday(ctx):
 def test_day_boundary_is_local_not_utc(ctx):
     _at_local(6, 30)  # 23:30 UTC of the previous UTC day in Jakarta
     t = issue()
-    assert t.service_day == clock.utcnow().astimezone(engine.site().tz).date()
+    assert t.service_day == clock.utcnow().astimezone(current_site().tz).date()
     assert t.service_day != clock.utcnow().date()
 
 
 def test_called_event_recorded_for_display_with_rising_seq(app, display_client):
     with app.app_context():
         issue(), issue()
-        engine.call_next("L01", actor=None)
+        operations.call_next("L01", actor=None)
         db.session.commit()
-        engine.recall("L01", actor=None)
+        operations.recall("L01", actor=None)
         db.session.commit()
     events = [e for e in display_client.get_received("/display") if e["name"] == "called"]
     assert [e["args"][0]["seq"] for e in events] == [1, 2]
@@ -374,6 +379,6 @@ def test_rolled_back_call_is_never_published(app, display_client):
     with app.app_context():
         issue()
         display_client.get_received("/display")
-        engine.call_next("L01", actor=None)
+        operations.call_next("L01", actor=None)
         db.session.rollback()
     assert [e for e in display_client.get_received("/display") if e["name"] == "called"] == []

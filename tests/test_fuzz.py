@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
-from queue_app import engine
-from queue_app.extensions import db
-from queue_app.openapi import spec
+from queue_app.api.openapi import spec
+from queue_app.core.extensions import db
+from queue_app.queue import operations
 
 MAX_EXAMPLES = 30
 
@@ -46,7 +46,7 @@ def _fuzz(app, staff, method: str, path: str, mode: GenerationMode) -> None:  # 
     headers = staff.headers("fuzzadmin", "admin")
     with app.app_context():  # something to call, finish, transfer and look up
         for service in ("PERIZINAN", "NONIZIN", "HALAL"):
-            engine.issue_ticket(service)
+            operations.issue_ticket(service)
         db.session.commit()
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operation = schema[path][method]

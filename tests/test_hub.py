@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from queue_app.extensions import socketio
+from queue_app.core.extensions import db, socketio
 
 
 def issue(client, service="PERIZINAN", **kw) -> dict:
@@ -147,14 +147,15 @@ def test_failed_call_emits_nothing(client, clerk, connect):
 
 
 def test_settings_changed_reaches_displays(app, connect):
-    from queue_app import hub
+    from queue_app.staff import admin
 
     d = connect("/display", {"zone": "lantai-1"})
     d.get_received("/display")
     with app.app_context():
-        hub.settings_changed({"running_text": "Istirahat pukul 12.00"})
+        admin.set_running_text(None, "Istirahat pukul 12.00")
+        db.session.commit()
     (ev,) = events(d, "/display", "settings_changed")
-    assert ev == {"running_text": "Istirahat pukul 12.00"}
+    assert ev["running_text"] == "Istirahat pukul 12.00"
 
 
 # --- /ticket ----------------------------------------------------------------------------------
@@ -296,3 +297,23 @@ def test_board_changed_carries_waiting_counts_and_counter_states(client, clerk, 
     assert client.post("/api/counters/L02/pause", headers=clerk).status_code == 200
     (update,) = events(d, "/display", "board_changed")
     assert next(c for c in update["counters"] if c["code"] == "L02")["state"] == "paused"
+
+
+def test_ticket_finished_signal_lets_a_feature_follow_a_visit(app, client, clerk):
+    """A feature listens to ``ticket_finished`` instead of being called by the queue verbs."""
+    from queue_app.core import signals
+
+    seen = []
+
+    def listener(ticket, counter, actor, **_):
+        seen.append((ticket.number, counter.code, actor.username if actor else None))
+
+    signals.ticket_finished.connect(listener)
+    try:
+        client.post("/api/tickets", json={"service": "PERIZINAN"})
+        client.post("/api/counters/L01/call-next", json={}, headers=clerk)
+        assert seen == []
+        client.post("/api/counters/L01/finish", json={}, headers=clerk)
+    finally:
+        signals.ticket_finished.disconnect(listener)
+    assert seen == [("A-001", "L01", "clerk1")]

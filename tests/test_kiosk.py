@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 
-from queue_app.siteconfig import ConfigError, parse_site_config
+from queue_app.core.siteconfig import ConfigError, parse_site_config
 
 from .conftest import TEST_SITE
 
@@ -108,3 +108,16 @@ def test_kiosk_options_in_config(tmp_path):
                      ("colour = 1", "kiosk.colour")):
         with pytest.raises(ConfigError, match=re.escape(key)):
             parse_site_config(tomllib.loads(TEST_SITE + f"\n[kiosk]\n{bad}\n"), base_dir=tmp_path)
+
+
+def test_start_page_lists_every_screen(client):
+    """``make run`` prints the site's root URL: it must lead to the kiosks, the displays, staff pages and the API."""
+    resp = client.get("/")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    for href in ('href="/kiosk/K1"', 'href="/kiosk/K2"', 'href="/display/"', 'href="/display/?zone=lantai-1"',
+                 'href="/display/?zone=lantai-2"', 'href="/counter/"', 'href="/dashboard/"', 'href="/admin/"',
+                 'href="/api/openapi.json"'):
+        assert href in html, href
+    assert "Kios ambil nomor antrean" in html  # Indonesian by default
+    assert "Ticket kiosks" in client.get("/?lang=en").get_data(as_text=True)

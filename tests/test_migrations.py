@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from queue_app import MIGRATIONS_DIR, create_app
-from queue_app.config import TestConfig
-from queue_app.extensions import db
+from queue_app.core.config import TestConfig
+from queue_app.core.extensions import db
 
 
 def _upgrade_and_diff(site, url: str) -> list:

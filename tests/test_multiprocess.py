@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 def _reset_database(url: str) -> None:
     """Start from an empty schema: other tests drop_all without alembic_version, and a stale
     alembic_version would make ``upgrade`` a no-op on missing tables."""
-    from queue_app.models import Base
+    from queue_app.core.models import Base
 
     engine = sa.create_engine(url)
     with engine.begin() as conn:

@@ -12,9 +12,11 @@ import sqlalchemy as sa
 
 from printers import PrinterState
 from printers.fakeserver import FakeNetworkPrinter, Mode
-from queue_app import clock
-from queue_app.extensions import db, socketio
-from queue_app.models import EventKind, PrinterStatus, PrintJob, PrintJobState, Setting, Ticket, TicketEvent
+from queue_app.core import clock
+from queue_app.core.extensions import db, socketio
+from queue_app.core.models import Setting
+from queue_app.printing.models import PrinterStatus, PrintJob, PrintJobState
+from queue_app.queue.models import EventKind, Ticket, TicketEvent
 
 from .conftest import TEST_SITE, Staff, built_app, make_site
 
@@ -265,7 +267,7 @@ def test_queued_agent_job_expires(papp, pclient):
 
 
 def agent_key(app, code="usb-agent") -> str:
-    from queue_app.agents import create_key
+    from queue_app.printing.agents import create_key
 
     with app.app_context():
         key = create_key(code)
@@ -391,7 +393,7 @@ def test_list_printers(papp, pclient, fake, pstaff):
 def _cli(tmp_path, fake, *args):
     from click.testing import CliRunner
 
-    from queue_app.cli import cli
+    from queue_app.ops.cli import cli
 
     config = tmp_path / "site" / "config.toml"
     if not config.exists():

@@ -11,9 +11,9 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
-from queue_app import engine
-from queue_app.extensions import db
-from queue_app.openapi import spec
+from queue_app.api.openapi import spec
+from queue_app.core.extensions import db
+from queue_app.queue import operations
 
 from .conftest import PASSWORD, login
 
@@ -25,7 +25,7 @@ def _issue(app, service: str = "PERIZINAN", n: int = 1) -> list[tuple[str, str]]
     out = []
     with app.app_context():
         for _ in range(n):
-            ticket, _ = engine.issue_ticket(service)
+            ticket, _ = operations.issue_ticket(service)
             out.append((ticket.number, ticket.token))
         db.session.commit()
     return out
@@ -83,7 +83,7 @@ def _scan(html: str) -> _PageScan:
 def _html_pages(app, token: str) -> list[str]:
     """Every GET page the app renders from a template, with its parameters filled in."""
     fill = {"counter.panel": {"code": "L01"}, "kiosk.kiosk_page": {"code": "K2"},
-            "counter.admin_user": {"username": "clerk1"}, "kiosk.ticket_page": {"token": token}}
+            "admin.user": {"username": "clerk1"}, "visitor.ticket_page": {"token": token}}
     skip = {"kiosk.ticket_qr", "display.audio", "static"}  # SVG and audio, not HTML
     urls = []
     for rule in app.url_map.iter_rules():
@@ -187,7 +187,7 @@ def test_every_html_post_refuses_a_missing_csrf_token(app, staff):
         assert resp.status_code == 400, (url, resp.status_code)
         assert "CSRF" in resp.text or "csrf" in resp.text.lower(), url
     # nothing happened: the user is still enabled with the same counters, the admin still signed in
-    from queue_app.models import User
+    from queue_app.staff.models import User
 
     with app.app_context():
         target = db.session.scalar(sa.select(User).where(User.username == "target"))
@@ -225,8 +225,8 @@ def test_cookie_sessions_need_the_csrf_header_on_every_unsafe_api_call(app, staf
 @pytest.fixture
 def limits(app):
     """Rate limits switched on (TestConfig turns them off), with the per-process counters reset."""
-    from queue_app import auth
     from queue_app.api import public
+    from queue_app.staff import auth
 
     public._issue_hits.clear()
     auth._attempts.clear()
@@ -264,7 +264,7 @@ def test_login_attempts_are_rate_limited(app, staff, limits):
     csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     resp = form.post("/login", data={"username": "clerk1", "password": PASSWORD, "csrf_token": csrf_token})
     assert resp.status_code == 429
-    from queue_app import auth
+    from queue_app.staff import auth
 
     auth._attempts.clear()  # a minute later
     assert api.post("/api/auth/token", json={"username": "clerk1", "password": PASSWORD}).status_code == 200
@@ -276,7 +276,7 @@ def test_login_attempts_are_rate_limited(app, staff, limits):
 def test_tokens_and_passwords_are_never_logged(app, staff, caplog, tmp_path):
     from click.testing import CliRunner
 
-    from queue_app.cli import cli
+    from queue_app.ops.cli import cli
 
     from .conftest import TEST_SITE
 
@@ -353,7 +353,7 @@ def test_visitor_page_and_ticket_api_reveal_no_other_ticket(app, client, clerk):
     assert body["ahead"] == 1  # a count, not a list
     assert "token" not in body and not any(isinstance(v, list) for v in body.values())
     # and the live feed of a ticket carries that ticket only
-    from queue_app.extensions import socketio
+    from queue_app.core.extensions import socketio
 
     sock = socketio.test_client(app, namespace="/ticket", auth={"token": mine_token})
     assert sock.is_connected("/ticket")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from queue_app.siteconfig import ConfigError, load_site_config, parse_site_config
+from queue_app.core.siteconfig import ConfigError, load_site_config, parse_site_config
 
 from .conftest import TEST_SITE
 
@@ -83,13 +83,14 @@ def test_environment_overrides_database_and_message_queue(monkeypatch, tmp_path)
 def test_sync_adds_updates_and_keeps_removed_service(app, site, tmp_path):
     import sqlalchemy as sa
 
-    from queue_app import engine
-    from queue_app.extensions import db
-    from queue_app.models import Service, Ticket
-    from queue_app.sync import sync_site
+    from queue_app.core.apply_config import sync_site
+    from queue_app.core.extensions import db
+    from queue_app.core.models import Service
+    from queue_app.queue import operations
+    from queue_app.queue.models import Ticket
 
     with app.app_context():
-        engine.issue_ticket("HALAL")
+        operations.issue_ticket("HALAL")
         db.session.commit()
         raw = tomllib.loads(TEST_SITE)
         raw["services"] = [s for s in raw["services"] if s["code"] != "HALAL"]

@@ -14,11 +14,16 @@ from datetime import UTC, date, datetime, time
 import pytest
 import sqlalchemy as sa
 
-from queue_app import clock, create_app, engine, stats
-from queue_app.auth import create_user
-from queue_app.config import TestConfig
-from queue_app.extensions import db
-from queue_app.models import User
+from queue_app import create_app
+from queue_app.core import clock
+from queue_app.core.config import TestConfig
+from queue_app.core.extensions import db
+from queue_app.core.site import current_site
+from queue_app.queue import operations
+from queue_app.staff.auth import create_user
+from queue_app.staff.models import User
+from queue_app.stats import charts, dashboard
+from queue_app.stats import figures as stats
 
 TZ_OFFSET_H = 7  # Asia/Jakarta
 D = date(2026, 11, 10)  # a Tuesday
@@ -37,10 +42,10 @@ def frozen(monkeypatch):
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_app(request, tmp_path, site, frozen):
     """The test app on SQLite, or on PostgreSQL when the ``pg_url`` fixture provides one."""
-    from queue_app.sync import sync_site
+    from queue_app.core.apply_config import sync_site
 
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'stats.db'}"
+        url = f"sqlite:///{tmp_path / 'figures.db'}"
     else:
         url = request.getfixturevalue("pg_url")
     app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url, HUB_INLINE_REFRESH=True)
@@ -60,7 +65,7 @@ def db_app(request, tmp_path, site, frozen):
 
 def at(day: date, hh: int, mm: int) -> None:
     """Move the frozen clock to a local (WIB) time."""
-    target = datetime.combine(day, time(hh, mm), engine.site().tz)
+    target = datetime.combine(day, time(hh, mm), current_site().tz)
     clock.travel(target - clock.utcnow())
 
 
@@ -96,29 +101,29 @@ def scripted_day() -> dict[str, User]:
                                        full_name=f"Petugas {name.upper()}")
     db.session.commit()
     c1, c2, c3 = with_users["c1"], with_users["c2"], with_users["c3"]
-    issue = engine.issue_ticket
+    issue = operations.issue_ticket
 
     at(D_7, 9, 15)
     act(issue, "PERIZINAN")
     at(D_7, 9, 20)
-    act(engine.call_next, "L01", actor=c1)
+    act(operations.call_next, "L01", actor=c1)
     at(D_7, 9, 25)
-    act(engine.finish, "L01", actor=c1)
+    act(operations.finish, "L01", actor=c1)
 
     at(D_1, 14, 0)
-    act(engine.close_stale_tickets)
+    act(operations.close_stale_tickets)
     act(issue, "PERIZINAN")
     at(D_1, 14, 5)
     act(issue, "NONIZIN")
     at(D_1, 14, 10)
-    act(engine.call_next, "L01", actor=c1)
+    act(operations.call_next, "L01", actor=c1)
     at(D_1, 14, 20)
-    act(engine.finish, "L01", actor=c1)
+    act(operations.finish, "L01", actor=c1)
     at(D_1, 14, 30)
     act(issue, "HALAL")
 
     at(D, 8, 0)
-    assert act(engine.close_stale_tickets) == 2
+    assert act(operations.close_stale_tickets) == 2
     act(issue, "PERIZINAN")                      # A-001
     at(D, 8, 2)
     act(issue, "PERIZINAN")                      # A-002
@@ -127,59 +132,59 @@ def scripted_day() -> dict[str, User]:
     at(D, 8, 4)
     act(issue, "NONIZIN", priority=True)         # B-002*
     at(D, 8, 5)
-    assert act(engine.call_next, "L01", actor=c1).number == "B-002"
-    assert act(engine.call_next, "L02", actor=c2).number == "B-001"
+    assert act(operations.call_next, "L01", actor=c1).number == "B-002"
+    assert act(operations.call_next, "L02", actor=c2).number == "B-001"
     at(D, 8, 6)
-    act(engine.start_serving, "L01", actor=c1)
+    act(operations.start_serving, "L01", actor=c1)
     at(D, 8, 7)
-    act(engine.recall, "L02", actor=c2)
+    act(operations.recall, "L02", actor=c2)
     at(D, 8, 9)
-    act(engine.no_show, "L02", actor=c2)
+    act(operations.no_show, "L02", actor=c2)
     at(D, 8, 10)
-    act(engine.finish, "L01", actor=c1)
-    assert act(engine.call_next, "L01", actor=c1).number == "A-001"
+    act(operations.finish, "L01", actor=c1)
+    assert act(operations.call_next, "L01", actor=c1).number == "A-001"
     at(D, 8, 11)
-    act(engine.start_serving, "L01", actor=c1)
+    act(operations.start_serving, "L01", actor=c1)
     at(D, 8, 12)
-    act(engine.transfer, "L01", "NONIZIN", actor=c1)
-    assert act(engine.call_next, "L02", actor=c2).number == "A-001"
+    act(operations.transfer, "L01", "NONIZIN", actor=c1)
+    assert act(operations.call_next, "L02", actor=c2).number == "A-001"
     at(D, 8, 13)
-    act(engine.start_serving, "L02", actor=c2)
+    act(operations.start_serving, "L02", actor=c2)
     at(D, 8, 15)
     act(issue, "HALAL")                          # P-001
     at(D, 8, 16)
     act(issue, "HALAL")                          # P-002
     at(D, 8, 20)
-    act(engine.finish, "L02", actor=c2)
-    assert act(engine.call_next, "L03", actor=c3).number == "P-001"
-    assert act(engine.call_next, "L01", actor=c1).number == "A-002"
+    act(operations.finish, "L02", actor=c2)
+    assert act(operations.call_next, "L03", actor=c3).number == "P-001"
+    assert act(operations.call_next, "L01", actor=c1).number == "A-002"
     at(D, 8, 21)
-    act(engine.start_serving, "L01", actor=c1)
+    act(operations.start_serving, "L01", actor=c1)
     act(issue, "NONIZIN")                        # B-003
     at(D, 8, 26)
-    act(engine.finish, "L03", actor=c3)
+    act(operations.finish, "L03", actor=c3)
     at(D, 8, 31)
-    act(engine.finish, "L01", actor=c1)
-    assert act(engine.call_next, "L01", actor=c1).number == "B-003"
-    assert act(engine.call_next, "L03", actor=c3).number == "P-002"
+    act(operations.finish, "L01", actor=c1)
+    assert act(operations.call_next, "L01", actor=c1).number == "B-003"
+    assert act(operations.call_next, "L03", actor=c3).number == "P-002"
     at(D, 8, 32)
-    act(engine.start_serving, "L01", actor=c1)
+    act(operations.start_serving, "L01", actor=c1)
     at(D, 8, 33)
-    act(engine.recall, "L03", actor=c3)
+    act(operations.recall, "L03", actor=c3)
     at(D, 8, 34)
-    act(engine.start_serving, "L03", actor=c3)
+    act(operations.start_serving, "L03", actor=c3)
     at(D, 8, 35)
     act(issue, "PERIZINAN", priority=True)       # A-003*
     at(D, 8, 36)
-    assert act(engine.call_number, "L02", "A-003", actor=c2).number == "A-003"
+    assert act(operations.call_number, "L02", "A-003", actor=c2).number == "A-003"
     at(D, 8, 40)
-    act(engine.no_show, "L02", actor=c2)
-    act(engine.finish, "L03", actor=c3)
+    act(operations.no_show, "L02", actor=c2)
+    act(operations.finish, "L03", actor=c3)
     act(issue, "PERIZINAN")                      # A-004
     at(D, 8, 41)
     act(issue, "HALAL")                          # P-003
     at(D, 8, 42)
-    act(engine.pause, "L02", actor=c2)
+    act(operations.pause, "L02", actor=c2)
     at(D, 8, 45)
     return with_users
 
@@ -238,8 +243,8 @@ def test_figures_equal_the_hand_computation(db_app):
         assert clerks == {"c1": counters["L01"], "c2": counters["L02"], "c3": counters["L03"]}
 
         # waits 1,1,2 | 5 | 10,10 | 15,18 minutes
-        assert [b["count"] for b in stats.wait_histogram(D, D)] == [3, 1, 2, 2, 0, 0, 0, 0]
-        hourly = stats.hourly(D)
+        assert [b["count"] for b in charts.wait_histogram(D, D)] == [3, 1, 2, 2, 0, 0, 0, 0]
+        hourly = charts.hourly(D)
         assert hourly["arrivals"][8] == 10 and sum(hourly["arrivals"]) == 10
         assert hourly["calls"][8] == 8 and sum(hourly["calls"]) == 8
         # the same weekday one week earlier (D-7) had one arrival and one call at 09:xx; D-14.. had none
@@ -259,7 +264,7 @@ def test_figures_equal_the_hand_computation(db_app):
         assert got["HALAL"] == figures(4, 2, 0, 1, 1, 600, 900, 360, 100.0, 2)
         # waits 4320/9 = 480; p90 = 9th of 9 = 1080; within 8/9; service 2580/6 = 430
         assert r["total"] == figures(13, 6, 2, 2, 2, 480, 1080, 430, 88.9, 9)
-        heat = stats.heatmap(D_1, D)
+        heat = charts.heatmap(D_1, D)
         assert heat["days"] == ["2026-11-09", "2026-11-10"]
         cells = {(d, h): heat["cells"][i][j] for i, d in enumerate(heat["days"])
                  for j, h in enumerate(heat["hours"])}
@@ -267,7 +272,7 @@ def test_figures_equal_the_hand_computation(db_app):
         assert sum(map(sum, heat["cells"])) == 13
 
         # --- the live snapshot at 08:45 ------------------------------------------------------------
-        snap = stats.dashboard_snapshot()
+        snap = dashboard.dashboard_snapshot()
         svc = {s["code"]: s for s in snap["services"]}
         assert (svc["PERIZINAN"]["waiting"], svc["PERIZINAN"]["longest_wait_seconds"]) == (1, 300)
         assert (svc["HALAL"]["waiting"], svc["HALAL"]["longest_wait_seconds"]) == (1, 240)
@@ -281,13 +286,13 @@ def test_figures_equal_the_hand_computation(db_app):
                                          "seconds": 780, "clerk": "Petugas C1"}
         assert snap["today"] == s["total"]
         at(D, 8, 55)  # A-004 has waited 15 min = its target: amber
-        assert {s["code"]: s["level"] for s in stats.dashboard_snapshot()["services"]}["PERIZINAN"] == "amber"
+        assert {s["code"]: s["level"] for s in dashboard.dashboard_snapshot()["services"]}["PERIZINAN"] == "amber"
         at(D, 8, 56)
-        assert {s["code"]: s["level"] for s in stats.dashboard_snapshot()["services"]}["PERIZINAN"] == "red"
+        assert {s["code"]: s["level"] for s in dashboard.dashboard_snapshot()["services"]}["PERIZINAN"] == "red"
 
         # --- next morning: A-004 and P-003 are cancelled on their own day D -------------------------
         at(date(2026, 11, 11), 7, 30)
-        assert act(engine.close_stale_tickets) == 2
+        assert act(operations.close_stale_tickets) == 2
         s = stats.summary(D, D)
         got = by_code(s["services"])
         assert (got["PERIZINAN"]["cancelled"], got["HALAL"]["cancelled"], got["NONIZIN"]["cancelled"]) == (1, 1, 0)
@@ -296,11 +301,11 @@ def test_figures_equal_the_hand_computation(db_app):
 
 
 def test_level_thresholds():
-    assert stats.level(None, 900) == "green"
-    assert stats.level(674, 900) == "green"
-    assert stats.level(675, 900) == "amber"
-    assert stats.level(900, 900) == "amber"
-    assert stats.level(901, 900) == "red"
+    assert dashboard.level(None, 900) == "green"
+    assert dashboard.level(674, 900) == "green"
+    assert dashboard.level(675, 900) == "amber"
+    assert dashboard.level(900, 900) == "amber"
+    assert dashboard.level(901, 900) == "red"
 
 
 # --- API: roles, scoping, exports --------------------------------------------------------------------
@@ -437,7 +442,7 @@ def test_queries_do_not_grow_with_the_tickets(scripted):
         sa.event.listen(db.engine, "before_cursor_execute", listener)
         try:
             stats.report(D_1, D)
-            stats.dashboard_snapshot()
+            dashboard.dashboard_snapshot()
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", listener)
             db.session.rollback()
@@ -446,8 +451,8 @@ def test_queries_do_not_grow_with_the_tickets(scripted):
     with scripted.app_context():
         before = count()
         for _ in range(25):
-            act(engine.issue_ticket, "NONIZIN")
-            act(engine.call_next, "L01", actor=None, finish_current=True)
+            act(operations.issue_ticket, "NONIZIN")
+            act(operations.call_next, "L01", actor=None, finish_current=True)
         assert count() == before
 
 
@@ -465,21 +470,21 @@ def test_edge_ranges_never_500(app, client, admin, staff, q):
 
 def test_dashboard_socket_is_scoped_too(app, staff, admin):
     """A scoped manager's /dashboard socket only hears about their agency; an admin's hears everything."""
-    from queue_app.extensions import socketio
+    from queue_app.core.extensions import socketio
 
     halal = staff.headers("halal-boss", "manager", agency="DINKOPUKM")
     scoped = socketio.test_client(app, namespace="/dashboard", auth={"token": halal["Authorization"][7:]})
     everyone = socketio.test_client(app, namespace="/dashboard", auth={"token": admin["Authorization"][7:]})
     assert scoped.is_connected("/dashboard") and everyone.is_connected("/dashboard")
     with app.app_context():
-        act(engine.issue_ticket, "PERIZINAN")
-        act(engine.call_next, "L01", actor=None)
+        act(operations.issue_ticket, "PERIZINAN")
+        act(operations.call_next, "L01", actor=None)
     assert [e for e in scoped.get_received("/dashboard") if e["name"] in ("queue_changed", "counter_changed")] == []
     heard = everyone.get_received("/dashboard")
     assert {e["name"] for e in heard} >= {"queue_changed", "counter_changed"}
     with app.app_context():
-        act(engine.issue_ticket, "HALAL")
-        act(engine.call_next, "L03", actor=None)
+        act(operations.issue_ticket, "HALAL")
+        act(operations.call_next, "L03", actor=None)
     got = scoped.get_received("/dashboard")
     queues = [e["args"][0]["services"] for e in got if e["name"] == "queue_changed"]
     assert queues and all(set(q) == {"HALAL"} for q in queues)

@@ -10,14 +10,15 @@ from typing import Any
 from flask import jsonify, request
 from flask_login import current_user
 
-from .. import admin
-from ..auth import staff_required
-from ..errors import ValidationFailed
-from ..extensions import db
-from ..models import Role, Service, User
-from ..schemas import iso
-from . import bp
-from .parsing import field, json_body
+from queue_app.api import bp
+from queue_app.api.parsing import field, json_body
+from queue_app.core.errors import ValidationFailed
+from queue_app.core.extensions import db
+from queue_app.core.models import Service
+from queue_app.core.site import iso
+from queue_app.staff import admin
+from queue_app.staff.auth import staff_required
+from queue_app.staff.models import Role, User
 
 
 def user_to_dict(user: User) -> dict[str, Any]:

@@ -5,13 +5,19 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
-from .. import engine
-from ..auth import authenticate, check_login_rate, issue_token, note_failed_login, staff_required
-from ..errors import Unauthorized
-from ..extensions import db
-from ..schemas import iso
-from . import bp
-from .parsing import field, json_body
+from queue_app.api import bp
+from queue_app.api.parsing import field, json_body
+from queue_app.core.errors import Unauthorized
+from queue_app.core.extensions import db
+from queue_app.core.lookups import counters_with_current
+from queue_app.core.site import iso
+from queue_app.staff.auth import (
+    authenticate,
+    check_login_rate,
+    issue_token,
+    note_failed_login,
+    staff_required,
+)
 
 
 @bp.post("/auth/token")
@@ -39,7 +45,7 @@ def me():
     from flask import g
     from flask_wtf.csrf import generate_csrf
 
-    counters = engine.counters_with_current()
+    counters = counters_with_current()
     return jsonify({
         # browser panels send this back in X-CSRFToken on every unsafe request
         "csrf_token": None if g.get("auth_via_token") else generate_csrf(),

@@ -5,20 +5,22 @@ from __future__ import annotations
 from flask import Response, jsonify
 from flask_login import current_user
 
-from .. import engine
-from ..auth import require_counter, staff_required
-from ..extensions import db
-from ..models import Role
-from ..schemas import counter_to_dict, ticket_to_dict
-from . import bp
-from .parsing import field, idempotency_key, json_body
+from queue_app.api import bp
+from queue_app.api.parsing import field, idempotency_key, json_body
+from queue_app.core.extensions import db
+from queue_app.core.lookups import counters_with_current, get_counter
+from queue_app.queue import operations
+from queue_app.queue.idempotency import remember_key, replay_key
+from queue_app.queue.read_models import counter_to_dict, ticket_to_dict
+from queue_app.staff.auth import require_counter, staff_required
+from queue_app.staff.models import Role
 
 
 @bp.get("/counters")
 @staff_required()
 def list_counters():
     """Every counter with its state and current ticket."""
-    return jsonify([counter_to_dict(c) for c in engine.counters_with_current()])
+    return jsonify([counter_to_dict(c) for c in counters_with_current()])
 
 
 def _counter_action(code: str, action: str, run) -> Response:  # noqa: ANN001
@@ -28,19 +30,19 @@ def _counter_action(code: str, action: str, run) -> Response:  # noqa: ANN001
     processes at once is answered twice with the first result instead of acting twice.
     """
     key = idempotency_key()
-    engine.begin_write()
-    counter = engine.get_counter(code, lock=True)
+    operations.begin_write()
+    counter = get_counter(code, lock=True)
     require_counter(counter)
     scope = f"counter:{code}"
     if key:
-        seen, _ = engine.replay_key(scope, key, action=action)
+        seen, _ = replay_key(scope, key, action=action)
         if seen:
             body = {"ticket": ticket_to_dict(counter.current_ticket), "replayed": True}
             db.session.rollback()
             return jsonify(body)
     run(current_user._get_current_object())
     if key:
-        engine.remember_key(scope, key, action=action, ticket=counter.current_ticket)
+        remember_key(scope, key, action=action, ticket=counter.current_ticket)
     body = {"ticket": ticket_to_dict(counter.current_ticket)}
     db.session.commit()
     return jsonify(body)
@@ -53,7 +55,7 @@ def call_next(code: str):
     data = json_body(required=False)
     finish_current = field(data, "finish_current", bool, required=False, default=False)
     return _counter_action(code, "call_next",
-                           lambda user: engine.call_next(code, actor=user, finish_current=finish_current))
+                           lambda user: operations.call_next(code, actor=user, finish_current=finish_current))
 
 
 @bp.post("/counters/<code>/call")
@@ -61,35 +63,35 @@ def call_next(code: str):
 def call_number(code: str):
     """Call a given waiting number out of order."""
     number = field(json_body(), "number", str)
-    return _counter_action(code, "call", lambda user: engine.call_number(code, number, actor=user))
+    return _counter_action(code, "call", lambda user: operations.call_number(code, number, actor=user))
 
 
 @bp.post("/counters/<code>/recall")
 @staff_required(Role.clerk, Role.admin)
 def recall(code: str):
     """Announce the current ticket again."""
-    return _counter_action(code, "recall", lambda user: engine.recall(code, actor=user))
+    return _counter_action(code, "recall", lambda user: operations.recall(code, actor=user))
 
 
 @bp.post("/counters/<code>/start")
 @staff_required(Role.clerk, Role.admin)
 def start(code: str):
     """The visitor arrived: status ``serving``."""
-    return _counter_action(code, "start", lambda user: engine.start_serving(code, actor=user))
+    return _counter_action(code, "start", lambda user: operations.start_serving(code, actor=user))
 
 
 @bp.post("/counters/<code>/finish")
 @staff_required(Role.clerk, Role.admin)
 def finish(code: str):
     """Status ``done``."""
-    return _counter_action(code, "finish", lambda user: engine.finish(code, actor=user))
+    return _counter_action(code, "finish", lambda user: operations.finish(code, actor=user))
 
 
 @bp.post("/counters/<code>/no-show")
 @staff_required(Role.clerk, Role.admin)
 def no_show(code: str):
     """Status ``no_show``."""
-    return _counter_action(code, "no_show", lambda user: engine.no_show(code, actor=user))
+    return _counter_action(code, "no_show", lambda user: operations.no_show(code, actor=user))
 
 
 @bp.post("/counters/<code>/transfer")
@@ -97,18 +99,18 @@ def no_show(code: str):
 def transfer(code: str):
     """Send the current ticket to another service's queue."""
     service = field(json_body(), "service", str)
-    return _counter_action(code, "transfer", lambda user: engine.transfer(code, service, actor=user))
+    return _counter_action(code, "transfer", lambda user: operations.transfer(code, service, actor=user))
 
 
 @bp.post("/counters/<code>/pause")
 @staff_required(Role.clerk, Role.admin)
 def pause(code: str):
     """Stop taking calls."""
-    return _counter_action(code, "pause", lambda user: engine.pause(code, actor=user))
+    return _counter_action(code, "pause", lambda user: operations.pause(code, actor=user))
 
 
 @bp.post("/counters/<code>/resume")
 @staff_required(Role.clerk, Role.admin)
 def resume(code: str):
     """Take calls again."""
-    return _counter_action(code, "resume", lambda user: engine.resume(code, actor=user))
+    return _counter_action(code, "resume", lambda user: operations.resume(code, actor=user))

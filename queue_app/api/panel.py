@@ -5,17 +5,17 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 
-from .. import engine
-from ..auth import require_counter, staff_required
-from ..models import Role
-from ..panel import panel_view
-from . import bp
+from queue_app.api import bp
+from queue_app.core.lookups import get_counter
+from queue_app.queue.panel import panel_view
+from queue_app.staff.auth import require_counter, staff_required
+from queue_app.staff.models import Role
 
 
 @bp.get("/counters/<code>/queue")
 @staff_required(Role.clerk, Role.admin)
 def counter_queue(code: str):
     """What the panel of one counter shows; only for users who may act for that counter."""
-    counter = engine.get_counter(code)
+    counter = get_counter(code)
     require_counter(counter)
     return jsonify(panel_view(counter, current_user._get_current_object()))

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import request
 
-from ..errors import BadRequest, ValidationFailed
+from queue_app.core.errors import BadRequest, ValidationFailed
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 

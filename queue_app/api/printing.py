@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import current_app, jsonify
 from flask_login import current_user
 
-from .. import engine
-from ..auth import staff_required
-from ..database import begin_write
-from ..schemas import ticket_to_dict
-from . import bp
-from .parsing import field, json_body
+from queue_app.api import bp
+from queue_app.api.parsing import field, json_body
+from queue_app.core.database import begin_write
+from queue_app.queue import operations
+from queue_app.queue.read_models import ticket_to_dict
+from queue_app.staff.auth import staff_required
 
 
 @bp.get("/printers")
@@ -30,6 +30,6 @@ def reprint_ticket(token: str):
     data = json_body(required=False)
     printer = field(data, "printer", str, required=False)
     begin_write()  # reprint writes a ticket event and a print job
-    ticket = engine.get_ticket_by_token(token)
+    ticket = operations.get_ticket_by_token(token)
     result = current_app.extensions["printing"].reprint(ticket, printer, actor=current_user._get_current_object())
     return jsonify({"ticket": ticket_to_dict(ticket), "print": result})

@@ -6,12 +6,13 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, request
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from .. import engine
-from ..errors import RateLimited
-from ..extensions import db
-from ..schemas import iso, services_public, ticket_public
-from . import bp
-from .parsing import field, idempotency_key, json_body
+from queue_app.api import bp
+from queue_app.api.parsing import field, idempotency_key, json_body
+from queue_app.core.errors import RateLimited
+from queue_app.core.extensions import db
+from queue_app.core.site import current_site, iso
+from queue_app.queue import operations
+from queue_app.queue.read_models import services_public, ticket_public
 
 
 @bp.get("/services")
@@ -30,7 +31,7 @@ def _check_issue_rate(kiosk: str | None) -> None:
     limit = current_app.config.get("RATELIMIT_TICKETS_PER_KIOSK", 0)
     if not limit:
         return
-    if kiosk is not None and engine.site().kiosk(kiosk) is None:
+    if kiosk is not None and current_site().kiosk(kiosk) is None:
         return  # the engine answers 404; an unknown name must not get a slot in this table
     key = kiosk or f"addr:{request.remote_addr}"
     now = time.monotonic()
@@ -54,7 +55,7 @@ def create_ticket():
     key = idempotency_key()
     _check_issue_rate(kiosk)
     try:
-        ticket, created = engine.issue_ticket(service, priority=priority, kiosk=kiosk, idempotency_key=key)
+        ticket, created = operations.issue_ticket(service, priority=priority, kiosk=kiosk, idempotency_key=key)
         body = _issued_body(ticket, created)  # before commit, which would expire what it reads
         db.session.commit()
     except IntegrityError:
@@ -62,7 +63,7 @@ def create_ticket():
         db.session.rollback()
         if not key:
             raise
-        ticket, created = engine.issue_ticket(service, priority=priority, kiosk=kiosk, idempotency_key=key)
+        ticket, created = operations.issue_ticket(service, priority=priority, kiosk=kiosk, idempotency_key=key)
         body = _issued_body(ticket, created)
         db.session.commit()
     printing = current_app.extensions["printing"]
@@ -98,19 +99,19 @@ def _issued_body(ticket, created: bool) -> dict:  # noqa: ANN001
 
 
 def track_url(token: str) -> str:
-    return f"{engine.site().base_url}/t/{token}"
+    return f"{current_site().base_url}/t/{token}"
 
 
 @bp.get("/tickets/<token>")
 def get_ticket(token: str):
     """The visitor's live view of one ticket."""
-    return jsonify(ticket_public(engine.get_ticket_by_token(token)))
+    return jsonify(ticket_public(operations.get_ticket_by_token(token)))
 
 
 @bp.get("/display")
 def display_board():
     """The board snapshot a hall display shows."""
-    from ..board import board_snapshot
+    from queue_app.queue.board import board_snapshot
 
     return jsonify(board_snapshot(request.args.get("zone") or None))
 
@@ -127,7 +128,7 @@ def health():
             "error": {"code": "database_unavailable", "message": "The database is not reachable."},
             "status": "degraded",
             "database": f"error: {exc.orig.__class__.__name__}",
-            "printers": {p.code: "unknown" for p in engine.site().printers},
+            "printers": {p.code: "unknown" for p in current_site().printers},
         }), 503
     printers = current_app.extensions["printing"].states()
     degraded = any(state != "ok" for state in printers.values())
@@ -137,6 +138,6 @@ def health():
 @bp.get("/openapi.json")
 def openapi():
     """This API described in OpenAPI 3."""
-    from ..openapi import spec
+    from queue_app.api.openapi import spec
 
     return jsonify(spec())

@@ -16,19 +16,23 @@ import sqlalchemy as sa
 from flask import Response, jsonify, request, stream_with_context
 from flask_login import current_user
 
-from .. import engine, reports, stats
-from ..auth import staff_required
-from ..errors import Forbidden, NotFound, ValidationFailed
-from ..extensions import db
-from ..models import Agency, Role
-from . import bp
-from .parsing import date_arg
+from queue_app.api import bp
+from queue_app.api.parsing import date_arg
+from queue_app.core.errors import Forbidden, NotFound, ValidationFailed
+from queue_app.core.extensions import db
+from queue_app.core.models import Agency
+from queue_app.core.site import today as site_today
+from queue_app.staff.auth import staff_required
+from queue_app.staff.models import Role
+from queue_app.stats import figures, workbooks
+from queue_app.stats.dashboard import dashboard_snapshot
+from queue_app.stats.export import EXPORT_COLUMNS, export_rows
 
 MAX_RANGE_DAYS = 366 * 2
 
 
 def _range() -> tuple[date, date]:
-    today = engine.today()
+    today = site_today()
     month = request.args.get("month")
     if month and not request.args.get("from"):
         return month_range(month)
@@ -74,7 +78,7 @@ def scoped_agency() -> int | None:
 def stats_summary():
     """Counts, waits and service times per service for a range of local days."""
     first, last = _range()
-    return jsonify(stats.summary(first, last, agency_id=scoped_agency()))
+    return jsonify(figures.summary(first, last, agency_id=scoped_agency()))
 
 
 @bp.get("/stats/report")
@@ -82,14 +86,14 @@ def stats_summary():
 def stats_report():
     """Tables per agency, service, counter and clerk plus the range's charts (the reports page)."""
     first, last = _range()
-    return jsonify(stats.report(first, last, agency_id=scoped_agency()))
+    return jsonify(figures.report(first, last, agency_id=scoped_agency()))
 
 
 @bp.get("/stats/dashboard")
 @staff_required(Role.manager, Role.admin)
 def stats_dashboard():
     """The live dashboard's snapshot: queues, counters, today's figures and charts."""
-    return jsonify(stats.dashboard_snapshot(agency_id=scoped_agency()))
+    return jsonify(dashboard_snapshot(agency_id=scoped_agency()))
 
 
 @bp.get("/stats/export.csv")
@@ -102,8 +106,8 @@ def stats_export():
     def generate() -> Iterator[str]:
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow(stats.EXPORT_COLUMNS)
-        for i, row in enumerate(stats.export_rows(first, last, agency_id=agency_id)):
+        writer.writerow(EXPORT_COLUMNS)
+        for i, row in enumerate(export_rows(first, last, agency_id=agency_id)):
             writer.writerow(row)
             if i % 1000 == 999:
                 yield buf.getvalue()
@@ -121,10 +125,10 @@ def stats_export():
 def stats_export_xlsx():
     """The monthly recap as an Excel workbook (Bahasa Indonesia), default the current month."""
     if not request.args.get("from") and not request.args.get("month"):
-        first, last = month_range(engine.today().strftime("%Y-%m"))
+        first, last = month_range(site_today().strftime("%Y-%m"))
     else:
         first, last = _range()
-    data = reports.recap_workbook(first, last, agency_id=scoped_agency())
+    data = workbooks.recap_workbook(first, last, agency_id=scoped_agency())
     filename = f"rekap-antrean-{first.isoformat()}-{last.isoformat()}.xlsx"
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

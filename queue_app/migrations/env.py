@@ -38,7 +38,9 @@ def get_engine_url():
 config.set_main_option('sqlalchemy.url', get_engine_url())
 target_db = current_app.extensions['migrate'].db
 # every model module must be imported before the metadata is read
-import queue_app.models  # noqa: E402,F401
+from queue_app import import_all_models  # noqa: E402
+
+import_all_models()
 
 # other values from the config, defined by the needs of env.py,
 # can be acquired:
@@ -99,7 +101,7 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         # migrations write: take SQLite's write lock up front (BEGIN IMMEDIATE), see queue_app.database
-        from queue_app.database import WRITE_OPTION
+        from queue_app.core.database import WRITE_OPTION
 
         connection.execution_options(**{WRITE_OPTION: True})
         context.configure(

@@ -235,7 +235,7 @@ def test_screenshots(live, page):
 
     admin = page.context.browser.new_context(viewport={"width": 1366, "height": 768}, locale="id-ID").new_page()
     try:
-        sign_in(admin, live, "admin", live.admin_password, target="/counter/admin/users")
+        sign_in(admin, live, "admin", live.admin_password, target="/admin/users")
         admin.fill("#create-user input[name=username]", "budi")
         admin.fill("#create-user input[name=full_name]", "Budi Santoso")
         admin.fill("#create-user input[name=password]", PASSWORD)
@@ -243,20 +243,20 @@ def test_screenshots(live, page):
         admin.click("#create-user button[type=submit]")
         admin.wait_for_selector(".flash-ok")
         admin.screenshot(path=str(SHOTS / "counter-admin-users.png"), full_page=True)
-        admin.goto(live.url + "/counter/admin/services")
+        admin.goto(live.url + "/admin/services")
         admin.fill("tr[data-service=HALAL] input[name=reason]", "Sistem SIHALAL pusat sedang gangguan")
         admin.click("tr[data-service=HALAL] button")
         admin.wait_for_selector("tr[data-service=HALAL] .tag.closed")
         admin.screenshot(path=str(SHOTS / "counter-admin-services.png"), full_page=True)
         tiles = {s["code"]: s for s in requests.get(live.url + "/api/services", timeout=5).json()}
         assert tiles["HALAL"]["open"] is False and "SIHALAL" in tiles["HALAL"]["closed_message"]
-        admin.goto(live.url + "/counter/admin/display")
+        admin.goto(live.url + "/admin/display")
         admin.fill("textarea[name=running_text]", "Selamat datang di MPP Kota Cilegon. Layanan buka 08.00-15.00 WIB.")
         admin.click("#running-text button[type=submit]")
         admin.wait_for_selector(".flash-ok")
         board = requests.get(live.url + "/api/display", timeout=5).json()
         assert board["running_text"].startswith("Selamat datang di MPP Kota Cilegon")
-        admin.goto(live.url + "/counter/admin/audit")
+        admin.goto(live.url + "/admin/audit")
         assert admin.locator("#audit tbody tr").count() == 3
         admin.screenshot(path=str(SHOTS / "counter-admin-audit.png"), full_page=True)
     finally:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from queue_app.announce import announcement
+from queue_app.queue.announce import announcement
 
 from ..livesite import call_next, issue
 

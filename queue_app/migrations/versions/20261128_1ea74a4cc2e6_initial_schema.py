@@ -8,7 +8,7 @@ Create Date: 2026-11-28 03:18:17.392267
 from alembic import op
 import sqlalchemy as sa
 
-import queue_app.models.base
+import queue_app.core.models.base
 
 
 # revision identifiers, used by Alembic.
@@ -37,7 +37,7 @@ def upgrade():
     sa.Column('current_ticket_id', sa.Integer(), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('state_since', queue_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('state_since', queue_app.core.models.base.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_counters')),
     sa.UniqueConstraint('code', name=op.f('uq_counters_code'))
     )
@@ -45,7 +45,7 @@ def upgrade():
     sa.Column('code', sa.String(length=32), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('message', sa.String(length=300), nullable=False),
-    sa.Column('checked_at', queue_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('checked_at', queue_app.core.models.base.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_printer_status'))
     )
     op.create_table('zone_sequences',
@@ -81,7 +81,7 @@ def upgrade():
     sa.Column('role', sa.Enum('clerk', 'manager', 'admin', name='role', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', queue_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', queue_app.core.models.base.UTCDateTime(), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_users_agency_id_agencies')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
@@ -91,8 +91,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', queue_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', queue_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', queue_app.core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', queue_app.core.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
@@ -102,7 +102,7 @@ def upgrade():
 
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', queue_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('at', queue_app.core.models.base.UTCDateTime(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('target', sa.String(length=128), nullable=False),
@@ -131,7 +131,7 @@ def upgrade():
     op.create_table('settings',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.JSON(), nullable=False),
-    sa.Column('updated_at', queue_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', queue_app.core.models.base.UTCDateTime(), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_settings_updated_by_id_users')),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_settings'))
@@ -146,11 +146,11 @@ def upgrade():
     sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('waiting', 'called', 'serving', 'done', 'no_show', 'cancelled', name='ticketstate', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('priority', sa.Boolean(), nullable=False),
-    sa.Column('issued_at', queue_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('called_at', queue_app.models.base.UTCDateTime(), nullable=True),
-    sa.Column('last_called_at', queue_app.models.base.UTCDateTime(), nullable=True),
-    sa.Column('started_at', queue_app.models.base.UTCDateTime(), nullable=True),
-    sa.Column('finished_at', queue_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('issued_at', queue_app.core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('called_at', queue_app.core.models.base.UTCDateTime(), nullable=True),
+    sa.Column('last_called_at', queue_app.core.models.base.UTCDateTime(), nullable=True),
+    sa.Column('started_at', queue_app.core.models.base.UTCDateTime(), nullable=True),
+    sa.Column('finished_at', queue_app.core.models.base.UTCDateTime(), nullable=True),
     sa.Column('counter_id', sa.Integer(), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('recalls', sa.Integer(), nullable=False),
@@ -178,7 +178,7 @@ def upgrade():
     op.create_table('idempotency_keys',
     sa.Column('scope', sa.String(length=64), nullable=False),
     sa.Column('key', sa.String(length=128), nullable=False),
-    sa.Column('created_at', queue_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', queue_app.core.models.base.UTCDateTime(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=32), nullable=False),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_idempotency_keys_ticket_id_tickets')),
@@ -195,9 +195,9 @@ def upgrade():
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.String(length=300), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('created_at', queue_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', queue_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', queue_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', queue_app.core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', queue_app.core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', queue_app.core.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_print_jobs_ticket_id_tickets')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_print_jobs'))
     )
@@ -213,7 +213,7 @@ def upgrade():
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('issued', 'called', 'recalled', 'started', 'finished', 'no_show', 'transferred', 'cancelled', 'reprinted', name='eventkind', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('at', queue_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('at', queue_app.core.models.base.UTCDateTime(), nullable=False),
     sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('counter_id', sa.Integer(), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=True),

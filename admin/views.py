@@ -1,0 +1,157 @@
+"""Admin pages for the people who run the building: users, counters, services today, running text, audit.
+
+Plain HTML forms (CSRF token in every form) over :mod:`queue_app.staff.admin`, which writes the audit
+entry of each change; no JavaScript needed, so they work on any office PC.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from queue_app.core.errors import Forbidden, QueueError
+from queue_app.core.extensions import db
+from queue_app.core.lookups import counters_with_current
+from queue_app.core.models import Agency
+from queue_app.core.site import current_site, today
+from queue_app.staff import admin
+from queue_app.staff.models import Role
+
+from . import strings  # noqa: F401  (registers the admin pages' texts)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates", static_folder="static")
+
+
+def admin_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Signed-in admins only (others get a 403 page, anonymous users the login page)."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user.role is not Role.admin:
+            raise Forbidden("Only admins may open the admin pages.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _apply(change: Callable[[], Any], back: str) -> Any:
+    """Run one admin change and commit; a refused change is shown on the page instead of an error page."""
+    try:
+        change()
+        db.session.commit()
+        flash("ok", "ok")
+    except QueueError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(back)
+
+
+def _actor():  # noqa: ANN202
+    return current_user._get_current_object()
+
+
+@bp.get("/")
+@admin_page
+def home():
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/users")
+@admin_page
+def users():
+    agencies = db.session.scalars(sa.select(Agency).where(Agency.active).order_by(Agency.code)).all()
+    return render_template("admin/users.html", users=admin.list_users(), roles=list(Role),
+                           counters=counters_with_current(), agencies=agencies, tab="users")
+
+
+@bp.post("/users")
+@admin_page
+def create_user():
+    f = request.form
+    return _apply(lambda: admin.create_user(
+        _actor(), f.get("username", ""), role=f.get("role", ""), password=f.get("password", ""),
+        counters=f.getlist("counters"), full_name=f.get("full_name", ""), agency=f.get("agency") or None,
+    ), url_for("admin.users"))
+
+
+@bp.get("/users/<username>")
+@admin_page
+def user(username: str):
+    user = admin.get_user(username)
+    return render_template("admin/user.html", user=user, counters=counters_with_current(),
+                           assigned={c.code for c in user.counters}, tab="users")
+
+
+@bp.post("/users/<username>/counters")
+@admin_page
+def assign(username: str):
+    return _apply(lambda: admin.assign_counters(_actor(), username, request.form.getlist("counters")),
+                  url_for("admin.user", username=username))
+
+
+@bp.post("/users/<username>/password")
+@admin_page
+def password(username: str):
+    return _apply(lambda: admin.reset_password(_actor(), username, request.form.get("password", "")),
+                  url_for("admin.user", username=username))
+
+
+@bp.post("/users/<username>/disable")
+@admin_page
+def disable(username: str):
+    return _apply(lambda: admin.set_user_active(_actor(), username, False),
+                  url_for("admin.user", username=username))
+
+
+@bp.post("/users/<username>/enable")
+@admin_page
+def enable(username: str):
+    return _apply(lambda: admin.set_user_active(_actor(), username, True),
+                  url_for("admin.user", username=username))
+
+
+@bp.get("/services")
+@admin_page
+def services():
+    services = [(s, admin.is_closed_today(s)) for s in admin.list_services()]
+    return render_template("admin/services.html", services=services, today=today(), tab="services")
+
+
+@bp.post("/services/<code>/close")
+@admin_page
+def close(code: str):
+    return _apply(lambda: admin.close_service(_actor(), code, request.form.get("reason", "")),
+                  url_for("admin.services"))
+
+
+@bp.post("/services/<code>/open")
+@admin_page
+def open(code: str):
+    return _apply(lambda: admin.open_service(_actor(), code), url_for("admin.services"))
+
+
+@bp.route("/display", methods=["GET", "POST"])
+@admin_page
+def display():
+    if request.method == "POST":
+        return _apply(lambda: admin.set_running_text(_actor(), request.form.get("running_text", "")),
+                      url_for("admin.display"))
+    return render_template("admin/display.html", running_text=admin.running_text(),
+                           limit=admin.MAX_RUNNING_TEXT, tab="display")
+
+
+@bp.get("/audit")
+@admin_page
+def audit():
+    before = request.args.get("before", type=int)
+    rows = admin.audit_entries(limit=100, before_id=before)
+    older = rows[-1][0].id if len(rows) == 100 else None
+    tz = current_site().tz
+    entries = [(e, who, e.at.astimezone(tz).strftime("%d-%m-%Y %H:%M:%S")) for e, who in rows]
+    return render_template("admin/audit.html", rows=entries, older=older, tab="audit")

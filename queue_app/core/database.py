@@ -1,0 +1,159 @@
+"""Database engine setup: SQLite pragmas, write transactions, and small portable helpers."""
+
+from __future__ import annotations
+
+import functools
+import random
+import sqlite3
+import time
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.engine import Engine
+
+from queue_app.core.extensions import db
+
+#: For the rare statement that meets a lock outside BEGIN IMMEDIATE (WAL readers almost never do)
+BUSY_TIMEOUT_MS = 5000
+#: Execution option that makes the next transaction on SQLite a ``BEGIN IMMEDIATE``
+WRITE_OPTION = "mpp_write"
+
+
+def init_engine(app: Flask) -> None:
+    """Configure the engine Flask-SQLAlchemy built for this app."""
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            _setup_sqlite(engine)
+            if app.config.get("SQLITE_STRICT_WRITES"):
+                _refuse_writes_in_read_transactions(engine)
+
+
+_DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _refuse_writes_in_read_transactions(engine: Engine) -> None:
+    """(Tests) fail loudly when a transaction that began as a read tries to write.
+
+    Under load such a write fails with "database is locked" (SQLite cannot upgrade a read snapshot
+    that another writer has moved past), so every writing transaction must start with begin_write().
+    """
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _check(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+        if verb in _DML and conn.in_transaction() and not conn.get_execution_options().get(WRITE_OPTION):
+            raise AssertionError(f"write in a read transaction (call begin_write() first): {statement[:120]}")
+
+
+def _setup_sqlite(engine: Engine) -> None:
+    """WAL so readers never block the writer; busy_timeout so writers queue instead of failing.
+
+    pysqlite's own transaction handling starts a deferred transaction lazily, which turns a
+    read-then-write into "database is locked" under load. We take control of BEGIN ourselves and
+    use ``BEGIN IMMEDIATE`` for transactions that will write (see :func:`begin_write`).
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        if conn.get_execution_options().get(WRITE_OPTION):
+            _begin_immediate(conn)
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+#: How long a writer waits for SQLite's write lock before giving up ("database is locked")
+WRITE_WAIT_SECONDS = 15.0
+
+
+def _begin_immediate(conn) -> None:  # noqa: ANN001
+    """Take SQLite's write lock, waiting in Python rather than in SQLite's C busy handler.
+
+    The C handler sleeps in growing steps up to 100 ms (eight processes writing in turn crawl) and,
+    under gevent, its sleep blocks every greenlet of the process, including the one that holds the
+    lock. Retrying here with short sleeps is fair, fast and cooperative (time.sleep is gevent's once
+    the standard library is patched).
+    """
+    dbapi_conn = conn.connection.dbapi_connection
+    dbapi_conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        deadline = time.monotonic() + WRITE_WAIT_SECONDS
+        delay = 0.0005
+        while True:
+            try:
+                dbapi_conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.01)
+    finally:
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def begin_write() -> None:
+    """Start the session's write transaction (``BEGIN IMMEDIATE`` on SQLite; plain on PostgreSQL).
+
+    Call it before the first read of a transaction that will write. If the session already has a
+    read transaction open (e.g. the request loaded the user), that one is ended first: a SQLite
+    read transaction cannot be upgraded to a write without risking "database is locked".
+    """
+    session = db.session()  # the scoped session's current Session
+    if session.in_transaction():
+        if session.connection().get_execution_options().get(WRITE_OPTION):
+            return
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() called with unflushed changes")
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
+
+
+def is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def upsert_increment(table: sa.Table, keys: dict, column: str, *, start: int = 1) -> int:
+    """Atomically add one to ``column`` of the row with ``keys`` (creating it at ``start``); return the value.
+
+    One statement, so two processes can never read the same value: PostgreSQL locks the row,
+    SQLite holds the write lock of the ``BEGIN IMMEDIATE`` transaction.
+    """
+    stmt = _upsert_statement(db.engine.dialect.name, table, tuple(keys), column, start)
+    return int(db.session.execute(stmt, keys).scalar_one())
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...], column: str, start: int):  # noqa: ANN202
+    # built once: this runs for every ticket issued and every call
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported database {dialect}")
+    col = table.c[column]
+    return (
+        insert(table)
+        .values(**{k: sa.bindparam(k, type_=table.c[k].type) for k in keys}, **{column: start})
+        .on_conflict_do_update(index_elements=list(keys), set_={column: col + 1})
+        .returning(col)
+    )
+
+
+def seconds_between(start: sa.ColumnElement, end: sa.ColumnElement) -> sa.ColumnElement[float]:
+    """``end - start`` in seconds as SQL, portable between SQLite and PostgreSQL."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.extract("epoch", end - start)
+    return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0

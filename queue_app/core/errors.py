@@ -1,0 +1,208 @@
+"""Expected failures of queue operations and the one JSON error body every client sees."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+
+class QueueError(Exception):
+    """An expected, user-facing failure of a queue operation."""
+
+    status_code = 409
+    code = "queue_error"
+
+    def __init__(self, message: str | None = None, **details: Any):
+        super().__init__(message or self.__doc__)
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": str(self), **self.details}
+
+
+class BadRequest(QueueError):
+    """The request is malformed."""
+
+    status_code, code = 400, "bad_request"
+
+
+class ValidationFailed(QueueError):
+    """A field has the wrong type or value."""
+
+    status_code, code = 422, "validation_failed"
+
+
+class NotFound(QueueError):
+    """No such thing."""
+
+    status_code, code = 404, "not_found"
+
+
+class ServiceNotFound(NotFound):
+    """No such service."""
+
+    code = "service_not_found"
+
+
+class CounterNotFound(NotFound):
+    """No such counter."""
+
+    code = "counter_not_found"
+
+
+class TicketNotFound(NotFound):
+    """No such ticket."""
+
+    code = "ticket_not_found"
+
+
+class ZoneNotFound(NotFound):
+    """No such zone."""
+
+    code = "zone_not_found"
+
+
+class KioskNotFound(NotFound):
+    """No such kiosk."""
+
+    code = "kiosk_not_found"
+
+
+class PrinterNotFound(NotFound):
+    """No such printer."""
+
+    code = "printer_not_found"
+
+
+class ServiceClosed(QueueError):
+    """The service is not taking tickets now."""
+
+    code = "service_closed"
+
+
+class OutsideHours(QueueError):
+    """The service only issues tickets inside its opening hours."""
+
+    code = "outside_hours"
+
+
+class QuotaReached(QueueError):
+    """Today's quota for this service has been reached."""
+
+    code = "quota_reached"
+
+
+class CounterBusy(QueueError):
+    """The counter still has an open ticket; finish it first."""
+
+    code = "counter_busy"
+
+
+class CounterPaused(QueueError):
+    """The counter is paused; resume it first."""
+
+    code = "counter_paused"
+
+
+class InvalidTransition(QueueError):
+    """That action does not fit the ticket's or counter's state."""
+
+    code = "invalid_state"
+
+
+class IdempotencyConflict(QueueError):
+    """This Idempotency-Key was already used for a different action."""
+
+    status_code, code = 422, "idempotency_conflict"
+
+
+class Unauthorized(QueueError):
+    """Sign in first."""
+
+    status_code, code = 401, "unauthorized"
+
+
+class Forbidden(QueueError):
+    """You may not do that."""
+
+    status_code, code = 403, "forbidden"
+
+
+class RateLimited(QueueError):
+    """Too many requests; wait a moment."""
+
+    status_code, code = 429, "rate_limited"
+
+
+def error_body(code: str, message: str, status: int, **details: Any) -> tuple[Response, int]:
+    return jsonify({"error": {"code": code, "message": message, **details}}), status
+
+
+def wants_json() -> bool:
+    """API paths and clients that ask for JSON get JSON errors; browsers get a page."""
+    if request.path.startswith("/api/") or request.path.startswith("/socket.io"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Turn QueueError and HTTP errors into the contract's error body (or a friendly page)."""
+    from queue_app.core.extensions import db
+
+    @app.errorhandler(QueueError)
+    def handle_queue_error(exc: QueueError):
+        db.session.rollback()
+        if wants_json():
+            return jsonify({"error": exc.to_dict()}), exc.status_code
+        return render_template("error.html", code=exc.status_code, message=str(exc)), exc.status_code
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):
+        # rollback so rendering the error page cannot trigger an autoflush of a half-done change
+        db.session.rollback()
+        status = exc.code or 500
+        code = {
+            400: "bad_request",
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+            415: "unsupported_media_type",
+            429: "rate_limited",
+        }.get(status, "http_error")
+        message = exc.description or exc.name
+        if status == 413:
+            message = "Request body is larger than 64 KiB."
+        if wants_json():
+            return error_body(code, message, status)
+        return render_template("error.html", code=status, message=message), status
+
+    @app.errorhandler(OperationalError)
+    def handle_database_down(exc: OperationalError):
+        # the database went away (PostgreSQL restart, disk full...): say so instead of a bare 500;
+        # the pool's pre-ping reconnects on the next request once it is back
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+        if wants_json():
+            return error_body("database_unavailable", "The database is not reachable; try again shortly.", 503)
+        return render_template("error.html", code=503, message="Basis data sedang tidak tersedia."), 503
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        db.session.rollback()
+        if app.testing and app.config.get("PROPAGATE_UNEXPECTED", True):
+            raise exc
+        logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return error_body("internal_error", "Something went wrong on the server; it has been logged.", 500)
+        return render_template("error.html", code=500, message="Terjadi kesalahan pada server."), 500

@@ -1,0 +1,89 @@
+"""The outbox: what a transaction records for the screens, handed on only after it commits.
+
+Displays and phones must never show a call that was rolled back, so the queue verbs do not emit
+anything themselves: they record events on the session, and an ``after_commit`` hook sends the
+:data:`~queue_app.core.signals.committed` signal with them (the live package publishes them).
+``after_rollback`` throws them away. Not to be confused with ``TicketEvent``, the ticket's log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum, auto
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from queue_app.core import signals
+from queue_app.core.extensions import db
+
+_KEY = "hub_pending"
+
+
+class LiveEvent(StrEnum):
+    """Socket.IO event names; snake_case so ``on_<event>`` namespace methods work."""
+
+    board = auto()  # /display: full snapshot
+    called = auto()  # /display: a call or recall
+    board_changed = auto()  # /display: waiting counts and counter states (coalesced, all displays)
+    ticket = auto()  # /ticket: one ticket's public view
+    queue_changed = auto()  # /counter, /dashboard: waiting lists of some services changed
+    counter_changed = auto()  # /counter, /dashboard: a counter's state or current ticket changed
+    settings_changed = auto()  # /display, /kiosk screens: running text, closed services...
+    print_job = auto()  # /agent: a slip to print
+    printer_changed = auto()  # /dashboard: a printer's state changed
+
+
+@dataclass
+class Pending:
+    """What to publish once the transaction commits."""
+
+    emits: list[tuple[LiveEvent, dict[str, Any], str, str | None]] = field(default_factory=list)
+    #: queues whose order moved: every waiting ticket's view (people ahead, estimate) is recomputed
+    services: set[int] = field(default_factory=set)
+    #: queues that only grew at the end: staff counts change, nobody's place does
+    queues: set[int] = field(default_factory=set)
+    tickets: set[int] = field(default_factory=set)
+    counters: set[int] = field(default_factory=set)
+    print_jobs: set[int] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.emits or self.services or self.queues or self.tickets or self.counters or self.print_jobs)
+
+
+def _pending(session: Session | None = None) -> Pending:
+    info = (session or db.session).info
+    if _KEY not in info:
+        info[_KEY] = Pending()
+    return info[_KEY]
+
+
+def record(kind: LiveEvent, payload: dict[str, Any], *, namespace: str, to: str | None = None) -> None:
+    """Emit ``kind`` with a ready payload to a namespace/room after commit."""
+    _pending().emits.append((kind, payload, namespace, to))
+
+
+def touch(*, services: set[int] | None = None, queues: set[int] | None = None, tickets: set[int] | None = None,
+          counters: set[int] | None = None, print_jobs: set[int] | None = None) -> None:
+    """Mark things whose views changed; the hub recomputes and pushes them after commit."""
+    p = _pending()
+    p.services |= services or set()
+    p.queues |= queues or set()
+    p.tickets |= tickets or set()
+    p.counters |= counters or set()
+    p.print_jobs |= print_jobs or set()
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_KEY, None)
+    if pending:
+        # the live package publishes, the printing package hands out print jobs: both listen
+        signals.committed.send(current_app._get_current_object(), pending=pending)  # type: ignore[attr-defined]
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_KEY, None)

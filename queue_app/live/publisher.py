@@ -1,0 +1,228 @@
+"""Publishing what a committed transaction recorded in the outbox: events, fresh ticket views, staff lists.
+
+Rooms: ``zone:<zone>`` on /display (an all-zones display joins every zone room, so each call is
+emitted once per zone, never per socket), ``ticket:<id>`` on /ticket, ``counter:<code>`` on
+/counter, ``staff`` and ``agency:<id>`` on /counter and /dashboard.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy.orm import selectinload
+
+from queue_app.core.extensions import db, socketio
+from queue_app.core.lookups import counters_with_current
+from queue_app.core.models import Counter, CounterService, Service
+from queue_app.core.outbox import LiveEvent, Pending
+from queue_app.core.site import today
+from queue_app.queue.models import Ticket, TicketState
+
+logger = logging.getLogger(__name__)
+
+
+def publish(app: Flask, pending: Pending, **_: Any) -> None:
+    """Emit a committed transaction's events; recompute derived views off the request path.
+
+    Connected to :data:`queue_app.core.signals.committed` by :func:`queue_app.live.init_app`.
+    """
+    for kind, payload, namespace, room in pending.emits:
+        socketio.emit(kind.value, payload, namespace=namespace, to=room)
+    if pending.queues and not (pending.services or pending.counters):
+        # a queue only grew (a plain ticket issue): nobody's place moved, so the staff screens' counts
+        # are pushed coalesced instead of recomputed per ticket at the morning rush
+        _schedule_queue_changed(app, pending.queues)
+        pending.queues = set()
+    if pending.services or pending.queues or pending.tickets or pending.counters:
+        if app.config.get("HUB_INLINE_REFRESH"):
+            refresh(app, pending)
+        else:
+            socketio.start_background_task(refresh, app, pending)
+
+
+def refresh(app: Flask, pending: Pending) -> None:
+    """Push fresh ticket views (status, people ahead, estimate) and staff lists for what changed."""
+    with app.app_context():
+        try:
+            _refresh(pending)
+        except Exception:  # a failed push must never take the server down; clients resync on reconnect
+            logger.exception("hub refresh failed")
+            if app.testing:
+                raise
+        finally:
+            db.session.rollback()
+
+
+def _refresh(pending: Pending) -> None:
+    from queue_app.queue.estimate import forecast
+    from queue_app.queue.read_models import ticket_public, waiting_view
+
+    done: set[int] = set()
+    if pending.services:
+        # one replay of the whole queue; a move in one service shifts every service that shares a
+        # counter with it, so all of those tickets get their new estimate
+        state, fc = forecast(today())
+        affected = _sharing_counters(state, pending.services)
+        rows = db.session.execute(
+            sa.select(Ticket.id, Ticket.service_id, Ticket.number, Service.code, Service.name, Ticket.priority,
+                      Ticket.issued_at, Ticket.called_at)
+            .join(Service, Service.id == Ticket.service_id)
+            .where(Ticket.service_id.in_(affected), Ticket.status == TicketState.waiting,
+                   Ticket.service_day == today())
+            .order_by(Ticket.priority.desc(), Ticket.issued_at, Ticket.id)
+        ).all()
+        position: dict[int, int] = {}
+        # queue order, front first: the next to be called hear first; yield now and then so the
+        # socket writers start sending while the rest are built
+        for n, (tid, sid, number, code, name, priority, issued_at, called_at) in enumerate(rows, 1):
+            ahead = position.get(sid, 0)
+            position[sid] = ahead + 1
+            view = waiting_view(number, code, name, priority, issued_at, called_at, ahead, fc.of(tid, sid, ahead))
+            socketio.emit(LiveEvent.ticket.value, view, namespace="/ticket", to=f"ticket:{tid}")
+            done.add(tid)
+            if n % 50 == 0:
+                socketio.sleep(0)
+    for ticket_id in sorted(pending.tickets - done):
+        ticket = db.session.get(Ticket, ticket_id)
+        if ticket is not None:
+            socketio.emit(LiveEvent.ticket.value, ticket_public(ticket), namespace="/ticket",
+                          to=f"ticket:{ticket.id}")
+    if pending.services or pending.queues or pending.counters:
+        _push_staff_views(pending.services | pending.queues, pending.counters)
+        _schedule_board_changed(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def _sharing_counters(state, service_ids: set[int]) -> set[int]:  # noqa: ANN001
+    """``service_ids`` plus every service linked to them through counters that serve both."""
+    found = set(service_ids)
+    grew = True
+    while grew:
+        grew = False
+        for counter in state.counters:
+            if found.intersection(counter.services) and not found.issuperset(counter.services):
+                found.update(counter.services)
+                grew = True
+    return found
+
+
+def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
+    """Tell the clerk panels and dashboards what changed; they re-read what they show."""
+    from queue_app.queue.read_models import counter_to_dict, waiting_counts
+
+    counts = waiting_counts()
+    services = {s.id: s.code for s in db.session.scalars(sa.select(Service).where(Service.id.in_(service_ids)))}
+    payload = {"services": {code: counts.get(sid, 0) for sid, code in services.items()}}
+    socketio.emit(LiveEvent.queue_changed.value, payload, namespace="/counter", to="staff")
+    socketio.emit(LiveEvent.queue_changed.value, payload, namespace="/dashboard", to="staff")
+    agency_of = dict(db.session.execute(sa.select(Service.id, Service.agency_id).where(Service.id.in_(services))).all())
+    for agency_id in set(agency_of.values()):  # dashboards of managers scoped to one agency
+        scoped = {code: counts.get(sid, 0) for sid, code in services.items() if agency_of.get(sid) == agency_id}
+        socketio.emit(LiveEvent.queue_changed.value, {"services": scoped}, namespace="/dashboard",
+                      to=f"agency:{agency_id}")
+    for counter in db.session.scalars(
+        sa.select(Counter).where(Counter.id.in_(counter_ids))
+        .options(selectinload(Counter.service_links).selectinload(CounterService.service))
+    ):
+        body = counter_to_dict(counter)
+        socketio.emit(LiveEvent.counter_changed.value, body, namespace="/counter", to="staff")
+        socketio.emit(LiveEvent.counter_changed.value, body, namespace="/dashboard", to="staff")
+        for agency_id in {link.service.agency_id for link in counter.service_links}:
+            socketio.emit(LiveEvent.counter_changed.value, body, namespace="/dashboard", to=f"agency:{agency_id}")
+
+
+#: at most one coalesced ``queue_changed`` per this many seconds per process
+QUEUE_CHANGED_SECONDS = 0.5
+_grown_queues: set[int] = set()
+_queue_changed = {"scheduled": False}
+
+
+def _schedule_queue_changed(app: Flask, service_ids: set[int]) -> None:
+    """Collect grown queues and tell the staff screens about them together, shortly after."""
+    if app.config.get("HUB_INLINE_REFRESH"):
+        _push_grown_queues(app, set(service_ids))
+        return
+    _grown_queues.update(service_ids)
+    if _queue_changed["scheduled"]:
+        return
+    _queue_changed["scheduled"] = True
+    socketio.start_background_task(_push_grown_queues_later, app)
+
+
+def _push_grown_queues_later(app: Flask) -> None:
+    socketio.sleep(QUEUE_CHANGED_SECONDS)
+    _queue_changed["scheduled"] = False
+    ids = set(_grown_queues)
+    _grown_queues.clear()
+    _push_grown_queues(app, ids)
+
+
+def _push_grown_queues(app: Flask, ids: set[int]) -> None:
+    with app.app_context():
+        try:
+            _push_staff_views(ids, set())
+            _schedule_board_changed(app)
+        except Exception:  # clients re-read on their next event or reconnect
+            logger.exception("queue_changed push failed")
+            if app.testing:
+                raise
+        finally:
+            db.session.rollback()
+
+
+#: at most one ``board_changed`` per this many seconds per process: a burst of tickets at opening
+#: time must not become a burst of broadcasts to every display
+BOARD_CHANGED_SECONDS = 1.0
+_board_changed = {"last": 0.0, "scheduled": False}
+
+
+def _schedule_board_changed(app: Flask) -> None:
+    """Coalesce waiting-count and counter-state changes into one broadcast to all displays."""
+    import time
+
+    if app.config.get("HUB_INLINE_REFRESH"):
+        _emit_board_changed(app)
+        return
+    if _board_changed["scheduled"]:
+        return
+    _board_changed["scheduled"] = True
+    delay = max(0.0, BOARD_CHANGED_SECONDS - (time.monotonic() - _board_changed["last"]))
+    socketio.start_background_task(_emit_board_changed_later, app, delay)
+
+
+def _emit_board_changed_later(app: Flask, delay: float) -> None:
+    socketio.sleep(delay)
+    _board_changed["scheduled"] = False
+    with app.app_context():
+        try:
+            _emit_board_changed(app)
+        except Exception:
+            logger.exception("board_changed push failed")
+        finally:
+            db.session.rollback()
+
+
+def _emit_board_changed(app: Flask) -> None:
+    """``board_changed``: every service's waiting count and every counter's state and current number.
+
+    Sent to all displays at once (one encode, no per-socket work); each display keeps its zone's part.
+    """
+    import time
+
+    from queue_app.queue.read_models import waiting_counts
+
+    _board_changed["last"] = time.monotonic()
+    counts = waiting_counts()
+    services = dict(db.session.execute(sa.select(Service.id, Service.code)).all())
+    payload = {
+        "services": {code: counts.get(sid, 0) for sid, code in services.items()},
+        "counters": [
+            {"code": c.code, "zone": c.zone, "state": c.state.value,
+             "current": c.current_ticket.number if c.current_ticket else None,
+             "status": c.current_ticket.status.value if c.current_ticket else None}
+            for c in counters_with_current()
+        ],
+    }
+    socketio.emit(LiveEvent.board_changed.value, payload, namespace="/display")

@@ -1,0 +1,327 @@
+"""The ``mpp-queue`` command line: serve, database, users, printers."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+
+from queue_app.core.siteconfig import ConfigError
+
+
+def _app(ctx: click.Context, **overrides: Any) -> Flask:
+    from queue_app import create_app
+
+    try:
+        return create_app(config_path=ctx.obj["config_path"], **overrides)
+    except ConfigError as exc:
+        raise click.ClickException(f"invalid configuration: {exc}") from None
+
+
+@click.group()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Path of config.toml (default: $MPP_QUEUE_CONFIG, else ./config.toml).")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    """mpp-queue: walk-in queue and counter system for Mal Pelayanan Publik."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin otherwise
+    ctx.obj = {"config_path": config_path}
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the site: one process, creates and migrates the database, loads config.toml."""
+    from queue_app import bootstrap
+    from queue_app.ops.server import serve as run_server
+
+    app = _app(ctx)
+    password = bootstrap(app, migrate_db=True)
+    if password:
+        click.secho(f"Created user 'admin' with password: {password}", fg="yellow", bold=True)
+        click.echo("(shown once; sign in at /login and create the clerks' accounts)")
+    click.echo(f"{app.extensions['site'].name}: http://{host}:{port}/  (Ctrl+C to stop)")
+    try:
+        run_server(app, host, port)
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Apply migrations to the configured database."""
+    from flask_migrate import upgrade
+
+    from queue_app import MIGRATIONS_DIR
+
+    app = _app(ctx.find_root())
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision=revision)
+    click.echo("database is up to date")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+@click.pass_context
+def db_revision(ctx: click.Context, message: str) -> None:
+    """(Developers) autogenerate a migration from the models."""
+    from flask_migrate import migrate
+
+    from queue_app import MIGRATIONS_DIR
+
+    app = _app(ctx.find_root())
+    with app.app_context():
+        migrate(directory=MIGRATIONS_DIR, message=message)
+
+
+@cli.group()
+def user() -> None:
+    """Staff accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["clerk", "manager", "admin"]), required=True)
+@click.option("--counter", "counters", multiple=True, help="Counter code a clerk serves at (repeatable).")
+@click.option("--agency", default=None, help="Scope a manager to one agency code.")
+@click.option("--name", "full_name", default="", help="Full name shown on screens.")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
+@click.pass_context
+def user_add(ctx: click.Context, username: str, role: str, counters: tuple[str, ...], agency: str | None,
+             full_name: str, password_stdin: bool) -> None:
+    """Add a staff user; the password is read from standard input, never from the command line."""
+    from queue_app.core.errors import QueueError
+    from queue_app.core.extensions import db as database
+    from queue_app.staff.auth import create_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    app = _app(ctx.find_root())
+    bootstrap_needed = False
+    with app.app_context():
+        from sqlalchemy import inspect
+
+        bootstrap_needed = not inspect(database.engine).has_table("users")
+    if bootstrap_needed:
+        from flask_migrate import upgrade
+
+        from queue_app import MIGRATIONS_DIR
+
+        with app.app_context():
+            upgrade(directory=MIGRATIONS_DIR)
+    with app.app_context():
+        from queue_app.core.apply_config import sync_site
+
+        sync_site(app.extensions["site"])  # counters named on the command line must exist
+        database.session.commit()
+        try:
+            create_user(username, role=role, password=password, counters=counters, full_name=full_name,
+                        agency=agency)
+            database.session.commit()
+        except QueueError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"user {username} ({role}) added")
+
+
+@cli.group()
+def printer() -> None:
+    """Ticket printers."""
+
+
+def _printing(ctx: click.Context, code: str):  # noqa: ANN202
+    app = _app(ctx.find_root())
+    if app.extensions["site"].printer(code) is None:
+        raise click.ClickException(f'no printer "{code}" in config.toml')
+    return app
+
+
+@printer.command("check")
+@click.argument("code")
+@click.pass_context
+def printer_check(ctx: click.Context, code: str) -> None:
+    """Ask a printer for its state (ok, offline, paper_low, paper_out)."""
+    from printers import PrintError, make_printer
+
+    app = _printing(ctx, code)
+    conf = app.extensions["site"].printer(code)
+    if conf.kind == "agent":
+        click.echo(f"{code}: agent printer; its state is reported by the print agent (see /api/health)")
+        return
+    message = ""
+    try:
+        state = make_printer(conf).status()
+    except PrintError as exc:
+        state, message = exc.state, exc.message
+    _store_printer_state(app, code, state, message)
+    click.echo(f"{code}: {state}")
+    if str(state) != "ok":
+        sys.exit(1)
+
+
+def _store_printer_state(app: Flask, code: str, state: Any, message: str) -> None:
+    """Record a manual check so /api/health shows it at once; a missing database only skips this."""
+    from sqlalchemy.exc import OperationalError
+
+    from queue_app.core.database import begin_write
+    from queue_app.core.extensions import db as database
+
+    with app.app_context():
+        try:
+            begin_write()
+            app.extensions["printing"].set_state(code, state, message)
+            database.session.commit()
+        except OperationalError:
+            database.session.rollback()
+
+
+@printer.command("test")
+@click.argument("code")
+@click.pass_context
+def printer_test(ctx: click.Context, code: str) -> None:
+    """Print a test slip."""
+    from printers import PrintError, make_printer
+
+    app = _printing(ctx, code)
+    conf = app.extensions["site"].printer(code)
+    if conf.kind == "agent":
+        raise click.ClickException("an agent printer prints tests from the kiosk PC: python -m printers.agent --test")
+    try:
+        make_printer(conf).print_test(app.extensions["site"].name)
+    except PrintError as exc:
+        raise click.ClickException(f"{code}: {exc.state}: {exc}") from None
+    click.echo(f"{code}: test slip sent")
+
+
+@printer.command("preview")
+@click.argument("code")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="PNG file to write (default: instance/preview-CODE.png).")
+@click.pass_context
+def printer_preview(ctx: click.Context, code: str, out_path: str | None) -> None:
+    """Write a PNG of a sample ticket laid out for this printer's paper: see the slip without paper."""
+    from datetime import datetime
+    from pathlib import Path
+
+    from printers import TicketSlip, render_png
+
+    app = _printing(ctx, code)
+    site = app.extensions["site"]
+    conf = site.printer(code)
+    kiosk = next((k for k in site.kiosks if k.printer == code and k.services), None)
+    service = site.service(kiosk.services[0]) if kiosk else site.services[0]
+    agency = next(a for a in site.agencies if a.code == service.agency)
+    slip = TicketSlip(
+        site_name=site.name, agency_name=agency.name, service_name=service.name, number=f"{service.prefix}-007",
+        issued_at=datetime.now(site.tz), ahead=3, estimated_wait_seconds=15 * 60,
+        track_url=f"{site.base_url}/t/contoh-pratinjau-tiket", footer=site.ticket_footer, priority=False,
+        locale=site.locale,
+    )
+    path = Path(out_path) if out_path else site.instance_dir / f"preview-{code}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(render_png(slip, conf.profile))
+    click.echo(f"{code}: sample ticket for {conf.profile} written to {path}")
+
+
+@printer.command("key")
+@click.argument("code")
+@click.pass_context
+def printer_key(ctx: click.Context, code: str) -> None:
+    """Create or rotate the device key of an agent printer; the key is shown once, only its hash is stored.
+
+    The old key stops working at once: give the new one to the print agent (--key-file).
+    """
+    from sqlalchemy.exc import OperationalError
+
+    from queue_app.core.extensions import db as database
+    from queue_app.printing.agents import create_key
+
+    app = _printing(ctx, code)
+    if app.extensions["site"].printer(code).kind != "agent":
+        raise click.ClickException(f'printer "{code}" is not kind = "agent"; only print agents use a device key')
+    with app.app_context():
+        try:
+            key = create_key(code)
+            database.session.commit()
+        except OperationalError as exc:
+            raise click.ClickException(f"cannot store the key ({exc.orig}); run `mpp-queue db upgrade` first") from None
+    click.echo(f"New device key for print agent {code} (shown once, keep it secret):", err=True)
+    click.echo(key)
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.pass_context
+def backup_cmd(ctx: click.Context, path: str) -> None:
+    """Write a consistent copy of the database to PATH, safe while the server runs.
+
+    SQLite: the online backup API. PostgreSQL: pg_dump --format=custom (needs postgresql-client).
+    """
+    from pathlib import Path
+
+    from queue_app.ops.backup import BackupError, backup
+
+    app = _app(ctx.find_root())
+    try:
+        dest = backup(app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup written to {dest} ({dest.stat().st_size} bytes)")
+
+
+@cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, exists=True))
+@click.option("--yes", is_flag=True, help="Really replace the whole database with the backup.")
+@click.pass_context
+def restore_cmd(ctx: click.Context, path: str, yes: bool) -> None:
+    """Replace the database with the backup at PATH (stop the server first; needs --yes)."""
+    from pathlib import Path
+
+    from queue_app.ops.backup import BackupError, restore
+
+    if not yes:
+        raise click.ClickException("restore replaces every ticket, user and setting with the backup's: "
+                                   "stop the server, then run again with --yes")
+    app = _app(ctx.find_root())
+    try:
+        restore(app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"database restored from {path}; start the server again")
+
+
+def _set_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.find_root().obj["config_path"] = value
+
+
+def _accept_config_everywhere(group: click.Group) -> None:
+    """Let ``--config PATH`` also follow the command (``mpp-queue serve --config PATH``), as the
+    contract writes it, besides the global form (``mpp-queue --config PATH serve``)."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _accept_config_everywhere(command)
+        elif not any("--config" in p.opts for p in command.params):
+            command.params.append(click.Option(
+                ["--config"], type=click.Path(dir_okay=False), default=None, expose_value=False,
+                callback=_set_config, is_eager=True,
+                help="Path of config.toml (same as the global --config).",
+            ))
+
+
+_accept_config_everywhere(cli)

@@ -1,0 +1,330 @@
+"""Estimated wait: how long until a ticket is called, forecast from the queue as it stands.
+
+Method (also in docs/estimated-wait.md):
+
+1. *Handling time* h of each service: the mean of ``finished_at - called_at`` over its last
+   ``SAMPLE`` finished tickets (done or no-show) of the last ``HISTORY_DAYS`` days, shrunk towards the
+   service's configured typical time with the weight of ``PRIOR_WEIGHT`` tickets. Call-to-finish
+   counts the walk to the counter and the no-shows, which occupy a counter too.
+2. *Replay*: every open counter becomes free when its current visit is expected to end (h minus the
+   time already spent, at least a fifth of h) and then takes the next ticket by its own rule: priority
+   tickets of any of its services first (oldest first), then its services in their listed order. Each
+   visit lasts the service's h. The moment a waiting ticket is taken is its estimate.
+
+Replaying rather than dividing by a number of counters matters when counters share services: a
+counter that lists a service last only reaches it when its earlier queues are empty. Tickets no open
+counter serves get ``ahead x h`` (as if one counter would open for them). Tickets issued after now
+are not foreseen, so a priority visitor arriving later still makes a normal ticket's real wait longer.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from queue_app.core import clock
+from queue_app.core.database import seconds_between
+from queue_app.core.extensions import db
+from queue_app.core.models import Counter, CounterService, CounterState, Service
+from queue_app.queue.models import Ticket, TicketState
+
+HANDLING_TTL = 30.0
+
+
+def _cache(name: str) -> dict:
+    """A per-app cache: each app (and database) has its own, so tests and sites never share one."""
+    from flask import current_app
+
+    return current_app.extensions.setdefault("estimate_cache", {}).setdefault(name, {})
+
+SAMPLE = 20
+HISTORY_DAYS = 14
+PRIOR_WEIGHT = 3
+
+
+@functools.cache
+def _statements(dialect: str) -> dict[str, sa.Select]:
+    """The estimate's queries, built once per dialect: they run on every ticket issued and every call,
+    and building SQLAlchemy statements costs more than SQLite takes to run them."""
+    recent = (
+        sa.select(seconds_between(Ticket.called_at, Ticket.finished_at).label("secs"))
+        .where(
+            Ticket.service_id == sa.bindparam("sid"),
+            Ticket.status.in_([TicketState.done, TicketState.no_show]),
+            Ticket.finished_at >= sa.bindparam("since"),
+            Ticket.called_at.is_not(None),
+        )
+        .order_by(Ticket.finished_at.desc())
+        .limit(SAMPLE)
+        .subquery()
+    )
+    same_queue = sa.and_(
+        Ticket.service_id == sa.bindparam("sid"),
+        Ticket.service_day == sa.bindparam("day"),
+        Ticket.status == TicketState.waiting,
+        Ticket.id != sa.bindparam("tid"),
+    )
+    earlier = sa.or_(
+        Ticket.issued_at < sa.bindparam("issued_at"),
+        sa.and_(Ticket.issued_at == sa.bindparam("issued_at"), Ticket.id < sa.bindparam("tid")),
+    )
+    count = sa.select(sa.func.count()).select_from(Ticket)
+    return {
+        "handling": sa.select(sa.func.sum(recent.c.secs), sa.func.count()),
+        # a priority ticket has only earlier priority tickets before it; anyone else has every
+        # priority ticket and every earlier ticket before it
+        "ahead_priority": count.where(same_queue, Ticket.priority, earlier),
+        "ahead_normal": count.where(same_queue, sa.or_(Ticket.priority, earlier)),
+    }
+
+
+def _stmt(name: str) -> sa.Select:
+    return _statements(db.engine.dialect.name)[name]
+
+
+def handling_seconds(service: Service) -> float:
+    """Recent mean seconds a counter spends on one ticket of this service (see module doc)."""
+    since = clock.utcnow() - timedelta(days=HISTORY_DAYS)
+    total, n = db.session.execute(_stmt("handling"), {"sid": service.id, "since": since}).one()
+    prior = float(service.typical_service_seconds)
+    return (float(total or 0) + PRIOR_WEIGHT * prior) / (int(n) + PRIOR_WEIGHT)
+
+
+def ahead_of(ticket: Ticket) -> int:
+    """Waiting tickets of the same queue that will be called before this one (priority first)."""
+    if ticket.status is not TicketState.waiting:
+        return 0
+    stmt = _stmt("ahead_priority" if ticket.priority else "ahead_normal")
+    params = {"sid": ticket.service_id, "day": ticket.service_day, "tid": ticket.id, "issued_at": ticket.issued_at}
+    return int(db.session.execute(stmt, params).scalar_one())
+
+
+# --- forecast by replaying the queue ---------------------------------------------------------
+
+#: At most this many waiting tickets are replayed one by one; later ones are extrapolated from the
+#: replay's pace per service, so a queue of thousands costs no more than a normal one
+MAX_REPLAY = 300
+
+
+def cached_handling(service_id: int) -> float:
+    """:func:`handling_seconds`, remembered for ``HANDLING_TTL`` s per process (it is a statistic, not
+    queue state; a finish in this process forgets it at once via :func:`forget_handling`)."""
+    now = time.monotonic()
+    cache = _cache("handling")
+    hit = cache.get(service_id)
+    if hit is not None and now - hit[1] < HANDLING_TTL:
+        return hit[0]
+    value = handling_seconds(db.session.get(Service, service_id))
+    cache[service_id] = (value, now)
+    return value
+
+
+def forget_handling(service_id: int) -> None:
+    _cache("handling").pop(service_id, None)
+    forget_forecast()
+
+
+@dataclass
+class _Counter:
+    services: list[int]
+    free_in: float
+
+
+@dataclass
+class QueueState:
+    """What the replay needs: open counters, the first waiting tickets in call order, handling times."""
+
+    counters: list[_Counter]
+    #: (ticket id, service id, priority), priority tickets first, then oldest first
+    waiting: list[tuple[int, int, bool]]
+    #: waiting tickets per service, including those not loaded
+    totals: dict[int, int]
+    handling: dict[int, float]
+
+
+def load_state(day: date) -> QueueState:
+    """Read the open counters and today's waiting tickets (three small queries)."""
+    from queue_app.core import clock
+
+    now = clock.utcnow()
+    current = Ticket.__table__.alias("current")
+    counters: dict[int, _Counter] = {}
+    busy: dict[int, tuple[int, object]] = {}
+    for cid, sid, cur_sid, called in db.session.execute(
+        sa.select(CounterService.counter_id, CounterService.service_id, current.c.service_id,
+                  current.c.last_called_at)
+        .join(Counter, Counter.id == CounterService.counter_id)
+        .outerjoin(current, current.c.id == Counter.current_ticket_id)
+        .where(Counter.active, Counter.state == CounterState.open)
+        .order_by(CounterService.counter_id, CounterService.position)
+    ):
+        counters.setdefault(cid, _Counter([], 0.0)).services.append(sid)
+        if cur_sid is not None:
+            busy[cid] = (cur_sid, called)
+    waiting = [(tid, sid, bool(prio)) for tid, sid, prio in db.session.execute(
+        sa.select(Ticket.id, Ticket.service_id, Ticket.priority)
+        .where(Ticket.service_day == day, Ticket.status == TicketState.waiting)
+        .order_by(Ticket.priority.desc(), Ticket.issued_at, Ticket.id)
+        .limit(MAX_REPLAY)
+    )]
+    if len(waiting) < MAX_REPLAY:
+        totals: dict[int, int] = {}
+        for _, sid, _ in waiting:
+            totals[sid] = totals.get(sid, 0) + 1
+    else:
+        totals = dict(db.session.execute(
+            sa.select(Ticket.service_id, sa.func.count())
+            .where(Ticket.service_day == day, Ticket.status == TicketState.waiting)
+            .group_by(Ticket.service_id)
+        ).all())
+    wanted = {sid for c in counters.values() for sid in c.services} | set(totals)
+    handling = {sid: cached_handling(sid) for sid in wanted}
+    for cid, (sid, called) in busy.items():
+        h = handling[sid] if sid in handling else cached_handling(sid)
+        elapsed = (now - called).total_seconds() if called else 0.0
+        counters[cid].free_in = max(h - elapsed, h / 5)
+    # a stable order, so two processes forecast the same
+    return QueueState([counters[c] for c in sorted(counters)], waiting, totals, handling)
+
+
+@dataclass
+class Forecast:
+    """The replay's result: when each replayed ticket is called, and where every counter stands after."""
+
+    etas: dict[int, int]
+    handling: dict[int, float]
+    counters: list[_Counter]
+    #: per service: call times of its replayed tickets, in queue order
+    times: dict[int, list[float]] = field(default_factory=dict)
+    #: when each counter is free again after the replayed tickets
+    free_at: list[float] = field(default_factory=list)
+
+    def of(self, ticket_id: int, service_id: int, position: int) -> int:
+        """Seconds until call of a ticket with ``position`` people ahead of it in its queue."""
+        if ticket_id in self.etas:
+            return self.etas[ticket_id]
+        times = self.times.get(service_id, [])
+        if position < len(times):
+            return round(times[position])
+        # past the replay: its queue continues on the counters that serve it, as they free up
+        h = self.handling.get(service_id, 300.0)
+        lanes = sorted(self.free_at[i] for i, c in enumerate(self.counters) if service_id in c.services)
+        if not lanes:  # no open counter serves it: as if one opened for it now
+            return round(position * h)
+        extra = position - len(times)
+        if extra > 50:  # a very long queue: the lanes' steady pace is close enough
+            return round(lanes[0] + extra * h / len(lanes))
+        heap = list(lanes)
+        for _ in range(extra):
+            heapq.heapreplace(heap, heap[0] + h)
+        return round(heap[0])
+
+
+def replay(state: QueueState, extra: tuple[int, int, bool] | None = None) -> Forecast:
+    """Replay the queue: who each open counter calls next, and when.
+
+    :param extra: a ticket not in ``state`` yet, ``(id, service id, priority)``, that joins its queue now.
+    """
+    prio: dict[int, deque[int]] = {}
+    normal: dict[int, deque[int]] = {}
+    order: dict[int, int] = {}
+    service_of: dict[int, int] = {}
+    tickets = state.waiting
+    if extra is not None:
+        tickets = [*tickets, extra]
+    for n, (tid, sid, is_prio) in enumerate(tickets):
+        (prio if is_prio else normal).setdefault(sid, deque()).append(tid)
+        order[tid] = n
+        service_of[tid] = sid
+    out = Forecast({}, state.handling, state.counters)
+    out.free_at = [c.free_in for c in state.counters]
+    heap = [(c.free_in, i) for i, c in enumerate(state.counters)]
+    heapq.heapify(heap)
+    while heap and len(out.etas) < len(tickets):
+        t, i = heapq.heappop(heap)
+        pick = None
+        for sid in state.counters[i].services:
+            q = prio.get(sid)
+            if q and (pick is None or order[q[0]] < order[pick[0]]):
+                pick = q
+        if pick is None:
+            pick = next((normal[sid] for sid in state.counters[i].services if normal.get(sid)), None)
+        if pick is None:
+            continue  # nothing left this counter may serve; it stays free from t
+        tid = pick.popleft()
+        sid = service_of[tid]
+        out.etas[tid] = round(t)
+        out.times.setdefault(sid, []).append(t)
+        out.free_at[i] = t + state.handling.get(sid, 300.0)
+        heapq.heappush(heap, (out.free_at[i], i))
+    return out
+
+
+def forecast(day: date) -> tuple[QueueState, Forecast]:
+    """The queue state and its replay, for every waiting ticket of ``day``."""
+    state = load_state(day)
+    return state, replay(state)
+
+
+#: How long a process reuses the queue state it loaded for the estimates of new tickets
+STATE_TTL = timedelta(seconds=1)
+
+
+def recent_state(day: date) -> tuple[QueueState, float]:
+    """This process's view of ``day``'s queue, at most ``STATE_TTL`` old, and its age in seconds.
+
+    Loading the queue costs more than replaying it, and a ticket issue changes it only by the one
+    ticket it adds (which :func:`estimate_new` appends). Anything that moves a queue in this process
+    (a call, a finish...) drops it via :func:`forget_forecast`; other processes' changes show within
+    a second. This keeps the kiosk's hot path at one load per second instead of one per ticket.
+    """
+    from queue_app.core import clock
+
+    now = clock.utcnow()
+    recent = _cache("state")
+    hit = recent.get("s")
+    if hit is not None and hit[1] == day and timedelta(0) <= now - hit[0] < STATE_TTL:
+        return hit[2], (now - hit[0]).total_seconds()
+    state = load_state(day)
+    recent["s"] = (now, day, state)
+    return state, 0.0
+
+
+def forget_forecast() -> None:
+    _cache("state").clear()
+
+
+def estimate_new(day: date, service_id: int, *, ahead: int, priority: bool = False,
+                 ticket_id: int | None = None) -> int:
+    """Seconds until call of a ticket for ``service_id`` joining its queue now with ``ahead`` people before it.
+
+    :param ticket_id: the ticket just issued, remembered in this process's queue state.
+    """
+    state, age = recent_state(day)
+    if age:
+        state = QueueState([_Counter(c.services, max(c.free_in - age, 0.0)) for c in state.counters],
+                           state.waiting, state.totals, state.handling)
+    # replayed with the others (it may displace other services' tickets at counters preferring its
+    # service); in a very long queue it lies past the replay and Forecast.of continues from there
+    extra = (-1, service_id, priority) if len(state.waiting) < MAX_REPLAY else None
+    eta = replay(state, extra).of(-1, service_id, ahead)
+    if ticket_id is not None:
+        _remember(day, ticket_id, service_id, priority)
+    return max(0, eta)
+
+
+def _remember(day: date, ticket_id: int, service_id: int, priority: bool) -> None:
+    hit = _cache("state").get("s")
+    if hit is None or hit[1] != day:
+        return
+    waiting = hit[2].waiting
+    # keep call order: priority tickets before normal ones, each oldest first
+    at = sum(1 for w in waiting if w[2]) if priority else len(waiting)
+    waiting.insert(at, (ticket_id, service_id, priority))
+    hit[2].totals[service_id] = hit[2].totals.get(service_id, 0) + 1

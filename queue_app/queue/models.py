@@ -1,0 +1,150 @@
+"""Tickets, their append-only event log, daily numbering, idempotency keys and per-zone call sequences."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum, auto
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from queue_app.core.models.base import Base, enum_column
+
+if TYPE_CHECKING:
+    from queue_app.core.models import Counter, Service
+    from queue_app.staff.models import User
+
+
+class TicketState(StrEnum):
+    """Where a ticket is in its life; the allowed moves are in ``queue_app.queue.transitions.TRANSITIONS``."""
+
+    waiting = auto()
+    called = auto()
+    serving = auto()
+    done = auto()
+    no_show = auto()
+    cancelled = auto()
+
+
+#: States in which a ticket is finished for good
+FINAL_STATES = frozenset({TicketState.done, TicketState.no_show, TicketState.cancelled})
+
+
+class EventKind(StrEnum):
+    """What happened to a ticket; one row per change, written in the same transaction as the change."""
+
+    issued = auto()
+    called = auto()
+    recalled = auto()
+    started = auto()
+    finished = auto()
+    no_show = auto()
+    transferred = auto()
+    cancelled = auto()
+    reprinted = auto()
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # The backstop behind the atomic daily counter: a number is never issued twice.
+        sa.UniqueConstraint("issued_service_id", "service_day", "seq"),
+        sa.Index("ix_tickets_queue", "service_day", "status", "service_id", "priority", "issued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Unguessable handle for the visitor's page and QR code; never derived from the number
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: "A-007": prefix of the service it was issued for, a dash, the day's sequence number
+    number: Mapped[str] = mapped_column(sa.String(16))
+    seq: Mapped[int]
+    #: Local (site time zone) day the ticket belongs to; numbering restarts each day
+    service_day: Mapped[date]
+    #: The service the ticket was issued for; statistics count ``issued`` here
+    issued_service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"))
+    #: The queue it is in now (differs after a transfer)
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), index=True)
+    status: Mapped[TicketState] = mapped_column(enum_column(TicketState), default=TicketState.waiting)
+    priority: Mapped[bool] = mapped_column(default=False)
+    issued_at: Mapped[datetime]
+    #: First call; a recall or a call after a transfer does not move it (wait = called_at - issued_at)
+    called_at: Mapped[datetime | None]
+    #: Latest call, for the clerk's timer
+    last_called_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    #: Counter that called it last
+    counter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counters.id"))
+    #: Clerk who called it last
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recalls: Mapped[int] = mapped_column(default=0)
+    kiosk: Mapped[str | None] = mapped_column(sa.String(32))
+    #: Estimate shown at issue, kept so its accuracy can be measured later
+    estimated_wait_seconds: Mapped[int | None]
+
+    #: People ahead when issued; set by engine.issue_ticket on the new object, never stored
+    ahead_at_issue = None  # not annotated, so the ORM leaves it unmapped
+
+    service: Mapped[Service] = relationship(foreign_keys=[service_id])
+    issued_service: Mapped[Service] = relationship(foreign_keys=[issued_service_id])
+    counter: Mapped[Counter | None] = relationship(foreign_keys=[counter_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    events: Mapped[list[TicketEvent]] = relationship(back_populates="ticket", order_by="TicketEvent.id")
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.number} {self.service_day} {self.status}>"
+
+
+class TicketEvent(Base):
+    """Append-only log: statistics and audits are built from it, so rows are never updated."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
+    at: Mapped[datetime] = mapped_column(index=True)
+    #: Queue the ticket was in when this happened
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"))
+    counter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counters.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+    def __repr__(self) -> str:
+        return f"<TicketEvent {self.kind} ticket={self.ticket_id}>"
+
+
+class DailyNumber(Base):
+    """Last number issued per service per local day, bumped atomically with an upsert."""
+
+    __tablename__ = "daily_numbers"
+
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), primary_key=True)
+    service_day: Mapped[date] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class IdempotencyKey(Base):
+    """A client-chosen key that makes a retried request return the first answer instead of acting twice."""
+
+    __tablename__ = "idempotency_keys"
+
+    #: What the key is for, e.g. "ticket" or "counter:L01"
+    scope: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
+    #: The action that was keyed, so a reused key for another action is refused rather than mis-answered
+    action: Mapped[str] = mapped_column(sa.String(32), default="")
+
+
+class ZoneSequence(Base):
+    """Last ``seq`` of the ``called`` events of a zone; in the database so it survives restarts and is shared."""
+
+    __tablename__ = "zone_sequences"
+
+    zone: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -1,0 +1,420 @@
+"""The queue's verbs: the only code that changes ticket and counter state.
+
+Each verb starts a write transaction, checks the state, changes it, writes the ticket event in the
+same transaction, records what the hub must publish, and flushes. Committing is the caller's job
+(HTTP handler, Socket.IO handler, CLI or test), so a verb can be combined with others atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from queue_app.core import clock, signals
+from queue_app.core.database import begin_write, is_postgres, upsert_increment
+from queue_app.core.errors import (
+    CounterBusy,
+    CounterPaused,
+    IdempotencyConflict,
+    InvalidTransition,
+    KioskNotFound,
+    OutsideHours,
+    QuotaReached,
+    ServiceClosed,
+    TicketNotFound,
+    ValidationFailed,
+)
+from queue_app.core.extensions import db
+from queue_app.core.lookups import get_counter, get_service
+from queue_app.core.models import Counter, CounterService, CounterState
+from queue_app.core.outbox import LiveEvent, record, touch
+from queue_app.core.site import current_site, today
+from queue_app.queue.estimate import forget_forecast, forget_handling
+from queue_app.queue.idempotency import ticket_for_key
+from queue_app.queue.models import (
+    DailyNumber,
+    EventKind,
+    IdempotencyKey,
+    Ticket,
+    TicketState,
+    ZoneSequence,
+)
+from queue_app.queue.opening import service_open_reason
+from queue_app.queue.transitions import log_event, move
+from queue_app.staff.models import User
+
+logger = logging.getLogger(__name__)
+
+# --- lookups ---------------------------------------------------------------------------------
+
+
+def get_ticket_by_token(token: str) -> Ticket:
+    """:raise TicketNotFound:"""
+    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.token == token)) if token else None
+    if ticket is None:
+        raise TicketNotFound("No ticket with that token.")
+    return ticket
+
+
+# --- issuing ---------------------------------------------------------------------------------
+
+
+def issue_ticket(
+    service_code: str,
+    *,
+    priority: bool = False,
+    kiosk: str | None = None,
+    idempotency_key: str | None = None,
+    actor: User | None = None,
+) -> tuple[Ticket, bool]:
+    """Give the next number of the service for today.
+
+    :param idempotency_key: a repeat within 10 minutes returns the first ticket instead of a new one.
+    :return: the ticket and whether it was created now (False for an idempotent repeat).
+    :raise ServiceNotFound, ServiceClosed, OutsideHours, QuotaReached, KioskNotFound, ValidationFailed:
+    """
+    begin_write()
+    now = clock.utcnow()
+    if idempotency_key:
+        previous = ticket_for_key("ticket", idempotency_key, action="issue", now=now)
+        if previous is not None:
+            # the same key for another request is a client bug (or two kiosks' keys colliding):
+            # answering with the first ticket would hand a visitor somebody else's ticket
+            if (previous.issued_service.code, previous.priority, previous.kiosk) != (service_code, priority, kiosk):
+                raise IdempotencyConflict("This Idempotency-Key was already used for a different ticket request.")
+            return previous, False
+
+    service = get_service(service_code)
+    if kiosk is not None:
+        kiosk_conf = current_site().kiosk(kiosk)
+        if kiosk_conf is None:
+            raise KioskNotFound(f'No kiosk with code "{kiosk}".')
+        if kiosk_conf.services and service.code not in kiosk_conf.services:
+            raise ValidationFailed(f"Kiosk {kiosk} does not offer service {service.code}.", field="service")
+    reason = service_open_reason(service, now=now)
+    if reason == ServiceClosed.code:
+        raise ServiceClosed(service.closed_reason or f"{service.name} is closed today.", service=service.code)
+    if reason == OutsideHours.code:
+        assert service.hours_start and service.hours_end
+        raise OutsideHours(
+            f"{service.name} issues tickets {service.hours_start:%H:%M}-{service.hours_end:%H:%M}.",
+            service=service.code,
+        )
+
+    from queue_app.queue.estimate import ahead_of, estimate_new, recent_state
+
+    # read the estimate's inputs before taking the day's number: on PostgreSQL that row stays locked
+    # until commit, so everything done after it delays the next kiosk
+    day = clock.local_day(current_site().tz, now)
+    recent_state(day)
+    seq = upsert_increment(
+        DailyNumber.__table__, {"service_id": service.id, "service_day": day}, "last_number"
+    )
+    if service.daily_quota and seq > service.daily_quota:
+        raise QuotaReached(f"Today's quota of {service.daily_quota} tickets for {service.name} is reached.",
+                           service=service.code)
+
+    ticket = Ticket(
+        token=secrets.token_urlsafe(24),
+        number=format_number(service.prefix, seq),
+        seq=seq,
+        service_day=day,
+        issued_service_id=service.id,
+        service_id=service.id,
+        status=TicketState.waiting,
+        priority=priority,
+        issued_at=now,
+        kiosk=kiosk,
+        recalls=0,
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    ticket.ahead_at_issue = ahead_of(ticket)
+    ticket.estimated_wait_seconds = estimate_new(day, service.id, ahead=ticket.ahead_at_issue, priority=priority,
+                                                 ticket_id=ticket.id)
+    log_event(ticket, EventKind.issued, now, actor=actor, details={"priority": priority, "kiosk": kiosk})
+    if idempotency_key:
+        db.session.add(IdempotencyKey(scope="ticket", key=idempotency_key, created_at=now, ticket_id=ticket.id,
+                                      action="issue"))
+    # nobody can be watching the new ticket yet (its phone connects later and gets a snapshot)
+    if priority:
+        touch(services={service.id})  # everyone not priority moves back one place
+    else:
+        touch(queues={service.id})
+    db.session.flush()
+    logger.info("Ticket %s issued for %s (kiosk %s)", ticket.number, service.code, kiosk)
+    return ticket, True
+
+
+def format_number(prefix: str, seq: int) -> str:
+    """``A-007``: three digits, more once a day passes 999."""
+    return f"{prefix}-{seq:03d}"
+
+
+# --- calling ---------------------------------------------------------------------------------
+
+
+def call_next(counter_code: str, *, actor: User | None, finish_current: bool = False) -> Ticket | None:
+    """Call the next waiting ticket to the counter.
+
+    Order: priority tickets of any of the counter's services (oldest first), then the counter's
+    services in their listed order, oldest ticket first.
+
+    :param finish_current: finish the counter's open ticket first, in the same transaction.
+    :return: the called ticket, or None when nobody waits for this counter's services.
+    :raise CounterBusy: the counter still has an open ticket and ``finish_current`` is false.
+    :raise CounterPaused:
+    """
+    begin_write()
+    counter = get_counter(counter_code, lock=True)
+    _check_open(counter)
+    if counter.current_ticket is not None:
+        if not finish_current:
+            raise CounterBusy(f"{counter.name} still has {counter.current_ticket.number} open.",
+                              current=counter.current_ticket.number)
+        _finish(counter, actor=actor)
+
+    stmt = (
+        sa.select(Ticket)
+        .join(CounterService, sa.and_(CounterService.service_id == Ticket.service_id,
+                                      CounterService.counter_id == counter.id))
+        .where(Ticket.status == TicketState.waiting, Ticket.service_day == today())
+        .order_by(Ticket.priority.desc(), sa.case((Ticket.priority, 0), else_=CounterService.position),
+                  Ticket.issued_at, Ticket.id)
+        .limit(1)
+    )
+    if is_postgres():
+        # Two clerks calling at once each get a different row instead of waiting for each other.
+        stmt = stmt.with_for_update(of=Ticket, skip_locked=True)
+    ticket = db.session.scalar(stmt)
+    if ticket is None:
+        db.session.flush()
+        return None
+    _call(counter, ticket, actor=actor)
+    return ticket
+
+
+def call_number(counter_code: str, number: str, *, actor: User | None) -> Ticket:
+    """Call a given waiting ticket out of order (e.g. a visitor who stepped out came back).
+
+    :raise TicketNotFound: no such ticket waiting today for this counter's services.
+    :raise CounterBusy, CounterPaused:
+    """
+    begin_write()
+    counter = get_counter(counter_code, lock=True)
+    _check_open(counter)
+    if counter.current_ticket is not None:
+        raise CounterBusy(f"{counter.name} still has {counter.current_ticket.number} open.",
+                          current=counter.current_ticket.number)
+    service_ids = [link.service_id for link in counter.service_links]
+    stmt = sa.select(Ticket).where(
+        Ticket.number == number.strip().upper(),
+        Ticket.service_day == today(),
+        Ticket.service_id.in_(service_ids),
+    )
+    if is_postgres():
+        stmt = stmt.with_for_update(of=Ticket)
+    ticket = db.session.scalar(stmt)
+    if ticket is None:
+        raise TicketNotFound(f"No ticket {number} today for {counter.name}'s services.")
+    if ticket.status is not TicketState.waiting:
+        raise InvalidTransition(f"Ticket {ticket.number} is {ticket.status}, not waiting.", status=ticket.status)
+    _call(counter, ticket, actor=actor)
+    return ticket
+
+
+def recall(counter_code: str, *, actor: User | None) -> Ticket:
+    """Announce the counter's current ticket again; ``called_at`` stays the first call."""
+    begin_write()
+    counter = get_counter(counter_code, lock=True)
+    ticket = _current(counter)
+    if ticket.status is not TicketState.called:
+        raise InvalidTransition(f"{ticket.number} is already being served.", status=ticket.status)
+    now = clock.utcnow()
+    ticket.recalls += 1
+    ticket.last_called_at = now
+    log_event(ticket, EventKind.recalled, now, actor=actor, counter=counter, details={"recalls": ticket.recalls})
+    _announce(counter, ticket, now, recall=True)
+    touch(tickets={ticket.id}, counters={counter.id})
+    db.session.flush()
+    return ticket
+
+
+def _call(counter: Counter, ticket: Ticket, *, actor: User | None) -> None:
+    move(ticket, TicketState.called)
+    now = clock.utcnow()
+    if ticket.called_at is None:
+        ticket.called_at = now
+    ticket.last_called_at = now
+    ticket.counter_id = counter.id
+    ticket.counter = counter
+    ticket.user_id = actor.id if actor else None
+    counter.current_ticket = ticket
+    log_event(ticket, EventKind.called, now, actor=actor, counter=counter)
+    _announce(counter, ticket, now, recall=False)
+    touch(services={ticket.service_id}, tickets={ticket.id}, counters={counter.id})
+    forget_forecast()
+    db.session.flush()
+    logger.info("Ticket %s called to %s by %s", ticket.number, counter.code, actor)
+
+
+def _announce(counter: Counter, ticket: Ticket, now: datetime, *, recall: bool) -> None:
+    """Record the display's ``called`` event with the next ``seq`` of the counter's zone."""
+    from queue_app.core.site import iso
+    from queue_app.queue.announce import announcement
+
+    seq = upsert_increment(ZoneSequence.__table__, {"zone": counter.zone}, "seq")
+    payload = {
+        "seq": seq,
+        "zone": counter.zone,
+        "number": ticket.number,
+        "service": ticket.service.code,
+        "counter": {"code": counter.code, "name": counter.name},
+        "recall": recall,
+        "at": iso(now),
+        "announcement": announcement(ticket.number, counter.name, reading=current_site().display.number_reading),
+    }
+    record(LiveEvent.called, payload, namespace="/display", to=f"zone:{counter.zone}")
+
+
+# --- serving ---------------------------------------------------------------------------------
+
+
+def start_serving(counter_code: str, *, actor: User | None) -> Ticket:
+    """The visitor arrived at the counter."""
+    begin_write()
+    counter = get_counter(counter_code, lock=True)
+    ticket = _current(counter)
+    move(ticket, TicketState.serving)
+    now = clock.utcnow()
+    ticket.started_at = now
+    log_event(ticket, EventKind.started, now, actor=actor, counter=counter)
+    touch(tickets={ticket.id}, counters={counter.id})
+    db.session.flush()
+    return ticket
+
+
+def finish(counter_code: str, *, actor: User | None) -> None:
+    """Mark the current ticket done; straight from ``called``, its ``started_at`` is its ``called_at``."""
+    begin_write()
+    counter = get_counter(counter_code, lock=True)
+    _finish(counter, actor=actor)
+    db.session.flush()
+
+
+def _finish(counter: Counter, *, actor: User | None) -> Ticket:
+    ticket = _current(counter)
+    move(ticket, TicketState.done)
+    now = clock.utcnow()
+    if ticket.started_at is None:  # finished straight from called: the contract says started = called
+        ticket.started_at = ticket.called_at
+    ticket.finished_at = now
+    counter.current_ticket = None
+    log_event(ticket, EventKind.finished, now, actor=actor, counter=counter)
+    forget_handling(ticket.service_id)
+    touch(tickets={ticket.id}, counters={counter.id}, services={ticket.service_id})
+    # features that follow a visit (the survey...) listen; the verb does not know them
+    signals.ticket_finished.send(ticket, counter=counter, actor=actor)
+    return ticket
+
+
+def no_show(counter_code: str, *, actor: User | None) -> None:
+    """The called visitor did not come."""
+    begin_write()
+    counter = get_counter(counter_code, lock=True)
+    ticket = _current(counter)
+    move(ticket, TicketState.no_show)
+    now = clock.utcnow()
+    ticket.finished_at = now
+    counter.current_ticket = None
+    log_event(ticket, EventKind.no_show, now, actor=actor, counter=counter, details={"recalls": ticket.recalls})
+    forget_handling(ticket.service_id)
+    touch(tickets={ticket.id}, counters={counter.id}, services={ticket.service_id})
+    db.session.flush()
+
+
+def transfer(counter_code: str, service_code: str, *, actor: User | None) -> Ticket:
+    """Send the current ticket to another service's queue; it keeps its number and issue time."""
+    begin_write()
+    counter = get_counter(counter_code, lock=True)
+    ticket = _current(counter)
+    target = get_service(service_code)
+    if target.id == ticket.service_id:
+        raise ValidationFailed(f"{ticket.number} is already in {target.name}.", field="service")
+    move(ticket, TicketState.waiting)
+    now = clock.utcnow()
+    source_id = ticket.service_id
+    log_event(ticket, EventKind.transferred, now, actor=actor, counter=counter,
+         details={"from": ticket.service.code, "to": target.code})
+    ticket.service_id = target.id
+    ticket.service = target
+    ticket.started_at = None
+    counter.current_ticket = None
+    touch(tickets={ticket.id}, counters={counter.id}, services={source_id, target.id})
+    forget_forecast()
+    db.session.flush()
+    return ticket
+
+
+def pause(counter_code: str, *, actor: User | None) -> Counter:
+    """Stop calling at this counter (break, prayer time); its current ticket stays."""
+    return _set_counter_state(counter_code, CounterState.paused, actor=actor)
+
+
+def resume(counter_code: str, *, actor: User | None) -> Counter:
+    """Take calls again."""
+    return _set_counter_state(counter_code, CounterState.open, actor=actor)
+
+
+def _set_counter_state(counter_code: str, state: CounterState, *, actor: User | None) -> Counter:
+    begin_write()
+    counter = get_counter(counter_code, lock=True)
+    if counter.state is state:
+        raise InvalidTransition(f"{counter.name} is already {state}.", state=state)
+    counter.state = state
+    counter.state_since = clock.utcnow()
+    touch(counters={counter.id}, services={link.service_id for link in counter.service_links})
+    forget_forecast()
+    db.session.flush()
+    logger.info("Counter %s %s by %s", counter.code, state, actor)
+    return counter
+
+
+def _check_open(counter: Counter) -> None:
+    if counter.state is CounterState.paused:
+        raise CounterPaused(f"{counter.name} is paused; resume it first.")
+
+
+def _current(counter: Counter) -> Ticket:
+    if counter.current_ticket is None:
+        raise InvalidTransition(f"{counter.name} has no current ticket.")
+    return counter.current_ticket
+
+
+# --- day rollover ----------------------------------------------------------------------------
+
+
+def close_stale_tickets(*, actor: User | None = None) -> int:
+    """Cancel tickets still waiting from an earlier day; they must never be called the next morning.
+
+    Called at start, by the server's housekeeping loop and lazily; ``call_next`` already ignores
+    them, so this only makes their end explicit in the log and the statistics.
+    :return: how many were cancelled.
+    """
+    begin_write()
+    stmt = sa.select(Ticket).where(Ticket.status == TicketState.waiting, Ticket.service_day < today())
+    if is_postgres():  # several processes sweep at once: each ticket is closed (and logged) by one
+        stmt = stmt.with_for_update(skip_locked=True)
+    stale = db.session.scalars(stmt).all()
+    now = clock.utcnow()
+    for ticket in stale:
+        ticket.status = TicketState.cancelled
+        ticket.finished_at = now
+        log_event(ticket, EventKind.cancelled, now, actor=actor, details={"reason": "day_ended"})
+    if stale:
+        touch(tickets={t.id for t in stale})
+    db.session.flush()
+    return len(stale)

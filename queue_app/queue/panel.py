@@ -1,0 +1,90 @@
+"""What a clerk's panel shows besides the current ticket: the waiting list and today's own tally.
+
+Read-only; the panel re-reads it after every ``queue_changed``/``counter_changed`` event, so it is
+built with a few indexed queries rather than pushed in full to every panel on every change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from queue_app.core import clock
+from queue_app.core.database import seconds_between
+from queue_app.core.extensions import db
+from queue_app.core.models import Counter, CounterService, Service
+from queue_app.core.site import current_site, iso, today
+from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState
+from queue_app.queue.read_models import counter_to_dict
+from queue_app.staff.models import User
+
+#: The panel lists at most this many waiting tickets; the count is always exact
+WAITING_LIMIT = 200
+
+
+def waiting_for(counter: Counter) -> tuple[list[dict[str, Any]], int]:
+    """Tickets waiting today for the counter's services, in the order call-next would take them."""
+    now = clock.utcnow()
+    base = (
+        sa.select(Ticket, CounterService.position)
+        .join(CounterService, sa.and_(CounterService.service_id == Ticket.service_id,
+                                      CounterService.counter_id == counter.id))
+        .where(Ticket.status == TicketState.waiting, Ticket.service_day == today())
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    rows = db.session.execute(
+        base.order_by(Ticket.priority.desc(), sa.case((Ticket.priority, 0), else_=CounterService.position),
+                      Ticket.issued_at, Ticket.id).limit(WAITING_LIMIT)
+    ).all()
+    out = []
+    for ticket, _pos in rows:
+        out.append({
+            "number": ticket.number,
+            "service": ticket.service.code,
+            "service_name": ticket.service.name,
+            "priority": ticket.priority,
+            "issued_at": iso(ticket.issued_at),
+            "waited_seconds": max(0, int((now - ticket.issued_at).total_seconds())),
+            "transferred": ticket.issued_service_id != ticket.service_id,
+        })
+    return out, total
+
+
+def clerk_tally(user: User) -> dict[str, Any]:
+    """Today's figures of one clerk, at any counter: served, no-show, average service time."""
+    start, end = clock.day_bounds(current_site().tz, today(), today())
+    counts = dict(db.session.execute(
+        sa.select(TicketEvent.kind, sa.func.count())
+        .where(TicketEvent.user_id == user.id, TicketEvent.at >= start, TicketEvent.at < end,
+               TicketEvent.kind.in_([EventKind.finished, EventKind.no_show, EventKind.called]))
+        .group_by(TicketEvent.kind)
+    ).all())
+    avg = db.session.scalar(
+        sa.select(sa.func.avg(seconds_between(Ticket.started_at, Ticket.finished_at)))
+        .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        .where(TicketEvent.user_id == user.id, TicketEvent.kind == EventKind.finished,
+               TicketEvent.at >= start, TicketEvent.at < end, Ticket.status == TicketState.done)
+    )
+    return {
+        "served": counts.get(EventKind.finished, 0),
+        "no_show": counts.get(EventKind.no_show, 0),
+        "called": counts.get(EventKind.called, 0),
+        "avg_service_seconds": None if avg is None else round(float(avg)),
+    }
+
+
+def panel_view(counter: Counter, user: User) -> dict[str, Any]:
+    """``GET /api/counters/<code>/queue``: everything the panel shows, in one read."""
+    waiting, total = waiting_for(counter)
+    services = db.session.scalars(sa.select(Service).where(Service.active).order_by(Service.position)).all()
+    own = {link.service_id for link in counter.service_links}
+    return {
+        "counter": {**counter_to_dict(counter), "state_since": iso(counter.state_since)},
+        "waiting": waiting,
+        "waiting_total": total,
+        "tally": clerk_tally(user),
+        "services": [{"code": s.code, "name": s.name, "prefix": s.prefix, "own": s.id in own} for s in services],
+        "recall_warn_after": current_site().recall_warn_after,
+        "now": iso(clock.utcnow()),
+    }

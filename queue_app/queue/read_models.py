@@ -1,0 +1,158 @@
+"""One JSON shape per thing, shared by the HTTP API and the Socket.IO hub."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from queue_app.core.extensions import db
+from queue_app.core.models import Counter, Service
+from queue_app.core.site import current_site, iso
+from queue_app.core.site import today as site_today
+from queue_app.queue.estimate import ahead_of, estimate_new, forecast
+from queue_app.queue.models import Ticket, TicketState
+from queue_app.queue.opening import service_open_reason
+
+
+def counter_ref(counter: Counter | None) -> dict[str, str] | None:
+    return None if counter is None else {"code": counter.code, "name": counter.name}
+
+
+def ticket_to_dict(ticket: Ticket | None) -> dict[str, Any] | None:
+    """The staff view of a ticket (the contract's TICKET)."""
+    if ticket is None:
+        return None
+    return {
+        "number": ticket.number,
+        "service": ticket.service.code,
+        "status": ticket.status.value,
+        "priority": ticket.priority,
+        "issued_at": iso(ticket.issued_at),
+        "called_at": iso(ticket.called_at),
+        "started_at": iso(ticket.started_at),
+        "finished_at": iso(ticket.finished_at),
+        "counter": counter_ref(ticket.counter) if ticket.status is not TicketState.waiting else None,
+        "recalls": ticket.recalls,
+        "last_called_at": iso(ticket.last_called_at),
+        "token": ticket.token,
+    }
+
+
+def ticket_public(ticket: Ticket, *, ahead: int | None = None, eta: int | None = None,
+                  known: bool = False) -> dict[str, Any]:
+    """The visitor's view (``GET /api/tickets/<token>`` and the ``ticket`` event): nothing about others.
+
+    :param known: ``ahead`` and ``eta`` were computed by the caller (the hub does it for a whole queue).
+    """
+    if ticket.status is TicketState.waiting:
+        if not known:
+            ahead = ahead_of(ticket)
+            eta = forecast(ticket.service_day)[1].of(ticket.id, ticket.service_id, ahead)
+        return waiting_view(ticket.number, ticket.service.code, ticket.service.name, ticket.priority,
+                            ticket.issued_at, ticket.called_at, ahead or 0, eta)
+    active = ticket.status in (TicketState.called, TicketState.serving)
+    return {
+        "number": ticket.number,
+        "service": ticket.service.code,
+        "service_name": ticket.service.name,
+        "status": ticket.status.value,
+        "priority": ticket.priority,
+        "ahead": 0,
+        "estimated_wait_seconds": None,
+        "counter": counter_ref(ticket.counter) if active or ticket.status is TicketState.done else None,
+        "issued_at": iso(ticket.issued_at),
+        "called_at": iso(ticket.called_at),
+        "finished_at": iso(ticket.finished_at),
+    }
+
+
+def waiting_view(number: str, service: str, service_name: str, priority: bool, issued_at: datetime,
+                 called_at: datetime | None, ahead: int, eta: int | None) -> dict[str, Any]:
+    """:func:`ticket_public` of a waiting ticket from plain values, so the hub can build hundreds
+    of them after a call without loading ORM objects."""
+    return {
+        "number": number,
+        "service": service,
+        "service_name": service_name,
+        "status": TicketState.waiting.value,
+        "priority": priority,
+        "ahead": ahead,
+        "estimated_wait_seconds": eta,
+        "counter": None,
+        "issued_at": iso(issued_at),
+        "called_at": iso(called_at),
+        "finished_at": None,
+    }
+
+
+def waiting_counts(day=None) -> dict[int, int]:  # noqa: ANN001
+    """Waiting tickets per service id today."""
+    rows = db.session.execute(
+        sa.select(Ticket.service_id, sa.func.count())
+        .where(Ticket.status == TicketState.waiting, Ticket.service_day == (day or site_today()))
+        .group_by(Ticket.service_id)
+    )
+    return {sid: n for sid, n in rows}
+
+
+def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
+    """``GET /api/services``: what a kiosk shows on its tiles."""
+    counts = waiting_counts()
+    services = db.session.scalars(sa.select(Service).where(Service.active).order_by(Service.position)).all()
+    offered = None
+    if kiosk:
+        conf = current_site().kiosk(kiosk)
+        if conf is None:
+            from queue_app.core.errors import KioskNotFound
+
+            raise KioskNotFound(f'No kiosk with code "{kiosk}".')
+        offered = set(conf.services) if conf.services else None
+    issued_today = _issued_today()
+    today = site_today()
+    out = []
+    for s in services:
+        if offered is not None and s.code not in offered:
+            continue
+        waiting = counts.get(s.id, 0)
+        reason = service_open_reason(s)
+        if reason is None and s.daily_quota and issued_today.get(s.id, 0) >= s.daily_quota:
+            reason = "quota_reached"
+        out.append({
+            "code": s.code,
+            "name": s.name,
+            "name_en": s.name_en or s.name,
+            "agency": s.agency.code,
+            "agency_name": s.agency.name,
+            "prefix": s.prefix,
+            "waiting": waiting,
+            "estimated_wait_seconds": estimate_new(today, s.id, ahead=waiting),
+            "open": reason is None,
+            "closed_reason": None if reason is None else reason,
+            "closed_message": s.closed_reason if reason == "service_closed" else "",
+            "hours": f"{s.hours_start:%H:%M}-{s.hours_end:%H:%M}" if s.hours_start and s.hours_end else None,
+            "target_wait_minutes": s.target_wait_minutes,
+        })
+    return out
+
+
+def _issued_today() -> dict[int, int]:
+    from queue_app.queue.models import DailyNumber
+
+    rows = db.session.execute(
+        sa.select(DailyNumber.service_id, DailyNumber.last_number).where(DailyNumber.service_day == site_today())
+    )
+    return {sid: n for sid, n in rows}
+
+
+def counter_to_dict(counter: Counter) -> dict[str, Any]:
+    """An entry of ``GET /api/counters``."""
+    return {
+        "code": counter.code,
+        "name": counter.name,
+        "zone": counter.zone,
+        "services": [link.service.code for link in counter.service_links],
+        "state": counter.state.value,
+        "current": ticket_to_dict(counter.current_ticket),
+    }

@@ -1,0 +1,47 @@
+"""The ticket's state machine and its append-only event log: every verb moves and logs through here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from queue_app.core.errors import InvalidTransition
+from queue_app.core.extensions import db
+from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState
+
+if TYPE_CHECKING:
+    from queue_app.core.models import Counter
+    from queue_app.staff.models import User
+
+#: Allowed moves of a ticket; anything else is an InvalidTransition (409)
+TRANSITIONS: dict[TicketState, frozenset[TicketState]] = {
+    TicketState.waiting: frozenset({TicketState.called, TicketState.cancelled}),
+    TicketState.called: frozenset(
+        {TicketState.called, TicketState.serving, TicketState.done, TicketState.no_show, TicketState.waiting}
+    ),
+    TicketState.serving: frozenset({TicketState.done, TicketState.waiting}),
+    TicketState.done: frozenset(),
+    TicketState.no_show: frozenset(),
+    TicketState.cancelled: frozenset(),
+}
+
+
+def move(ticket: Ticket, to: TicketState) -> None:
+    """Change a ticket's status if the state machine allows it.
+
+    :raise InvalidTransition:
+    """
+    if to not in TRANSITIONS[ticket.status]:
+        raise InvalidTransition(f"Ticket {ticket.number} cannot go from {ticket.status} to {to}.",
+                                status=ticket.status)
+    ticket.status = to
+
+
+def log_event(ticket: Ticket, kind: EventKind, at: datetime, *, actor: User | None,
+              counter: Counter | None = None, details: dict[str, Any] | None = None) -> None:
+    """Append to the ticket's event log, in the transaction of the change it records."""
+    db.session.add(TicketEvent(
+        ticket_id=ticket.id, kind=kind, at=at, service_id=ticket.service_id,
+        counter_id=counter.id if counter else None, user_id=actor.id if actor else None,
+        details=details or {},
+    ))

@@ -1,0 +1,29 @@
+"""The visitor's live ticket page: what a ticket's QR code opens on a phone."""
+
+from __future__ import annotations
+
+from flask import Blueprint, make_response, render_template
+
+from queue_app.core.errors import TicketNotFound
+from queue_app.core.site import current_site
+from queue_app.queue import operations
+from queue_app.queue.read_models import ticket_public
+
+from . import strings  # noqa: F401  (registers the page's texts)
+
+bp = Blueprint("visitor", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/visitor/static")
+
+
+@bp.get("/t/<token>")
+def ticket_page(token: str):
+    """The page the ticket's QR code opens on the visitor's phone."""
+    try:
+        ticket = operations.get_ticket_by_token(token)
+    except TicketNotFound:
+        return render_template("visitor/ticket_missing.html"), 404
+    resp = make_response(render_template("visitor/ticket.html", ticket=ticket_public(ticket), token=token,
+                                         site_timezone=current_site().timezone))
+    resp.headers["Cache-Control"] = "no-store"  # a phone reopening the tab must not show a stale status
+    resp.headers["Referrer-Policy"] = "no-referrer"  # the token is the URL; never leak it to another site
+    return resp
