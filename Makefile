@@ -3,14 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every dependency pinned (pip-compile of setup.cfg with the [dev] extra); `make lock` refreshes it
+LOCK := requirements/constraints.txt
+LOCK_FLAGS ?=
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint lock bench screenshots clean
 
-$(STAMP): setup.cfg pyproject.toml
+# Installs exactly the pinned versions, so two machines (or CI and a laptop) test the same code.
+# The project itself is built without isolation, with the pinned setuptools just installed.
+$(STAMP): setup.cfg pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -c $(LOCK) --no-build-isolation -e '.[dev]'
 	touch $(STAMP)
+
+## Re-pin $(LOCK) from setup.cfg (pins kept where still allowed). LOCK_FLAGS=--upgrade moves every pin to
+## the newest allowed; LOCK_FLAGS="--upgrade-package flask" one. Needs no working install, only the venv.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/pip-compile || $(BIN)/python -m pip install --quiet 'pip-tools>=7.4'
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --extra dev --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-trusted-host --no-emit-find-links $(LOCK_FLAGS) --output-file $(LOCK) setup.cfg
 
 ## Serve the demo site (MPP Kota Cilegon) on http://127.0.0.1:8000 with SQLite and a fake ticket printer.
 run: $(STAMP)

@@ -63,6 +63,51 @@ def test_bad_config_names_key_and_problem(tmp_path, mutate, message):
     assert message in str(err.value)
 
 
+@pytest.mark.parametrize(("table", "typo", "value"), [
+    ("server", "databse_url", "postgresql+psycopg://u@h/db"),
+    ("site", "time_zone", "Asia/Makassar"),
+    ("display", "number_readings", "whole"),
+])
+def test_misspelt_key_is_refused_not_ignored(tmp_path, table, typo, value):
+    # A typo used to be dropped, so the site quietly ran on the default (SQLite for database_url)
+    raw = _edit(lambda r: r.setdefault(table, {}).update({typo: value}))
+    with pytest.raises(ConfigError) as err:
+        parse_site_config(raw, base_dir=tmp_path)
+    assert f"{table}.{typo}: unknown key" in str(err.value)
+
+
+def test_misspelt_database_url_in_a_file_does_not_fall_back_to_sqlite(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(TEST_SITE + '\n[server]\ndatabase_uri = "postgresql+psycopg://u@h/db"\n')
+    with pytest.raises(ConfigError, match=r"server\.database_uri: unknown key"):
+        load_site_config(path)
+    path.write_text(TEST_SITE + '\n[server]\ndatabase_url = "postgresql+psycopg://u@h/db"\n')
+    assert load_site_config(path).database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    def mutate(r):
+        r["services"][0].update(daily_quota=-1, colour="red")
+        r["site"]["locale"] = "fr"
+
+    with pytest.raises(ConfigError) as err:
+        parse_site_config(_edit(mutate), base_dir=tmp_path)
+    assert str(err.value).splitlines() == [
+        'site.locale: must be "id" or "en", not "fr"',
+        "services[0].daily_quota: must be at least 0",
+        "services[0].colour: unknown key",
+    ]
+
+
+def test_loaded_configuration_cannot_be_changed(tmp_path):
+    conf = parse_site_config(tomllib.loads(TEST_SITE), base_dir=tmp_path)
+    with pytest.raises(ValueError, match="frozen"):
+        conf.name = "x"  # type: ignore[misc]
+    with pytest.raises(ValueError, match="frozen"):
+        conf.services[0].prefix = "Z"  # type: ignore[misc]
+    assert isinstance(conf.services, tuple) and isinstance(conf.counters[0].services, tuple)
+
+
 def test_unreadable_files(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_site_config(tmp_path / "missing.toml")

@@ -1,0 +1,113 @@
+"""``SiteConf``: the validated configuration the rest of the code reads, flat and with paths resolved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from printers import PrinterConfig
+
+from .calendar import WeeklyHours
+from .fields import Model
+from .models import AgencyConf, ConfigFile, CounterConf, DisplayConf, KioskConf, ServiceConf
+
+
+class SiteConf(Model):
+    """Everything config.toml says, validated; paths already resolved."""
+
+    name: str
+    timezone: str
+    locale: str
+    base_url: str
+    database_url: str
+    message_queue: str
+    agencies: tuple[AgencyConf, ...]
+    services: tuple[ServiceConf, ...]
+    counters: tuple[CounterConf, ...]
+    printers: tuple[PrinterConfig, ...]
+    kiosks: tuple[KioskConf, ...]
+    display: DisplayConf = DisplayConf()
+    ticket_footer: str = ""
+    print_job_expiry_minutes: int = 30
+    token_hours: int = 12
+    session_idle_minutes: int = 60
+    recall_warn_after: int = 3
+    #: [kiosk]: seconds without a touch before a kiosk returns to its start screen
+    kiosk_idle_seconds: int = 60
+    #: [kiosk]: seconds the confirmation screen stays up after a printed ticket
+    kiosk_confirm_seconds: int = 8
+    #: [site] public_tickets: anonymous ticket requests allowed (never priority, never printed)
+    public_tickets: bool = False
+    #: [site.hours]: the building's opening windows per weekday; None = open every day
+    weekly_hours: WeeklyHours | None = None
+    #: [[holidays]]: local date → name, in date order; every service is closed that day
+    holidays: dict[dt.date, str] = {}
+    #: [survey] days_open: days after a ticket is done during which its survey is accepted
+    survey_days_open: int = 7
+    path: Path | None = None
+    instance_dir: Path | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def service(self, code: str) -> ServiceConf | None:
+        return next((s for s in self.services if s.code == code), None)
+
+    def printer(self, code: str) -> PrinterConfig | None:
+        return next((p for p in self.printers if p.code == code), None)
+
+    def kiosk(self, code: str) -> KioskConf | None:
+        return next((k for k in self.kiosks if k.code == code), None)
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.zone for c in self.counters))
+
+
+def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteConf:
+    """Flatten the file's tables into a SiteConf, applying the environment's overrides."""
+    server = file.server
+    database_url = os.environ.get("MPP_QUEUE_DATABASE_URL") or server.database_url
+    message_queue = os.environ.get("MPP_QUEUE_MESSAGE_QUEUE", None)
+    if message_queue is None:
+        message_queue = server.message_queue
+    return SiteConf(
+        name=file.site.name,
+        timezone=file.site.timezone,
+        locale=file.site.locale,
+        base_url=file.site.base_url,
+        database_url=_absolute_sqlite_url(database_url, base_dir),
+        message_queue=message_queue,
+        agencies=tuple(file.agencies),
+        services=tuple(file.services),
+        counters=tuple(file.counters),
+        printers=tuple(p.printer(base_dir) for p in file.printers),
+        kiosks=tuple(file.kiosks),
+        display=file.display,
+        ticket_footer=file.site.ticket_footer,
+        print_job_expiry_minutes=file.printing.job_expiry_minutes,
+        token_hours=server.token_hours,
+        session_idle_minutes=server.session_idle_minutes,
+        recall_warn_after=file.counter.recall_warn_after,
+        kiosk_idle_seconds=file.kiosk.idle_reset_seconds,
+        kiosk_confirm_seconds=file.kiosk.confirm_seconds,
+        public_tickets=file.site.public_tickets,
+        weekly_hours=file.site.hours,
+        holidays={h.date: h.name for h in sorted(file.holidays, key=lambda h: h.date)},
+        survey_days_open=file.survey.days_open,
+        path=path,
+        instance_dir=base_dir / "instance",
+    )
+
+
+def _absolute_sqlite_url(url: str, base_dir: Path) -> str:
+    """Make a relative SQLite path relative to the config file, not to whatever directory we start in."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith("sqlite:////") and url != prefix:
+        rel = url[len(prefix) :]
+        if not rel.startswith(":memory:") and not rel.startswith("file:"):
+            return prefix + str((base_dir / rel).resolve())
+    return url
