@@ -13,7 +13,7 @@ from queue_app.errors import InvalidTransition, ValidationFailed
 from queue_app.extensions import db
 from queue_app.models import ApiToken, AuditEntry, Role, User
 
-from .conftest import PASSWORD, login
+from .helpers import PASSWORD, login
 
 
 def form_token(client, url: str) -> str:

@@ -16,7 +16,7 @@ from queue_app import clock
 from queue_app.extensions import db, socketio
 from queue_app.models import EventKind, PrinterStatus, PrintJob, PrintJobState, Setting, Ticket, TicketEvent
 
-from .conftest import TEST_SITE, Staff, built_app, make_site
+from .helpers import TEST_SITE, Staff, built_app, make_site
 
 #: the contract: ticket issue never waits on a printer for more than 3 seconds
 LIMIT = 3.0

@@ -15,7 +15,7 @@ from queue_app import engine
 from queue_app.extensions import db
 from queue_app.openapi import spec
 
-from .conftest import PASSWORD, login
+from .helpers import PASSWORD, login
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -278,7 +278,7 @@ def test_tokens_and_passwords_are_never_logged(app, staff, caplog, tmp_path):
 
     from queue_app.cli import cli
 
-    from .conftest import TEST_SITE
+    from .helpers import TEST_SITE
 
     caplog.set_level(logging.DEBUG)
     secret = "Sangat-Rahasia-9876"

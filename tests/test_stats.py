@@ -14,9 +14,8 @@ from datetime import UTC, date, datetime, time
 import pytest
 import sqlalchemy as sa
 
-from queue_app import clock, create_app, engine, stats
+from queue_app import clock, engine, stats
 from queue_app.auth import create_user
-from queue_app.config import TestConfig
 from queue_app.extensions import db
 from queue_app.models import User
 
@@ -34,28 +33,10 @@ def frozen(monkeypatch):
     clock.reset()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_app(request, tmp_path, site, frozen):
-    """The test app on SQLite, or on PostgreSQL when the ``pg_url`` fixture provides one."""
-    from queue_app.sync import sync_site
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'stats.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url, HUB_INLINE_REFRESH=True)
-    with app.app_context():
-        if request.param == "postgres":
-            db.drop_all()
-        db.create_all()
-        sync_site(site)
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        if request.param == "postgres":
-            db.drop_all()
-        db.engine.dispose()
+@pytest.fixture
+def db_app(frozen, app):
+    """The test app with the clock frozen first; ``both_databases`` tests get it on SQLite and PostgreSQL."""
+    return app
 
 
 def at(day: date, hh: int, mm: int) -> None:
@@ -195,6 +176,7 @@ def by_code(rows, key="code"):
                                                               "username", "zone")} for r in rows}
 
 
+@pytest.mark.both_databases
 def test_figures_equal_the_hand_computation(db_app):
     with db_app.app_context():
         scripted_day()
