@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 
 from queue_app.announce import announcement
 
+from ..helpers import screenshot, screenshots_dir
 from ..livesite import call_next, issue
-
-SHOTS = os.environ.get("MPP_QUEUE_SCREENSHOTS")  # set to a folder to refresh docs/screenshots
 
 
 def open_display(page, live, query="?zone=lantai-1") -> list[str]:
@@ -120,7 +118,7 @@ def test_english_and_unknown_zone(page, live):
     assert page.goto(live.url + "/display").status == 200
 
 
-@pytest.mark.skipif(not SHOTS, reason="set MPP_QUEUE_SCREENSHOTS=docs/screenshots to refresh the screenshots")
+@pytest.mark.skipif(screenshots_dir() is None, reason="only takes pictures: make screenshots runs it")
 def test_screenshots(browser, live):
     headers = live.token()
     for service in ["PERIZINAN"] * 9 + ["NONIZIN"] * 4:
@@ -135,6 +133,5 @@ def test_screenshots(browser, live):
         page.wait_for_selector("#display[data-state=live]")
         if width == 1920:
             call_next(live, headers, "L01")
-        page.wait_for_timeout(4200)  # after the flash
-        page.screenshot(path=f"{SHOTS}/display-{width}.png")
+        screenshot(page, f"display-{width}.png", settle_ms=4200)  # after the flash
         ctx.close()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import time
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from ..helpers import screenshot, screenshots_dir
 from ..livesite import call_next, issue
-
-SHOTS = os.environ.get("MPP_QUEUE_SCREENSHOTS")
 
 
 @pytest.fixture
@@ -91,16 +89,15 @@ def test_english(phone, live):
     assert phone.text_content("#tk-ahead") == "You are next"
 
 
-@pytest.mark.skipif(not SHOTS, reason="set MPP_QUEUE_SCREENSHOTS=docs/screenshots to refresh the screenshots")
+@pytest.mark.skipif(screenshots_dir() is None, reason="only takes pictures: make screenshots runs it")
 def test_screenshots(phone, live):
     headers = live.token()
     for _ in range(4):
         issue(live)
     mine = issue(live)
     open_ticket(phone, live, mine)
-    phone.screenshot(path=f"{SHOTS}/ticket-waiting.png")
+    screenshot(phone, "ticket-waiting.png")
     for _ in range(5):
         call_next(live, headers)
     phone.wait_for_selector("#tk-call:not([hidden])")
-    phone.wait_for_timeout(6500)  # after the pulse
-    phone.screenshot(path=f"{SHOTS}/ticket-called.png")
+    screenshot(phone, "ticket-called.png", settle_ms=6500)  # after the pulse
