@@ -113,14 +113,24 @@ _PG_SCHEMAS_BUILT: set[str] = set()
 
 def _empty_postgres(url: str) -> None:
     """Give a PostgreSQL test an empty schema cheaply: built once per session with drop_all/create_all (so a
-    changed model is never tested against an old table), then TRUNCATEd per test, which is ~20x faster."""
+    changed model is never tested against an old table), then emptied per test with DELETE and a restart of
+    the id sequences, which takes ~10 ms where TRUNCATE takes ~170 ms and drop/create much more."""
     tables = db.metadata.sorted_tables
-    names = {t.name for t in tables}
     existing = set(sa.inspect(db.engine).get_table_names())
-    if url in _PG_SCHEMAS_BUILT and names <= existing:
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))  # a leaked connection fails, never hangs
-            conn.execute(sa.text(f"TRUNCATE {', '.join(t.name for t in tables)} RESTART IDENTITY CASCADE"))
+    if url in _PG_SCHEMAS_BUILT and {t.name for t in tables} <= existing:
+        try:
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '10s'")  # a leaked transaction fails, never hangs
+                # counters and tickets point at each other: foreign-key triggers off while emptying (superuser)
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                sequences = conn.execute(sa.text(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")).scalars().all()
+                conn.exec_driver_sql("; ".join([f'DELETE FROM "{t.name}"' for t in tables]
+                                               + [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences]))
+        except sa.exc.ProgrammingError:  # not a superuser: the slower TRUNCATE needs no special right
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
+                conn.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in tables)} RESTART IDENTITY CASCADE")
         return
     db.drop_all()
     with db.engine.begin() as conn:  # migrations tests leave it; a stale one makes ``upgrade`` a no-op elsewhere

@@ -24,6 +24,8 @@ from queue_app.errors import (
 from queue_app.extensions import db
 from queue_app.models import EventKind, Service, Ticket, TicketEvent, TicketState
 
+pytestmark = pytest.mark.both_databases  # every test that builds the app: SQLite and PostgreSQL
+
 
 def issue(code="PERIZINAN", **kw) -> Ticket:
     ticket, _ = engine.issue_ticket(code, **kw)
