@@ -231,11 +231,9 @@ def test_screenshots(live, page):
         issue(live, svc, prio)
     sign_in(page, live, "siti")
     panel_ready(page)
-    for key in ("n", "s", "f", "n", "s"):
-        page.keyboard.press(key)
-        page.wait_for_function("() => document.getElementById('panel').classList.contains('busy') === false")
-        page.wait_for_timeout(150)
-    page.wait_for_selector("#panel[data-state=serving]")
+    for key, state in (("n", "called"), ("s", "serving"), ("f", "idle"), ("n", "called"), ("s", "serving")):
+        page.keyboard.press(key)  # the next key acts on the state this one produced
+        page.wait_for_selector(f"#panel[data-state={state}]:not(.busy)")
     issue(live, "PERIZINAN", True)  # a priority visitor arrives while the clerk serves
     page.wait_for_selector("#queue-list .qi-priority")
     screenshot(page, "counter-panel.png", settle_ms=2200)  # past the new arrival's highlight
