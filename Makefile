@@ -45,10 +45,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/issue_tickets.py
 
-## Refresh docs/screenshots/: the overview the README shows, then each surface's (its browser tests write them).
+## Refresh docs/screenshots/: the overview the README shows, then each surface's (its browser tests write them
+## only when MPP_QUEUE_SCREENSHOTS is set, so an ordinary test run leaves the tracked PNGs alone).
 screenshots: $(STAMP)
 	$(BIN)/python -m tests.e2e.screenshots
-	$(BIN)/python -m pytest -q -m browser tests/browser tests/e2e
+	MPP_QUEUE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -m browser tests/browser tests/e2e
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

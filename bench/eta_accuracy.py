@@ -105,21 +105,20 @@ def main() -> int:
     ap.add_argument("--per-hour", type=float, default=30.0, help="mean arrivals per hour over all services")
     args = ap.parse_args()
 
-    import queue_app.hub as hub
-
     from queue_app import create_app
-    from queue_app.core import clock
+    from queue_app.core import clock, signals
     from queue_app.core.apply_config import sync_site
     from queue_app.core.config import TestConfig
     from queue_app.core.extensions import db
     from queue_app.core.siteconfig import parse_site_config
+    from queue_app.live import publisher
     from queue_app.queue import operations
     from queue_app.queue.models import Ticket, TicketState
 
-    hub.publish = lambda app, pending: None  # nobody listens; keep the replay about the engine
     tmp = Path(tempfile.mkdtemp(prefix="eta-"))
     site = parse_site_config(tomllib.loads(SITE), base_dir=tmp)
     app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'eta.db'}")
+    signals.committed.disconnect(publisher.publish)  # nobody listens; keep the replay about the queue
     base = datetime(2026, 11, 2, tzinfo=UTC)
     clock.utcnow = lambda: base + clock._offset  # frozen; moved only by travel()
 

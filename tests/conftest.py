@@ -1,105 +1,35 @@
-"""Shared fixtures: a small test site, an app on a temporary SQLite file, clients and factories."""
+"""Shared fixtures: a small test site, an app on SQLite (or PostgreSQL too, for modules marked
+``both_databases``), clients and factories. Helpers that tests import by name live in tests/helpers.py."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
 import shutil
-import tomllib
-from pathlib import Path
 
 import pytest
 
-from queue_app import create_app
-from queue_app.core import clock
-from queue_app.core.config import TestConfig
 from queue_app.core.extensions import db, socketio
-from queue_app.core.siteconfig import parse_site_config
 
-TEST_SITE = """
-[site]
-name = "MPP Uji"
-timezone = "Asia/Jakarta"
-locale = "id"
-base_url = "http://mpp.test"
+from .helpers import CHROMIUM, CHROMIUM_ARGS, Staff, built_app, make_site, service_url
 
-[display]
-running_text = "Selamat datang"
-
-[[agencies]]
-code = "DPMPTSP"
-name = "Dinas Penanaman Modal dan PTSP"
-
-[[agencies]]
-code = "DINKOPUKM"
-name = "Dinas Koperasi dan UKM"
-
-[[services]]
-code = "PERIZINAN"
-agency = "DPMPTSP"
-name = "Perizinan Berusaha"
-prefix = "A"
-target_wait_minutes = 15
-
-[[services]]
-code = "NONIZIN"
-agency = "DPMPTSP"
-name = "Non-Perizinan"
-prefix = "B"
-target_wait_minutes = 10
-
-[[services]]
-code = "HALAL"
-agency = "DINKOPUKM"
-name = "Sertifikasi Halal"
-prefix = "P"
-daily_quota = 3
-
-[[counters]]
-code = "L01"
-name = "Loket 1"
-zone = "lantai-1"
-services = ["PERIZINAN", "NONIZIN"]
-
-[[counters]]
-code = "L02"
-name = "Loket 2"
-zone = "lantai-1"
-services = ["NONIZIN", "PERIZINAN"]
-
-[[counters]]
-code = "L03"
-name = "Loket 3"
-zone = "lantai-2"
-services = ["HALAL"]
-
-[[printers]]
-code = "p1"
-kind = "dummy"
-
-[[kiosks]]
-code = "K1"
-
-[[kiosks]]
-code = "K2"
-printer = "p1"
-services = ["PERIZINAN", "HALAL"]
-"""
+DATABASES = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
 
 
-def make_site(tmp_path: Path, text: str = TEST_SITE, **site_overrides):
-    raw = tomllib.loads(text)
-    raw["site"].update(site_overrides)
-    return parse_site_config(raw, base_dir=tmp_path)
+def pytest_generate_tests(metafunc):
+    # a module (or test) marked ``both_databases`` runs every test that builds the app on each database
+    if "db_kind" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_databases"):
+        metafunc.parametrize("db_kind", DATABASES, indirect=True)
 
 
-def service_url(name: str) -> str | None:
-    """URL of a real service for tests; under CI a missing one fails instead of skipping."""
-    url = os.environ.get(name)
-    if not url and os.environ.get("CI") == "true":
-        pytest.fail(f"{name} must be set under CI")
-    return url
+def pytest_collection_modifyitems(items):
+    # tests that stop the machine's PostgreSQL or Redis never run by accident on a shared machine
+    if os.environ.get("MPP_QUEUE_TEST_MAY_STOP_SERVICES") == "1":
+        return
+    skip = pytest.mark.skip(reason="stops the machine's PostgreSQL/Redis: set MPP_QUEUE_TEST_MAY_STOP_SERVICES=1 "
+                                   "(.ci/run does) on a machine nobody else uses")
+    for item in items:
+        if item.get_closest_marker("stops_services"):
+            item.add_marker(skip)
 
 
 @pytest.fixture
@@ -124,41 +54,23 @@ def site(tmp_path):
     return make_site(tmp_path)
 
 
-@contextlib.contextmanager
-def built_app(site, db_path: Path):
-    """An app for ``site`` on a fresh SQLite file, tables created and config.toml applied."""
-    from queue_app.core.apply_config import sync_site
-
-    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}", HUB_INLINE_REFRESH=True)
-    with app.app_context():
-        db.create_all()
-        sync_site(site)
-        db.session.commit()
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        clock.reset()
+@pytest.fixture
+def db_kind(request) -> str:
+    """``sqlite`` unless the module is marked ``both_databases`` (then each test runs on both)."""
+    return getattr(request, "param", "sqlite")
 
 
 @pytest.fixture
-def app(tmp_path, site):
-    with built_app(site, tmp_path / "test.db") as app:
+def db_url(request, db_kind, tmp_path) -> str:
+    if db_kind == "postgres":
+        return request.getfixturevalue("pg_url")  # skips without a URL, fails under CI
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def app(site, db_url):
+    with built_app(site, db_url) as app:
         yield app
-
-
-PASSWORD = "rahasia-123"
-
-
-def login(client, username: str, password: str = PASSWORD) -> str:
-    """Sign in through the HTML form like a browser; return the CSRF token the panel would use."""
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    resp = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    assert resp.status_code == 302, resp.text
-    return client.get("/api/me").json["csrf_token"]
 
 
 @pytest.fixture
@@ -177,37 +89,6 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-class Staff:
-    """Create staff users and bearer-token headers for them."""
-
-    def __init__(self, app):
-        self.app = app
-
-    def user(self, username: str, role: str = "clerk", counters=(), password: str = "rahasia-123", **kw):
-        from queue_app.staff.auth import create_user
-
-        with self.app.app_context():
-            create_user(username, role=role, password=password, counters=counters, **kw)
-            db.session.commit()
-        return username
-
-    def headers(self, username: str, role: str = "clerk", counters=(), **kw) -> dict[str, str]:
-        import sqlalchemy as sa
-
-        from queue_app.staff.auth import issue_token
-        from queue_app.staff.models import User
-
-        with self.app.app_context():
-            exists = db.session.scalar(sa.select(User.id).where(User.username == username))
-        if exists is None:
-            self.user(username, role, counters, **kw)
-        with self.app.app_context():
-            user = db.session.scalar(sa.select(User).where(User.username == username))
-            token, _ = issue_token(user)
-            db.session.commit()
-        return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -238,14 +119,6 @@ def display_client(app):
     yield c
     if c.is_connected("/display"):
         c.disconnect("/display")
-
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-    "--autoplay-policy=no-user-gesture-required",
-]
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from .conftest import TEST_SITE
+from .helpers import TEST_SITE
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ from queue_app.staff import admin
 from queue_app.staff.auth import authenticate
 from queue_app.staff.models import ApiToken, AuditEntry, Role, User
 
-from .conftest import PASSWORD, login
+from .helpers import PASSWORD, login
 
 
 def form_token(client, url: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.both_databases  # every test that builds the app: SQLite and PostgreSQL
+
 
 def error_of(resp, status: int) -> dict:
     assert resp.status_code == status, resp.get_data(as_text=True)

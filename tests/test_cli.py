@@ -8,7 +8,7 @@ import sys
 import pytest
 import requests
 
-from .conftest import TEST_SITE
+from .helpers import TEST_SITE
 from .livesite import LiveServer
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from .conftest import TEST_SITE
+from .helpers import TEST_SITE
 
 PROCESSES = 8
 PER_PROCESS = 100

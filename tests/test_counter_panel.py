@@ -12,7 +12,7 @@ import pytest
 from queue_app.core import clock
 from queue_app.core.extensions import socketio
 
-from .conftest import PASSWORD, login
+from .helpers import PASSWORD, login
 
 
 def issue(client, service: str, priority: bool = False) -> str:

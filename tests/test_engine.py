@@ -29,6 +29,8 @@ from queue_app.queue.idempotency import remember_key, replay_key
 from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState
 from queue_app.queue.transitions import TRANSITIONS
 
+pytestmark = pytest.mark.both_databases  # every test that builds the app: SQLite and PostgreSQL
+
 
 def issue(code="PERIZINAN", **kw) -> Ticket:
     ticket, _ = operations.issue_ticket(code, **kw)

@@ -6,6 +6,8 @@ import pytest
 
 from queue_app.core.extensions import db, socketio
 
+pytestmark = pytest.mark.both_databases  # every test that builds the app: SQLite and PostgreSQL
+
 
 def issue(client, service="PERIZINAN", **kw) -> dict:
     resp = client.post("/api/tickets", json={"service": service, **kw})

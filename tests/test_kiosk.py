@@ -10,7 +10,7 @@ import pytest
 
 from queue_app.core.siteconfig import ConfigError, parse_site_config
 
-from .conftest import TEST_SITE
+from .helpers import TEST_SITE
 
 
 def _json_block(html: str, block_id: str):

@@ -18,7 +18,7 @@ from queue_app.core.models import Setting
 from queue_app.printing.models import PrinterStatus, PrintJob, PrintJobState
 from queue_app.queue.models import EventKind, Ticket, TicketEvent
 
-from .conftest import TEST_SITE, Staff, built_app, make_site
+from .helpers import TEST_SITE, Staff, built_app, make_site
 
 #: the contract: ticket issue never waits on a printer for more than 3 seconds
 LIMIT = 3.0

@@ -15,7 +15,7 @@ from queue_app.api.openapi import spec
 from queue_app.core.extensions import db
 from queue_app.queue import operations
 
-from .conftest import PASSWORD, login
+from .helpers import PASSWORD, login
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -278,7 +278,7 @@ def test_tokens_and_passwords_are_never_logged(app, staff, caplog, tmp_path):
 
     from queue_app.ops.cli import cli
 
-    from .conftest import TEST_SITE
+    from .helpers import TEST_SITE
 
     caplog.set_level(logging.DEBUG)
     secret = "Sangat-Rahasia-9876"

@@ -9,7 +9,7 @@ import pytest
 
 from queue_app.core.siteconfig import ConfigError, load_site_config, parse_site_config
 
-from .conftest import TEST_SITE
+from .helpers import TEST_SITE
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,9 +14,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 import sqlalchemy as sa
 
-from queue_app import create_app
 from queue_app.core import clock
-from queue_app.core.config import TestConfig
 from queue_app.core.extensions import db
 from queue_app.core.site import current_site
 from queue_app.queue import operations
@@ -39,28 +37,10 @@ def frozen(monkeypatch):
     clock.reset()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_app(request, tmp_path, site, frozen):
-    """The test app on SQLite, or on PostgreSQL when the ``pg_url`` fixture provides one."""
-    from queue_app.core.apply_config import sync_site
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'figures.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url, HUB_INLINE_REFRESH=True)
-    with app.app_context():
-        if request.param == "postgres":
-            db.drop_all()
-        db.create_all()
-        sync_site(site)
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        if request.param == "postgres":
-            db.drop_all()
-        db.engine.dispose()
+@pytest.fixture
+def db_app(frozen, app):
+    """The test app with the clock frozen first; ``both_databases`` tests get it on SQLite and PostgreSQL."""
+    return app
 
 
 def at(day: date, hh: int, mm: int) -> None:
@@ -200,6 +180,7 @@ def by_code(rows, key="code"):
                                                               "username", "zone")} for r in rows}
 
 
+@pytest.mark.both_databases
 def test_figures_equal_the_hand_computation(db_app):
     with db_app.app_context():
         scripted_day()

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
 import socketio
 
+from ..helpers import screenshot
+
 pytestmark = pytest.mark.slow
 
 PASSWORD = "rahasia-123"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def issue(live, service: str, priority: bool = False) -> str:
@@ -182,14 +182,27 @@ def test_race_409_is_explained_and_panel_refreshes(live, page):
     panel_ready(page)
     page.keyboard.press("n")
     page.wait_for_selector("#panel[data-state=called]")
-    # an admin finishes the ticket behind the clerk's back; the clerk's next click is now stale
+    # the live push is cut first, so only the 409 itself can refresh the panel
+    page.evaluate("window.counterSocket.disconnect()")
+    page.wait_for_selector("#conn[data-state=offline]")
+    # an admin finishes the ticket behind the clerk's back while the clerk's click is on its way: the click
+    # was made on a panel showing "called", whatever the socket or the panel's safety-net read would do
     admin = live.token()
-    requests.post(live.url + "/api/counters/L01/finish", headers=admin, timeout=5).raise_for_status()
-    page.evaluate("window.counterSocket.disconnect()")  # no live push: the 409 itself must refresh the panel
+    finished: list[int] = []
+
+    def finish_first(route) -> None:
+        resp = requests.post(live.url + "/api/counters/L01/finish", headers=admin, timeout=5)
+        finished.append(resp.status_code)
+        route.continue_()
+
+    page.route("**/api/counters/L01/start", finish_first)
+    assert page.is_enabled("[data-action=start]")
     page.click("[data-action=start]")
     page.wait_for_selector("#msg[data-kind=err]")
+    assert finished == [200]
     assert "Panel diperbarui" in page.inner_text("#msg")
     page.wait_for_selector("#panel[data-state=idle]")
+    assert page.get_attribute("#conn", "data-state") == "offline"
 
 
 def test_recalls_suggest_no_show(live, page):
@@ -211,26 +224,22 @@ def test_recalls_suggest_no_show(live, page):
 
 
 def test_screenshots(live, page):
-    """docs/screenshots/counter-*.png: the panel mid-service and the admin pages."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    """docs/screenshots/counter-*.png (under ``make screenshots``): the panel mid-service and the admin pages."""
     live.add_user("siti", PASSWORD, counters=("L01", "L02"))
     for svc, prio in [("PERIZINAN", False), ("NONIZIN", False), ("PERIZINAN", False), ("NONIZIN", True),
                       ("PERIZINAN", False), ("NONIZIN", False), ("PERIZINAN", False)]:
         issue(live, svc, prio)
     sign_in(page, live, "siti")
     panel_ready(page)
-    for key in ("n", "s", "f", "n", "s"):
-        page.keyboard.press(key)
-        page.wait_for_function("() => document.getElementById('panel').classList.contains('busy') === false")
-        page.wait_for_timeout(150)
-    page.wait_for_selector("#panel[data-state=serving]")
+    for key, state in (("n", "called"), ("s", "serving"), ("f", "idle"), ("n", "called"), ("s", "serving")):
+        page.keyboard.press(key)  # the next key acts on the state this one produced
+        page.wait_for_selector(f"#panel[data-state={state}]:not(.busy)")
     issue(live, "PERIZINAN", True)  # a priority visitor arrives while the clerk serves
     page.wait_for_selector("#queue-list .qi-priority")
-    page.wait_for_timeout(2200)
-    page.screenshot(path=str(SHOTS / "counter-panel.png"))
+    screenshot(page, "counter-panel.png", settle_ms=2200)  # past the new arrival's highlight
     page.keyboard.press("t")
     page.wait_for_selector("#transfer-dialog[open]")
-    page.screenshot(path=str(SHOTS / "counter-transfer.png"))
+    screenshot(page, "counter-transfer.png")
     page.keyboard.press("Escape")
 
     admin = page.context.browser.new_context(viewport={"width": 1366, "height": 768}, locale="id-ID").new_page()
@@ -242,12 +251,12 @@ def test_screenshots(live, page):
         admin.check("#create-user input[value=L03]")
         admin.click("#create-user button[type=submit]")
         admin.wait_for_selector(".flash-ok")
-        admin.screenshot(path=str(SHOTS / "counter-admin-users.png"), full_page=True)
+        screenshot(admin, "counter-admin-users.png", full_page=True)
         admin.goto(live.url + "/admin/services")
         admin.fill("tr[data-service=HALAL] input[name=reason]", "Sistem SIHALAL pusat sedang gangguan")
         admin.click("tr[data-service=HALAL] button")
         admin.wait_for_selector("tr[data-service=HALAL] .tag.closed")
-        admin.screenshot(path=str(SHOTS / "counter-admin-services.png"), full_page=True)
+        screenshot(admin, "counter-admin-services.png", full_page=True)
         tiles = {s["code"]: s for s in requests.get(live.url + "/api/services", timeout=5).json()}
         assert tiles["HALAL"]["open"] is False and "SIHALAL" in tiles["HALAL"]["closed_message"]
         admin.goto(live.url + "/admin/display")
@@ -258,7 +267,7 @@ def test_screenshots(live, page):
         assert board["running_text"].startswith("Selamat datang di MPP Kota Cilegon")
         admin.goto(live.url + "/admin/audit")
         assert admin.locator("#audit tbody tr").count() == 3
-        admin.screenshot(path=str(SHOTS / "counter-admin-audit.png"), full_page=True)
+        screenshot(admin, "counter-admin-audit.png", full_page=True)
     finally:
         admin.context.close()
     assert page.js_errors == []

@@ -1,22 +1,21 @@
 """The manager dashboard in Debian's Chromium against a real server: live tiles follow a call made through
 the API without a reload, the reports page opens with its tables and exports, a scoped manager sees one
-agency. Screenshots go to docs/screenshots/dashboard*.png."""
+agency. Screenshots go to docs/screenshots/dashboard*.png
+under ``make screenshots``."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import requests
 import sqlalchemy as sa
 
+from ..helpers import ROOT, screenshot
 from ..livesite import LiveServer
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
 PASSWORD = "rahasia-123"
 
 pytestmark = pytest.mark.slow
@@ -95,9 +94,7 @@ def test_dashboard_live_tiles_reports_and_scope(browser, page, tmp_path):
         requests.post(api + "/counters/L01/start", headers=clerk["c1"], timeout=5)
         requests.post(api + "/counters/L03/pause", headers=clerk["c3"], timeout=5)
         page.wait_for_selector('[data-counter="L03"] .state.paused', timeout=10000)
-        page.wait_for_timeout(1500)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
+        screenshot(page, "dashboard.png", settle_ms=1500, full_page=True)
 
         # reports
         page.click("text=Laporan")
@@ -115,7 +112,7 @@ def test_dashboard_live_tiles_reports_and_scope(browser, page, tmp_path):
             resp = page.request.get(live.url + href)
             assert resp.status == 200, href
         page.wait_for_function("() => document.querySelector('#histogram-chart').width > 0")
-        page.screenshot(path=str(SHOTS / "dashboard-reports.png"), full_page=True)
+        screenshot(page, "dashboard-reports.png", full_page=True)
         assert page.js_errors == []
 
         # a manager scoped to one agency sees only it, on the page and from the API behind it

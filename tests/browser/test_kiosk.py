@@ -1,6 +1,7 @@
 """The touch kiosk in Debian's Chromium against real servers: tap → confirmation with number and QR,
 double taps and network blips give one ticket, the demo site fits portrait and landscape without
-scrolling, a printer fault shows the ticket on screen. Screenshots go to docs/screenshots/."""
+scrolling, a printer fault shows the ticket on screen. Screenshots go to docs/screenshots/ under
+``make screenshots``."""
 
 from __future__ import annotations
 
@@ -11,24 +12,13 @@ import requests
 
 from printers.fakeserver import FakeNetworkPrinter
 
-from ..livesite import ROOT, LiveServer, free_port
+from ..helpers import demo_config, screenshot, wait_js
+from ..livesite import LiveServer, free_port
 
 pytestmark = pytest.mark.slow
 
-SHOTS = ROOT / "docs" / "screenshots"
 PORTRAIT = {"width": 1080, "height": 1920}
 LANDSCAPE = {"width": 1920, "height": 1080}
-
-
-def demo_config(printer_port: int) -> str:
-    """The repository's demo config.toml, open all day (tests run at any hour), printing to a fake."""
-    text = (ROOT / "config.toml").read_text()
-    text = re.sub(r'^hours = "[^"]*"\n', "", text, flags=re.M)
-    text = text.replace("port = 9100", f"port = {printer_port}")
-    assert f"port = {printer_port}" in text, "the demo kiosk printer moved; update this test"
-    # LiveServer rewrites `base_url = "..."`, a pattern that also matches inside `database_url = "..."`
-    text = text.replace('database_url = "', 'database_url="')
-    return text
 
 
 @pytest.fixture(scope="module")
@@ -59,17 +49,6 @@ def open_kiosk(page, server, code="K1"):
     page.wait_for_selector("body[data-ready='1']")
 
 
-def wait_js(page, expression: str, timeout: float = 10.0) -> None:
-    """Poll a JS expression with evaluate(): wait_for_function needs eval, which the page's CSP forbids."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(f"() => Boolean({expression})"):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        page.wait_for_timeout(100)
-
-
 def issued(server, service: str) -> int:
     rows = requests.get(f"{server.url}/api/services", timeout=5).json()
     return next(s["waiting"] for s in rows if s["code"] == service)
@@ -92,7 +71,7 @@ def test_demo_site_fits_portrait_and_landscape_without_scrolling(browser, demo):
                 size = page.evaluate("""() => ({
                     sh: document.documentElement.scrollHeight, sw: document.documentElement.scrollWidth,
                     h: innerHeight, w: innerWidth})""")
-                page.screenshot(path=str(SHOTS / f"kiosk-{name}.png"))
+                screenshot(page, f"kiosk-{name}.png")
                 assert size["sh"] <= size["h"] and size["sw"] <= size["w"], f"{name} scrolls: {size}"
                 # every tile is on screen, big enough to touch, and shows its whole name
                 boxes = page.evaluate("""() => [...document.querySelectorAll('.tile')].map(t => {
@@ -132,9 +111,9 @@ def test_tap_shows_the_confirmation_with_number_and_qr(browser, demo, fake_print
         assert page.locator("#c-service").inner_text() == "Perizinan Berusaha"
         jobs = fake_printer.wait_for_jobs(before + 1)
         assert jobs[-1].number == number, "the fake printer got the same ticket"
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(SHOTS / "kiosk-confirm.png"))
-        # back to the start on "Selesai" (and by itself after a few seconds)
+        screenshot(page, "kiosk-confirm.png", settle_ms=300)
+        # back to the start on "Selesai" (and by itself after a few seconds); "Selesai" is ignored for the first
+        # 1.5 s by the page's own clock (Date.now), so 1.6 s of real time always passes it: no race
         page.wait_for_timeout(1600)
         page.locator("#c-done").tap()
         assert confirm.is_hidden()
@@ -158,7 +137,7 @@ def test_confirmation_returns_to_start_by_itself(browser, tmp_path):
         assert notice.startswith("Printer bermasalah") and "pindai QR" in notice
         assert page.locator("#c-prio").is_visible()
         wait_js(page, "document.getElementById('c-qr').naturalWidth > 0")
-        page.screenshot(path=str(SHOTS / "kiosk-printer-problem.png"))
+        screenshot(page, "kiosk-printer-problem.png")
         page.locator("#confirm").wait_for(state="hidden", timeout=40_000)
         assert page.locator(".prio[data-priority='none']").get_attribute("aria-checked") == "true"
         assert page.js_errors == []
@@ -178,14 +157,14 @@ def test_double_tap_gives_one_ticket(browser, demo):
         # a slow second tap landing on "Selesai" does not hide the number at once
         page.locator("#c-done").tap()
         assert page.locator("#confirm").is_visible()
-        page.wait_for_timeout(1600)
+        page.wait_for_timeout(1600)  # past the 1.5 s the page measures with Date.now: no race
         page.locator("#c-done").tap()
         assert page.locator("#confirm").is_hidden()
         # and a burst of synthetic taps in the same frame
         page.evaluate("""() => { const t = document.querySelector(".tile[data-service='NONIZIN']");
                                  for (let i = 0; i < 5; i++) t.click(); }""")
         page.locator("#confirm").wait_for(state="visible")
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(500)  # an absence (no second ticket) has no event to wait for: give extras a chance
         assert issued(demo, "NONIZIN") == before + 2, "a double tap and a 5-tap burst must give one ticket each"
         assert page.js_errors == []
     finally:

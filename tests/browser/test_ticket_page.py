@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import time
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from ..helpers import screenshot, screenshots_dir
 from ..livesite import call_next, issue
-
-SHOTS = os.environ.get("MPP_QUEUE_SCREENSHOTS")
 
 
 @pytest.fixture
@@ -42,7 +40,7 @@ def test_ticket_page_follows_the_queue_and_shows_the_call(phone, live):
 
     call_next(live, headers)  # the one before me
     phone.wait_for_function("() => document.getElementById('tk-ahead').textContent === 'Anda berikutnya'",
-                            timeout=1000)
+                            timeout=5000)
     assert phone.is_hidden("#tk-call")
 
     start = time.monotonic()
@@ -57,7 +55,7 @@ def test_ticket_page_follows_the_queue_and_shows_the_call(phone, live):
 
     assert requests.post(f"{live.url}/api/counters/L01/start", headers=headers, timeout=5).status_code == 200
     phone.wait_for_function("() => document.getElementById('tk-status').textContent === 'Sedang dilayani'",
-                            timeout=1000)
+                            timeout=5000)
     assert phone.text_content("#tk-call-go") == "Dilayani di"
     assert phone.js_errors == []
 
@@ -67,8 +65,7 @@ def test_ticket_page_catches_up_after_the_socket_was_down(phone, live):
     mine = issue(live)
     open_ticket(phone, live, mine)
     phone.context.set_offline(True)  # the phone slept; its socket is gone
-    phone.evaluate("window.__sock_gone = true")
-    time.sleep(0.3)
+    phone.wait_for_selector("#ticket[data-state=offline]", timeout=10_000)
     call_next(live, headers)
     phone.context.set_offline(False)
     phone.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
@@ -91,16 +88,15 @@ def test_english(phone, live):
     assert phone.text_content("#tk-ahead") == "You are next"
 
 
-@pytest.mark.skipif(not SHOTS, reason="set MPP_QUEUE_SCREENSHOTS=docs/screenshots to refresh the screenshots")
+@pytest.mark.skipif(screenshots_dir() is None, reason="only takes pictures: make screenshots runs it")
 def test_screenshots(phone, live):
     headers = live.token()
     for _ in range(4):
         issue(live)
     mine = issue(live)
     open_ticket(phone, live, mine)
-    phone.screenshot(path=f"{SHOTS}/ticket-waiting.png")
+    screenshot(phone, "ticket-waiting.png")
     for _ in range(5):
         call_next(live, headers)
     phone.wait_for_selector("#tk-call:not([hidden])")
-    phone.wait_for_timeout(6500)  # after the pulse
-    phone.screenshot(path=f"{SHOTS}/ticket-called.png")
+    screenshot(phone, "ticket-called.png", settle_ms=6500)  # after the pulse

@@ -19,9 +19,8 @@ from playwright.sync_api import sync_playwright
 
 from printers.fakeserver import FakeNetworkPrinter
 
-from ..conftest import CHROMIUM, CHROMIUM_ARGS
+from ..helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, demo_config, new_page, sign_in, wait_js
 from ..livesite import ROOT, LiveServer
-from .conftest import PASSWORD, demo_config, new_page, sign_in, wait_js
 
 SHOTS = ROOT / "docs" / "screenshots"
 MORNING = [("PERIZINAN", 7), ("NONIZIN", 4), ("PBG", 3), ("HALAL", 2), ("KONSULTASI", 3), ("BHKOP", 2)]

@@ -12,7 +12,7 @@ import requests
 
 from printers.escpos_decode import read_qr_codes
 
-from .conftest import new_page, sign_in, wait_js
+from ..helpers import new_page, sign_in, wait_js
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -18,7 +18,7 @@ from printers.escpos_decode import decode, read_qr_codes
 from printers.fake import FakePrinter
 from printers.transports import DummyPrinter
 
-from .conftest import TRACK_URL, make_slip
+from .helpers import TRACK_URL, make_slip
 
 KEY = "device-key-123"
 TRANSPORTS = None  # websocket after the polling handshake, as in production

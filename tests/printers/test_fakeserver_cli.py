@@ -13,7 +13,7 @@ from PIL import Image
 
 from printers import PrinterConfig, PrintError, PrinterState, make_printer
 
-from .conftest import make_slip
+from .helpers import make_slip
 
 
 def free_port() -> int:

@@ -13,7 +13,7 @@ from printers.escpos_decode import decode, read_qr_codes
 from printers.profiles import paper_for
 from printers.render import NUMBER_HEIGHT, render_test_escpos, render_test_png
 
-from .conftest import PROFILE_58, PROFILE_58_NO_CUTTER, PROFILE_80, TRACK_URL, make_slip
+from .helpers import PROFILE_58, PROFILE_58_NO_CUTTER, PROFILE_80, TRACK_URL, make_slip
 
 PROFILES = [(PROFILE_80, 80, 576), (PROFILE_58, 58, 432), (PROFILE_58_NO_CUTTER, 58, 384)]
 

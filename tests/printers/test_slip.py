@@ -10,7 +10,7 @@ import pytest
 from printers import TicketSlip
 from printers.slip import format_ahead, format_datetime, format_wait
 
-from .conftest import make_slip
+from .helpers import make_slip
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from printers import PrinterState, render_escpos
 from printers.escpos_decode import EscposStream, decode, iter_commands
 from printers.status import decode_status, query, status_byte
 
-from .conftest import PROFILE_80, make_slip
+from .helpers import PROFILE_80, make_slip
 
 OK = 0x12  # fixed bits only
 

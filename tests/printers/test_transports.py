@@ -17,7 +17,7 @@ from printers.fake import FakePrinter
 from printers.fakeserver import FakeNetworkPrinter, Mode
 from printers.transports import DummyPrinter, NetworkPrinter
 
-from .conftest import PROFILE_58, TRACK_URL, make_slip
+from .helpers import PROFILE_58, TRACK_URL, make_slip
 
 LIMIT = 3.0  # ticket issue never waits on a printer longer than this
 

@@ -1,0 +1,282 @@
+"""Helpers shared by the tests: the small test site, an app on a given database, signing in, staff tokens,
+Debian's Chromium and its pages, and screenshots that only ``make screenshots`` writes.
+
+Fixtures stay in conftest.py; everything a test module imports by name lives here, so no test imports a conftest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from queue_app import create_app
+from queue_app.core import clock
+from queue_app.core.config import TestConfig
+from queue_app.core.extensions import db
+from queue_app.core.siteconfig import parse_site_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TEST_SITE = """
+[site]
+name = "MPP Uji"
+timezone = "Asia/Jakarta"
+locale = "id"
+base_url = "http://mpp.test"
+
+[display]
+running_text = "Selamat datang"
+
+[[agencies]]
+code = "DPMPTSP"
+name = "Dinas Penanaman Modal dan PTSP"
+
+[[agencies]]
+code = "DINKOPUKM"
+name = "Dinas Koperasi dan UKM"
+
+[[services]]
+code = "PERIZINAN"
+agency = "DPMPTSP"
+name = "Perizinan Berusaha"
+prefix = "A"
+target_wait_minutes = 15
+
+[[services]]
+code = "NONIZIN"
+agency = "DPMPTSP"
+name = "Non-Perizinan"
+prefix = "B"
+target_wait_minutes = 10
+
+[[services]]
+code = "HALAL"
+agency = "DINKOPUKM"
+name = "Sertifikasi Halal"
+prefix = "P"
+daily_quota = 3
+
+[[counters]]
+code = "L01"
+name = "Loket 1"
+zone = "lantai-1"
+services = ["PERIZINAN", "NONIZIN"]
+
+[[counters]]
+code = "L02"
+name = "Loket 2"
+zone = "lantai-1"
+services = ["NONIZIN", "PERIZINAN"]
+
+[[counters]]
+code = "L03"
+name = "Loket 3"
+zone = "lantai-2"
+services = ["HALAL"]
+
+[[printers]]
+code = "p1"
+kind = "dummy"
+
+[[kiosks]]
+code = "K1"
+
+[[kiosks]]
+code = "K2"
+printer = "p1"
+services = ["PERIZINAN", "HALAL"]
+"""
+
+
+def make_site(tmp_path: Path, text: str = TEST_SITE, **site_overrides):
+    raw = tomllib.loads(text)
+    raw["site"].update(site_overrides)
+    return parse_site_config(raw, base_dir=tmp_path)
+
+
+def service_url(name: str) -> str | None:
+    """URL of a real service for tests; under CI a missing one fails instead of skipping."""
+    url = os.environ.get(name)
+    if not url and os.environ.get("CI") == "true":
+        pytest.fail(f"{name} must be set under CI")
+    return url
+
+
+_PG_SCHEMAS_BUILT: set[str] = set()
+
+
+def _empty_postgres(url: str) -> None:
+    """Give a PostgreSQL test an empty schema cheaply: built once per session with drop_all/create_all (so a
+    changed model is never tested against an old table), then emptied per test with DELETE and a restart of
+    the id sequences, which takes ~10 ms where TRUNCATE takes ~170 ms and drop/create much more."""
+    tables = db.metadata.sorted_tables
+    existing = set(sa.inspect(db.engine).get_table_names())
+    if url in _PG_SCHEMAS_BUILT and {t.name for t in tables} <= existing:
+        try:
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '10s'")  # a leaked transaction fails, never hangs
+                # counters and tickets point at each other: foreign-key triggers off while emptying (superuser)
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                sequences = conn.execute(sa.text(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")).scalars().all()
+                conn.exec_driver_sql("; ".join([f'DELETE FROM "{t.name}"' for t in tables]
+                                               + [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences]))
+        except sa.exc.ProgrammingError:  # not a superuser: the slower TRUNCATE needs no special right
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
+                conn.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in tables)} RESTART IDENTITY CASCADE")
+        return
+    db.drop_all()
+    with db.engine.begin() as conn:  # migrations tests leave it; a stale one makes ``upgrade`` a no-op elsewhere
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    db.create_all()
+    _PG_SCHEMAS_BUILT.add(url)
+
+
+@contextlib.contextmanager
+def built_app(site, database: Path | str):
+    """An app for ``site`` on an empty database, tables created and config.toml applied.
+
+    ``database`` is a SQLite file path or a SQLAlchemy URL (a PostgreSQL one is emptied first)."""
+    from queue_app.core.apply_config import sync_site
+
+    url = str(database) if "://" in str(database) else f"sqlite:///{database}"
+    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url, HUB_INLINE_REFRESH=True)
+    with app.app_context():
+        if url.startswith("postgresql"):
+            _empty_postgres(url)
+        else:
+            db.create_all()
+        sync_site(site)
+        db.session.commit()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        clock.reset()
+
+
+PASSWORD = "rahasia-123"
+
+
+def login(client, username: str, password: str = PASSWORD) -> str:
+    """Sign in through the HTML form like a browser; return the CSRF token the panel would use."""
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    resp = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert resp.status_code == 302, resp.text
+    return client.get("/api/me").json["csrf_token"]
+
+
+class Staff:
+    """Create staff users and bearer-token headers for them."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def user(self, username: str, role: str = "clerk", counters=(), password: str = "rahasia-123", **kw):
+        from queue_app.staff.auth import create_user
+
+        with self.app.app_context():
+            create_user(username, role=role, password=password, counters=counters, **kw)
+            db.session.commit()
+        return username
+
+    def headers(self, username: str, role: str = "clerk", counters=(), **kw) -> dict[str, str]:
+        import sqlalchemy as sa
+
+        from queue_app.staff.auth import issue_token
+        from queue_app.staff.models import User
+
+        with self.app.app_context():
+            exists = db.session.scalar(sa.select(User.id).where(User.username == username))
+        if exists is None:
+            self.user(username, role, counters, **kw)
+        with self.app.app_context():
+            user = db.session.scalar(sa.select(User).where(User.username == username))
+            token, _ = issue_token(user)
+            db.session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+
+def demo_config(printer_port: int) -> str:
+    """The repository's demo config.toml, open all day (tests run at any hour), kiosk K1 printing to a fake."""
+    text = (ROOT / "config.toml").read_text()
+    text = re.sub(r'^hours = "[^"]*"\n', "", text, flags=re.M)
+    text = text.replace("port = 9100", f"port = {printer_port}")
+    assert f"port = {printer_port}" in text, "the demo kiosk printer moved; update tests/helpers.py"
+    # LiveServer rewrites `base_url = "..."`, a pattern that also matches inside `database_url = "..."`
+    return text.replace('database_url = "', 'database_url="')
+
+
+def new_page(browser, *, width: int = 1366, height: int = 768, touch: bool = False, mobile: bool = False):
+    """A page in a fresh context (Indonesian, Jakarta time) that records its JS errors in ``page.js_errors``."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="id-ID",
+                                  timezone_id="Asia/Jakarta", has_touch=touch, is_mobile=mobile)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    return page
+
+
+def sign_in(page, server, username: str, target: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form that ``target`` redirects to, and land back on ``target``."""
+    page.goto(server.url + target)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(server.url + target + "*")
+
+
+def wait_js(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll a JS expression with evaluate(): wait_for_function needs eval, which some pages' CSP forbids."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({expression})"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(100)
+
+
+def screenshots_dir() -> Path | None:
+    """Where screenshots go, or None: only ``make screenshots`` (MPP_QUEUE_SCREENSHOTS) may rewrite the
+    tracked docs/screenshots/*.png, so an ordinary test run leaves ``git status`` clean."""
+    value = os.environ.get("MPP_QUEUE_SCREENSHOTS", "").strip()
+    if not value:
+        return None
+    folder = ROOT / "docs" / "screenshots" if value.lower() in {"1", "true", "yes"} else ROOT / value
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def screenshot(page, name: str, *, settle_ms: int = 0, **kw) -> Path | None:
+    """Photograph ``page`` into the screenshots folder when one is asked for; otherwise do nothing.
+
+    ``settle_ms`` lets an animation (a call's flash) finish first; it is only waited when a picture is taken,
+    so ordinary runs carry no fixed sleep."""
+    folder = screenshots_dir()
+    if folder is None:
+        return None
+    if settle_ms:
+        page.wait_for_timeout(settle_ms)
+    path = folder / name
+    page.screenshot(path=str(path), **kw)
+    return path
