@@ -1,6 +1,7 @@
 """The OpenAPI 3 description of /api, served at /api/openapi.json and used by the fuzz tests.
 
-Kept next to the handlers' validation rules: when a handler accepts a new field, add it here.
+Endpoints decorated with :func:`queue_app.api.declare.documented` are described from their pydantic
+models (:func:`declared_paths`); the hand-written entries below cover the rest and give way to them.
 """
 
 from __future__ import annotations
@@ -134,16 +135,6 @@ def spec() -> dict[str, Any]:
             "parameters": [{"name": "kiosk", "in": "query", "required": False, "schema": STR}],
             "responses": {"200": _json({"type": "array", "items": _ref("Service")}, "Services"), **_errors(404)},
         }},
-        "/api/tickets": {"post": {
-            "tags": ["public"], "summary": "Issue a ticket",
-            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,128}$"}}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
-                {"service": {"type": "string", "minLength": 1}, "priority": BOOL, "kiosk": STR}, ["service"])}}},
-            "responses": {"201": _json(_ref("IssuedTicket"), "Issued"),
-                          "200": _json(_ref("IssuedTicket"), "The same ticket again (repeated Idempotency-Key)"),
-                          **_errors(400, 404, 409, 413, 422, 429)},
-        }},
         "/api/tickets/{token}": {"get": {
             "tags": ["public"], "summary": "A visitor's view of one ticket",
             "parameters": [{"name": "token", "in": "path", "required": True, "schema": STR}],
@@ -248,6 +239,8 @@ def spec() -> dict[str, Any]:
     }
     paths.update(_panel_and_admin_paths())
     paths.update(_printing_paths())
+    for path, ops in declared_paths(schemas).items():
+        paths.setdefault(path, {}).update(ops)
     return {
         "openapi": "3.1.0",
         "info": {"title": "mpp-queue API", "version": "1.0.0",
@@ -374,3 +367,63 @@ def _printing_paths() -> dict[str, Any]:
                           **_errors(400, 401, 403, 404, 413, 422)},
         }},
     }
+
+
+def declared_paths(schemas: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Path items of every ``@documented`` endpoint; their models' schemas are added to ``schemas``."""
+    import re
+
+    from flask import Flask, current_app, has_app_context
+    from pydantic.json_schema import models_json_schema
+
+    from queue_app.api import bp
+    from queue_app.api.declare import Operation
+
+    if has_app_context():
+        app = current_app
+    else:  # the document at import time (tests): the API's routes on a bare app are enough
+        app = Flask(__name__)
+        app.register_blueprint(bp)
+    found: list[tuple[Any, str, Operation]] = []
+    models: set[type] = set()
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        op: Operation | None = getattr(view, "__openapi__", None)
+        if op is None or not rule.rule.startswith("/api/"):
+            continue
+        found.append((rule, rule.rule, op))
+        models.update(m for m in (op.body, *op.responses.values()) if isinstance(m, type))
+    if models:
+        _, defs = models_json_schema([(m, "serialization") for m in sorted(models, key=lambda m: m.__name__)],
+                                     ref_template="#/components/schemas/{model}")
+        schemas.update(defs.get("$defs", {}))
+    out: dict[str, dict[str, Any]] = {}
+    for rule, path, op in found:
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
+        params = [{"name": a, "in": "path", "required": True, "schema": STR} for a in sorted(rule.arguments)]
+        params += [{"name": n, "in": "query", "required": req, "schema": sch, "description": d}
+                   for n, (sch, req, d) in op.query.items()]
+        params += [{"name": n, "in": "header", "required": req, "schema": sch, "description": d}
+                   for n, (sch, req, d) in op.headers.items()]
+        responses: dict[str, Any] = {}
+        for status, model in op.responses.items():
+            if isinstance(model, type):
+                responses[str(status)] = _json(_ref(model.__name__), (model.__doc__ or "OK").strip())
+            elif isinstance(model, str) and model in schemas:  # a shape still written by hand above
+                responses[str(status)] = _json(_ref(model), model)
+            else:
+                responses[str(status)] = {"description": model or "OK"}
+        responses.update(_errors(*op.errors))
+        entry: dict[str, Any] = {"summary": op.summary, "responses": responses}
+        if op.tags:
+            entry["tags"] = list(op.tags)
+        if params:
+            entry["parameters"] = params
+        if op.staff:
+            entry["security"] = [{"bearer": []}, {"session": []}]
+        if op.body is not None:
+            entry["requestBody"] = {"required": op.body_required,
+                                    "content": {"application/json": {"schema": _ref(op.body.__name__)}}}
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            out.setdefault(path, {})[method.lower()] = entry
+    return out

@@ -7,7 +7,8 @@ from flask import current_app, jsonify, request
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from queue_app.api import bp
-from queue_app.api.parsing import field, idempotency_key, json_body
+from queue_app.api.declare import Shape, Text, documented, parse_body
+from queue_app.api.parsing import idempotency_key
 from queue_app.core.errors import RateLimited
 from queue_app.core.extensions import db
 from queue_app.core.site import current_site, iso
@@ -45,13 +46,23 @@ def _check_issue_rate(kiosk: str | None) -> None:
     _issue_hits[key] = hits
 
 
+class TicketRequest(Shape):
+    """A walk-in ticket request from a kiosk (or an information desk)."""
+
+    service: Text
+    priority: bool | None = None
+    kiosk: str | None = None
+
+
 @bp.post("/tickets")
+@documented("Issue a ticket", tags="public", body=TicketRequest, responses={201: "IssuedTicket"},
+            errors=(400, 404, 409, 413, 422, 429, 503),
+            headers={"Idempotency-Key": ({"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,128}$"}, False,
+                                         "a repeat within 10 minutes returns the same ticket")})
 def create_ticket():
     """Issue a ticket (kiosk, or anyone on the LAN: walk-in tickets are public)."""
-    data = json_body()
-    service = field(data, "service", str)
-    priority = field(data, "priority", bool, required=False, default=False)
-    kiosk = field(data, "kiosk", str, required=False)
+    data = parse_body(TicketRequest)
+    service, priority, kiosk = data.service, bool(data.priority), data.kiosk
     key = idempotency_key()
     _check_issue_rate(kiosk)
     try:

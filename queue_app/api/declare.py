@@ -1,0 +1,110 @@
+"""Declared shapes of the HTTP API: each request body is a pydantic model, parsed once, documented from itself.
+
+A handler says what it accepts and answers with :func:`documented`; :func:`parse_body` turns the request's
+JSON into the model (or the contract's 400/422 error body); ``/api/openapi.json`` is built from the same
+models by :mod:`queue_app.api.openapi`. A feature declares its shapes next to its handlers::
+
+    class IssueBody(Shape):
+        service: Code
+        priority: bool = False
+
+    @bp.post("/tickets")
+    @documented("Issue a ticket", body=IssueBody, responses={201: IssuedTicket}, errors=(409, 422))
+    def create_ticket():
+        data = parse_body(IssueBody)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from queue_app.api.parsing import json_body
+from queue_app.core.errors import ValidationFailed
+
+S = TypeVar("S", bound=BaseModel)
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: a non-empty string (a code, a name); a name of spaces is still looked up and answers 404
+Text = Annotated[str, StringConstraints(min_length=1)]
+
+
+class Shape(BaseModel):
+    """A request or response body. Strict: JSON ``true`` is no number and ``"1"`` no integer.
+
+    Unknown fields are ignored (the contract lets clients send more than a server knows).
+    """
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+@dataclass
+class Operation:
+    """What :func:`documented` attaches to a view function for the OpenAPI document."""
+
+    summary: str
+    tags: tuple[str, ...] = ()
+    body: type[BaseModel] | None = None
+    body_required: bool = True
+    #: status -> response model (None: no body described)
+    responses: dict[int, Any] = field(default_factory=dict)
+    errors: tuple[int, ...] = ()
+    staff: bool = False
+    #: query parameters: name -> (JSON schema, required, description)
+    query: dict[str, tuple[dict[str, Any], bool, str]] = field(default_factory=dict)
+    headers: dict[str, tuple[dict[str, Any], bool, str]] = field(default_factory=dict)
+
+
+def documented(summary: str, *, tags: tuple[str, ...] | str = (), body: type[BaseModel] | None = None,
+               body_required: bool = True, responses: dict[int, Any] | None = None,
+               errors: tuple[int, ...] = (), staff: bool = False,
+               query: dict[str, tuple[dict[str, Any], bool, str]] | None = None,
+               headers: dict[str, tuple[dict[str, Any], bool, str]] | None = None) -> Callable[[F], F]:
+    """Describe an endpoint for ``/api/openapi.json``; the decorated view is unchanged."""
+
+    def wrap(view: F) -> F:
+        view.__openapi__ = Operation(  # type: ignore[attr-defined]
+            summary=summary, tags=(tags,) if isinstance(tags, str) else tuple(tags), body=body,
+            body_required=body_required, responses=dict(responses or {}), errors=errors, staff=staff,
+            query=dict(query or {}), headers=dict(headers or {}),
+        )
+        return view
+
+    return wrap
+
+
+def parse_body(model: type[S], *, required: bool = True) -> S:
+    """The request's JSON body as ``model``.
+
+    :raise BadRequest: not JSON, not an object (400).
+    :raise ValidationFailed: a missing or ill-typed field (422), naming the first one.
+    """
+    data = json_body(required=required)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _failed(exc) from None
+
+
+_TYPE_NAMES = {"string_type": "a string", "bool_type": "a boolean", "int_type": "an integer",
+               "float_type": "a number", "dict_type": "an object", "list_type": "a list",
+               "model_type": "an object", "int_parsing": "an integer", "bool_parsing": "a boolean"}
+
+
+def _failed(exc: ValidationError) -> ValidationFailed:
+    """The first error of ``exc`` in the words the API has always used (``Missing field "service".``)."""
+    err = exc.errors(include_url=False)[0]
+    path = ".".join(str(p) for p in err["loc"]) or "body"
+    kind = err["type"]
+    if kind == "missing":
+        message = f'Missing field "{path}".'
+    elif kind in _TYPE_NAMES:
+        message = f'Field "{path}" must be {_TYPE_NAMES[kind]}.'
+    elif kind == "string_too_short":
+        message = f'Field "{path}" must not be empty.'
+    else:
+        message = f'Field "{path}": {err["msg"]}.'
+    return ValidationFailed(message, field=path)
