@@ -93,6 +93,12 @@ class OutsideHours(QueueError):
     code = "outside_hours"
 
 
+class HolidayClosed(QueueError):
+    """The building is closed for a holiday today."""
+
+    code = "holiday"
+
+
 class QuotaReached(QueueError):
     """Today's quota for this service has been reached."""
 
