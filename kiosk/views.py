@@ -64,8 +64,7 @@ def ticket_page(token: str):
         ticket = engine.get_ticket_by_token(token)
     except TicketNotFound:
         return render_template("kiosk/ticket_missing.html"), 404
-    resp = make_response(render_template("kiosk/ticket.html", ticket=ticket_public(ticket), token=token,
-                                         site_timezone=engine.site().timezone))
+    resp = make_response(render_template("kiosk/ticket.html", ticket=ticket_public(ticket), token=token))
     resp.headers["Cache-Control"] = "no-store"  # a phone reopening the tab must not show a stale status
     resp.headers["Referrer-Policy"] = "no-referrer"  # the token is the URL; never leak it to another site
     return resp
