@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from queue_app.i18n import register
+
 STRINGS: dict[str, dict[str, str]] = {
     "id": {
         "title": "Dasbor Antrean",
@@ -170,3 +172,5 @@ STRINGS: dict[str, dict[str, str]] = {
         "day": "Day",
     },
 }
+
+register("dashboard", STRINGS)

@@ -23,14 +23,12 @@ from queue_app import engine, stats
 from queue_app.api.stats import MAX_RANGE_DAYS, scoped_agency
 from queue_app.errors import QueueError
 from queue_app.extensions import db
-from queue_app.i18n import register
 from queue_app.models import Agency, Role
 
-from .strings import STRINGS
+from . import strings  # noqa: F401  (registers the dashboard texts)
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
                static_folder="static")
-register("dashboard", STRINGS)
 
 
 @bp.context_processor
