@@ -7,6 +7,7 @@ from queue_app.i18n import register
 STRINGS: dict[str, dict[str, str]] = {
     "id": {
         "title": "Dasbor Antrean",
+        "managers_only": "Halaman ini hanya untuk manajer dan admin.",
         "reports": "Laporan",
         "live": "Dasbor langsung",
         "logout": "Keluar",
@@ -90,6 +91,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Queue dashboard",
+        "managers_only": "This page is for managers and admins.",
         "reports": "Reports",
         "live": "Live dashboard",
         "logout": "Sign out",

@@ -23,6 +23,7 @@ from queue_app import engine, stats
 from queue_app.api.stats import MAX_RANGE_DAYS, scoped_agency
 from queue_app.errors import QueueError
 from queue_app.extensions import db
+from queue_app.i18n import gettext
 from queue_app.models import Agency, Role
 
 from . import strings  # noqa: F401  (registers the dashboard texts)
@@ -51,9 +52,7 @@ def manager_page(view: Callable[..., Any]) -> Callable[..., Any]:
             target = request.full_path.rstrip("?") if request.query_string else request.path
             return redirect("/login?next=" + quote(target, safe="/"))
         if current_user.role not in (Role.manager, Role.admin):
-            return render_template("error.html", code=403,
-                                   message="Halaman ini hanya untuk manajer dan admin. "
-                                           "This page is for managers and admins."), 403
+            return render_template("error.html", code=403, message=gettext("dashboard.managers_only")), 403
         try:
             return view(*args, **kwargs)
         except QueueError as exc:  # bad dates, another agency: a clear page, not a 500
