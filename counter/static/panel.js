@@ -116,9 +116,7 @@ async function act(action, payload) {
   if (!spec) return;
   const key = newKey("panel"); // one key per click; the retries reuse it
   const body = payload || (spec.body ? spec.body() : undefined);
-  busy = true;
-  render();
-  try {
+  await whileBusy(async () => {
     const data = await request("POST", `${base}/${spec.path}`, { body, key, retry: true });
     if (view) view.counter.current = data.ticket;
     if (data.replayed) showMsg(t("msg_replayed"), "info");
@@ -126,12 +124,21 @@ async function act(action, payload) {
     else if (data.ticket && ["call-next", "finish-next", "call"].includes(action)) showMsg(t("msg_called", { number: data.ticket.number }), "ok");
     else if (action === "finish") showMsg(t("msg_finished"), "ok");
     else clearMsg();
+  }, explain);
+  await refresh();
+}
+
+/** Run one action with every button disabled; `onError` explains a failure to the clerk. */
+async function whileBusy(work, onError) {
+  busy = true;
+  render();
+  try {
+    await work();
   } catch (err) {
-    explain(err);
+    onError(err);
   } finally {
     busy = false;
     render();
-    await refresh();
   }
 }
 
@@ -151,9 +158,7 @@ async function reprint() {
   const cur = view?.counter.current;
   if (!cur || !cur.token || busy) return;
   const key = newKey("panel");
-  busy = true;
-  render();
-  try {
+  await whileBusy(async () => {
     const data = await request("POST", `/api/tickets/${encodeURIComponent(cur.token)}/reprint`,
       { body: {}, key, retry: true });
     const status = data?.print?.status;
@@ -161,7 +166,7 @@ async function reprint() {
     else if (status === "none") showMsg(t("err_reprint_none"), "err");
     else if (status === "queued") showMsg(t("msg_reprint_queued", { number: cur.number }), "ok");
     else showMsg(t("msg_reprinted", { number: cur.number }), "ok");
-  } catch (err) {
+  }, (err) => {
     if (err instanceof HttpError && err.code === "printer_not_found") {
       showMsg(t("err_reprint_none"), "err");
     } else if (err instanceof HttpError && (err.status === 404 || err.status === 405) && err.code !== "ticket_not_found") {
@@ -169,10 +174,7 @@ async function reprint() {
     } else {
       explain(err);
     }
-  } finally {
-    busy = false;
-    render();
-  }
+  });
 }
 
 // --- dialogs --------------------------------------------------------------------------------
