@@ -15,7 +15,6 @@ from flask_wtf.csrf import generate_csrf
 from queue_app import engine
 from queue_app.auth import require_counter
 from queue_app.errors import Forbidden
-from queue_app.i18n import current_lang
 from queue_app.models import Counter, Role
 
 bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static")
@@ -50,11 +49,9 @@ def panel(code: str):
         "counter": counter.code,
         "counter_name": counter.name,
         "csrf": generate_csrf(),
-        "lang": current_lang(),
         "idle_minutes": conf.session_idle_minutes,
         "recall_warn_after": conf.recall_warn_after,
         "login_url": url_for("auth.login", next=url_for("counter.panel", code=counter.code)),
-        "timezone": conf.timezone,
     }
     return render_template("counter/panel.html", counter=counter, boot=boot,
                            can_switch=len(usable_counters()) > 1)
