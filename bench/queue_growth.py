@@ -1,0 +1,112 @@
+"""How the cost of the hot requests grows with the waiting queue: p50/p99 at 30, 300 and 3,000 waiting.
+
+    python bench/queue_growth.py                       # SQLite in a temp folder
+    python bench/queue_growth.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+    python bench/queue_growth.py --sizes 30,300,3000 --rounds 200
+
+Measured in one process through the WSGI app (no network), so the figures are the server's own work per
+request, including what it does after commit (HUB_INLINE_REFRESH: the pushes to phones, staff screens and
+displays run inline, as they would take the same CPU in a background greenlet):
+- ``POST /api/counters/L01/call-next`` with ``finish_current`` (the clerk's usual press),
+- ``GET /api/services`` (the kiosk's tiles, with estimates),
+- ``GET /api/display`` (a hall display's board),
+- ``GET /api/tickets/<token>`` of the last ticket (a phone's view, the longest "people ahead"),
+- ``POST /api/tickets`` (issue).
+Target (issue 15): call-next and GET /api/services p99 <= 20 ms at 3,000 waiting and within 20 % of their
+cost at 30 waiting. THE DATABASE GIVEN IS WIPED.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.simulate import site_toml  # noqa: E402
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] * 1000
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--database-url")
+    ap.add_argument("--sizes", default="30,300,3000")
+    ap.add_argument("--rounds", type=int, default=150, help="requests measured per operation and size")
+    args = ap.parse_args()
+
+    import sqlalchemy as sa
+
+    from queue_app import create_app, import_all_models
+    from queue_app.core.apply_config import sync_site
+    from queue_app.core.config import TestConfig
+    from queue_app.core.extensions import db
+    from queue_app.core.models import Base
+    from queue_app.core.siteconfig import parse_site_config
+    from queue_app.queue import operations
+    from queue_app.staff.auth import create_user, issue_token
+
+    tmp = Path(tempfile.mkdtemp(prefix="growth-"))
+    site = parse_site_config(tomllib.loads(site_toml(agencies=3)), base_dir=tmp)
+    url = args.database_url or f"sqlite:///{tmp / 'growth.db'}"
+    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url, HUB_INLINE_REFRESH=True,
+                     RATELIMIT_TICKETS_PER_KIOSK=0, SQLITE_STRICT_WRITES=False)
+    import_all_models()
+    service = site.services[0].code
+    counter = next(c.code for c in site.counters if service in c.services)
+    with app.app_context():
+        Base.metadata.drop_all(db.engine)
+        Base.metadata.create_all(db.engine)
+        sync_site(site)
+        user = create_user("bench", role="admin", password="bench-password-1")
+        db.session.commit()
+        token, _ = issue_token(user)
+        db.session.commit()
+    client = app.test_client()
+    staff = {"Authorization": f"Bearer {token}"}
+
+    print(f"database: {url.split('://')[0]}; service {service}, counter {counter}; {args.rounds} requests each")
+    print(f"{'waiting':>8} {'operation':<28} {'p50 ms':>8} {'p99 ms':>8}")
+    for size in [int(s) for s in args.sizes.split(",")]:
+        with app.app_context():
+            waiting = db.session.scalar(sa.text("SELECT count(*) FROM tickets WHERE status = 'waiting'"))
+            for _ in range(max(0, size - waiting)):
+                operations.issue_ticket(service)
+            db.session.commit()
+        last = None
+        times: dict[str, list[float]] = {k: [] for k in ("call-next (finish current)", "GET /api/services",
+                                                         "GET /api/display", "GET /api/tickets/<token>",
+                                                         "POST /api/tickets")}
+        for _ in range(args.rounds):
+            t0 = time.perf_counter()
+            resp = client.post("/api/tickets", json={"service": service})
+            times["POST /api/tickets"].append(time.perf_counter() - t0)
+            assert resp.status_code == 201, resp.get_data(as_text=True)
+            last = resp.get_json()["token"]
+            t0 = time.perf_counter()
+            resp = client.post(f"/api/counters/{counter}/call-next", json={"finish_current": True}, headers=staff)
+            times["call-next (finish current)"].append(time.perf_counter() - t0)
+            assert resp.status_code == 200, resp.get_data(as_text=True)
+            for name, path in (("GET /api/services", "/api/services"), ("GET /api/display", "/api/display"),
+                               ("GET /api/tickets/<token>", f"/api/tickets/{last}")):
+                t0 = time.perf_counter()
+                resp = client.get(path)
+                times[name].append(time.perf_counter() - t0)
+                assert resp.status_code == 200, resp.get_data(as_text=True)
+        for name, values in times.items():
+            print(f"{size:>8} {name:<28} {pct(values, 50):>8.1f} {pct(values, 99):>8.1f}")
+        print(f"{'':>8} (mean of all: {statistics.mean(v for vs in times.values() for v in vs) * 1000:.1f} ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
