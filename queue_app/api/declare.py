@@ -2,7 +2,8 @@
 
 A handler says what it accepts and answers with :func:`documented`; :func:`parse_body` turns the request's
 JSON into the model (or the contract's 400/422 error body); ``/api/openapi.json`` is built from the same
-models by :mod:`queue_app.api.openapi`. A feature declares its shapes next to its handlers::
+models by :mod:`queue_app.api.openapi`. Responses are :class:`Answer` models; the shapes of a feature area
+live in :mod:`queue_app.api.shapes` (one module per area)::
 
     class IssueBody(Shape):
         service: Code
@@ -41,6 +42,25 @@ class Shape(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
 
+class Answer(BaseModel):
+    """A response body. Closed (``additionalProperties: false``): a field the code sends but the model
+    lacks fails the shape tests and the fuzz tests' schema check, so the two cannot drift apart."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Media:
+    """A response that is not JSON (a CSV or a workbook download)."""
+
+    mime: str
+    description: str
+
+
+#: what ``responses`` may map a status to: a model, ``list[Model]``, a :class:`Media`, or a description
+Reply = type[BaseModel] | Any
+
+
 @dataclass
 class Operation:
     """What :func:`documented` attaches to a view function for the OpenAPI document."""
@@ -49,8 +69,8 @@ class Operation:
     tags: tuple[str, ...] = ()
     body: type[BaseModel] | None = None
     body_required: bool = True
-    #: status -> response model (None: no body described)
-    responses: dict[int, Any] = field(default_factory=dict)
+    #: status -> response model, ``list[Model]``, :class:`Media` or a description (no body)
+    responses: dict[int, Reply] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     staff: bool = False
     #: query parameters: name -> (JSON schema, required, description)
