@@ -6,7 +6,7 @@ models by :mod:`queue_app.api.openapi`. Responses are :class:`Answer` models; th
 live in :mod:`queue_app.api.shapes` (one module per area)::
 
     class IssueBody(Shape):
-        service: Code
+        service: Text
         priority: bool = False
 
     @bp.post("/tickets")
@@ -34,7 +34,7 @@ Text = Annotated[str, StringConstraints(min_length=1)]
 
 
 class Shape(BaseModel):
-    """A request or response body. Strict: JSON ``true`` is no number and ``"1"`` no integer.
+    """A request body. Strict: JSON ``true`` is no number and ``"1"`` no integer.
 
     Unknown fields are ignored (the contract lets clients send more than a server knows).
     """
