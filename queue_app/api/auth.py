@@ -6,7 +6,8 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from queue_app.api import bp
-from queue_app.api.parsing import field, json_body
+from queue_app.api.declare import documented, parse_body
+from queue_app.api.shapes.staff import Credentials, Me, TokenIssued
 from queue_app.core.errors import Unauthorized
 from queue_app.core.extensions import db
 from queue_app.core.lookups import counters_with_current
@@ -21,11 +22,12 @@ from queue_app.staff.auth import (
 
 
 @bp.post("/auth/token")
+@documented("Exchange credentials for a bearer token", tags="auth", body=Credentials,
+            responses={200: TokenIssued}, errors=(400, 401, 413, 422, 429))
 def create_token():
     """Exchange a username and password for a bearer token."""
-    data = json_body()
-    username = field(data, "username", str)
-    password = field(data, "password", str)
+    data = parse_body(Credentials)
+    username, password = data.username, data.password
     addr = request.remote_addr or "?"
     check_login_rate(addr)
     user = authenticate(username, password)
@@ -39,6 +41,7 @@ def create_token():
 
 
 @bp.get("/me")
+@documented("The signed-in user", tags="auth", staff=True, responses={200: Me}, errors=(401,))
 @staff_required()
 def me():
     """Who is signed in, and where they may act."""

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Response, jsonify
 from flask_login import current_user
 
 from queue_app.api import bp
-from queue_app.api.parsing import field, idempotency_key, json_body
+from queue_app.api.declare import documented, parse_body
+from queue_app.api.parsing import IDEMPOTENCY_KEY, idempotency_key
+from queue_app.api.shapes.counters import CallBody, CallNextBody, Counter, CounterAction, TransferBody
 from queue_app.core.extensions import db
 from queue_app.core.lookups import counters_with_current, get_counter
 from queue_app.queue import operations
@@ -15,8 +20,19 @@ from queue_app.queue.read_models import counter_to_dict, ticket_to_dict
 from queue_app.staff.auth import require_counter, staff_required
 from queue_app.staff.models import Role
 
+ACTION_ERRORS = (400, 401, 403, 404, 409, 413, 422)
+KEY_HEADER = {"Idempotency-Key": (IDEMPOTENCY_KEY, False, "a repeat answers the first result without acting again")}
+
+
+def action(summary: str, **kwargs: Any) -> Callable[[Callable], Callable]:
+    """``@documented`` for a counter action: they share their answer, errors and the Idempotency-Key header."""
+    return documented(summary, tags="counters", staff=True, responses={200: CounterAction}, errors=ACTION_ERRORS,
+                      headers=KEY_HEADER, **kwargs)
+
 
 @bp.get("/counters")
+@documented("Every counter with its state and current ticket", tags="counters", staff=True,
+            responses={200: list[Counter]}, errors=(401,))
 @staff_required()
 def list_counters():
     """Every counter with its state and current ticket."""
@@ -49,24 +65,26 @@ def _counter_action(code: str, action: str, run) -> Response:  # noqa: ANN001
 
 
 @bp.post("/counters/<code>/call-next")
+@action("Call the next waiting ticket (null when nobody waits)", body=CallNextBody, body_required=False)
 @staff_required(Role.clerk, Role.admin)
 def call_next(code: str):
     """Call the next waiting ticket to this counter."""
-    data = json_body(required=False)
-    finish_current = field(data, "finish_current", bool, required=False, default=False)
+    finish_current = bool(parse_body(CallNextBody, required=False).finish_current)
     return _counter_action(code, "call_next",
                            lambda user: operations.call_next(code, actor=user, finish_current=finish_current))
 
 
 @bp.post("/counters/<code>/call")
+@action("Call a given waiting number out of order", body=CallBody)
 @staff_required(Role.clerk, Role.admin)
 def call_number(code: str):
     """Call a given waiting number out of order."""
-    number = field(json_body(), "number", str)
+    number = parse_body(CallBody).number
     return _counter_action(code, "call", lambda user: operations.call_number(code, number, actor=user))
 
 
 @bp.post("/counters/<code>/recall")
+@action("Announce the current ticket again")
 @staff_required(Role.clerk, Role.admin)
 def recall(code: str):
     """Announce the current ticket again."""
@@ -74,6 +92,7 @@ def recall(code: str):
 
 
 @bp.post("/counters/<code>/start")
+@action("The visitor arrived: serving")
 @staff_required(Role.clerk, Role.admin)
 def start(code: str):
     """The visitor arrived: status ``serving``."""
@@ -81,6 +100,7 @@ def start(code: str):
 
 
 @bp.post("/counters/<code>/finish")
+@action("Done")
 @staff_required(Role.clerk, Role.admin)
 def finish(code: str):
     """Status ``done``."""
@@ -88,6 +108,7 @@ def finish(code: str):
 
 
 @bp.post("/counters/<code>/no-show")
+@action("The visitor did not come")
 @staff_required(Role.clerk, Role.admin)
 def no_show(code: str):
     """Status ``no_show``."""
@@ -95,14 +116,16 @@ def no_show(code: str):
 
 
 @bp.post("/counters/<code>/transfer")
+@action("Send the current ticket to another service's queue", body=TransferBody)
 @staff_required(Role.clerk, Role.admin)
 def transfer(code: str):
     """Send the current ticket to another service's queue."""
-    service = field(json_body(), "service", str)
+    service = parse_body(TransferBody).service
     return _counter_action(code, "transfer", lambda user: operations.transfer(code, service, actor=user))
 
 
 @bp.post("/counters/<code>/pause")
+@action("Stop taking calls")
 @staff_required(Role.clerk, Role.admin)
 def pause(code: str):
     """Stop taking calls."""
@@ -110,6 +133,7 @@ def pause(code: str):
 
 
 @bp.post("/counters/<code>/resume")
+@action("Take calls again")
 @staff_required(Role.clerk, Role.admin)
 def resume(code: str):
     """Take calls again."""

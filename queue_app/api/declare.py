@@ -2,10 +2,11 @@
 
 A handler says what it accepts and answers with :func:`documented`; :func:`parse_body` turns the request's
 JSON into the model (or the contract's 400/422 error body); ``/api/openapi.json`` is built from the same
-models by :mod:`queue_app.api.openapi`. A feature declares its shapes next to its handlers::
+models by :mod:`queue_app.api.openapi`. Responses are :class:`Answer` models; the shapes of a feature area
+live in :mod:`queue_app.api.shapes` (one module per area)::
 
     class IssueBody(Shape):
-        service: Code
+        service: Text
         priority: bool = False
 
     @bp.post("/tickets")
@@ -33,12 +34,31 @@ Text = Annotated[str, StringConstraints(min_length=1)]
 
 
 class Shape(BaseModel):
-    """A request or response body. Strict: JSON ``true`` is no number and ``"1"`` no integer.
+    """A request body. Strict: JSON ``true`` is no number and ``"1"`` no integer.
 
     Unknown fields are ignored (the contract lets clients send more than a server knows).
     """
 
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class Answer(BaseModel):
+    """A response body. Closed (``additionalProperties: false``): a field the code sends but the model
+    lacks fails the shape tests and the fuzz tests' schema check, so the two cannot drift apart."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Media:
+    """A response that is not JSON (a CSV or a workbook download)."""
+
+    mime: str
+    description: str
+
+
+#: what ``responses`` may map a status to: a model, ``list[Model]``, a :class:`Media`, or a description
+Reply = type[BaseModel] | Any
 
 
 @dataclass
@@ -49,8 +69,8 @@ class Operation:
     tags: tuple[str, ...] = ()
     body: type[BaseModel] | None = None
     body_required: bool = True
-    #: status -> response model (None: no body described)
-    responses: dict[int, Any] = field(default_factory=dict)
+    #: status -> response model, ``list[Model]``, :class:`Media` or a description (no body)
+    responses: dict[int, Reply] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     staff: bool = False
     #: query parameters: name -> (JSON schema, required, description)

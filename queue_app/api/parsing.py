@@ -1,4 +1,7 @@
-"""Request parsing shared by the API modules: the JSON body, typed fields, headers, dates."""
+"""Request parsing shared by the API modules: the JSON body, the Idempotency-Key header, date arguments.
+
+Typed body fields are declared as pydantic models (:mod:`queue_app.api.declare`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from flask import request
 from queue_app.core.errors import BadRequest, ValidationFailed
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+#: the header's JSON schema, for the OpenAPI document
+IDEMPOTENCY_KEY = {"type": "string", "pattern": IDEMPOTENCY_KEY_RE.pattern}
 
 
 def json_body(*, required: bool = True) -> dict[str, Any]:
@@ -32,24 +37,6 @@ def json_body(*, required: bool = True) -> dict[str, Any]:
     except UnicodeEncodeError:
         raise BadRequest("The body must be valid UTF-8 text.") from None
     return data
-
-
-def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *, required: bool = True,
-          default: Any = None) -> Any:
-    """A typed field of the body. :raise ValidationFailed: missing or wrong type."""
-    if name not in data or data[name] is None:
-        if required:
-            raise ValidationFailed(f'Missing field "{name}".', field=name)
-        return default
-    value = data[name]
-    # bool is an int in Python; JSON true must not pass as a number or vice versa
-    if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
-        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        names = {"str": "string", "bool": "boolean", "int": "integer", "dict": "object"}.get(names, names)
-        raise ValidationFailed(f'Field "{name}" must be a {names}.', field=name)
-    if isinstance(value, str) and value == "" and required:  # a name of spaces is simply unknown (404)
-        raise ValidationFailed(f'Field "{name}" must not be empty.', field=name)
-    return value
 
 
 def idempotency_key() -> str | None:

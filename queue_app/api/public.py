@@ -7,8 +7,17 @@ from flask import current_app, jsonify, request
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from queue_app.api import bp
-from queue_app.api.declare import Shape, Text, documented, parse_body
-from queue_app.api.parsing import idempotency_key
+from queue_app.api.declare import documented, parse_body
+from queue_app.api.parsing import IDEMPOTENCY_KEY, idempotency_key
+from queue_app.api.shapes.public import (
+    Board,
+    Health,
+    HealthDown,
+    IssuedTicket,
+    PublicTicket,
+    Service,
+    TicketRequest,
+)
 from queue_app.core.errors import RateLimited
 from queue_app.core.extensions import db
 from queue_app.core.site import current_site, iso
@@ -17,6 +26,9 @@ from queue_app.queue.read_models import services_public, ticket_public
 
 
 @bp.get("/services")
+@documented("Services a kiosk offers, with waiting counts and estimates", tags="public",
+            responses={200: list[Service]}, errors=(404,),
+            query={"kiosk": ({"type": "string"}, False, "only the services this kiosk offers")})
 def list_services():
     """The services a kiosk offers, with waiting counts and estimates."""
     return jsonify(services_public(request.args.get("kiosk") or None))
@@ -46,19 +58,10 @@ def _check_issue_rate(kiosk: str | None) -> None:
     _issue_hits[key] = hits
 
 
-class TicketRequest(Shape):
-    """A walk-in ticket request from a kiosk (or an information desk)."""
-
-    service: Text
-    priority: bool | None = None
-    kiosk: str | None = None
-
-
 @bp.post("/tickets")
-@documented("Issue a ticket", tags="public", body=TicketRequest, responses={201: "IssuedTicket"},
+@documented("Issue a ticket", tags="public", body=TicketRequest, responses={201: IssuedTicket},
             errors=(400, 404, 409, 413, 422, 429, 503),
-            headers={"Idempotency-Key": ({"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,128}$"}, False,
-                                         "a repeat within 10 minutes returns the same ticket")})
+            headers={"Idempotency-Key": (IDEMPOTENCY_KEY, False, "a repeat within 10 minutes returns the same ticket")})
 def create_ticket():
     """Issue a ticket (kiosk, or anyone on the LAN: walk-in tickets are public)."""
     data = parse_body(TicketRequest)
@@ -114,12 +117,15 @@ def track_url(token: str) -> str:
 
 
 @bp.get("/tickets/<token>")
+@documented("A visitor's view of one ticket", tags="public", responses={200: PublicTicket}, errors=(404,))
 def get_ticket(token: str):
     """The visitor's live view of one ticket."""
     return jsonify(ticket_public(operations.get_ticket_by_token(token)))
 
 
 @bp.get("/display")
+@documented("The board snapshot a hall display shows", tags="public", responses={200: Board}, errors=(404,),
+            query={"zone": ({"type": "string"}, False, "one zone (default: every zone)")})
 def display_board():
     """The board snapshot a hall display shows."""
     from queue_app.queue.board import board_snapshot
@@ -128,6 +134,7 @@ def display_board():
 
 
 @bp.get("/health")
+@documented("Database and printer health", tags="public", responses={200: Health, 503: HealthDown})
 def health():
     """Liveness for monitoring: 503 when the database is gone, ``degraded`` when a printer is not ok."""
     try:

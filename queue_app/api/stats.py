@@ -17,7 +17,9 @@ from flask import Response, jsonify, request, stream_with_context
 from flask_login import current_user
 
 from queue_app.api import bp
+from queue_app.api.declare import Media, documented
 from queue_app.api.parsing import date_arg
+from queue_app.api.shapes.stats import Dashboard, Report, Summary
 from queue_app.core.errors import Forbidden, NotFound, ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.models import Agency
@@ -29,6 +31,18 @@ from queue_app.stats.dashboard import dashboard_snapshot
 from queue_app.stats.export import EXPORT_COLUMNS, export_rows
 
 MAX_RANGE_DAYS = 366 * 2
+DATE = {"type": "string", "format": "date"}
+AGENCY = {"agency": ({"type": "string"}, False,
+                     "one agency's code (admins, unscoped managers; a scoped manager asking for another gets 403)")}
+RANGE = {
+    "from": (DATE, False, "first local day (default: today)"),
+    "to": (DATE, False, "last local day, at most two years after from (default: from, or today)"),
+    "month": ({"type": "string", "pattern": "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"}, False,
+              "a whole month like 2026-11, instead of from/to"),
+    **AGENCY,
+}
+RANGE_ERRORS = (401, 403, 404, 422)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _range() -> tuple[date, date]:
@@ -74,6 +88,8 @@ def scoped_agency() -> int | None:
 
 
 @bp.get("/stats/summary")
+@documented("Figures per service and in total for a range of local days", tags="stats", staff=True,
+            query=RANGE, responses={200: Summary}, errors=RANGE_ERRORS)
 @staff_required(Role.manager, Role.admin)
 def stats_summary():
     """Counts, waits and service times per service for a range of local days."""
@@ -82,6 +98,8 @@ def stats_summary():
 
 
 @bp.get("/stats/report")
+@documented("Figures per agency, service, counter and clerk, wait histogram, heat map", tags="stats",
+            staff=True, query=RANGE, responses={200: Report}, errors=RANGE_ERRORS)
 @staff_required(Role.manager, Role.admin)
 def stats_report():
     """Tables per agency, service, counter and clerk plus the range's charts (the reports page)."""
@@ -90,6 +108,8 @@ def stats_report():
 
 
 @bp.get("/stats/dashboard")
+@documented("The live dashboard's snapshot: queues, counters, today's figures, charts", tags="stats",
+            staff=True, query=AGENCY, responses={200: Dashboard}, errors=(401, 403, 404))
 @staff_required(Role.manager, Role.admin)
 def stats_dashboard():
     """The live dashboard's snapshot: queues, counters, today's figures and charts."""
@@ -97,6 +117,8 @@ def stats_dashboard():
 
 
 @bp.get("/stats/export.csv")
+@documented("One CSV row per ticket with every timestamp", tags="stats", staff=True, query=RANGE,
+            responses={200: Media("text/csv", "CSV, one row per ticket")}, errors=RANGE_ERRORS)
 @staff_required(Role.manager, Role.admin)
 def stats_export():
     """One CSV row per ticket with every timestamp, streamed."""
@@ -121,6 +143,8 @@ def stats_export():
 
 
 @bp.get("/stats/export.xlsx")
+@documented("Monthly recap workbook in Bahasa Indonesia (default: this month)", tags="stats", staff=True,
+            query=RANGE, responses={200: Media(XLSX, "Excel workbook")}, errors=RANGE_ERRORS)
 @staff_required(Role.manager, Role.admin)
 def stats_export_xlsx():
     """The monthly recap as an Excel workbook (Bahasa Indonesia), default the current month."""
@@ -130,5 +154,5 @@ def stats_export_xlsx():
         first, last = _range()
     data = workbooks.recap_workbook(first, last, agency_id=scoped_agency())
     filename = f"rekap-antrean-{first.isoformat()}-{last.isoformat()}.xlsx"
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(data, mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

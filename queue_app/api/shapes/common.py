@@ -1,0 +1,62 @@
+"""Shapes every area shares: the error body, a ticket as staff see it, a counter reference, a print outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from queue_app.api.declare import Answer
+
+TicketStatus = Literal["waiting", "called", "serving", "done", "no_show", "cancelled"]
+CounterState = Literal["open", "paused"]
+RoleName = Literal["clerk", "manager", "admin"]
+#: an instant in ISO 8601 with the site's offset, or null when it has not happened
+Moment = datetime | None
+
+
+class ErrorDetail(Answer):
+    """What went wrong: a stable snake_case code for programs, a message for people."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    message: str
+    #: the request field at fault (422)
+    field: str | None = None
+    #: the service that is closed (409 service_closed)
+    service: str | None = None
+
+
+class Error(Answer):
+    """The one error body of the contract: ``{"error": {"code", "message"}}``."""
+
+    error: ErrorDetail
+
+
+class CounterRef(Answer):
+    code: str
+    name: str
+
+
+class StaffTicket(Answer):
+    """A ticket as staff see it (the contract's TICKET)."""
+
+    number: str
+    service: str
+    status: TicketStatus
+    priority: bool
+    issued_at: datetime
+    called_at: Moment
+    started_at: Moment
+    finished_at: Moment
+    counter: CounterRef | None
+    recalls: int
+    last_called_at: Moment
+    token: str
+
+
+class PrintResult(Answer):
+    """What became of the paper slip."""
+
+    status: Literal["printed", "queued", "failed", "none"]
+    error: str | None = Field(description="why it failed or is still queued")

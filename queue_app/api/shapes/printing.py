@@ -1,0 +1,39 @@
+"""Printing shapes: printer states with today's jobs, and a reprint."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from queue_app.api.declare import Answer, Shape
+from queue_app.api.shapes.common import Moment, PrintResult, StaffTicket
+from queue_app.api.shapes.public import PrinterState
+
+
+class JobsToday(Answer):
+    queued: int
+    printed: int
+    failed: int
+
+
+class Printer(Answer):
+    """A configured printer: last known state, the kiosks that use it, today's jobs by outcome."""
+
+    code: str
+    kind: str
+    profile: str
+    state: PrinterState
+    message: str
+    checked_at: Moment
+    kiosks: list[str]
+    jobs_today: JobsToday
+
+
+class ReprintBody(Shape):
+    printer: str | None = Field(default=None, description="default: the printer of the issuing kiosk")
+
+
+class Reprinted(Answer):
+    """The ticket and what became of the new slip."""
+
+    ticket: StaffTicket
+    print: PrintResult

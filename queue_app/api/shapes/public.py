@@ -1,0 +1,143 @@
+"""Public shapes: the kiosk's services and tickets, the visitor's ticket, the hall display's board, health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from queue_app.api.declare import Answer, Shape, Text
+from queue_app.api.shapes.common import (
+    CounterRef,
+    CounterState,
+    ErrorDetail,
+    Moment,
+    PrintResult,
+    TicketStatus,
+)
+
+PrinterState = Literal["ok", "offline", "paper_low", "paper_out", "unknown"]
+
+
+class TicketRequest(Shape):
+    """A walk-in ticket request from a kiosk (or an information desk)."""
+
+    service: Text
+    priority: bool | None = None
+    kiosk: str | None = None
+
+
+class IssuedTicket(Answer):
+    """The ticket just issued (or, for a repeated Idempotency-Key, the one issued before)."""
+
+    number: str
+    service: str
+    service_name: str
+    agency: str
+    agency_name: str
+    token: str
+    status: TicketStatus
+    priority: bool
+    ahead: int
+    estimated_wait_seconds: int | None
+    track_url: str = Field(json_schema_extra={"format": "uri"})
+    issued_at: datetime
+    print: PrintResult
+    #: present (true) when a repeated Idempotency-Key answered with the earlier ticket
+    repeated: bool = False
+
+
+class PublicTicket(Answer):
+    """A visitor's view of their ticket: nothing about anybody else."""
+
+    number: str
+    service: str
+    service_name: str
+    status: TicketStatus
+    priority: bool
+    ahead: int
+    estimated_wait_seconds: int | None
+    counter: CounterRef | None
+    issued_at: datetime
+    called_at: Moment
+    finished_at: Moment
+
+
+class Service(Answer):
+    """A kiosk tile: a service with its queue, estimate and whether it takes tickets now."""
+
+    code: str
+    name: str
+    name_en: str
+    agency: str
+    agency_name: str
+    prefix: str
+    waiting: int
+    estimated_wait_seconds: int
+    open: bool
+    closed_reason: str | None = Field(description="why it takes no tickets: service_closed, outside_hours, ...")
+    closed_message: str
+    hours: str | None = Field(description="opening hours like 08:00-15:00")
+    target_wait_minutes: int
+
+
+class BoardCall(Answer):
+    """A call shown on the board."""
+
+    number: str
+    counter: CounterRef
+    zone: str
+    at: datetime
+    recall: bool
+
+
+class BoardCounter(Answer):
+    code: str
+    name: str
+    zone: str
+    state: CounterState
+    current: str | None = Field(description="number of the counter's current ticket")
+    status: TicketStatus | None
+
+
+class BoardService(Answer):
+    code: str
+    name: str
+    prefix: str
+    waiting: int
+
+
+class Board(Answer):
+    """The snapshot a hall display shows (also the ``board`` Socket.IO event)."""
+
+    site: str
+    zone: str | None
+    zones: list[str]
+    seq: dict[str, int]
+    now: datetime
+    timezone: str
+    running_text: str
+    voice: Literal["segments", "speech"]
+    number_reading: Literal["digits", "whole"]
+    latest: BoardCall | None
+    recent: list[BoardCall]
+    counters: list[BoardCounter]
+    services: list[BoardService]
+
+
+class Health(Answer):
+    """Up: the database answers; ``degraded`` when a printer is not ok."""
+
+    status: Literal["ok", "degraded"]
+    database: str
+    printers: dict[str, PrinterState]
+
+
+class HealthDown(Answer):
+    """The database is unreachable: the contract's error body plus what health knows."""
+
+    error: ErrorDetail
+    status: Literal["degraded"]
+    database: str
+    printers: dict[str, PrinterState]

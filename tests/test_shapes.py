@@ -1,0 +1,216 @@
+"""The declared response models are what the endpoints really send, and every error is the contract's body.
+
+The serializers build plain dicts (fast on the Socket.IO path); the OpenAPI document is built from the pydantic
+models in ``queue_app/api/shapes``. A realistic day drives every documented operation here and each answer is
+validated, strictly and closed (no unknown fields), against the model its ``@documented`` names for that status;
+an error status must be one the operation documents and its body the ``Error`` model. Adding a field on one side
+only, or an endpoint without a shape, fails this module.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter
+from sqlalchemy.exc import DBAPIError
+
+from queue_app.api.declare import Media
+from queue_app.api.shapes.common import Error
+from queue_app.core import clock
+from queue_app.core.extensions import db
+
+pytestmark = pytest.mark.both_databases
+
+
+class Checked:
+    """A test client whose every /api answer is checked against the endpoint's declaration."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self.app = app
+        self.client = app.test_client()
+        #: (method, rule) of each operation answered with a success
+        self.succeeded: set[tuple[str, str]] = set()
+        self.errors: set[int] = set()
+
+    def __call__(self, method: str, url: str, status: int, *, headers: dict | None = None, **kw: Any):
+        resp = self.client.open(url, method=method, headers=headers or {}, **kw)
+        assert resp.status_code == status, (method, url, resp.status_code, resp.get_data(as_text=True)[:500])
+        rule, view = self.app.url_map.bind("mpp.test").match(url.split("?")[0], method=method, return_rule=True)
+        op = self.app.view_functions[rule.endpoint].__openapi__
+        reply = op.responses.get(status)
+        if reply is None:
+            assert status in op.errors, f"{method} {rule.rule} answered an undocumented {status}"
+            TypeAdapter(Error).validate_json(resp.data, strict=True)
+            self.errors.add(status)
+        elif isinstance(reply, Media):
+            assert resp.mimetype == reply.mime and resp.data
+        else:
+            TypeAdapter(reply).validate_json(resp.data, strict=True)
+        if status < 300:
+            self.succeeded.add((method, rule.rule))
+        return resp.get_json(silent=True)
+
+
+def documented_operations(app) -> set[tuple[str, str]]:  # noqa: ANN001
+    return {(m, rule.rule) for rule in app.url_map.iter_rules()
+            if hasattr(app.view_functions[rule.endpoint], "__openapi__")
+            for m in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def _public_day(call: Checked, clerk: dict) -> dict[str, str]:
+    """Tickets issued, called, served, transferred, no-shows: returns a few tokens by what became of them."""
+    call("GET", "/api/services", 200)
+    call("GET", "/api/services?kiosk=K2", 200)
+    key = {"Idempotency-Key": "kiosk-1"}
+    first = call("POST", "/api/tickets", 201, json={"service": "PERIZINAN", "kiosk": "K2"}, headers=key)
+    again = call("POST", "/api/tickets", 201, json={"service": "PERIZINAN", "kiosk": "K2"}, headers=key)
+    assert again["repeated"] is True and again["token"] == first["token"]
+    tokens = {"first": first["token"]}
+    for service in ("PERIZINAN", "NONIZIN", "NONIZIN", "HALAL"):
+        tokens.setdefault(service, call("POST", "/api/tickets", 201, json={"service": service, "priority": False})
+                          ["token"])
+    call("POST", "/api/tickets", 201, json={"service": "NONIZIN", "priority": True, "kiosk": "K1"})
+    call("GET", f"/api/tickets/{tokens['NONIZIN']}", 200)
+    clock.travel(timedelta(minutes=7))
+    # the counter's day: call, recall, serve, finish, transfer, no-show, pause, resume (and a replayed key)
+    call("GET", "/api/counters", 200, headers=clerk)
+    call("POST", "/api/counters/L01/call-next", 200, headers={**clerk, "Idempotency-Key": "c-1"})
+    replay = call("POST", "/api/counters/L01/call-next", 200, headers={**clerk, "Idempotency-Key": "c-1"})
+    assert replay["replayed"] is True and replay["ticket"]["counter"]["code"] == "L01"
+    call("POST", "/api/counters/L01/recall", 200, headers=clerk)
+    call("POST", "/api/counters/L01/start", 200, headers=clerk)
+    call("GET", f"/api/tickets/{tokens['first']}", 200)
+    clock.travel(timedelta(minutes=4))
+    call("POST", "/api/counters/L01/finish", 200, headers=clerk)
+    call("GET", f"/api/tickets/{tokens['first']}", 200)
+    call("POST", "/api/counters/L01/call-next", 200, headers=clerk, json={"finish_current": True})
+    call("POST", "/api/counters/L01/transfer", 200, headers=clerk, json={"service": "NONIZIN"})
+    call("POST", "/api/counters/L02/call", 200, headers=clerk, json={"number": "A-002"})
+    call("POST", "/api/counters/L02/no-show", 200, headers=clerk)
+    call("POST", "/api/counters/L02/call-next", 200, headers=clerk)
+    call("GET", "/api/counters/L02/queue", 200, headers=clerk)
+    call("POST", "/api/counters/L01/pause", 200, headers=clerk)
+    call("GET", "/api/counters/L01/queue", 200, headers=clerk)
+    call("POST", "/api/counters/L01/resume", 200, headers=clerk)
+    call("GET", "/api/counters", 200, headers=clerk)
+    call("GET", "/api/display", 200)
+    call("GET", "/api/display?zone=lantai-1", 200)
+    call("GET", "/api/health", 200)
+    return tokens
+
+
+def test_every_endpoint_answers_its_declared_shape(app, staff):
+    call = Checked(app)
+    clerk = staff.headers("clerk1", "clerk", ["L01", "L02"])
+    admin = staff.headers("admin1", "admin")
+    manager = staff.headers("manager1", "manager", agency="DPMPTSP")
+    tokens = _public_day(call, clerk)
+
+    staff.user("siti", "clerk", ["L01"], password="kata-sandi-1")
+    signed = call("POST", "/api/auth/token", 200, json={"username": "siti", "password": "kata-sandi-1"})
+    call("GET", "/api/me", 200, headers={"Authorization": f"Bearer {signed['token']}"})
+    call("GET", "/api/me", 200, headers=admin)
+
+    call("GET", "/api/printers", 200, headers=admin)
+    call("POST", f"/api/tickets/{tokens['first']}/reprint", 200, headers=clerk)
+    call("POST", f"/api/tickets/{tokens['HALAL']}/reprint", 200, headers=clerk, json={"printer": "p1"})
+    call("GET", "/api/printers", 200, headers=admin)
+
+    for who in (manager, admin):
+        call("GET", "/api/stats/summary", 200, headers=who)
+        call("GET", "/api/stats/report", 200, headers=who)
+        call("GET", "/api/stats/dashboard", 200, headers=who)
+    month = clock.utcnow().strftime("%Y-%m")
+    call("GET", f"/api/stats/report?month={month}", 200, headers=admin)  # a month's heat map folds onto weekdays
+    call("GET", "/api/stats/summary?agency=DINKOPUKM", 200, headers=admin)
+    call("GET", "/api/stats/dashboard?agency=DINKOPUKM", 200, headers=admin)
+    call("GET", "/api/stats/export.csv", 200, headers=manager)
+    call("GET", f"/api/stats/export.xlsx?month={month}", 200, headers=admin)
+
+    call("GET", "/api/admin/users", 200, headers=admin)
+    call("POST", "/api/admin/users", 201, headers=admin, json={
+        "username": "budi", "role": "manager", "password": "kata-sandi-2", "full_name": "Budi", "agency": "DINKOPUKM"})
+    call("POST", "/api/admin/users", 201, headers=admin, json={"username": "ani", "role": "clerk",
+                                                                "password": "kata-sandi-3", "counters": ["L03"]})
+    call("POST", "/api/admin/users/ani/disable", 200, headers=admin)
+    call("POST", "/api/admin/users/ani/enable", 200, headers=admin)
+    call("POST", "/api/admin/users/ani/password", 200, headers=admin, json={"password": "kata-sandi-4"})
+    call("PUT", "/api/admin/users/ani/counters", 200, headers=admin, json={"counters": ["L01", "L03"]})
+    call("GET", "/api/admin/services", 200, headers=admin)
+    call("POST", "/api/admin/services/HALAL/close", 200, headers=admin, json={"reason": "Sistem gangguan"})
+    call("GET", "/api/services", 200)  # a closed tile says why
+    call("POST", "/api/admin/services/HALAL/open", 200, headers=admin)
+    call("GET", "/api/admin/running-text", 200, headers=admin)
+    call("PUT", "/api/admin/running-text", 200, headers=admin, json={"text": "Istirahat 12.00-13.00"})
+    call("GET", "/api/display", 200)
+    call("GET", "/api/admin/audit", 200, headers=admin)
+    call("GET", "/api/admin/audit?limit=2&before=5", 200, headers=admin)
+
+    assert call.succeeded == documented_operations(app), "an operation this scenario does not reach: add it"
+
+
+def test_errors_are_the_contracts_body_and_documented(app, staff):
+    call = Checked(app)
+    clerk = staff.headers("clerk1", "clerk", ["L01"])
+    admin = staff.headers("admin1", "admin")
+    manager = staff.headers("manager1", "manager", agency="DPMPTSP")
+    call("POST", "/api/tickets", 400, data="{not json", content_type="application/json")
+    call("POST", "/api/tickets", 400, json=[1, 2])
+    call("POST", "/api/tickets", 422, json={"service": 7})
+    call("POST", "/api/tickets", 422, json={})
+    call("POST", "/api/tickets", 404, json={"service": "NOPE"})
+    call("POST", "/api/tickets", 413, data="{" + " " * 70_000 + "}", content_type="application/json")
+    for _ in range(3):
+        call("POST", "/api/tickets", 201, json={"service": "HALAL"})
+    refused = call("POST", "/api/tickets", 409, json={"service": "HALAL"})  # the daily quota
+    assert re.fullmatch(r"[a-z_]+", refused["error"]["code"])
+    call("GET", "/api/tickets/nope", 404)
+    call("GET", "/api/services?kiosk=NOPE", 404)
+    call("GET", "/api/display?zone=nope", 404)
+    call("POST", "/api/auth/token", 401, json={"username": "x", "password": "y"})
+    call("POST", "/api/auth/token", 422, json={"username": "x"})
+    call("GET", "/api/me", 401)
+    call("GET", "/api/counters", 401)
+    call("POST", "/api/counters/L02/call-next", 403, headers=clerk)
+    call("POST", "/api/counters/NOPE/call-next", 404, headers=admin)
+    call("POST", "/api/counters/L01/start", 409, headers=clerk)
+    call("POST", "/api/counters/L01/call", 422, headers=clerk, json={"number": True})
+    call("POST", "/api/counters/L01/recall", 422, headers={**clerk, "Idempotency-Key": "no spaces"})
+    call("POST", "/api/counters/L01/call-next", 422, headers=clerk, json={"finish_current": "yes"})
+    call("POST", "/api/counters/L01/transfer", 422, headers=clerk, json={"service": ""})
+    call("GET", "/api/counters/L02/queue", 403, headers=clerk)
+    call("GET", "/api/printers", 401)
+    call("POST", "/api/tickets/nope/reprint", 404, headers=clerk)
+    call("POST", "/api/tickets/nope/reprint", 422, headers=clerk, json={"printer": 5})
+    call("GET", "/api/stats/summary", 403, headers=clerk)
+    call("GET", "/api/stats/summary?from=2026-13-01", 422, headers=manager)
+    call("GET", "/api/stats/report?agency=DINKOPUKM", 403, headers=manager)
+    call("GET", "/api/stats/dashboard?agency=NOPE", 404, headers=admin)
+    call("GET", "/api/stats/export.csv?month=2026-13", 422, headers=admin)
+    call("POST", "/api/admin/users", 422, headers=admin, json={"username": "x", "role": "boss", "password": "12345678"})
+    call("POST", "/api/admin/users", 422, headers=admin, json={"username": "x", "role": "clerk", "password": "short"})
+    call("POST", "/api/admin/users/nobody/disable", 404, headers=admin)
+    call("PUT", "/api/admin/users/clerk1/counters", 422, headers=admin, json={"counters": [1]})
+    call("PUT", "/api/admin/users/clerk1/counters", 422, headers=admin, json={})
+    call("POST", "/api/admin/services/HALAL/close", 422, headers=admin, json={"reason": ""})
+    call("PUT", "/api/admin/running-text", 422, headers=admin, json={"text": "x" * 501})
+    call("GET", "/api/admin/audit?limit=x", 422, headers=admin)
+    assert call.errors == {400, 401, 403, 404, 409, 413, 422}
+    # outside any operation: the unknown URL and the wrong method answer the same body
+    for resp in (call.client.get("/api/nothing-here"), call.client.delete("/api/tickets")):
+        TypeAdapter(Error).validate_json(resp.data, strict=True)
+
+
+def test_health_answers_its_declared_body_when_the_database_is_gone(app, monkeypatch):
+    call = Checked(app)
+
+    def down(*_a: Any, **_kw: Any):
+        raise DBAPIError("SELECT 1", {}, ConnectionError("gone"))
+
+    with app.app_context():
+        monkeypatch.setattr(db.session, "execute", down)
+        body = call("GET", "/api/health", 503)
+    assert body["error"]["code"] == "database_unavailable" and body["status"] == "degraded"
