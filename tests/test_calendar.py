@@ -104,3 +104,13 @@ def test_ticket_api_answers_holiday_and_outside_hours(cal_app):
 def test_without_site_hours_the_site_is_open_every_day(app):
     with app.app_context():
         assert opening("PERIZINAN", at(MON + timedelta(days=6), 3)).open  # a Sunday at 03:00
+
+
+def test_closed_answers_match_the_declared_error_body(cal_app):
+    """The 409s carry ``reopens_at`` and ``holiday``; the OpenAPI error model must declare them."""
+    from queue_app.api.shapes.common import Error
+
+    client = cal_app.test_client()
+    for moment in (at(CHRISTMAS, 9), at(FRI, 12, 15)):
+        _travel_to(moment)
+        Error.model_validate(client.post("/api/tickets", json={"service": "PERIZINAN"}).get_json())

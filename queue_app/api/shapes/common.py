@@ -23,8 +23,15 @@ class ErrorDetail(Answer):
     message: str
     #: the request field at fault (422)
     field: str | None = None
-    #: the service that is closed (409 service_closed)
+    #: the service that is closed (409 service_closed, holiday, outside_hours)
     service: str | None = None
+    #: when a closed service opens again (409 holiday, outside_hours)
+    reopens_at: str | None = None
+    #: the holiday's name (409 holiday)
+    holiday: str | None = None
+    #: the ticket's or counter's state that did not fit (409 invalid_transition, counter_paused...)
+    status: str | None = None
+    state: str | None = None
 
 
 class Error(Answer):

@@ -78,6 +78,8 @@ class Service(Answer):
     open: bool
     closed_reason: str | None = Field(description="why it takes no tickets: service_closed, outside_hours, ...")
     closed_message: str
+    reopens_at: str | None = Field(description="when a closed service opens again (ISO 8601, site offset)")
+    holiday: str | None = Field(description="the holiday's name when the building is closed for one")
     hours: str | None = Field(description="opening hours like 08:00-15:00")
     target_wait_minutes: int
 
