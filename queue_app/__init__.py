@@ -59,7 +59,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     csrf.init_app(app)
     # namespaces must be registered before socketio.init_app: a server that exists already keeps them
     # to itself, and every later app (tests build many) would lack them
-    live.init_app(app)
+    live.init_app(app, site.message_queue or None)
     printing.init_app(app, site)
     socketio.init_app(
         app,

@@ -319,3 +319,28 @@ def test_ticket_finished_signal_lets_a_feature_follow_a_visit(app, client, clerk
     finally:
         signals.ticket_finished.disconnect(listener)
     assert seen == [("A-001", "L01", "clerk1")]
+
+
+def test_a_call_pushes_to_watched_tickets_only(client, clerk, connect, monkeypatch):
+    """A call moves 39 waiting tickets but one phone is open: one view pushed, not 39 (issue 15).
+
+    The called ticket's own status change is still pushed to its room (one message).
+    """
+    tickets = [issue(client) for _ in range(40)]
+    t = connect("/ticket", {"token": tickets[-1]["token"]})
+    gone = connect("/ticket", {"token": tickets[-2]["token"]})
+    gone.disconnect("/ticket")  # a phone closed: its ticket is no longer watched
+    t.get_received("/ticket")
+    sent = []
+    real_emit = socketio.emit
+
+    def counting_emit(event, *args, **kwargs):
+        if kwargs.get("namespace") == "/ticket":
+            sent.append((event, kwargs.get("to")))
+        return real_emit(event, *args, **kwargs)
+
+    monkeypatch.setattr(socketio, "emit", counting_emit)
+    call_next(client, clerk)
+    assert sorted(to for event, to in sent if event == "ticket") == ["ticket:1", "ticket:40"]
+    (view,) = events(t, "/ticket", "ticket")
+    assert view["ahead"] == 38

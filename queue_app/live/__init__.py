@@ -9,13 +9,18 @@ from queue_app.core.extensions import socketio
 
 from . import publisher
 from .namespaces import CounterNamespace, DashboardNamespace, DisplayNamespace, TicketNamespace
+from .watchers import watchers
 
 _registered = False
 
 
-def init_app(app: Flask) -> None:
-    """Register the namespaces once (a later ``socketio.init_app`` picks them up) and listen for commits."""
+def init_app(app: Flask, message_queue: str | None = None) -> None:
+    """Register the namespaces once (a later ``socketio.init_app`` picks them up) and listen for commits.
+
+    :param message_queue: the Redis shared by several processes; phones' watcher counts live there too.
+    """
     global _registered
+    watchers.use_redis(message_queue)
     if not _registered:
         _registered = True
         socketio.on_namespace(DisplayNamespace("/display"))

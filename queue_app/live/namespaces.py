@@ -5,6 +5,7 @@ Socket.IO events do not run ``before_request`` hooks: staff sockets authenticate
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,8 +20,12 @@ from queue_app.queue.models import Ticket
 from queue_app.staff.auth import user_for_token
 from queue_app.staff.models import Role, User
 
+from .watchers import watchers
+
 #: sid -> user id for staff sockets (Socket.IO events do not run before_request hooks)
 _staff: dict[str, int] = {}
+#: sid -> (ticket id, its day) for visitors' phones, so a disconnect uncounts the right watcher
+_watching: dict[str, tuple[int, date]] = {}
 
 
 class DisplayNamespace(Namespace):
@@ -72,9 +77,16 @@ class TicketNamespace(Namespace):
             if ticket is None:
                 raise ConnectionRefusedError("unknown ticket")
             join_room(f"ticket:{ticket.id}")
+            _watching[request.sid] = (ticket.id, ticket.service_day)
+            watchers.add(ticket.id, ticket.service_day)
             emit(LiveEvent.ticket.value, ticket_public(ticket))
         finally:
             db.session.rollback()
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        watched = _watching.pop(request.sid, None)
+        if watched is not None:
+            watchers.remove(*watched)
 
 
 def _staff_user(auth: Any, roles: tuple[Role, ...]) -> User:

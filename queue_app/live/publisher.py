@@ -21,6 +21,8 @@ from queue_app.core.outbox import LiveEvent, Pending
 from queue_app.core.site import today
 from queue_app.queue.models import Ticket, TicketState
 
+from .watchers import watchers
+
 logger = logging.getLogger(__name__)
 
 
@@ -62,29 +64,42 @@ def _refresh(pending: Pending) -> None:
 
     done: set[int] = set()
     if pending.services:
-        # one replay of the whole queue; a move in one service shifts every service that shares a
-        # counter with it, so all of those tickets get their new estimate
-        state, fc = forecast(today())
-        affected = _sharing_counters(state, pending.services)
-        rows = db.session.execute(
-            sa.select(Ticket.id, Ticket.service_id, Ticket.number, Service.code, Service.name, Ticket.priority,
-                      Ticket.issued_at, Ticket.called_at)
-            .join(Service, Service.id == Ticket.service_id)
-            .where(Ticket.service_id.in_(affected), Ticket.status == TicketState.waiting,
-                   Ticket.service_day == today())
+        # a move in one service shifts every service that shares a counter with it
+        affected = _sharing_counters(pending.services)
+        day = today()
+        order = db.session.execute(
+            sa.select(Ticket.id, Ticket.service_id)
+            .where(Ticket.service_id.in_(affected), Ticket.status == TicketState.waiting, Ticket.service_day == day)
             .order_by(Ticket.priority.desc(), Ticket.issued_at, Ticket.id)
         ).all()
+        # everyone's place is counted, but views are built and sent only for tickets a phone watches
+        watched = watchers.watched((tid for tid, _ in order), day)
         position: dict[int, int] = {}
-        # queue order, front first: the next to be called hear first; yield now and then so the
-        # socket writers start sending while the rest are built
-        for n, (tid, sid, number, code, name, priority, issued_at, called_at) in enumerate(rows, 1):
+        ahead_of: dict[int, tuple[int, int]] = {}
+        for tid, sid in order:
             ahead = position.get(sid, 0)
             position[sid] = ahead + 1
+            if tid in watched:
+                ahead_of[tid] = (sid, ahead)
+        # one replay of the whole queue gives every watched ticket its new estimate; none if nobody watches
+        fc = forecast(day)[1] if ahead_of else None
+        rows = db.session.execute(
+            sa.select(Ticket.id, Ticket.number, Service.code, Service.name, Ticket.priority, Ticket.issued_at,
+                      Ticket.called_at)
+            .join(Service, Service.id == Ticket.service_id)
+            .where(Ticket.id.in_(ahead_of))
+        ).all() if ahead_of else []
+        # queue order, front first: the next to be called hear first; yield now and then so the
+        # socket writers start sending while the rest are built
+        rows.sort(key=lambda r: (ahead_of[r[0]][1], r[0]))
+        for n, (tid, number, code, name, priority, issued_at, called_at) in enumerate(rows, 1):
+            sid, ahead = ahead_of[tid]
+            assert fc is not None
             view = waiting_view(number, code, name, priority, issued_at, called_at, ahead, fc.of(tid, sid, ahead))
             socketio.emit(LiveEvent.ticket.value, view, namespace="/ticket", to=f"ticket:{tid}")
-            done.add(tid)
             if n % 50 == 0:
                 socketio.sleep(0)
+        done.update(tid for tid, _ in order)
     for ticket_id in sorted(pending.tickets - done):
         ticket = db.session.get(Ticket, ticket_id)
         if ticket is not None:
@@ -95,15 +110,21 @@ def _refresh(pending: Pending) -> None:
         _schedule_board_changed(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
-def _sharing_counters(state, service_ids: set[int]) -> set[int]:  # noqa: ANN001
-    """``service_ids`` plus every service linked to them through counters that serve both."""
+def _sharing_counters(service_ids: set[int]) -> set[int]:
+    """``service_ids`` plus every service linked to them through active counters that serve both."""
+    links: dict[int, set[int]] = {}
+    for counter_id, service_id in db.session.execute(
+        sa.select(CounterService.counter_id, CounterService.service_id)
+        .join(Counter, Counter.id == CounterService.counter_id).where(Counter.active)
+    ):
+        links.setdefault(counter_id, set()).add(service_id)
     found = set(service_ids)
     grew = True
     while grew:
         grew = False
-        for counter in state.counters:
-            if found.intersection(counter.services) and not found.issuperset(counter.services):
-                found.update(counter.services)
+        for services in links.values():
+            if found & services and not found >= services:
+                found |= services
                 grew = True
     return found
 
