@@ -27,7 +27,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     :param site: a ready site configuration (tests); otherwise config.toml is loaded.
     :param overrides: Flask settings that win over ``config_class`` (tests pass the database URL).
     """
-    from queue_app import live, printing
+    from queue_app import live, printing, survey
     from queue_app.api import bp as api_bp
     from queue_app.core import outbox  # noqa: F401  (registers the after-commit publisher)
     from queue_app.core.database import init_engine
@@ -60,6 +60,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     # namespaces must be registered before socketio.init_app: a server that exists already keeps them
     # to itself, and every later app (tests build many) would lack them
     live.init_app(app)
+    survey.init_app(app)
     printing.init_app(app, site)
     socketio.init_app(
         app,
@@ -106,7 +107,8 @@ def import_all_models() -> None:
     import queue_app.core.models
     import queue_app.printing.models
     import queue_app.queue.models
-    import queue_app.staff.models  # noqa: F401
+    import queue_app.staff.models
+    import queue_app.survey.models  # noqa: F401
 
 
 def _register_surfaces(app: Flask) -> None:
