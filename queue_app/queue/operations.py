@@ -21,9 +21,7 @@ from queue_app.core.errors import (
     IdempotencyConflict,
     InvalidTransition,
     KioskNotFound,
-    OutsideHours,
     QuotaReached,
-    ServiceClosed,
     TicketNotFound,
     ValidationFailed,
 )
@@ -42,7 +40,7 @@ from queue_app.queue.models import (
     TicketState,
     ZoneSequence,
 )
-from queue_app.queue.opening import service_open_reason
+from queue_app.queue.opening import closed_error
 from queue_app.queue.transitions import log_event, move
 from queue_app.staff.models import User
 
@@ -74,7 +72,7 @@ def issue_ticket(
 
     :param idempotency_key: a repeat within 10 minutes returns the first ticket instead of a new one.
     :return: the ticket and whether it was created now (False for an idempotent repeat).
-    :raise ServiceNotFound, ServiceClosed, OutsideHours, QuotaReached, KioskNotFound, ValidationFailed:
+    :raise ServiceNotFound, ServiceClosed, HolidayClosed, OutsideHours, QuotaReached, KioskNotFound, ValidationFailed:
     """
     begin_write()
     now = clock.utcnow()
@@ -94,15 +92,9 @@ def issue_ticket(
             raise KioskNotFound(f'No kiosk with code "{kiosk}".')
         if kiosk_conf.services and service.code not in kiosk_conf.services:
             raise ValidationFailed(f"Kiosk {kiosk} does not offer service {service.code}.", field="service")
-    reason = service_open_reason(service, now=now)
-    if reason == ServiceClosed.code:
-        raise ServiceClosed(service.closed_reason or f"{service.name} is closed today.", service=service.code)
-    if reason == OutsideHours.code:
-        assert service.hours_start and service.hours_end
-        raise OutsideHours(
-            f"{service.name} issues tickets {service.hours_start:%H:%M}-{service.hours_end:%H:%M}.",
-            service=service.code,
-        )
+    closed = closed_error(service, now=now)
+    if closed is not None:
+        raise closed
 
     from queue_app.queue.estimate import ahead_of, estimate_new, recent_state
 

@@ -13,7 +13,7 @@ from queue_app.core.site import current_site, iso
 from queue_app.core.site import today as site_today
 from queue_app.queue.estimate import ahead_of, estimate_new, forecast
 from queue_app.queue.models import Ticket, TicketState
-from queue_app.queue.opening import service_open_reason
+from queue_app.queue.opening import closed_error
 
 
 def counter_ref(counter: Counter | None) -> dict[str, str] | None:
@@ -116,7 +116,8 @@ def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
         if offered is not None and s.code not in offered:
             continue
         waiting = counts.get(s.id, 0)
-        reason = service_open_reason(s)
+        closed = closed_error(s)
+        reason = None if closed is None else closed.code
         if reason is None and s.daily_quota and issued_today.get(s.id, 0) >= s.daily_quota:
             reason = "quota_reached"
         out.append({
@@ -131,6 +132,9 @@ def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
             "open": reason is None,
             "closed_reason": None if reason is None else reason,
             "closed_message": s.closed_reason if reason == "service_closed" else "",
+            # when a closed service opens again (site zone) and the holiday's name: the kiosk says both
+            "reopens_at": closed.details.get("reopens_at") if closed is not None else None,
+            "holiday": closed.details.get("holiday") if closed is not None else None,
             "hours": f"{s.hours_start:%H:%M}-{s.hours_end:%H:%M}" if s.hours_start and s.hours_end else None,
             "target_wait_minutes": s.target_wait_minutes,
         })
