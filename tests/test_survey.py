@@ -318,3 +318,21 @@ def test_config_rewording_only_takes_the_nine_elements(tmp_path):
         make_site(tmp_path, TEST_SITE + '\n[survey]\nquestions = {U10 = "Tambahan?"}\n')
     with pytest.raises(ConfigError, match=r"survey\.questions: U2 must be a non-empty question text"):
         make_site(tmp_path, TEST_SITE + '\n[survey]\nquestions = {U2 = " "}\n')
+
+
+def test_every_text_the_survey_module_asks_for_exists():
+    """survey.js reads the ``survey`` catalog through st("key") / st(`prefix_${...}`), not the page's t()."""
+    import re
+    from pathlib import Path
+
+    from queue_app.core import i18n
+
+    src = (Path(__file__).resolve().parent.parent / "visitor" / "static" / "survey.js").read_text()
+    known = set(i18n.catalog("id", "survey"))
+    assert set(i18n.catalog("en", "survey")) == known
+    used = set(re.findall(r"""\bst\(\s*["']([a-z_]+)["']""", src))
+    prefixes = set(re.findall(r"""\bst\(\s*`([a-z_]+)\$\{""", src))
+    used |= set(re.findall(r"""\btexts\.([a-z_]+)\b""", src)) - {"id", "en"}  # texts.id: the catalog itself
+    assert {"title", "start", "send", "thanks_title"} <= used and prefixes == {"gender_", "occupation_"}
+    assert used - known == set()
+    assert all(any(k.startswith(p) for k in known) for p in prefixes)

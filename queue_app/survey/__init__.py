@@ -7,6 +7,8 @@ from flask import Flask
 from queue_app.core import signals
 from queue_app.core.extensions import socketio
 
+from . import strings  # noqa: F401  (registers the survey screens' texts)
+
 _registered = False
 
 

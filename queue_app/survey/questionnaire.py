@@ -79,10 +79,11 @@ UNSUR: tuple[Unsur, ...] = (
        ("Poor", "Fair", "Good", "Very good")),
 )
 
-#: the respondent profile's suggested answers (the API takes any short text for education and occupation)
+#: the respondent profile's suggested answers, stored as written here (the API takes any short text)
 EDUCATION = ("SD", "SMP", "SMA/SMK", "D1-D3", "D4/S1", "S2", "S3")
-OCCUPATION_ID = ("PNS", "TNI/Polri", "Swasta", "Wirausaha", "Pelajar/Mahasiswa", "Lainnya")
-OCCUPATION_EN = ("Civil servant", "Military/Police", "Private sector", "Self-employed", "Student", "Other")
+#: stored value → key of its label in the ``survey`` texts
+OCCUPATION = {"PNS": "PNS", "TNI/Polri": "TNI", "Swasta": "Swasta", "Wirausaha": "Wirausaha",
+              "Pelajar/Mahasiswa": "Pelajar", "Lainnya": "Lainnya"}
 
 
 def unsur_view(lang: str = "id") -> list[dict]:
@@ -100,6 +101,20 @@ def unsur_view(lang: str = "id") -> list[dict]:
             "options": [{"value": i, "label": label} for i, label in enumerate(u.options[lang], start=1)],
         })
     return out
+
+
+def screen_data(lang: str) -> dict:
+    """What a survey screen needs at once: the questionnaire, the profile choices and both languages' texts."""
+    from queue_app.core.i18n import LANGS, catalog
+
+    from . import strings  # noqa: F401  (registers the texts)
+
+    return {
+        "unsur": unsur_view(lang),
+        "education": list(EDUCATION),
+        "occupation": [{"value": v, "key": k} for v, k in OCCUPATION.items()],
+        "texts": {code: catalog(code, "survey") for code in LANGS},
+    }
 
 
 def unsur_name(code: str, lang: str = "id") -> str:
