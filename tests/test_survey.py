@@ -336,3 +336,32 @@ def test_every_text_the_survey_module_asks_for_exists():
     assert {"title", "start", "send", "thanks_title"} <= used and prefixes == {"gender_", "occupation_"}
     assert used - known == set()
     assert all(any(k.startswith(p) for k in known) for p in prefixes)
+
+
+def test_dashboard_card_and_ikm_page_show_the_scoped_figures(app, client, staff):
+    from .helpers import login
+
+    with app.app_context():
+        perizinan = finished_tickets(2)
+        halal = finished_tickets(2, service="HALAL", counter="L03")
+    for token in perizinan:
+        client.post(f"/api/tickets/{token}/survey", json=body([4] * 9, comment="Ruang nyaman"))
+    for i, token in enumerate(halal):
+        # answers 3 and 2 everywhere: NRR = 2.5, IKM = 2.5 × 25 = 62.5 → D
+        client.post(f"/api/tickets/{token}/survey", json=body([3 - i] * 9, comment="Antrean halal lama"))
+    staff.user("halal-boss", "manager", agency="DINKOPUKM")
+    login(client, "halal-boss")
+    card = client.get("/dashboard/").get_data(True)
+    assert 'id="ikm-card"' in card and ">62,50<" in card and "100,00" not in card
+    page = client.get("/dashboard/ikm")
+    assert page.status_code == 200
+    html = page.get_data(True)
+    assert 'id="ikm-value">62,50<' in html and "Tidak Baik" in html
+    assert "Antrean halal lama" in html and "Ruang nyaman" not in html  # another agency's comments stay there
+    assert "Waktu Penyelesaian" in html and "/api/stats/ikm.xlsx?" in html
+    assert client.get("/dashboard/ikm?agency=DPMPTSP").status_code == 403
+    staff.user("boss", "admin")
+    login(client, "boss")
+    html = client.get("/dashboard/ikm").get_data(True)
+    # everyone: answers 4, 4, 3, 2 → NRR = 13 / 4 = 3.25, IKM = 81.25 → B
+    assert 'id="ikm-value">81,25<' in html and "Ruang nyaman" in html
