@@ -117,6 +117,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ikm_formula": "IKM = (Σ NRR per unsur ÷ 9) × 25. Mutu: A 88,31–100 Sangat Baik · B 76,61–88,30 Baik · "
                        "C 65,00–76,60 Kurang Baik · D 25,00–64,99 Tidak Baik. Sampel minimum: Krejcie–Morgan.",
         "ikm_open_report": "Laporan IKM",
+        "ikm_excel": "Laporan SKM (Excel)",
     },
     "en": {
         "ikm": "IKM",
@@ -148,6 +149,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ikm_formula": "IKM = (Σ NRR per element ÷ 9) × 25. Grade: A 88.31–100 very good · B 76.61–88.30 good · "
                        "C 65.00–76.60 fair · D 25.00–64.99 poor. Minimum sample: Krejcie–Morgan.",
         "ikm_open_report": "IKM report",
+        "ikm_excel": "SKM report (Excel)",
         "title": "Queue dashboard",
         "managers_only": "This page is for managers and admins.",
         "reports": "Reports",

@@ -300,8 +300,12 @@ def test_the_counter_tablet_is_offered_the_finished_visit(app, client, staff):
     assert token not in str(offers[0])  # staff broadcasts never carry the visitor's token
     answer = {**body([3] * 9), "offer": offers[0]["offer"]}
     assert client.post("/api/survey/tablet/L01", json=answer, headers=other).status_code == 403
-    assert client.post("/api/survey/tablet/L01", json={**answer, "offer": "forged"},
-                       headers=headers).status_code == 422
+    forged = client.post("/api/survey/tablet/L01", json={**answer, "offer": "forged"}, headers=headers)
+    assert forged.status_code == 404 and forged.json["error"]["code"] == "offer_not_found"
+    # an offer made at another counter is no good here either
+    admin = staff.headers("boss", "admin")
+    elsewhere = client.post("/api/survey/tablet/L02", json=answer, headers=admin)
+    assert elsewhere.status_code == 404
     r = client.post("/api/survey/tablet/L01", json=answer, headers=headers)
     assert r.status_code == 201, r.text
     r = client.post(f"/api/tickets/{token}/survey", json=body([1] * 9))

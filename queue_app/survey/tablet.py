@@ -31,10 +31,10 @@ NAMESPACE = "/survey"
 OFFER_FRESH_MINUTES = 5
 
 
-class OfferInvalid(QueueError):
-    """The survey offer is unknown or expired."""
+class OfferNotFound(QueueError):
+    """The survey offer is unknown or expired (like an unknown ticket token: 404)."""
 
-    status_code, code = 422, "offer_invalid"
+    status_code, code = 404, "offer_not_found"
 
 
 def may_run_tablet(user: User | None, counter: Counter) -> bool:
@@ -68,7 +68,7 @@ def offer_body(ticket: Ticket, counter: Counter) -> dict[str, Any]:
 
 
 def ticket_for_offer(offer: Any, counter: Counter) -> Ticket:
-    """The ticket an offer names, if it was made at this counter. :raise OfferInvalid:"""
+    """The ticket an offer names, if it was made at this counter. :raise OfferNotFound:"""
     max_age = current_site().survey_days_open * 86400
     try:
         ticket_id, code = _serializer().loads(offer, max_age=max_age) if isinstance(offer, str) else (None, None)
@@ -76,7 +76,7 @@ def ticket_for_offer(offer: Any, counter: Counter) -> Ticket:
         ticket_id, code = None, None
     ticket = db.session.get(Ticket, ticket_id) if isinstance(ticket_id, int) and code == counter.code else None
     if ticket is None:
-        raise OfferInvalid("This survey offer is unknown or expired.")
+        raise OfferNotFound("This survey offer is unknown or expired.")
     return ticket
 
 

@@ -4,7 +4,7 @@
 // its turn; a survey left untouched is dropped after a while.
 
 import { $, jsonBlock } from "/static/js/dom.js";
-import { postJSON } from "/static/js/http.js";
+import { postJSON, setUnauthorizedHandler } from "/static/js/http.js";
 import { t } from "/static/js/i18n.js";
 import { connect } from "/static/js/live.js";
 import { runSurvey, surveyData } from "/visitor/static/survey.js";
@@ -66,6 +66,8 @@ function offered(offer) {
   }
 }
 
+// the clerk's session ended (signed out, expired): the page goes back through the login form
+setUnauthorizedHandler(() => location.reload());
 document.addEventListener("pointerdown", touched, { passive: true });
 connect("/survey", {
   auth: { counter: boot.counter },
