@@ -369,3 +369,25 @@ def test_dashboard_card_and_ikm_page_show_the_scoped_figures(app, client, staff)
     html = client.get("/dashboard/ikm").get_data(True)
     # everyone: answers 4, 4, 3, 2 → NRR = 13 / 4 = 3.25, IKM = 81.25 → B
     assert 'id="ikm-value">81,25<' in html and "Ruang nyaman" in html
+
+
+def test_the_hall_display_shows_this_months_ikm_when_switched_on(tmp_path, db_url):
+    from .helpers import TEST_SITE, built_app, make_site
+
+    off = make_site(tmp_path)
+    with built_app(off, db_url) as app:
+        c = app.test_client()
+        assert "dsp-ikm" not in c.get("/display").get_data(True)
+        assert c.get("/api/survey/published").status_code == 404
+    site = make_site(tmp_path, TEST_SITE.replace("[display]\n", "[display]\nshow_ikm = true\n"))
+    with built_app(site, db_url) as app:
+        c = app.test_client()
+        with app.app_context():
+            tokens = finished_tickets(2)
+        # answers 4 and 3 everywhere: NRR 3.5, IKM = 3.5 × 25 = 87.5 → B
+        for token, v in zip(tokens, (4, 3), strict=True):
+            assert c.post(f"/api/tickets/{token}/survey", json=body([v] * 9)).status_code == 201
+        html = c.get("/display").get_data(True)
+        assert 'id="dsp-ikm-value">87,50<' in html and "B · Baik" in html
+        pub = c.get("/api/survey/published").json
+        assert pub["ikm_rounded"] == 87.5 and pub["grade"] == "B" and pub["respondents"] == 2

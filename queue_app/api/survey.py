@@ -153,6 +153,33 @@ def _service_scope(agency_id: int | None) -> int | None:
     return service.id
 
 
+class PublishedIkm(Shape):
+    """This month's IKM of the whole site, as the hall display shows it."""
+
+    month: str
+    ikm: float | None
+    #: the value as published: half-up to two decimals, the figure the grade was read from
+    ikm_rounded: float | None
+    grade: str | None
+    grade_label: str | None
+    respondents: int
+
+
+@bp.get("/survey/published")
+@documented("This month's IKM of the site, for the hall display (only with [display] show_ikm = true)",
+            tags="survey", responses={200: PublishedIkm}, errors=(404,))
+def survey_published():
+    from queue_app.core.site import current_site
+
+    if not current_site().display.show_ikm:
+        raise NotFound("This site does not publish its IKM on the displays.")
+    today = site_today()
+    data = operations.ikm(today.replace(day=1), today)
+    rounded = None if data["ikm"] is None else float(operations.round2(data["ikm"]))
+    return jsonify({"month": today.strftime("%Y-%m"), "ikm": data["ikm"], "ikm_rounded": rounded, "grade": data["grade"],
+                    "grade_label": data["grade_label"], "respondents": data["respondents"]})
+
+
 IKM_QUERY = {
     "from": ({"type": "string", "format": "date"}, False, "first local day (default today)"),
     "to": ({"type": "string", "format": "date"}, False, "last local day, included (default: from)"),
