@@ -272,10 +272,16 @@ def test_counted_under_the_service_it_ended_in_and_scoped_manager(app, client, s
     assert client.get("/api/stats/ikm?service=NOPE", headers=admin).status_code == 404
 
 
-def test_clerks_and_anonymous_may_not_read_the_ikm(app, client, clerk):
+def test_clerks_and_anonymous_may_not_read_the_ikm(app, client, clerk, staff):
+    from .helpers import login
+
     assert client.get("/api/stats/ikm").status_code == 401
     assert client.get("/api/stats/ikm", headers=clerk).status_code == 403
     assert client.get("/api/stats/ikm.xlsx", headers=clerk).status_code == 403
+    assert client.get("/dashboard/ikm").status_code == 302  # to the login form
+    staff.user("clerk2", "clerk", ["L01"])
+    login(client, "clerk2")  # the answers (and their comments) are never shown to a clerk
+    assert client.get("/dashboard/ikm").status_code == 403
 
 
 def test_the_counter_tablet_is_offered_the_finished_visit(app, client, staff):
