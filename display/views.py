@@ -28,7 +28,20 @@ def board():
         "voice": conf.display.voice,
         "site": conf.name,
     }
-    return render_template("display/board.html", page=page, zone=zone)
+    return render_template("display/board.html", page=page, zone=zone, ikm=_published_ikm())
+
+
+def _published_ikm() -> dict | None:
+    """This month's IKM of the site when ``[display] show_ikm`` is on (the display keeps it fresh itself)."""
+    from queue_app.core.site import today
+    from queue_app.survey.operations import ikm, round2
+
+    if not current_site().display.show_ikm:
+        return None
+    day = today()
+    data = ikm(day.replace(day=1), day)
+    value = None if data["ikm"] is None else f"{round2(data['ikm']):.2f}".replace(".", ",")
+    return {"value": value, "grade": data["grade"], "grade_label": data["grade_label"]}
 
 
 @bp.get("/audio/<path:name>")

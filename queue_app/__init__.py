@@ -27,7 +27,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     :param site: a ready site configuration (tests); otherwise config.toml is loaded.
     :param overrides: Flask settings that win over ``config_class`` (tests pass the database URL).
     """
-    from queue_app import live, printing
+    from queue_app import live, printing, survey
     from queue_app.api import bp as api_bp
     from queue_app.core import outbox  # noqa: F401  (registers the after-commit publisher)
     from queue_app.core.database import init_engine
@@ -60,6 +60,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     # namespaces must be registered before socketio.init_app: a server that exists already keeps them
     # to itself, and every later app (tests build many) would lack them
     live.init_app(app, site.message_queue or None)
+    survey.init_app(app)
     printing.init_app(app, site)
     socketio.init_app(
         app,
@@ -107,7 +108,8 @@ def import_all_models() -> None:
     import queue_app.core.models
     import queue_app.printing.models
     import queue_app.queue.models
-    import queue_app.staff.models  # noqa: F401
+    import queue_app.staff.models
+    import queue_app.survey.models  # noqa: F401
 
 
 def _register_surfaces(app: Flask) -> None:
@@ -118,9 +120,10 @@ def _register_surfaces(app: Flask) -> None:
     from display import bp as display_bp
     from home import bp as home_bp
     from kiosk import bp as kiosk_bp
+    from survey_tablet import bp as survey_tablet_bp
     from visitor import bp as visitor_bp
 
-    for bp in (home_bp, kiosk_bp, visitor_bp, display_bp, counter_bp, admin_bp, dashboard_bp):
+    for bp in (home_bp, kiosk_bp, visitor_bp, display_bp, counter_bp, admin_bp, dashboard_bp, survey_tablet_bp):
         app.register_blueprint(bp)
 
 

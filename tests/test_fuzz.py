@@ -32,6 +32,7 @@ FALLIBLE = [(method.upper(), path) for path, item in spec()["paths"].items() for
 CROSS_FIELD_OR_STATEFUL = {
     ("GET", "/api/stats/summary"), ("GET", "/api/stats/export.csv"), ("GET", "/api/stats/export.xlsx"),
     ("GET", "/api/stats/report"), ("POST", "/api/admin/users"),
+    ("GET", "/api/stats/ikm"), ("GET", "/api/stats/ikm.xlsx"),
 }
 
 #: Lenient on purpose: an empty ``?from=``/``?to=``/``?month=`` means "not given" (forms submit empty fields),
@@ -39,6 +40,7 @@ CROSS_FIELD_OR_STATEFUL = {
 LENIENT = {
     ("GET", "/api/stats/summary"), ("GET", "/api/stats/export.csv"), ("GET", "/api/stats/export.xlsx"),
     ("GET", "/api/stats/report"), ("GET", "/api/stats/dashboard"), ("PUT", "/api/admin/running-text"),
+    ("GET", "/api/stats/ikm"), ("GET", "/api/stats/ikm.xlsx"),
 }
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, make_response, render_template
 
 from queue_app.core.errors import TicketNotFound
+from queue_app.core.i18n import current_lang
 from queue_app.queue import operations
 from queue_app.queue.read_models import ticket_public
+from queue_app.survey.questionnaire import screen_data
 
 from . import strings  # noqa: F401  (registers the page's texts)
 
@@ -21,7 +23,8 @@ def ticket_page(token: str):
         ticket = operations.get_ticket_by_token(token)
     except TicketNotFound:
         return render_template("visitor/ticket_missing.html"), 404
-    resp = make_response(render_template("visitor/ticket.html", ticket=ticket_public(ticket), token=token))
+    resp = make_response(render_template("visitor/ticket.html", ticket=ticket_public(ticket), token=token,
+                                         survey_data=screen_data(current_lang())))
     resp.headers["Cache-Control"] = "no-store"  # a phone reopening the tab must not show a stale status
     resp.headers["Referrer-Policy"] = "no-referrer"  # the token is the URL; never leak it to another site
     return resp

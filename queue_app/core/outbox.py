@@ -34,6 +34,7 @@ class LiveEvent(StrEnum):
     settings_changed = auto()  # /display, /kiosk screens: running text, closed services...
     print_job = auto()  # /agent: a slip to print
     printer_changed = auto()  # /dashboard: a printer's state changed
+    survey_offer = auto()  # /survey: a counter's tablet offers the survey of the visit just finished
 
 
 @dataclass

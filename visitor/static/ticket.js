@@ -8,6 +8,7 @@ import { getJSON } from "/static/js/http.js";
 import { t } from "/static/js/i18n.js";
 import { connect } from "/static/js/live.js";
 import { clockTime } from "/static/js/time.js";
+import { phoneSurvey } from "./survey.js";
 
 const data = jsonBlock("ticket-data");
 const root = $("ticket");
@@ -15,6 +16,7 @@ let current = data.ticket;
 const chime = new Audio("/display/audio/chime.mp3");
 chime.preload = "auto";
 window.__ticketLog = []; // what the page did, for tests: "vibrate", "chime", "chime-blocked"
+const survey = phoneSurvey(data.token, root); // a finished visit turns the page into the survey
 
 function render(tk) {
   root.dataset.status = tk.status;
@@ -38,6 +40,7 @@ function render(tk) {
   $("tk-end").hidden = !ended;
   $("tk-end").textContent = tk.status === "done" ? t("thanks") : ended ? t("missed") : "";
   if (tk.issued_at) $("tk-issued").textContent = t("issued", { t: clockTime(tk.issued_at) });
+  survey.update(tk);
 }
 
 function alertVisitor() {

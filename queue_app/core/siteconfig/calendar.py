@@ -130,7 +130,24 @@ class BookingConf(Model):
     checkin_late_minutes: int = Field(15, ge=0, le=24 * 60)
 
 
+SURVEY_CODES = tuple(f"U{i}" for i in range(1, 10))
+
+
+def _survey_questions(value: Any) -> Any:
+    # the nine elements are the regulation's: a site rewords a question, it never adds one
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in SURVEY_CODES]
+        if unknown:
+            raise problem(f'unknown element "{unknown[0]}" (the elements are U1 to U9)')
+        for key, text in value.items():
+            if not isinstance(text, str) or not text.strip():
+                raise problem(f"{key} must be a non-empty question text")
+    return value
+
+
 class SurveySection(Model):
     """``[survey]``: the satisfaction survey (SKM)."""
 
     days_open: int = Field(7, ge=1, le=366)
+    #: a site's own wording of some of the nine questions, e.g. ``{U3 = "..."}``; in the site's language
+    questions: Annotated[dict[str, str], BeforeValidator(_survey_questions)] = {}

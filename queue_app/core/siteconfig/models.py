@@ -89,6 +89,8 @@ class DisplayConf(Model):
     number_reading: NumberReading = "digits"
     voice: Voice = "segments"
     recent_calls: int = Field(6, ge=1)
+    #: the hall display shows this month's IKM and grade of the site (the satisfaction survey)
+    show_ikm: bool = False
 
 
 class PrinterEntry(Model):

@@ -46,6 +46,8 @@ class SiteConf(Model):
     holidays: dict[dt.date, str] = {}
     #: [survey] days_open: days after a ticket is done during which its survey is accepted
     survey_days_open: int = 7
+    #: [survey] questions: the site's rewording of some of the nine questions (U1..U9 → text)
+    survey_questions: dict[str, str] = {}
     path: Path | None = None
     instance_dir: Path | None = None
 
@@ -98,6 +100,7 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         weekly_hours=file.site.hours,
         holidays={h.date: h.name for h in sorted(file.holidays, key=lambda h: h.date)},
         survey_days_open=file.survey.days_open,
+        survey_questions=dict(file.survey.questions),
         path=path,
         instance_dir=base_dir / "instance",
     )

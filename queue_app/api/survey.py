@@ -1,0 +1,216 @@
+"""The satisfaction survey over HTTP: the questionnaire, answers from the phone and the counter tablet,
+and the IKM report (JSON and the workbook survey teams hand in)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import sqlalchemy as sa
+from flask import Response, jsonify, request
+from pydantic import BeforeValidator, Field, StringConstraints
+from sqlalchemy.exc import IntegrityError
+
+from queue_app.api import bp
+from queue_app.api.declare import Shape, documented, parse_body
+from queue_app.api.stats import _range, month_range, scoped_agency
+from queue_app.core.errors import Forbidden, NotFound
+from queue_app.core.extensions import db
+from queue_app.core.i18n import current_lang
+from queue_app.core.lookups import get_counter
+from queue_app.core.models import Service
+from queue_app.core.site import today as site_today
+from queue_app.queue.operations import get_ticket_by_token
+from queue_app.staff.auth import staff_required
+from queue_app.staff.models import Role
+from queue_app.survey import operations, workbook
+from queue_app.survey.models import SurveyChannel
+from queue_app.survey.questionnaire import unsur_view
+from queue_app.survey.tablet import require_tablet, ticket_for_offer
+
+
+def _whole(value: object) -> object:
+    # JSON has one number type: 4.0 is the integer 4 (JSON Schema agrees); "4" and true stay refused
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Answer = Annotated[int, Field(ge=1, le=4), BeforeValidator(_whole)]
+ShortText = Annotated[str, StringConstraints(max_length=64)]
+
+
+class Answers(Shape):
+    """The nine answers, 1 (worst) to 4 (best)."""
+
+    U1: Answer
+    U2: Answer
+    U3: Answer
+    U4: Answer
+    U5: Answer
+    U6: Answer
+    U7: Answer
+    U8: Answer
+    U9: Answer
+
+
+class Respondent(Shape):
+    """The optional respondent profile (no personal data)."""
+
+    gender: Literal["L", "P"] | None = None
+    age: Annotated[int, Field(ge=10, le=120), BeforeValidator(_whole)] | None = None
+    education: ShortText | None = None
+    occupation: ShortText | None = None
+
+
+class SurveyAnswer(Shape):
+    """One visit's answers."""
+
+    answers: Answers
+    respondent: Respondent | None = None
+    comment: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class TabletAnswer(SurveyAnswer):
+    """Answers given on a counter's tablet, for the visit its offer names."""
+
+    offer: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+class SurveySubmitted(Shape):
+    """The answer was recorded."""
+
+    ok: bool
+    submitted_at: str | None = None
+
+
+class SurveyState(Shape):
+    """Whether this visit's survey can be answered: open, answered, closed or not_finished."""
+
+    state: Literal["open", "answered", "closed", "not_finished"]
+    days_open: int
+
+
+def _submit(data: SurveyAnswer, *, token: str = "", ticket=None, channel: SurveyChannel):  # noqa: ANN001, ANN202
+    answers = data.answers.model_dump()
+    respondent = data.respondent.model_dump() if data.respondent else None
+    try:
+        row = operations.submit_survey(token, answers, respondent=respondent, comment=data.comment,
+                                       channel=channel, ticket=ticket)
+        body = operations.submitted_view(row)
+        db.session.commit()
+    except IntegrityError:  # SQLite or a late unique check: the other answer of a race won
+        db.session.rollback()
+        raise operations.SurveyExists("This visit's survey has already been answered.") from None
+    return jsonify(body), 201
+
+
+@bp.get("/survey")
+@documented("The questionnaire: the nine elements (U1..U9) with their question and four answer labels",
+            tags="survey", responses={200: "Questionnaire"},
+            query={"lang": ({"type": "string"}, False, '"id" or "en"; anything else: the site\'s language')})
+def survey_questionnaire():
+    return jsonify({"unsur": unsur_view(current_lang())})
+
+
+@bp.get("/tickets/<token>/survey")
+@documented("Whether this visit's survey can be answered", tags="survey", responses={200: SurveyState},
+            errors=(404,))
+def survey_state(token: str):
+    from queue_app.core.site import current_site
+
+    state = operations.survey_state(get_ticket_by_token(token))
+    return jsonify({"state": state, "days_open": current_site().survey_days_open})
+
+
+@bp.post("/tickets/<token>/survey")
+@documented("Answer the survey of a finished visit (once per ticket)", tags="survey", body=SurveyAnswer,
+            responses={201: SurveySubmitted}, errors=(400, 404, 409, 413, 422))
+def survey_submit(token: str):
+    data = parse_body(SurveyAnswer)
+    return _submit(data, token=token, channel=SurveyChannel.phone)
+
+
+@bp.post("/survey/tablet/<code>")
+@staff_required()
+@documented("Answer the survey on a counter's tablet, for the visit its offer names", tags="survey",
+            body=TabletAnswer, responses={201: SurveySubmitted}, errors=(400, 401, 403, 404, 409, 413, 422),
+            staff=True)
+def survey_tablet_submit(code: str):
+    counter = get_counter(code)
+    require_tablet(counter)
+    data = parse_body(TabletAnswer)
+    ticket = ticket_for_offer(data.offer, counter)
+    return _submit(data, ticket=ticket, channel=SurveyChannel.tablet)
+
+
+def _service_scope(agency_id: int | None) -> int | None:
+    code = request.args.get("service")
+    if not code:
+        return None
+    service = db.session.scalar(sa.select(Service).where(Service.code == code))
+    if service is None:
+        raise NotFound(f'No service with code "{code}".')
+    if agency_id is not None and service.agency_id != agency_id:
+        raise Forbidden("That service belongs to another agency.")
+    return service.id
+
+
+class PublishedIkm(Shape):
+    """This month's IKM of the whole site, as the hall display shows it."""
+
+    month: str
+    ikm: float | None
+    #: the value as published: half-up to two decimals, the figure the grade was read from
+    ikm_rounded: float | None
+    grade: str | None
+    grade_label: str | None
+    respondents: int
+
+
+@bp.get("/survey/published")
+@documented("This month's IKM of the site, for the hall display (only with [display] show_ikm = true)",
+            tags="survey", responses={200: PublishedIkm}, errors=(404,))
+def survey_published():
+    from queue_app.core.site import current_site
+
+    if not current_site().display.show_ikm:
+        raise NotFound("This site does not publish its IKM on the displays.")
+    today = site_today()
+    data = operations.ikm(today.replace(day=1), today)
+    rounded = None if data["ikm"] is None else float(operations.round2(data["ikm"]))
+    return jsonify({"month": today.strftime("%Y-%m"), "ikm": data["ikm"], "ikm_rounded": rounded, "grade": data["grade"],
+                    "grade_label": data["grade_label"], "respondents": data["respondents"]})
+
+
+IKM_QUERY = {
+    "from": ({"type": "string", "format": "date"}, False, "first local day (default today)"),
+    "to": ({"type": "string", "format": "date"}, False, "last local day, included (default: from)"),
+    "month": ({"type": "string", "pattern": "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"}, False, "instead of from/to"),
+    "agency": ({"type": "string"}, False, "agency code (a scoped manager: only their own)"),
+    "service": ({"type": "string"}, False, "service code"),
+}
+
+
+@bp.get("/stats/ikm")
+@staff_required(Role.manager, Role.admin)
+@documented("The IKM (Indeks Kepuasan Masyarakat) of a range of local days", tags="stats",
+            responses={200: "IKM report"}, errors=(401, 403, 404, 422), staff=True, query=IKM_QUERY)
+def stats_ikm():
+    first, last = _range()
+    agency_id = scoped_agency()
+    return jsonify(operations.ikm(first, last, agency_id=agency_id, service_id=_service_scope(agency_id)))
+
+
+@bp.get("/stats/ikm.xlsx")
+@staff_required(Role.manager, Role.admin)
+@documented("The IKM report as the workbook survey teams hand in (Bahasa Indonesia; default this month)",
+            tags="stats", responses={200: "Excel workbook"}, errors=(401, 403, 404, 422), staff=True,
+            query=IKM_QUERY)
+def stats_ikm_xlsx():
+    if not request.args.get("from") and not request.args.get("month"):
+        first, last = month_range(site_today().strftime("%Y-%m"))
+    else:
+        first, last = _range()
+    agency_id = scoped_agency()
+    data = workbook.ikm_workbook(first, last, agency_id=agency_id, service_id=_service_scope(agency_id))
+    filename = f"ikm-{first.isoformat()}-{last.isoformat()}.xlsx"
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
