@@ -102,12 +102,44 @@ def _public_day(call: Checked, clerk: dict) -> dict[str, str]:
     return tokens
 
 
+def _survey(app, call: Checked, clerk: dict, manager: dict, admin: dict, tokens: dict[str, str]) -> None:
+    """The satisfaction survey: the phone answers a finished visit, the counter's tablet the next one."""
+    from queue_app.core.lookups import get_counter
+    from queue_app.survey.tablet import latest_offer
+
+    answers = {"answers": {f"U{i}": 3 for i in range(1, 10)}, "respondent": {"gender": "P", "age": 30},
+               "comment": "Cepat"}
+    call("GET", "/api/survey", 200)
+    visit = call("POST", "/api/tickets", 201, json={"service": "PERIZINAN"})
+    call("POST", "/api/counters/L02/finish", 200, headers=clerk)  # the day left a visitor there
+    call("POST", "/api/counters/L02/call", 200, headers=clerk, json={"number": visit["number"]})
+    call("POST", "/api/counters/L02/finish", 200, headers=clerk)
+    call("GET", f"/api/tickets/{visit['token']}/survey", 200)
+    call("POST", f"/api/tickets/{visit['token']}/survey", 201, json=answers)
+    call("POST", "/api/counters/L01/call-next", 200, headers=clerk)
+    call("POST", "/api/counters/L01/finish", 200, headers=clerk)
+    with app.app_context():
+        offer = latest_offer(get_counter("L01"))
+    assert offer is not None
+    call("POST", "/api/survey/tablet/L01", 201, headers=clerk, json={**answers, "offer": offer["offer"]})
+    for who in (manager, admin):
+        call("GET", "/api/stats/ikm", 200, headers=who)
+    call("GET", "/api/stats/ikm.xlsx", 200, headers=admin)
+    site = app.extensions["site"]
+    app.extensions["site"] = site.model_copy(update={"display": site.display.model_copy(update={"show_ikm": True})})
+    try:
+        call("GET", "/api/survey/published", 200)
+    finally:
+        app.extensions["site"] = site
+
+
 def test_every_endpoint_answers_its_declared_shape(app, staff):
     call = Checked(app)
     clerk = staff.headers("clerk1", "clerk", ["L01", "L02"])
     admin = staff.headers("admin1", "admin")
     manager = staff.headers("manager1", "manager", agency="DPMPTSP")
     tokens = _public_day(call, clerk)
+    _survey(app, call, clerk, manager, admin, tokens)
 
     staff.user("siti", "clerk", ["L01"], password="kata-sandi-1")
     signed = call("POST", "/api/auth/token", 200, json={"username": "siti", "password": "kata-sandi-1"})

@@ -3,15 +3,21 @@ and the IKM report (JSON and the workbook survey teams hand in)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 import sqlalchemy as sa
 from flask import Response, jsonify, request
-from pydantic import BeforeValidator, Field, StringConstraints
 from sqlalchemy.exc import IntegrityError
 
 from queue_app.api import bp
-from queue_app.api.declare import Shape, documented, parse_body
+from queue_app.api.declare import Media, documented, parse_body
+from queue_app.api.shapes.survey import (
+    IkmReport,
+    PublishedIkm,
+    Questionnaire,
+    SurveyAnswer,
+    SurveyState,
+    SurveySubmitted,
+    TabletAnswer,
+)
 from queue_app.api.stats import _range, month_range, scoped_agency
 from queue_app.core.errors import Forbidden, NotFound
 from queue_app.core.extensions import db
@@ -26,66 +32,6 @@ from queue_app.survey import operations, workbook
 from queue_app.survey.models import SurveyChannel
 from queue_app.survey.questionnaire import unsur_view
 from queue_app.survey.tablet import require_tablet, ticket_for_offer
-
-
-def _whole(value: object) -> object:
-    # JSON has one number type: 4.0 is the integer 4 (JSON Schema agrees); "4" and true stay refused
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-Answer = Annotated[int, Field(ge=1, le=4), BeforeValidator(_whole)]
-ShortText = Annotated[str, StringConstraints(max_length=64)]
-
-
-class Answers(Shape):
-    """The nine answers, 1 (worst) to 4 (best)."""
-
-    U1: Answer
-    U2: Answer
-    U3: Answer
-    U4: Answer
-    U5: Answer
-    U6: Answer
-    U7: Answer
-    U8: Answer
-    U9: Answer
-
-
-class Respondent(Shape):
-    """The optional respondent profile (no personal data)."""
-
-    gender: Literal["L", "P"] | None = None
-    age: Annotated[int, Field(ge=10, le=120), BeforeValidator(_whole)] | None = None
-    education: ShortText | None = None
-    occupation: ShortText | None = None
-
-
-class SurveyAnswer(Shape):
-    """One visit's answers."""
-
-    answers: Answers
-    respondent: Respondent | None = None
-    comment: Annotated[str, StringConstraints(max_length=2000)] | None = None
-
-
-class TabletAnswer(SurveyAnswer):
-    """Answers given on a counter's tablet, for the visit its offer names."""
-
-    offer: Annotated[str, StringConstraints(min_length=1, max_length=512)]
-
-
-class SurveySubmitted(Shape):
-    """The answer was recorded."""
-
-    ok: bool
-    submitted_at: str | None = None
-
-
-class SurveyState(Shape):
-    """Whether this visit's survey can be answered: open, answered, closed or not_finished."""
-
-    state: Literal["open", "answered", "closed", "not_finished"]
-    days_open: int
 
 
 def _submit(data: SurveyAnswer, *, token: str = "", ticket=None, channel: SurveyChannel):  # noqa: ANN001, ANN202
@@ -104,7 +50,7 @@ def _submit(data: SurveyAnswer, *, token: str = "", ticket=None, channel: Survey
 
 @bp.get("/survey")
 @documented("The questionnaire: the nine elements (U1..U9) with their question and four answer labels",
-            tags="survey", responses={200: "Questionnaire"},
+            tags="survey", responses={200: Questionnaire},
             query={"lang": ({"type": "string"}, False, '"id" or "en"; anything else: the site\'s language')})
 def survey_questionnaire():
     return jsonify({"unsur": unsur_view(current_lang())})
@@ -153,18 +99,6 @@ def _service_scope(agency_id: int | None) -> int | None:
     return service.id
 
 
-class PublishedIkm(Shape):
-    """This month's IKM of the whole site, as the hall display shows it."""
-
-    month: str
-    ikm: float | None
-    #: the value as published: half-up to two decimals, the figure the grade was read from
-    ikm_rounded: float | None
-    grade: str | None
-    grade_label: str | None
-    respondents: int
-
-
 @bp.get("/survey/published")
 @documented("This month's IKM of the site, for the hall display (only with [display] show_ikm = true)",
             tags="survey", responses={200: PublishedIkm}, errors=(404,))
@@ -180,6 +114,8 @@ def survey_published():
                     "grade_label": data["grade_label"], "respondents": data["respondents"]})
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 IKM_QUERY = {
     "from": ({"type": "string", "format": "date"}, False, "first local day (default today)"),
     "to": ({"type": "string", "format": "date"}, False, "last local day, included (default: from)"),
@@ -192,7 +128,7 @@ IKM_QUERY = {
 @bp.get("/stats/ikm")
 @staff_required(Role.manager, Role.admin)
 @documented("The IKM (Indeks Kepuasan Masyarakat) of a range of local days", tags="stats",
-            responses={200: "IKM report"}, errors=(401, 403, 404, 422), staff=True, query=IKM_QUERY)
+            responses={200: IkmReport}, errors=(401, 403, 404, 422), staff=True, query=IKM_QUERY)
 def stats_ikm():
     first, last = _range()
     agency_id = scoped_agency()
@@ -202,7 +138,7 @@ def stats_ikm():
 @bp.get("/stats/ikm.xlsx")
 @staff_required(Role.manager, Role.admin)
 @documented("The IKM report as the workbook survey teams hand in (Bahasa Indonesia; default this month)",
-            tags="stats", responses={200: "Excel workbook"}, errors=(401, 403, 404, 422), staff=True,
+            tags="stats", responses={200: Media(XLSX, "The IKM workbook")}, errors=(401, 403, 404, 422), staff=True,
             query=IKM_QUERY)
 def stats_ikm_xlsx():
     if not request.args.get("from") and not request.args.get("month"):

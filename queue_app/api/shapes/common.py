@@ -32,6 +32,8 @@ class ErrorDetail(Answer):
     #: the ticket's or counter's state that did not fit (409 invalid_transition, counter_paused...)
     status: str | None = None
     state: str | None = None
+    #: the number a counter still has open (409 counter_busy)
+    current: str | None = None
 
 
 class Error(Answer):
