@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from flask import Blueprint, render_template, request, send_from_directory
 
 from queue_app.core.i18n import current_lang
 from queue_app.core.site import current_site
+from queue_app.queue.voice import recorded_file
 
 from . import strings  # noqa: F401  (registers the screen text)
 
@@ -36,5 +37,14 @@ def board():
 
 @bp.get("/audio/<path:name>")
 def audio(name: str):
-    """Pre-generated voice segments and the chime; cached hard because they never change per release."""
+    """Voice segments and the chime: the building's own recording (``[display] voice_dir``) when it has
+    one for this name, else the built-in one. Built-ins are cached hard (they change only per release);
+    a site's recordings for a short while, so a re-recorded word is heard the same day."""
+    stem = PurePosixPath(name)
+    folder = current_site().voice_dir
+    # only "chime.mp3" and "id/<segment>.mp3" are replaceable; recorded_file accepts known names only
+    if folder is not None and stem.suffix == ".mp3" and (stem.parent == PurePosixPath("id") or name == "chime.mp3"):
+        recorded = recorded_file(folder, stem.stem)
+        if recorded is not None:
+            return send_from_directory(folder, recorded.name, max_age=300)
     return send_from_directory(AUDIO_DIR, name, max_age=86400)

@@ -12,7 +12,7 @@ import pytest
 
 from queue_app.core.siteconfig import ConfigError, TimeRange, WeeklyHours, parse_site_config
 
-from .conftest import TEST_SITE
+from .helpers import TEST_SITE
 
 CALENDAR = """
 [site.hours]

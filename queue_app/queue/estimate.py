@@ -29,6 +29,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from queue_app.core import clock
+from queue_app.core.calendar import serving_end
 from queue_app.core.database import seconds_between
 from queue_app.core.extensions import db
 from queue_app.core.models import Counter, CounterService, CounterState, Service
@@ -206,7 +207,12 @@ class Forecast:
     free_at: list[float] = field(default_factory=list)
 
     def of(self, ticket_id: int, service_id: int, position: int) -> int:
-        """Seconds until call of a ticket with ``position`` people ahead of it in its queue."""
+        """Seconds until call of a ticket with ``position`` people ahead of it in its queue, on the wall
+        clock: the closed time (a break, the day's end) on the way counts too (see :func:`wall_seconds`)."""
+        return wall_seconds(service_id, self.serving_of(ticket_id, service_id, position))
+
+    def serving_of(self, ticket_id: int, service_id: int, position: int) -> int:
+        """Seconds of serving until call: the replay's own figure, as if the site never closed."""
         if ticket_id in self.etas:
             return self.etas[ticket_id]
         times = self.times.get(service_id, [])
@@ -224,6 +230,29 @@ class Forecast:
         for _ in range(extra):
             heapq.heapreplace(heap, heap[0] + h)
         return round(heap[0])
+
+
+def _service_codes() -> dict[int, str]:
+    """Service id → code, once per app (the calendar speaks codes; ids never change meaning)."""
+    codes = _cache("codes")
+    if not codes:
+        codes.update(db.session.execute(sa.select(Service.id, Service.code)).all())
+    return codes
+
+
+def wall_seconds(service_id: int, serving: float) -> int:
+    """Seconds from now until ``serving`` seconds of open time have passed for the service.
+
+    The one place closed time enters the estimate: the replay counts work, the calendar's
+    :func:`~queue_app.core.calendar.serving_end` adds every break, evening and holiday it crosses.
+    """
+    now = clock.utcnow()
+    code = _service_codes().get(service_id)
+    if code is None:  # a service created after the cache was filled
+        _cache("codes").clear()
+        code = _service_codes().get(service_id)
+    end = serving_end(code, now, serving)
+    return max(0, round((end - now).total_seconds()))
 
 
 def replay(state: QueueState, extra: tuple[int, int, bool] | None = None) -> Forecast:

@@ -89,6 +89,12 @@ class DisplayConf(Model):
     number_reading: NumberReading = "digits"
     voice: Voice = "segments"
     recent_calls: int = Field(6, ge=1)
+    #: a folder of the building's own recorded segments (``<name>.wav|mp3|ogg``), replacing the built-in
+    #: ones name by name; relative to config.toml. "" = the built-in voice only
+    voice_dir: str = ""
+    #: a folder of images and videos the display loops in its media area; relative to config.toml.
+    #: "" = no media area
+    media_dir: str = ""
 
 
 class PrinterEntry(Model):

@@ -48,6 +48,9 @@ class SiteConf(Model):
     survey_days_open: int = 7
     path: Path | None = None
     instance_dir: Path | None = None
+    #: [display] voice_dir / media_dir made absolute (relative to config.toml); None when not set
+    voice_dir: Path | None = None
+    media_dir: Path | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -100,6 +103,8 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         survey_days_open=file.survey.days_open,
         path=path,
         instance_dir=base_dir / "instance",
+        voice_dir=(base_dir / file.display.voice_dir).resolve() if file.display.voice_dir else None,
+        media_dir=(base_dir / file.display.media_dir).resolve() if file.display.media_dir else None,
     )
 
 
