@@ -110,6 +110,8 @@ def spec() -> dict[str, Any]:
         "Board": _obj({
             "site": STR, "zone": {"type": ["string", "null"]}, "zones": {"type": "array", "items": STR},
             "seq": {"type": "object", "additionalProperties": INT}, "now": STR, "running_text": STR,
+            "closed": {"type": ["string", "null"]},
+            "notices": {"type": "array", "items": _obj({"title": STR, "text": STR}, ["title", "text"])},
             "latest": {"oneOf": [{"type": "object"}, {"type": "null"}]},
             "recent": {"type": "array", "items": {"type": "object"}},
             "counters": {"type": "array", "items": {"type": "object"}},
