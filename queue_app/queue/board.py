@@ -7,10 +7,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from queue_app.core import clock
+from queue_app.core.calendar import holiday_name
 from queue_app.core.errors import ZoneNotFound
 from queue_app.core.extensions import db
 from queue_app.core.lookups import counters_with_current
-from queue_app.core.calendar import holiday_name
 from queue_app.core.models import Counter, Setting
 from queue_app.core.models.settings import DISPLAY_NOTICES, RUNNING_TEXT
 from queue_app.core.site import current_site, iso, today

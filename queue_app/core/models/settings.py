@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from queue_app.core.models.base import Base
 
-
 #: keys of :class:`Setting` rows more than one package reads
 RUNNING_TEXT = "running_text"
 #: the hall displays' notices: a list of ``{"title", "text"}``
