@@ -6,7 +6,6 @@ from pathlib import Path, PurePosixPath
 
 from flask import Blueprint, render_template, request, send_from_directory
 
-from queue_app.core.i18n import current_lang
 from queue_app.core.site import current_site
 from queue_app.queue.voice import recorded_file
 
@@ -27,9 +26,7 @@ def board():
         return render_template("display/unknown_zone.html", zone=zone, zones=list(conf.zones)), 404
     page = {
         "zone": zone,
-        "lang": current_lang(),
         "voice": conf.display.voice,
-        "timezone": conf.timezone,
         "site": conf.name,
     }
     return render_template("display/board.html", page=page, zone=zone)
