@@ -149,3 +149,32 @@ def test_ticket_estimate_counts_the_friday_break(cal_app):
     # whatever its serving time, its estimate never ends inside a closed stretch of its own hours
     nonizin = services["NONIZIN"]["estimated_wait_seconds"]
     assert nonizin <= 10 * 60 or nonizin >= (at(FRI + timedelta(days=3), 9) - at(FRI, 11, 20)).total_seconds()
+
+
+def test_reopens_label_same_day_another_day_and_after_a_long_break(cal_app):
+    from queue_app.queue.opening import reopens_label
+
+    with cal_app.app_context():
+        assert reopens_label(at(FRI, 13), now=at(FRI, 12)) == {
+            "id": "Buka kembali pukul 13.00", "en": "Opens again at 13:00"}
+        assert reopens_label(at(FRI + timedelta(days=3), 8), now=at(FRI, 15, 30)) == {
+            "id": "Buka Senin 08.00", "en": "Opens Monday 08:00"}
+        assert reopens_label(at(date(2026, 12, 28) + timedelta(days=14), 8), now=at(CHRISTMAS, 9)) == {
+            "id": "Buka Senin, 11 Januari 08.00", "en": "Opens Monday, 11 January 08:00"}
+        assert reopens_label(None) is None
+
+
+def test_services_say_why_closed_and_when_they_open_in_both_languages(cal_app):
+    client = cal_app.test_client()
+    _travel_to(at(FRI, 12, 15))  # the Friday prayer break
+    tiles = {s["code"]: s for s in client.get("/api/services").get_json()}
+    assert tiles["PERIZINAN"]["closed_reason"] == "outside_hours"
+    assert tiles["PERIZINAN"]["reopens_label"] == {"id": "Buka kembali pukul 13.00", "en": "Opens again at 13:00"}
+    # NONIZIN (09:00-12:00) is done for Friday: Monday at its own 09:00
+    assert tiles["NONIZIN"]["reopens_label"]["id"] == "Buka Senin 09.00"
+    _travel_to(at(CHRISTMAS, 9))
+    tiles = {s["code"]: s for s in client.get("/api/services").get_json()}
+    assert tiles["PERIZINAN"]["closed_reason"] == "holiday" and tiles["PERIZINAN"]["holiday"] == "Hari Raya Natal"
+    assert tiles["PERIZINAN"]["reopens_label"]["en"] == "Opens Monday 08:00"
+    _travel_to(at(MON, 9))
+    assert client.get("/api/services").get_json()[0]["reopens_label"] is None

@@ -85,6 +85,8 @@ def spec() -> dict[str, Any]:
             "code": STR, "name": STR, "name_en": STR, "agency": STR, "agency_name": STR, "prefix": STR,
             "waiting": INT, "estimated_wait_seconds": INT, "open": BOOL,
             "closed_reason": {"type": ["string", "null"]}, "closed_message": STR,
+            "reopens_at": {"type": ["string", "null"]}, "holiday": {"type": ["string", "null"]},
+            "reopens_label": {"oneOf": [_obj({"id": STR, "en": STR}, ["id", "en"]), {"type": "null"}]},
             "hours": {"type": ["string", "null"]}, "target_wait_minutes": INT,
         }, ["code", "name", "agency", "prefix", "waiting", "estimated_wait_seconds", "open"]),
         "IssuedTicket": _obj({
