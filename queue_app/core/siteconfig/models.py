@@ -95,6 +95,8 @@ class DisplayConf(Model):
     #: a folder of images and videos the display loops in its media area; relative to config.toml.
     #: "" = no media area
     media_dir: str = ""
+    #: how long each image and each notice stays in the media area, in seconds (a video plays to its end)
+    media_seconds: int = Field(10, ge=1, le=600)
 
 
 class PrinterEntry(Model):
