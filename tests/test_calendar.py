@@ -178,3 +178,20 @@ def test_services_say_why_closed_and_when_they_open_in_both_languages(cal_app):
     assert tiles["PERIZINAN"]["reopens_label"]["en"] == "Opens Monday 08:00"
     _travel_to(at(MON, 9))
     assert client.get("/api/services").get_json()[0]["reopens_label"] is None
+
+
+def test_an_admin_closure_moves_estimates_at_once(cal_app):
+    """Friday 14:50, 20 minutes of work: Monday 08:10; once Monday is closed by an admin, Tuesday 08:10."""
+    from queue_app.core.extensions import db
+    from queue_app.queue.estimate import _service_codes, wall_seconds
+    from queue_app.staff.closures import close_site
+
+    _travel_to(at(FRI, 14, 50))
+    monday = FRI + timedelta(days=3)
+    with cal_app.app_context():
+        sid = {code: i for i, code in _service_codes().items()}["PERIZINAN"]
+        assert abs(wall_seconds(sid, 20 * 60) - (at(monday, 8, 10) - at(FRI, 14, 50)).total_seconds()) < 5
+        close_site(None, monday, "Pemadaman listrik")
+        db.session.commit()
+        assert abs(wall_seconds(sid, 20 * 60) - (at(monday + timedelta(days=1), 8, 10) - at(FRI, 14, 50))
+                   .total_seconds()) < 5

@@ -138,29 +138,45 @@ def next_opening(service_code: str | None, after: datetime, site: SiteConf | Non
     return None
 
 
-def serving_end(service_code: str | None, start: datetime, seconds: float,
-                site: SiteConf | None = None) -> datetime:
+def open_windows(service_code: str | None, first: date, days: int,
+                 site: SiteConf | None = None) -> tuple[tuple[datetime, datetime], ...]:
+    """The service's open windows of ``days`` days from ``first`` as aware (begin, end) pairs, in order."""
+    site = site or current_site()
+    out = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        for r in open_ranges(service_code, day, site):
+            # time.max marks "until midnight": the window ends at the next day's 00:00
+            end = (datetime.combine(day + timedelta(days=1), time.min, site.tz) if r.end == time.max
+                   else datetime.combine(day, r.end, site.tz))
+            out.append((datetime.combine(day, r.start, site.tz), end))
+    return tuple(out)
+
+
+def serving_end(service_code: str | None, start: datetime, seconds: float, site: SiteConf | None = None,
+                windows: tuple[tuple[datetime, datetime], ...] | None = None) -> datetime:
     """When ``seconds`` of serving that begin at ``start`` are done, counting only open time.
 
     The estimate replays the queue in seconds of work; a break (Friday prayer), the day's end or a
     holiday on the way adds its closed gap, so a ticket at 11:20 on a Friday with 20 minutes of work
     ahead is called around 13:10, not 11:40. Without any opening in the look-ahead, plain time is used.
+
+    :param windows: :func:`open_windows` from ``start``'s day, when the caller keeps them (the estimate
+        asks for hundreds of tickets at once); when they run out, the full look-ahead is computed.
     """
     site = site or current_site()
     local = start.astimezone(site.tz)
     left = max(0.0, float(seconds))
-    for offset in range(LOOKAHEAD_DAYS + 1):
-        day = local.date() + timedelta(days=offset)
-        for r in open_ranges(service_code, day, site):
-            begin = datetime.combine(day, r.start, site.tz)
-            # time.max marks "until midnight": the window ends at the next day's 00:00
-            end = (datetime.combine(day + timedelta(days=1), time.min, site.tz) if r.end == time.max
-                   else datetime.combine(day, r.end, site.tz))
+    for attempt in (windows, None):
+        if attempt is None:
+            attempt = open_windows(service_code, local.date(), LOOKAHEAD_DAYS + 1, site)
+        rest = left
+        for begin, end in attempt:
             if end <= local:
                 continue
             begin = max(begin, local)
             room = (end - begin).total_seconds()
-            if left <= room:
-                return begin + timedelta(seconds=left)
-            left -= room
+            if rest <= room:
+                return begin + timedelta(seconds=rest)
+            rest -= room
     return local + timedelta(seconds=seconds)

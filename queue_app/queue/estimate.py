@@ -24,15 +24,16 @@ import heapq
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from queue_app.core import clock
-from queue_app.core.calendar import serving_end
+from queue_app.core.calendar import CLOSURES_TTL, closures, open_windows, serving_end
 from queue_app.core.database import seconds_between
 from queue_app.core.extensions import db
 from queue_app.core.models import Counter, CounterService, CounterState, Service
+from queue_app.core.site import current_site
 from queue_app.queue.models import Ticket, TicketState
 
 HANDLING_TTL = 30.0
@@ -251,8 +252,30 @@ def wall_seconds(service_id: int, serving: float) -> int:
     if code is None:  # a service created after the cache was filled
         _cache("codes").clear()
         code = _service_codes().get(service_id)
-    end = serving_end(code, now, serving)
+    end = serving_end(code, now, serving, windows=_windows(code, now))
     return max(0, round((end - now).total_seconds()))
+
+
+#: the open windows of a week are kept this long per service (as long as the calendar keeps its closures)
+WINDOWS_TTL = CLOSURES_TTL
+WINDOW_DAYS = 8
+
+
+def _windows(code: str | None, now: datetime) -> tuple[tuple[datetime, datetime], ...]:
+    """This week's open windows of a service, computed once per few seconds: after a call the hub
+    estimates every waiting ticket, and each would otherwise walk the calendar again."""
+    site = current_site()
+    day = now.astimezone(site.tz).date()
+    cache = _cache("windows")
+    hit = cache.get(code)
+    mono = time.monotonic()
+    # the calendar hands out a new closures dict whenever it re-reads them: an admin's closure counts at once
+    days_closed = closures()
+    if hit is not None and hit[0] == day and hit[3] is days_closed and mono - hit[1] < WINDOWS_TTL:
+        return hit[2]
+    windows = open_windows(code, day, WINDOW_DAYS, site)
+    cache[code] = (day, mono, windows, days_closed)
+    return windows
 
 
 def replay(state: QueueState, extra: tuple[int, int, bool] | None = None) -> Forecast:
