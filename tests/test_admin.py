@@ -403,3 +403,26 @@ def today_local():
     from queue_app.core import clock
 
     return clock.local_day(ZoneInfo("Asia/Jakarta"))
+
+
+def test_closures_and_notices_api(client, admin, clerk):
+    from datetime import timedelta
+
+    later = (today_local() + timedelta(days=2)).isoformat()
+    assert client.post("/api/admin/closures", headers=clerk, json={"day": later, "reason": "x"}).status_code == 403
+    made = client.post("/api/admin/closures", headers=admin, json={"day": later, "reason": "Rapat kerja"})
+    assert made.status_code == 201 and made.json["day"] == later
+    assert client.post("/api/admin/closures", headers=admin, json={"day": "besok", "reason": "x"}).status_code == 422
+    assert client.post("/api/admin/closures", headers=admin, json={"day": later}).status_code == 422
+    listed = client.get("/api/admin/closures", headers=admin).json
+    assert listed["closures"][0]["reason"] == "Rapat kerja" and listed["holidays"] == []
+    assert client.delete(f"/api/admin/closures/{later}", headers=admin).status_code == 200
+    assert client.delete(f"/api/admin/closures/{later}", headers=admin).status_code == 404
+    assert client.delete("/api/admin/closures/nanti", headers=admin).status_code == 404
+
+    put = client.put("/api/admin/notices", headers=admin, json={"notices": [{"title": "Info", "text": "Bawa KTP"}]})
+    assert put.status_code == 200 and put.json["notices"] == [{"title": "Info", "text": "Bawa KTP"}]
+    assert client.get("/api/admin/notices", headers=admin).json["notices"] == [{"title": "Info", "text": "Bawa KTP"}]
+    assert client.put("/api/admin/notices", headers=admin, json={"notices": "x"}).status_code == 422
+    assert client.put("/api/admin/notices", headers=admin,
+                      json={"notices": [{"title": "t" * 81, "text": ""}]}).status_code == 422

@@ -20,6 +20,9 @@ from queue_app.core.models import Service, SiteClosure
 from queue_app.core.outbox import touch
 from queue_app.core.site import current_site, today
 from queue_app.staff.admin import MAX_REASON, _to_every_zone, audit
+
+__all__ = ["MAX_REASON", "ClosureNotFound", "close_site", "closed_today", "parse_day", "reopen_site",
+           "upcoming_closures"]
 from queue_app.staff.models import User
 
 

@@ -214,6 +214,12 @@ def test_media_loop_yields_to_a_call(page, media_site):
     page.wait_for_function("() => window.__display.media.state.paused === false", timeout=8000)
     page.wait_for_function("() => window.__display.media.state.muted === false", timeout=8000)
     page.wait_for_function("c => window.__display.media.state.shownCount > c", arg=count, timeout=8000)
+    # a notice the admin adds joins the loop live, like the running text
+    notice = {"title": "Persyaratan KTP", "text": "Bawa Kartu Keluarga asli"}
+    assert requests.put(live.url + "/api/admin/notices", json={"notices": [notice]}, headers=headers,
+                        timeout=5).status_code == 200
+    page.wait_for_function("() => window.__display.media.state.shown === 'notice:Persyaratan KTP'", timeout=8000)
+    assert page.text_content("#media h3") == "Persyaratan KTP"
     screenshot(page, "display-media")
     assert page.js_errors == []
     assert [u for u in missing if not u.endswith("favicon.ico")] == []
