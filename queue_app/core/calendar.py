@@ -153,30 +153,38 @@ def open_windows(service_code: str | None, first: date, days: int,
     return tuple(out)
 
 
-def serving_end(service_code: str | None, start: datetime, seconds: float, site: SiteConf | None = None,
-                windows: tuple[tuple[datetime, datetime], ...] | None = None) -> datetime:
+def consume_open_time(windows: tuple[tuple[float, float], ...], start: float, seconds: float) -> float | None:
+    """The epoch second at which ``seconds`` of open time, counted from epoch second ``start``, are used up
+    inside ``windows`` (ordered ``(begin, end)`` epoch seconds); None when the windows run out first.
+
+    Plain floats: the estimate runs this for every waiting ticket after each call.
+    """
+    left = max(0.0, seconds)
+    for begin, end in windows:
+        if end <= start:
+            continue
+        begin = max(begin, start)
+        room = end - begin
+        if left <= room:
+            return begin + left
+        left -= room
+    return None
+
+
+def epoch_windows(windows: tuple[tuple[datetime, datetime], ...]) -> tuple[tuple[float, float], ...]:
+    return tuple((b.timestamp(), e.timestamp()) for b, e in windows)
+
+
+def serving_end(service_code: str | None, start: datetime, seconds: float,
+                site: SiteConf | None = None) -> datetime:
     """When ``seconds`` of serving that begin at ``start`` are done, counting only open time.
 
     The estimate replays the queue in seconds of work; a break (Friday prayer), the day's end or a
     holiday on the way adds its closed gap, so a ticket at 11:20 on a Friday with 20 minutes of work
     ahead is called around 13:10, not 11:40. Without any opening in the look-ahead, plain time is used.
-
-    :param windows: :func:`open_windows` from ``start``'s day, when the caller keeps them (the estimate
-        asks for hundreds of tickets at once); when they run out, the full look-ahead is computed.
     """
     site = site or current_site()
     local = start.astimezone(site.tz)
-    left = max(0.0, float(seconds))
-    for attempt in (windows, None):
-        if attempt is None:
-            attempt = open_windows(service_code, local.date(), LOOKAHEAD_DAYS + 1, site)
-        rest = left
-        for begin, end in attempt:
-            if end <= local:
-                continue
-            begin = max(begin, local)
-            room = (end - begin).total_seconds()
-            if rest <= room:
-                return begin + timedelta(seconds=rest)
-            rest -= room
-    return local + timedelta(seconds=seconds)
+    windows = epoch_windows(open_windows(service_code, local.date(), LOOKAHEAD_DAYS + 1, site))
+    end = consume_open_time(windows, local.timestamp(), float(seconds))
+    return local + timedelta(seconds=seconds) if end is None else datetime.fromtimestamp(end, site.tz)

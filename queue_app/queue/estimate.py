@@ -29,7 +29,14 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from queue_app.core import clock
-from queue_app.core.calendar import CLOSURES_TTL, closures, open_windows, serving_end
+from queue_app.core.calendar import (
+    CLOSURES_TTL,
+    closures,
+    consume_open_time,
+    epoch_windows,
+    open_windows,
+    serving_end,
+)
 from queue_app.core.database import seconds_between
 from queue_app.core.extensions import db
 from queue_app.core.models import Counter, CounterService, CounterState, Service
@@ -206,11 +213,16 @@ class Forecast:
     times: dict[int, list[float]] = field(default_factory=dict)
     #: when each counter is free again after the replayed tickets
     free_at: list[float] = field(default_factory=list)
+    #: the wall clock of this forecast: its "now" and each service's open windows, looked up once, since
+    #: the hub asks for every waiting ticket after a call
+    _clock: WallClock | None = None
 
     def of(self, ticket_id: int, service_id: int, position: int) -> int:
         """Seconds until call of a ticket with ``position`` people ahead of it in its queue, on the wall
-        clock: the closed time (a break, the day's end) on the way counts too (see :func:`wall_seconds`)."""
-        return wall_seconds(service_id, self.serving_of(ticket_id, service_id, position))
+        clock: the closed time (a break, the day's end) on the way counts too (see :class:`WallClock`)."""
+        if self._clock is None:
+            self._clock = WallClock()
+        return self._clock.seconds(service_id, self.serving_of(ticket_id, service_id, position))
 
     def serving_of(self, ticket_id: int, service_id: int, position: int) -> int:
         """Seconds of serving until call: the replay's own figure, as if the site never closed."""
@@ -241,19 +253,35 @@ def _service_codes() -> dict[int, str]:
     return codes
 
 
-def wall_seconds(service_id: int, serving: float) -> int:
-    """Seconds from now until ``serving`` seconds of open time have passed for the service.
+class WallClock:
+    """Turns seconds of serving into seconds on the clock, from one "now".
 
-    The one place closed time enters the estimate: the replay counts work, the calendar's
-    :func:`~queue_app.core.calendar.serving_end` adds every break, evening and holiday it crosses.
+    The one place closed time enters the estimate: the replay counts work, the calendar's open windows
+    (:func:`~queue_app.core.calendar.open_windows`) add every break, evening and holiday it crosses.
     """
-    now = clock.utcnow()
-    code = _service_codes().get(service_id)
-    if code is None:  # a service created after the cache was filled
-        _cache("codes").clear()
-        code = _service_codes().get(service_id)
-    end = serving_end(code, now, serving, windows=_windows(code, now))
-    return max(0, round((end - now).total_seconds()))
+
+    def __init__(self) -> None:
+        self.now = clock.utcnow()
+        self.start = self.now.timestamp()
+        self.windows: dict[int, tuple[str | None, tuple[tuple[float, float], ...]]] = {}
+
+    def seconds(self, service_id: int, serving: float) -> int:
+        hit = self.windows.get(service_id)
+        if hit is None:
+            code = _service_codes().get(service_id)
+            if code is None:  # a service created after the cache was filled
+                _cache("codes").clear()
+                code = _service_codes().get(service_id)
+            hit = self.windows[service_id] = (code, _windows(code, self.now))
+        end = consume_open_time(hit[1], self.start, serving)
+        if end is None:  # past this week's windows (a long holiday season): the full look-ahead
+            return max(0, round((serving_end(hit[0], self.now, serving) - self.now).total_seconds()))
+        return max(0, round(end - self.start))
+
+
+def wall_seconds(service_id: int, serving: float) -> int:
+    """Seconds from now until ``serving`` seconds of open time have passed for the service."""
+    return WallClock().seconds(service_id, serving)
 
 
 #: the open windows of a week are kept this long per service (as long as the calendar keeps its closures)
@@ -261,7 +289,7 @@ WINDOWS_TTL = CLOSURES_TTL
 WINDOW_DAYS = 8
 
 
-def _windows(code: str | None, now: datetime) -> tuple[tuple[datetime, datetime], ...]:
+def _windows(code: str | None, now: datetime) -> tuple[tuple[float, float], ...]:
     """This week's open windows of a service, computed once per few seconds: after a call the hub
     estimates every waiting ticket, and each would otherwise walk the calendar again."""
     site = current_site()
@@ -273,7 +301,7 @@ def _windows(code: str | None, now: datetime) -> tuple[tuple[datetime, datetime]
     days_closed = closures()
     if hit is not None and hit[0] == day and hit[3] is days_closed and mono - hit[1] < WINDOWS_TTL:
         return hit[2]
-    windows = open_windows(code, day, WINDOW_DAYS, site)
+    windows = epoch_windows(open_windows(code, day, WINDOW_DAYS, site))
     cache[code] = (day, mono, windows, days_closed)
     return windows
 
