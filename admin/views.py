@@ -20,6 +20,8 @@ from queue_app.core.lookups import counters_with_current
 from queue_app.core.models import Agency
 from queue_app.core.site import current_site, today
 from queue_app.staff import admin
+from queue_app.staff import closures as site_closures
+from queue_app.staff import notices as display_notices
 from queue_app.staff.models import Role
 
 from . import strings  # noqa: F401  (registers the admin pages' texts)
@@ -136,6 +138,26 @@ def open(code: str):
     return _apply(lambda: admin.open_service(_actor(), code), url_for("admin.services"))
 
 
+@bp.route("/closures", methods=["GET", "POST"])
+@admin_page
+def closures():
+    """Days the whole building is closed: the admin's closures (editable) and config.toml's holidays."""
+    if request.method == "POST":
+        f = request.form
+        return _apply(lambda: site_closures.close_site(_actor(), f.get("day", ""), f.get("reason", "")),
+                      url_for("admin.closures"))
+    day = today()
+    holidays = [(d, name) for d, name in current_site().holidays.items() if d >= day]
+    return render_template("admin/closures.html", closures=site_closures.upcoming_closures(day),
+                           holidays=holidays, today=day, tab="closures")
+
+
+@bp.post("/closures/<day>/reopen")
+@admin_page
+def reopen_day(day: str):
+    return _apply(lambda: site_closures.reopen_site(_actor(), day), url_for("admin.closures"))
+
+
 @bp.route("/display", methods=["GET", "POST"])
 @admin_page
 def display():
@@ -143,7 +165,17 @@ def display():
         return _apply(lambda: admin.set_running_text(_actor(), request.form.get("running_text", "")),
                       url_for("admin.display"))
     return render_template("admin/display.html", running_text=admin.running_text(),
-                           limit=admin.MAX_RUNNING_TEXT, tab="display")
+                           limit=admin.MAX_RUNNING_TEXT, notices=display_notices.notices(),
+                           max_notices=display_notices.MAX_NOTICES, tab="display")
+
+
+@bp.post("/notices")
+@admin_page
+def notices():
+    """The display's notices: the form sends parallel lists of titles and texts (blank rows are dropped)."""
+    items = [{"title": t, "text": x} for t, x in zip(request.form.getlist("title"), request.form.getlist("text"),
+                                                      strict=False)]
+    return _apply(lambda: display_notices.set_notices(_actor(), items), url_for("admin.display"))
 
 
 @bp.get("/audit")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from flask import Blueprint, render_template, request, send_from_directory
+from flask import Blueprint, abort, jsonify, render_template, request, send_from_directory, url_for
 
 from queue_app.core.site import current_site
+from queue_app.queue.voice import recorded_file
 
 from . import strings  # noqa: F401  (registers the screen text)
 
@@ -27,6 +28,8 @@ def board():
         "zone": zone,
         "voice": conf.display.voice,
         "site": conf.name,
+        "media": conf.media_dir is not None,
+        "media_seconds": conf.display.media_seconds,
     }
     return render_template("display/board.html", page=page, zone=zone, ikm=_published_ikm())
 
@@ -46,5 +49,44 @@ def _published_ikm() -> dict | None:
 
 @bp.get("/audio/<path:name>")
 def audio(name: str):
-    """Pre-generated voice segments and the chime; cached hard because they never change per release."""
+    """Voice segments and the chime: the building's own recording (``[display] voice_dir``) when it has
+    one for this name, else the built-in one. Built-ins are cached hard (they change only per release);
+    a site's recordings for a short while, so a re-recorded word is heard the same day."""
+    stem = PurePosixPath(name)
+    folder = current_site().voice_dir
+    # only "chime.mp3" and "id/<segment>.mp3" are replaceable; recorded_file accepts known names only
+    if folder is not None and stem.suffix == ".mp3" and (stem.parent == PurePosixPath("id") or name == "chime.mp3"):
+        recorded = recorded_file(folder, stem.stem)
+        if recorded is not None:
+            return send_from_directory(folder, recorded.name, max_age=300)
     return send_from_directory(AUDIO_DIR, name, max_age=86400)
+
+
+#: what the display loops, by extension: images as slides, videos played through (muted while a call speaks)
+MEDIA_KINDS = {"png": "image", "jpg": "image", "jpeg": "image", "webp": "image", "gif": "image", "svg": "image",
+               "mp4": "video", "webm": "video", "ogv": "video"}
+
+
+def _media_files() -> list[str]:
+    """The media folder's playable files in name order (the site numbers them to set the order); no subfolders."""
+    folder = current_site().media_dir
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower().lstrip(".") in MEDIA_KINDS)
+
+
+@bp.get("/media.json")
+def media_list():
+    """The loop's items; the display asks again now and then, so a file dropped in the folder joins the loop."""
+    items = [{"url": url_for("display.media", name=n), "kind": MEDIA_KINDS[n.rsplit(".", 1)[-1].lower()],
+              "name": n} for n in _media_files()]
+    return jsonify({"items": items})
+
+
+@bp.get("/media/<name>")
+def media(name: str):
+    """One file of the media folder: only names the folder lists (no path, no hidden file, a known type)."""
+    if name not in _media_files():
+        abort(404)
+    return send_from_directory(current_site().media_dir, name, max_age=300)

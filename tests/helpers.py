@@ -221,6 +221,10 @@ def demo_config(printer_port: int) -> str:
     """The repository's demo config.toml, open all day (tests run at any hour), kiosk K1 printing to a fake."""
     text = (ROOT / "config.toml").read_text()
     text = re.sub(r'^hours = "[^"]*"\n', "", text, flags=re.M)
+    # nor closed on weekends and holidays: tests run any day of the year
+    text = re.sub(r'^\[site\.hours\]\n(?:[a-z]{3} = "[^"]*"\n)+', "", text, flags=re.M)
+    text = re.sub(r'^\[\[holidays\]\]\ndate = "[^"]*"\nname = "[^"]*"\n', "", text, flags=re.M)
+    assert "[site.hours]" not in text and "[[holidays]]" not in text, "the demo calendar moved; update tests/helpers.py"
     text = text.replace("port = 9100", f"port = {printer_port}")
     assert f"port = {printer_port}" in text, "the demo kiosk printer moved; update tests/helpers.py"
     # LiveServer rewrites `base_url = "..."`, a pattern that also matches inside `database_url = "..."`

@@ -319,3 +319,110 @@ def test_disabled_clerk_is_signed_out_at_once(app, staff):
         db.session.commit()
     assert c.get("/api/me").status_code == 401
     assert c.get("/counter/L01").status_code == 302
+
+
+# --- closed days and display notices ---------------------------------------------------------
+
+
+def test_a_closed_day_acts_like_a_holiday_everywhere(actor, client, display_client):
+    from queue_app.staff import closures
+
+    display_client.get_received("/display")
+    closures.close_site(actor, today_local(), "Rapat kerja seluruh pegawai")
+    db.session.commit()
+    refused = client.post("/api/tickets", json={"service": "PERIZINAN"})
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "holiday"
+    assert "Rapat kerja seluruh pegawai" in refused.json["error"]["message"]
+    tiles = client.get("/api/services").json
+    assert all(not s["open"] and s["holiday"] == "Rapat kerja seluruh pegawai" for s in tiles)
+    assert client.get("/api/display").json["closed"] == "Rapat kerja seluruh pegawai"
+    got = [e["args"][0] for e in display_client.get_received("/display") if e["name"] == "settings_changed"]
+    assert {"kind": "closure", "closed": "Rapat kerja seluruh pegawai"} in got
+    entry = last_audit()
+    assert (entry.action, entry.target, entry.user_id) == ("site_closed", today_local().isoformat(), actor.id)
+    assert entry.details["reason"] == "Rapat kerja seluruh pegawai"
+
+    closures.reopen_site(actor, today_local().isoformat())
+    db.session.commit()
+    assert last_audit().action == "site_reopened"
+    assert client.get("/api/display").json["closed"] is None
+    assert client.post("/api/tickets", json={"service": "PERIZINAN"}).status_code == 201
+
+
+def test_closing_a_day_needs_a_reason_and_a_day_to_come(actor):
+    from datetime import timedelta
+
+    from queue_app.staff import closures
+
+    for day, reason in [(today_local(), " "), (today_local() - timedelta(days=1), "Libur"), ("31-12-2026", "x"),
+                        (today_local(), "x" * 201)]:
+        with pytest.raises(ValidationFailed):
+            closures.close_site(actor, day, reason)
+        db.session.rollback()
+    with pytest.raises(closures.ClosureNotFound):
+        closures.reopen_site(actor, today_local())
+
+
+def test_closures_page_and_notices_page(app, staff, client):
+    from datetime import timedelta
+
+    staff.user("boss", "admin")
+    a = app.test_client()
+    login(a, "boss")
+    token = form_token(a, "/admin/closures")
+    later = (today_local() + timedelta(days=3)).isoformat()
+    page = a.post("/admin/closures", data={"day": later, "reason": "Pemadaman listrik PLN", "csrf_token": token},
+                  follow_redirects=True).text
+    assert "Pemadaman listrik PLN" in page and f'data-day="{later}"' in page
+    refused = a.post("/admin/closures", data={"day": "kemarin", "reason": "x", "csrf_token": token},
+                     follow_redirects=True).text
+    assert 'class="alert"' in refused and "YYYY-MM-DD" in refused
+    # another day: today still takes tickets
+    assert client.post("/api/tickets", json={"service": "PERIZINAN"}).status_code == 201
+
+    a.post("/admin/notices", data={"title": ["Persyaratan KTP", "", "Jam istirahat"],
+                                   "text": ["Bawa KK asli", "", "Jumat 11.30-13.00"], "csrf_token": token})
+    assert client.get("/api/display").json["notices"] == [
+        {"title": "Persyaratan KTP", "text": "Bawa KK asli"}, {"title": "Jam istirahat", "text": "Jumat 11.30-13.00"}]
+    assert "Persyaratan KTP" in a.get("/admin/display").text
+    a.post(f"/admin/closures/{later}/reopen", data={"csrf_token": token})
+    audit = a.get("/admin/audit").text
+    for label in ("Gedung ditutup", "Gedung dibuka kembali", "Pengumuman layar diubah"):
+        assert label in audit, label
+    c = app.test_client()
+    staff.user("siti", "clerk", ["L01"])
+    login(c, "siti")
+    assert c.get("/admin/closures").status_code == 403
+
+
+def today_local():
+    """The test site's day (Asia/Jakarta), whatever the machine's zone."""
+    from zoneinfo import ZoneInfo
+
+    from queue_app.core import clock
+
+    return clock.local_day(ZoneInfo("Asia/Jakarta"))
+
+
+def test_closures_and_notices_api(client, admin, clerk):
+    from datetime import timedelta
+
+    later = (today_local() + timedelta(days=2)).isoformat()
+    assert client.post("/api/admin/closures", headers=clerk, json={"day": later, "reason": "x"}).status_code == 403
+    made = client.post("/api/admin/closures", headers=admin, json={"day": later, "reason": "Rapat kerja"})
+    assert made.status_code == 201 and made.json["day"] == later
+    assert client.post("/api/admin/closures", headers=admin, json={"day": "besok", "reason": "x"}).status_code == 422
+    assert client.post("/api/admin/closures", headers=admin, json={"day": later}).status_code == 422
+    listed = client.get("/api/admin/closures", headers=admin).json
+    assert listed["closures"][0]["reason"] == "Rapat kerja" and listed["holidays"] == []
+    assert client.delete(f"/api/admin/closures/{later}", headers=admin).status_code == 200
+    assert client.delete(f"/api/admin/closures/{later}", headers=admin).status_code == 404
+    assert client.delete("/api/admin/closures/nanti", headers=admin).status_code == 404
+
+    put = client.put("/api/admin/notices", headers=admin, json={"notices": [{"title": "Info", "text": "Bawa KTP"}]})
+    assert put.status_code == 200 and put.json["notices"] == [{"title": "Info", "text": "Bawa KTP"}]
+    assert client.get("/api/admin/notices", headers=admin).json["notices"] == [{"title": "Info", "text": "Bawa KTP"}]
+    assert client.put("/api/admin/notices", headers=admin, json={"notices": "x"}).status_code == 422
+    assert client.put("/api/admin/notices", headers=admin,
+                      json={"notices": [{"title": "t" * 81, "text": ""}]}).status_code == 422

@@ -114,3 +114,94 @@ def test_closed_answers_match_the_declared_error_body(cal_app):
     for moment in (at(CHRISTMAS, 9), at(FRI, 12, 15)):
         _travel_to(moment)
         Error.model_validate(client.post("/api/tickets", json={"service": "PERIZINAN"}).get_json())
+
+
+def test_serving_end_skips_breaks_evenings_weekends_and_holidays(cal_app):
+    from queue_app.core.calendar import serving_end
+
+    with cal_app.app_context():
+        # Friday 11:20 with 20 minutes of work: 10 before the prayer break, 10 after it
+        assert serving_end("PERIZINAN", at(FRI, 11, 20), 20 * 60) == at(FRI, 13, 10)
+        assert serving_end("PERIZINAN", at(MON, 9), 20 * 60) == at(MON, 9, 20)  # no gap on the way
+        # Friday 14:50 with 30 minutes: 10 today, the weekend is closed, 20 on Monday
+        assert serving_end("PERIZINAN", at(FRI, 14, 50), 30 * 60) == at(FRI + timedelta(days=3), 8, 20)
+        # NONIZIN (09:00-12:00 inside the site's hours) on Friday closes at 11:30 and skips the afternoon
+        assert serving_end("NONIZIN", at(FRI, 11, 20), 20 * 60) == at(FRI + timedelta(days=3), 9, 10)
+        # Thursday 24 December 14:50 with 20 minutes: Christmas (Friday) and the weekend in between
+        assert serving_end("PERIZINAN", at(CHRISTMAS - timedelta(days=1), 14, 50), 20 * 60) \
+            == at(CHRISTMAS + timedelta(days=3), 8, 10)
+        # before opening the work starts at the opening
+        assert serving_end("PERIZINAN", at(MON, 7), 5 * 60) == at(MON, 8, 5)
+
+
+def test_ticket_estimate_counts_the_friday_break(cal_app):
+    """A ticket at 11:20 on Friday with 20 minutes of work ahead is called about 13:10, not 11:40."""
+    client = cal_app.test_client()
+    _travel_to(at(FRI, 11, 20))
+    bodies = [client.post("/api/tickets", json={"service": "PERIZINAN"}).get_json() for _ in range(9)]
+    # two counters (L01, L02) serve PERIZINAN: eight tickets ahead at the prior of 300 s each = 20 minutes
+    assert bodies[-1]["ahead"] == 8
+    with cal_app.app_context():
+        from queue_app.core.extensions import db
+        from queue_app.queue.estimate import forecast
+        from queue_app.queue.models import Ticket
+
+        ticket = db.session.query(Ticket).filter_by(token=bodies[-1]["token"]).one()
+        assert forecast(ticket.service_day)[1].serving_of(ticket.id, ticket.service_id, 8) == 20 * 60
+    assert abs(bodies[-1]["estimated_wait_seconds"] - (at(FRI, 13, 10) - at(FRI, 11, 20)).total_seconds()) < 5
+    token = bodies[-1]["token"]
+    shown = client.get(f"/api/tickets/{token}").get_json()
+    assert abs(shown["estimated_wait_seconds"] - 110 * 60) < 5
+    services = {s["code"]: s for s in client.get("/api/services").get_json()}
+    # a new PERIZINAN ticket has nine ahead: two lanes call it in the same round as the ninth
+    assert abs(services["PERIZINAN"]["estimated_wait_seconds"] - 110 * 60) < 5
+    # NONIZIN (09:00-12:00) has nobody waiting but both counters are busy with PERIZINAN first at L01;
+    # whatever its serving time, its estimate never ends inside a closed stretch of its own hours
+    nonizin = services["NONIZIN"]["estimated_wait_seconds"]
+    assert nonizin <= 10 * 60 or nonizin >= (at(FRI + timedelta(days=3), 9) - at(FRI, 11, 20)).total_seconds()
+
+
+def test_reopens_label_same_day_another_day_and_after_a_long_break(cal_app):
+    from queue_app.queue.opening import reopens_label
+
+    with cal_app.app_context():
+        assert reopens_label(at(FRI, 13), now=at(FRI, 12)) == {
+            "id": "Buka kembali pukul 13.00", "en": "Opens again at 13:00"}
+        assert reopens_label(at(FRI + timedelta(days=3), 8), now=at(FRI, 15, 30)) == {
+            "id": "Buka Senin 08.00", "en": "Opens Monday 08:00"}
+        assert reopens_label(at(date(2026, 12, 28) + timedelta(days=14), 8), now=at(CHRISTMAS, 9)) == {
+            "id": "Buka Senin, 11 Januari 08.00", "en": "Opens Monday, 11 January 08:00"}
+        assert reopens_label(None) is None
+
+
+def test_services_say_why_closed_and_when_they_open_in_both_languages(cal_app):
+    client = cal_app.test_client()
+    _travel_to(at(FRI, 12, 15))  # the Friday prayer break
+    tiles = {s["code"]: s for s in client.get("/api/services").get_json()}
+    assert tiles["PERIZINAN"]["closed_reason"] == "outside_hours"
+    assert tiles["PERIZINAN"]["reopens_label"] == {"id": "Buka kembali pukul 13.00", "en": "Opens again at 13:00"}
+    # NONIZIN (09:00-12:00) is done for Friday: Monday at its own 09:00
+    assert tiles["NONIZIN"]["reopens_label"]["id"] == "Buka Senin 09.00"
+    _travel_to(at(CHRISTMAS, 9))
+    tiles = {s["code"]: s for s in client.get("/api/services").get_json()}
+    assert tiles["PERIZINAN"]["closed_reason"] == "holiday" and tiles["PERIZINAN"]["holiday"] == "Hari Raya Natal"
+    assert tiles["PERIZINAN"]["reopens_label"]["en"] == "Opens Monday 08:00"
+    _travel_to(at(MON, 9))
+    assert client.get("/api/services").get_json()[0]["reopens_label"] is None
+
+
+def test_an_admin_closure_moves_estimates_at_once(cal_app):
+    """Friday 14:50, 20 minutes of work: Monday 08:10; once Monday is closed by an admin, Tuesday 08:10."""
+    from queue_app.core.extensions import db
+    from queue_app.queue.estimate import _service_codes, wall_seconds
+    from queue_app.staff.closures import close_site
+
+    _travel_to(at(FRI, 14, 50))
+    monday = FRI + timedelta(days=3)
+    with cal_app.app_context():
+        sid = {code: i for i, code in _service_codes().items()}["PERIZINAN"]
+        assert abs(wall_seconds(sid, 20 * 60) - (at(monday, 8, 10) - at(FRI, 14, 50)).total_seconds()) < 5
+        close_site(None, monday, "Pemadaman listrik")
+        db.session.commit()
+        assert abs(wall_seconds(sid, 20 * 60) - (at(monday + timedelta(days=1), 8, 10) - at(FRI, 14, 50))
+                   .total_seconds()) < 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 
@@ -72,3 +73,69 @@ def test_serve_creates_admin_once_and_user_can_sign_in(tmp_path):
         assert server.log().count("Created user 'admin'") == 1  # not created again on restart
     finally:
         server.stop()
+
+
+def _audit(db_path) -> list[tuple[str, str, str]]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db_path)) as con:
+        return [(a, t, d) for a, t, d in con.execute("SELECT action, target, details FROM audit_log ORDER BY id")]
+
+
+def test_admin_from_the_shell_writes_the_audit_log(tmp_path):
+    """user list|disable|reset-password|set-counters, kiosk list, service close, site close: each audited."""
+    import json
+    from datetime import date, timedelta
+
+    from click.testing import CliRunner
+
+    from queue_app.ops.cli import cli
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(TEST_SITE)
+    runner = CliRunner()
+
+    def run(*args: str, stdin: str | None = None):
+        result = runner.invoke(cli, ["--config", str(cfg), *args], input=stdin, catch_exceptions=False)
+        return result
+
+    assert run("db", "upgrade").exit_code == 0
+    assert run("user", "add", "siti", "--role", "clerk", "--counter", "L01", "--password-stdin",
+               stdin="kata-sandi-rahasia\n").exit_code == 0
+    listed = run("user", "list")
+    assert listed.exit_code == 0 and "siti\tclerk\tactive\tL01" in listed.output
+
+    moved = run("user", "set-counters", "siti", "L02", "L03")
+    assert moved.exit_code == 0 and "L02, L03" in moved.output
+    bad = run("user", "set-counters", "siti", "L99")
+    assert bad.exit_code != 0 and "L99" in bad.output
+    assert run("user", "reset-password", "siti", "--password-stdin", stdin="sandi-baru-sekali\n").exit_code == 0
+    short = run("user", "reset-password", "siti", "--password-stdin", stdin="short\n")
+    assert short.exit_code != 0 and "at least" in short.output
+    assert run("user", "disable", "siti").exit_code == 0
+    assert "siti\tclerk\tdisabled" in run("user", "list").output
+    again = run("user", "disable", "siti")
+    assert again.exit_code != 0 and "already disabled" in again.output
+    assert run("user", "disable", "nobody").exit_code != 0
+
+    kiosks = run("kiosk", "list")
+    assert kiosks.exit_code == 0 and "K1\t-\t(all)" in kiosks.output
+    assert "K2\tp1\tPERIZINAN,HALAL" in kiosks.output
+
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    closed = run("service", "close", "NONIZIN", "--reason", "Sistem OSS gangguan", "--date", tomorrow)
+    assert closed.exit_code == 0, closed.output
+    assert run("service", "close", "NONIZIN", "--reason", "x", "--date", "2020-01-01").exit_code != 0
+    assert run("service", "close", "NONIZIN", "--reason", "x", "--date", "besok").exit_code != 0
+    assert run("service", "close", "NOPE", "--reason", "x").exit_code != 0
+    assert run("site", "close", "--date", tomorrow, "--reason", "Rapat kerja").exit_code == 0
+    assert f"{tomorrow}\tRapat kerja" in run("site", "closures").output
+
+    entries = _audit(tmp_path / "instance" / "queue.db")
+    actions = [(a, t) for a, t, _ in entries]
+    assert actions == [("counters_assigned", "siti"), ("password_reset", "siti"), ("user_disabled", "siti"),
+                       ("service_closed", "NONIZIN"), ("site_closed", tomorrow)]
+    details = {a: json.loads(d) for a, _, d in entries}
+    assert details["counters_assigned"] == {"before": ["L01"], "after": ["L02", "L03"]}
+    assert details["service_closed"] == {"reason": "Sistem OSS gangguan", "day": tomorrow}
+    assert "sandi" not in entries[1][2]  # never the password

@@ -180,6 +180,16 @@ def test_every_endpoint_answers_its_declared_shape(app, staff):
     call("GET", "/api/display", 200)
     call("GET", "/api/admin/audit", 200, headers=admin)
     call("GET", "/api/admin/audit?limit=2&before=5", 200, headers=admin)
+    # the building's calendar: a sudden closure a week ahead, and the displays' notices
+    from queue_app.core.site import today
+
+    with app.app_context():
+        ahead = (today() + timedelta(days=7)).isoformat()
+    call("POST", "/api/admin/closures", 201, headers=admin, json={"day": ahead, "reason": "Rapat kerja"})
+    call("GET", "/api/admin/closures", 200, headers=admin)
+    call("DELETE", f"/api/admin/closures/{ahead}", 200, headers=admin)
+    call("PUT", "/api/admin/notices", 200, headers=admin, json={"notices": [{"title": "Info", "text": "Bawa KTP"}]})
+    call("GET", "/api/admin/notices", 200, headers=admin)
 
     assert call.succeeded == documented_operations(app), "an operation this scenario does not reach: add it"
 

@@ -24,6 +24,24 @@ def test_demo_config_is_valid():
     assert conf.zones == ("lantai-1", "lantai-2")
 
 
+def test_demo_calendar_is_the_2026_decree_and_a_five_day_week():
+    """The demo ships the SKB 3 Menteri 2026 list: 17 national holidays + 8 cuti bersama, Friday prayer break."""
+    from datetime import date
+
+    from queue_app.core.calendar import open_ranges
+
+    conf = load_site_config(ROOT / "config.toml")
+    assert len(conf.holidays) == 25
+    assert sum(name.startswith("Cuti Bersama") for name in conf.holidays.values()) == 8
+    assert all(day.year == 2026 for day in conf.holidays)
+    assert conf.holidays[date(2026, 12, 25)] == "Hari Raya Natal"
+    assert conf.holidays[date(2026, 8, 17)].startswith("Proklamasi")
+    fri = [(r.start.strftime("%H:%M"), r.end.strftime("%H:%M")) for r in open_ranges(None, date(2026, 12, 4), conf)]
+    assert fri == [("08:00", "11:30"), ("13:00", "15:00")]
+    assert open_ranges(None, date(2026, 12, 5), conf) == ()  # Saturday
+    assert open_ranges("PERIZINAN", date(2026, 12, 24), conf) == ()  # cuti bersama Natal
+
+
 def test_config_path_from_environment(monkeypatch, tmp_path):
     path = tmp_path / "site.toml"
     path.write_text(TEST_SITE)

@@ -6,6 +6,7 @@
 // announced: the board never is, so a reload does not replay old calls.
 
 import { Announcer } from "/display/static/audio.js";
+import { MediaLoop } from "/display/static/media.js";
 import { $, el, jsonBlock } from "/static/js/dom.js";
 import { t } from "/static/js/i18n.js";
 import { connect } from "/static/js/live.js";
@@ -44,7 +45,10 @@ function unlockSound() {
 overlay.addEventListener("click", unlockSound);
 document.addEventListener("keydown", unlockSound);
 announcer.preload(["chime"]);
-window.__display = { state, announcer }; // for tests and troubleshooting
+// the optional media area ([display] media_dir, notices): it yields to every call
+const media = new MediaLoop($("media"), page.media_seconds, $("display"));
+if (page.media) media.start();
+window.__display = { state, announcer, media }; // for tests and troubleshooting
 
 // --- rendering -----------------------------------------------------------------------------------
 
@@ -105,6 +109,13 @@ function renderTicker(text) {
   $("running-text").textContent = text || "";
 }
 
+/** The whole building is closed today (a holiday or an admin's closure): say so over the board. */
+function renderClosed(name) {
+  const banner = $("closed-banner");
+  banner.hidden = !name;
+  banner.textContent = name ? t("closed_today", { name }) : "";
+}
+
 // --- the board and its updates -------------------------------------------------------------------
 
 function applyBoard(board) {
@@ -122,6 +133,8 @@ function applyBoard(board) {
   renderCounters();
   renderWaiting();
   renderTicker(board.running_text);
+  renderClosed(board.closed);
+  media.setNotices(board.notices);
   tick();
 }
 
@@ -142,7 +155,9 @@ function onCalled(ev) {
   renderNow(call, { flash: true });
   renderRecent();
   renderCounters();
-  announcer.enqueue(ev.announcement);
+  const spoken = announcer.enqueue(ev.announcement);
+  media.holdFor(FLASH_MS);
+  media.muteWhile(spoken);
   if (gap) resync(); // we missed calls: the board tells what happened, without announcing them
 }
 
@@ -190,6 +205,8 @@ const socket = connect("/display", {
     board_changed: onBoardChanged,
     settings_changed: (s) => {
       if ("running_text" in s) renderTicker(s.running_text);
+      if (s.kind === "closure") renderClosed(s.closed);
+      if (s.kind === "notices") media.setNotices(s.notices);
     },
   },
   onStatus: setLive,

@@ -106,8 +106,14 @@ function tileStats(s) {
 }
 
 function closedReason(s) {
+  // when it opens again, in the screen's language ("Buka kembali pukul 13.00", "Buka Senin 08.00")
+  const reopens = s.reopens_label ? s.reopens_label[lang()] || s.reopens_label.id : "";
+  if (s.closed_reason === "holiday") {
+    return { text: t("holiday_named", { name: s.holiday || "" }), detail: reopens };
+  }
   if (s.closed_reason === "outside_hours") {
-    return { text: t("outside_hours"), detail: s.hours ? t("outside_hours_window", { hours: s.hours }) : "" };
+    return { text: t("outside_hours"),
+      detail: reopens || (s.hours ? t("outside_hours_window", { hours: s.hours }) : "") };
   }
   if (s.closed_reason === "quota_reached") return { text: t("quota_reached"), detail: "" };
   return { text: t("closed"), detail: s.closed_message || "" };

@@ -1,4 +1,4 @@
-"""The ``mpp-queue`` command line: serve, database, users, printers."""
+"""The ``mpp-queue`` command line: serve, database, users, printers (more groups in cli_admin, cli_voice)."""
 
 from __future__ import annotations
 
@@ -324,4 +324,13 @@ def _accept_config_everywhere(group: click.Group) -> None:
             ))
 
 
+def _register_groups() -> None:
+    # command groups kept in their own modules so this file stays small and groups merge independently
+    from queue_app.ops import cli_admin, cli_voice
+
+    cli_admin.register(cli)
+    cli_voice.register(cli)
+
+
+_register_groups()
 _accept_config_everywhere(cli)

@@ -35,3 +35,35 @@ def service_open_reason(service: Service, *, now: datetime | None = None) -> str
     """Why the service takes no tickets now (code of the error), or None when it is open."""
     error = closed_error(service, now=now)
     return None if error is None else error.code
+
+
+_DAYS = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+           "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+
+
+def reopens_label(reopens_at: datetime | None, *, now: datetime | None = None) -> dict[str, str] | None:
+    """When a closed service opens again, as the kiosk says it in both languages, in the site's zone.
+
+    The same day: "Buka kembali pukul 13.00" / "Opens again at 13:00"; within a week: "Buka Senin 08.00";
+    later (a long holiday): "Buka Senin, 28 Desember 08.00". Indonesian writes the time with a dot.
+    """
+    if reopens_at is None:
+        return None
+    tz = current_site().tz
+    local, today_ = reopens_at.astimezone(tz), (now or clock.utcnow()).astimezone(tz).date()
+    hhmm = f"{local:%H:%M}"
+    days = (local.date() - today_).days
+    if days == 0:
+        return {"id": f"Buka kembali pukul {hhmm.replace(':', '.')}", "en": f"Opens again at {hhmm}"}
+    when = {lang: names[local.weekday()] for lang, names in _DAYS.items()}
+    if days > 6:
+        when = {lang: f"{when[lang]}, {local.day} {_MONTHS[lang][local.month - 1]}" for lang in when}
+    return {"id": f"Buka {when['id']} {hhmm.replace(':', '.')}", "en": f"Opens {when['en']} {hhmm}"}

@@ -13,7 +13,7 @@ from queue_app.core.site import current_site, iso
 from queue_app.core.site import today as site_today
 from queue_app.queue.estimate import ahead_of, estimate_new, forecast
 from queue_app.queue.models import Ticket, TicketState
-from queue_app.queue.opening import closed_error
+from queue_app.queue.opening import closed_error, reopens_label
 
 
 def counter_ref(counter: Counter | None) -> dict[str, str] | None:
@@ -87,6 +87,10 @@ def waiting_view(number: str, service: str, service_name: str, priority: bool, i
     }
 
 
+def _parse_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
 def waiting_counts(day=None) -> dict[int, int]:  # noqa: ANN001
     """Waiting tickets per service id today."""
     rows = db.session.execute(
@@ -135,6 +139,8 @@ def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
             # when a closed service opens again (site zone) and the holiday's name: the kiosk says both
             "reopens_at": closed.details.get("reopens_at") if closed is not None else None,
             "holiday": closed.details.get("holiday") if closed is not None else None,
+            # the kiosk's line under a closed tile, both languages: "Buka kembali pukul 13.00", "Buka Senin 08.00"
+            "reopens_label": reopens_label(_parse_iso(closed.details.get("reopens_at")) if closed else None),
             "hours": f"{s.hours_start:%H:%M}-{s.hours_end:%H:%M}" if s.hours_start and s.hours_end else None,
             "target_wait_minutes": s.target_wait_minutes,
         })

@@ -8,6 +8,7 @@ never disagree with what happened. The caller commits.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -145,19 +146,22 @@ def is_closed_today(service: Service) -> bool:
     return service.closed_on == today()
 
 
-def close_service(actor: User | None, code: str, reason: str) -> Service:
-    """Stop issuing tickets of a service for the rest of today; the kiosk shows ``reason``.
+def close_service(actor: User | None, code: str, reason: str, day: date | None = None) -> Service:
+    """Stop issuing tickets of a service for the rest of today (or for all of ``day``, today or later);
+    the kiosk shows ``reason``.
 
     Tickets already waiting stay and can still be called.
     """
     begin_write()
     service = get_service(code)
+    if day is not None and day < today():
+        raise ValidationFailed("That day is past.", field="day")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("Give a reason; the kiosk shows it to visitors.", field="reason")
     if len(reason) > MAX_REASON:
         raise ValidationFailed(f"The reason may have at most {MAX_REASON} characters.", field="reason")
-    service.closed_on = today()
+    service.closed_on = day or today()
     service.closed_reason = reason
     audit(actor, "service_closed", service.code, reason=reason, day=service.closed_on.isoformat())
     _services_changed(service)

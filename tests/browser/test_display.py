@@ -148,3 +148,97 @@ def test_screenshots(browser, live):
             call_next(live, headers, "L01")
         screenshot(page, f"display-{width}.png", settle_ms=4200)  # after the flash
         ctx.close()
+
+
+def tiny_png(path, rgb: tuple[int, int, int], size: int = 8) -> None:
+    """A solid-colour PNG written with the standard library (no image package needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def media_site(tmp_path):
+    from ..helpers import TEST_SITE
+    from ..livesite import LiveServer
+
+    folder = tmp_path / "site" / "media"
+    folder.mkdir(parents=True)
+    tiny_png(folder / "01-selamat-datang.png", (200, 30, 30))
+    tiny_png(folder / "02-jam-layanan.png", (30, 200, 30))
+    (folder / "catatan.txt").write_text("not media")
+    (folder / ".hidden.png").write_bytes(b"")
+    (tmp_path / "site" / "secret.png").write_bytes(b"outside the folder")
+    config = TEST_SITE.replace("[display]\n", '[display]\nmedia_dir = "media"\nmedia_seconds = 1\n', 1)
+    server = LiveServer(tmp_path / "site", config_text=config).start()
+    yield server
+    server.stop()
+
+
+def test_media_loop_yields_to_a_call(page, media_site):
+    """The loop shows the folder's images in turn; a call still shows (within a second) and is announced,
+    the loop pausing while it is shown big and muted while it is spoken; then the loop goes on."""
+    import requests
+
+    live = media_site
+    listed = requests.get(live.url + "/display/media.json", timeout=5).json()["items"]
+    assert [i["name"] for i in listed] == ["01-selamat-datang.png", "02-jam-layanan.png"]
+    for bad in ("catatan.txt", ".hidden.png", "..%2Fsecret.png", "..%2Fconfig.toml"):
+        assert requests.get(f"{live.url}/display/media/{bad}", timeout=5).status_code == 404, bad
+    headers = live.token()
+    missing = open_display(page, live)
+    page.wait_for_function("() => window.__display.media.state.shownCount >= 3", timeout=8000)  # looped round
+    assert page.is_visible("#media img")
+    assert "has-media" in page.get_attribute("#display", "class")
+    seen = page.evaluate("window.__display.media.state.shown")
+    assert seen in ("01-selamat-datang.png", "02-jam-layanan.png")
+
+    issue(live)
+    start = time.monotonic()
+    ticket = call_next(live, headers)
+    page.wait_for_function("n => document.getElementById('now-number').textContent === n", arg=ticket["number"],
+                           timeout=1000)
+    assert time.monotonic() - start < 1.0
+    assert page.evaluate("window.__display.media.state.paused") is True
+    assert page.evaluate("window.__display.media.state.muted") is True  # the chime alone lasts 1.35 s
+    assert page.is_visible("#now-number")
+    expected = heard(page, ticket["number"], "Loket 1")
+    assert page.evaluate("window.__announcerLog")[:len(expected)] == expected
+    count = page.evaluate("window.__display.media.state.shownCount")
+    page.wait_for_function("() => window.__display.media.state.paused === false", timeout=8000)
+    page.wait_for_function("() => window.__display.media.state.muted === false", timeout=8000)
+    page.wait_for_function("c => window.__display.media.state.shownCount > c", arg=count, timeout=8000)
+    # a notice the admin adds joins the loop live, like the running text
+    notice = {"title": "Persyaratan KTP", "text": "Bawa Kartu Keluarga asli"}
+    assert requests.put(live.url + "/api/admin/notices", json={"notices": [notice]}, headers=headers,
+                        timeout=5).status_code == 200
+    page.wait_for_function("() => window.__display.media.state.shown === 'notice:Persyaratan KTP'", timeout=8000)
+    assert page.text_content("#media h3") == "Persyaratan KTP"
+    screenshot(page, "display-media")
+    assert page.js_errors == []
+    assert [u for u in missing if not u.endswith("favicon.ico")] == []
+
+
+def test_closed_day_banner(page, tmp_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ..helpers import TEST_SITE
+    from ..livesite import LiveServer
+
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
+    config = TEST_SITE + f'\n[[holidays]]\ndate = "{today}"\nname = "Hari Raya Natal"\n'
+    live = LiveServer(tmp_path / "site", config_text=config).start()
+    try:
+        open_display(page, live)
+        assert page.text_content("#closed-banner") == "Hari ini tutup: Hari Raya Natal"
+        assert page.is_visible("#closed-banner")
+        assert page.js_errors == []
+    finally:
+        live.stop()

@@ -221,3 +221,37 @@ def test_unknown_kiosk_is_a_friendly_page(page, demo):
     resp = page.goto(f"{demo.url}/kiosk/K99")
     assert resp.status == 404
     assert "Kios tidak dikenal" in page.content()
+
+
+def test_a_holiday_greys_out_every_tile_with_its_name_and_the_next_opening(browser, tmp_path):
+    """A [[holidays]] entry for today: every tile closed, "Libur: <name>" and when it opens (both languages)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    tomorrow = today + timedelta(days=1)
+    days_id = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+    config = demo_config(free_port()) + f'\n[[holidays]]\ndate = "{today.isoformat()}"\nname = "Rapat Kerja Pemkot"\n'
+    server = LiveServer(tmp_path / "site", config_text=config).start()
+    context, page = kiosk_page(browser, LANDSCAPE)
+    try:
+        open_kiosk(page, server)
+        tiles = page.locator(".tile")
+        assert tiles.count() > 5
+        assert page.locator(".tile:not([disabled])").count() == 0
+        reason = page.locator(".tile[data-service='PERIZINAN'] .tile-reason")
+        assert reason.inner_text().startswith("Libur: Rapat Kerja Pemkot")
+        # the demo without hours is open all day: the next opening is tomorrow at midnight
+        assert f"Buka {days_id[tomorrow.weekday()]} 00.00" in reason.inner_text()
+        assert page.locator(".tile-reason", has_text="Libur: Rapat Kerja Pemkot").count() == tiles.count()
+        page.locator("#lang-toggle").tap()
+        assert page.locator(".tile[data-service='PERIZINAN'] .tile-reason").inner_text().startswith(
+            "Holiday: Rapat Kerja Pemkot")
+        before = requests.get(f"{server.url}/api/services", timeout=5).json()
+        page.locator(".tile[data-service='PERIZINAN']").tap(force=True)  # a disabled tile takes no ticket
+        assert requests.get(f"{server.url}/api/services", timeout=5).json() == before
+        screenshot(page, "kiosk-holiday")
+        assert page.js_errors == []
+    finally:
+        context.close()
+        server.stop()

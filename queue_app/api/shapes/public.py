@@ -80,6 +80,7 @@ class Service(Answer):
     closed_message: str
     reopens_at: str | None = Field(description="when a closed service opens again (ISO 8601, site offset)")
     holiday: str | None = Field(description="the holiday's name when the building is closed for one")
+    reopens_label: str | None = Field(description='what the kiosk says, e.g. "Buka kembali pukul 13.00"')
     hours: str | None = Field(description="opening hours like 08:00-15:00")
     target_wait_minutes: int
 
@@ -110,6 +111,13 @@ class BoardService(Answer):
     waiting: int
 
 
+class DisplayNotice(Answer):
+    """A notice in the display's media area."""
+
+    title: str
+    text: str
+
+
 class Board(Answer):
     """The snapshot a hall display shows (also the ``board`` Socket.IO event)."""
 
@@ -120,6 +128,9 @@ class Board(Answer):
     now: datetime
     timezone: str
     running_text: str
+    #: the holiday's or closure's name when the whole building is closed today (the display's banner)
+    closed: str | None
+    notices: list[DisplayNotice]
     voice: Literal["segments", "speech"]
     number_reading: Literal["digits", "whole"]
     latest: BoardCall | None

@@ -10,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from queue_app.core.models.base import Base
 
+#: keys of :class:`Setting` rows more than one package reads
+RUNNING_TEXT = "running_text"
+#: the hall displays' notices: a list of ``{"title", "text"}``
+DISPLAY_NOTICES = "display_notices"
+
 
 class Setting(Base):
     """A value an admin changes without editing config.toml (e.g. the display's running text)."""

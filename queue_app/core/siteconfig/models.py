@@ -91,6 +91,14 @@ class DisplayConf(Model):
     recent_calls: int = Field(6, ge=1)
     #: the hall display shows this month's IKM and grade of the site (the satisfaction survey)
     show_ikm: bool = False
+    #: a folder of the building's own recorded segments (``<name>.wav|mp3|ogg``), replacing the built-in
+    #: ones name by name; relative to config.toml. "" = the built-in voice only
+    voice_dir: str = ""
+    #: a folder of images and videos the display loops in its media area; relative to config.toml.
+    #: "" = no media area
+    media_dir: str = ""
+    #: how long each image and each notice stays in the media area, in seconds (a video plays to its end)
+    media_seconds: int = Field(10, ge=1, le=600)
 
 
 class PrinterEntry(Model):

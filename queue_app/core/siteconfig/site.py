@@ -50,6 +50,9 @@ class SiteConf(Model):
     survey_questions: dict[str, str] = {}
     path: Path | None = None
     instance_dir: Path | None = None
+    #: [display] voice_dir / media_dir made absolute (relative to config.toml); None when not set
+    voice_dir: Path | None = None
+    media_dir: Path | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -103,6 +106,8 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         survey_questions=dict(file.survey.questions),
         path=path,
         instance_dir=base_dir / "instance",
+        voice_dir=(base_dir / file.display.voice_dir).resolve() if file.display.voice_dir else None,
+        media_dir=(base_dir / file.display.media_dir).resolve() if file.display.media_dir else None,
     )
 
 

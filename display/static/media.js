@@ -1,0 +1,148 @@
+// The display's media area: loops the site's own images and videos ([display] media_dir, served by
+// /display/media/) and the notices an admin edits, one after another.
+//
+// The call area always wins: while a call is shown big the loop pauses (and its video with it), and
+// while an announcement plays a video is muted so the voice is heard. A broken file is skipped.
+
+import { el } from "/static/js/dom.js";
+import { getJSON } from "/static/js/http.js";
+
+const LIST_EVERY_MS = 5 * 60 * 1000; // files dropped in the folder join the loop within minutes
+
+export class MediaLoop {
+  #root;
+  #seconds;
+  #items = []; // [{kind: "image"|"video", url, name}]
+  #notices = []; // [{title, text}]
+  #index = -1;
+  #timer = null;
+  #held = 0; // calls being shown big; the loop runs only at 0
+  #muted = false; // an announcement is playing
+  #video = null;
+
+  #screen;
+
+  /**
+   * @param {HTMLElement} root  the media area
+   * @param {number} seconds  per image or notice
+   * @param {HTMLElement} screen  gets class "has-media" while there is something to loop (the layout makes room)
+   */
+  constructor(root, seconds, screen) {
+    this.#root = root;
+    this.#screen = screen;
+    this.#seconds = Math.max(1, seconds || 10);
+    this.state = { shown: null, shownCount: 0, paused: false, muted: false }; // for tests and troubleshooting
+  }
+
+  async start() {
+    await this.#loadList();
+    setInterval(() => this.#loadList(), LIST_EVERY_MS);
+  }
+
+  setNotices(notices) {
+    this.#notices = Array.isArray(notices) ? notices.filter((n) => n && (n.title || n.text)) : [];
+    this.#refresh();
+  }
+
+  /** A call is shown big for `ms`: pause the loop meanwhile (overlapping calls extend the pause). */
+  holdFor(ms) {
+    this.#held += 1;
+    this.#setPaused(true);
+    setTimeout(() => {
+      this.#held -= 1;
+      if (this.#held === 0) this.#setPaused(false);
+    }, ms);
+  }
+
+  /** Mute until `done` settles (the announcer's promise for this call). */
+  muteWhile(done) {
+    this.#muted = true;
+    this.state.muted = true;
+    if (this.#video) this.#video.muted = true;
+    Promise.resolve(done).finally(() => {
+      this.#muted = false;
+      this.state.muted = false;
+      if (this.#video && !this.#video.dataset.forcedMute) this.#video.muted = false;
+    });
+  }
+
+  async #loadList() {
+    try {
+      const body = await getJSON("/display/media.json", { timeout: 8000 });
+      this.#items = body.items || [];
+    } catch {
+      return; // keep the old list; the next try may work
+    }
+    this.#refresh();
+  }
+
+  #refresh() {
+    const any = this.#slides().length > 0;
+    this.#root.hidden = !any;
+    this.#screen?.classList.toggle("has-media", any);
+    if (!this.#timer && !this.#video && !this.#held) this.#next();
+  }
+
+  #slides() {
+    return [...this.#items, ...this.#notices.map((n) => ({ kind: "notice", ...n }))];
+  }
+
+  #setPaused(paused) {
+    this.state.paused = paused;
+    this.#root.classList.toggle("paused", paused);
+    if (this.#video) {
+      if (paused) this.#video.pause();
+      else this.#play(this.#video);
+    }
+    if (!paused && !this.#video && !this.#timer) this.#next();
+  }
+
+  #schedule(ms) {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (this.#held) return; // resumes with #setPaused(false)
+      this.#next();
+    }, ms);
+  }
+
+  #next() {
+    const slides = this.#slides();
+    this.#video = null;
+    if (!slides.length) {
+      this.#root.replaceChildren();
+      this.state.shown = null;
+      return;
+    }
+    this.#index = (this.#index + 1) % slides.length;
+    const item = slides[this.#index];
+    this.state.shown = item.kind === "notice" ? `notice:${item.title}` : item.name;
+    this.state.shownCount += 1;
+    if (item.kind === "image") {
+      const img = el("img", { src: item.url, alt: "", class: "dsp-media-image" });
+      img.addEventListener("error", () => this.#schedule(0));
+      this.#root.replaceChildren(img);
+      this.#schedule(this.#seconds * 1000);
+    } else if (item.kind === "video") {
+      const video = el("video", { src: item.url, class: "dsp-media-video", playsinline: "" });
+      video.muted = this.#muted;
+      video.addEventListener("ended", () => this.#next());
+      video.addEventListener("error", () => this.#next());
+      this.#video = video;
+      this.#root.replaceChildren(video);
+      if (!this.#held) this.#play(video);
+    } else {
+      this.#root.replaceChildren(el("div", "dsp-notice", el("h3", {}, item.title || ""), el("p", {}, item.text || "")));
+      this.#schedule(this.#seconds * 1000);
+    }
+  }
+
+  #play(video) {
+    video.play().catch(() => {
+      // the browser refuses sound before a tap: play muted rather than not at all
+      video.dataset.forcedMute = "1";
+      video.muted = true;
+      video.play().catch(() => this.#next());
+    });
+  }
+}

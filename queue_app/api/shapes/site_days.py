@@ -1,0 +1,72 @@
+"""Shapes of the building's closed days and the displays' notices."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from queue_app.api.declare import Answer, Shape
+from queue_app.staff import closures, notices
+
+Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+
+
+class ClosureRequest(Shape):
+    """Close the whole site on ``day`` (YYYY-MM-DD, today or later) with a reason shown to visitors."""
+
+    day: Day
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=closures.MAX_REASON)]
+
+
+class Notice(Shape):
+    """A notice as an admin writes it."""
+
+    title: Annotated[str, StringConstraints(max_length=notices.MAX_TITLE)] = ""
+    text: Annotated[str, StringConstraints(max_length=notices.MAX_TEXT)] = ""
+
+
+class NoticesRequest(Shape):
+    """Every notice of the displays' media area, replacing the old list (blank ones are dropped)."""
+
+    notices: Annotated[list[Notice], Field(max_length=notices.MAX_NOTICES)]
+
+
+class Closure(Answer):
+    """One closed day."""
+
+    day: str
+    reason: str
+    created_at: str | None
+
+
+class Holiday(Answer):
+    day: str
+    name: str
+
+
+class ClosedDays(Answer):
+    """The admin's closures from today on and config.toml's coming holidays, soonest first."""
+
+    closures: list[Closure]
+    holidays: list[Holiday]
+
+
+class Reopened(Answer):
+    """The day takes visitors again."""
+
+    day: str
+    closed: bool
+
+
+class ShownNotice(Answer):
+    title: str
+    text: str
+
+
+class Notices(Answer):
+    """The notices the displays show in turn."""
+
+    notices: list[ShownNotice]
+
+

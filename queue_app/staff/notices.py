@@ -1,0 +1,63 @@
+"""Notices on the hall displays (title + text, e.g. "Persyaratan KTP baru"), edited by an admin, pushed live.
+
+Stored in the settings table like the running text; the display shows them in turn in its media area.
+The caller commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from queue_app.core import clock
+from queue_app.core.database import begin_write
+from queue_app.core.errors import ValidationFailed
+from queue_app.core.extensions import db
+from queue_app.core.models import Setting
+from queue_app.core.models.settings import DISPLAY_NOTICES
+from queue_app.staff.admin import _to_every_zone, audit
+from queue_app.staff.models import User
+
+MAX_NOTICES = 10
+MAX_TITLE = 80
+MAX_TEXT = 400
+
+
+def notices() -> list[dict[str, str]]:
+    row = db.session.get(Setting, DISPLAY_NOTICES)
+    return list(row.value) if row is not None and isinstance(row.value, list) else []
+
+
+def set_notices(actor: User | None, items: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Replace the displays' notices; entries with neither title nor text are dropped."""
+    begin_write()
+    if not isinstance(items, list):
+        raise ValidationFailed("Notices must be a list of {title, text}.", field="notices")
+    clean: list[dict[str, str]] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValidationFailed("Each notice has a title and a text.", field=f"notices[{i}]")
+        title, text = item.get("title", ""), item.get("text", "")
+        if not isinstance(title, str) or not isinstance(text, str):
+            raise ValidationFailed("A notice's title and text are text.", field=f"notices[{i}]")
+        title, text = " ".join(title.split()), text.strip()
+        if not title and not text:
+            continue
+        if len(title) > MAX_TITLE or len(text) > MAX_TEXT:
+            raise ValidationFailed(f"A notice has at most {MAX_TITLE} characters of title and {MAX_TEXT} of text.",
+                                   field=f"notices[{i}]")
+        clean.append({"title": title, "text": text})
+    if len(clean) > MAX_NOTICES:
+        raise ValidationFailed(f"At most {MAX_NOTICES} notices.", field="notices")
+    before = notices()
+    row = db.session.get(Setting, DISPLAY_NOTICES)
+    now = clock.utcnow()
+    if row is None:
+        row = Setting(key=DISPLAY_NOTICES, value=clean, updated_at=now)
+        db.session.add(row)
+    row.value = clean
+    row.updated_at = now
+    row.updated_by_id = actor.id if actor else None
+    audit(actor, "notices_set", DISPLAY_NOTICES, before=before, after=clean)
+    _to_every_zone({"kind": "notices", "notices": clean})
+    db.session.flush()
+    return clean
