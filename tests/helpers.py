@@ -208,6 +208,30 @@ class Staff:
         return {"Authorization": f"Bearer {token}"}
 
 
+def kiosk_key(app, code: str = "K1") -> str:
+    """The key of kiosk ``code`` on ``app``'s site, provisioned once per app like ``mpp-queue kiosk key``
+    (a second create_key would end the first, so it is remembered)."""
+    from queue_app.staff.devices import create_key
+
+    keys = app.extensions.setdefault("test_kiosk_keys", {})
+    if code not in keys:
+        with app.app_context():
+            keys[code] = create_key("kiosk", code)
+            db.session.commit()
+    return keys[code]
+
+
+def kiosk_headers(app, code: str = "K1", **headers: str) -> dict[str, str]:
+    """Headers of a kiosk API client: ``X-Kiosk-Key`` (send ``"kiosk": code`` in the body too)."""
+    return {"X-Kiosk-Key": kiosk_key(app, code), **headers}
+
+
+def take_ticket(client, service: str = "PERIZINAN", *, kiosk: str = "K1", headers: dict | None = None, **body):
+    """POST /api/tickets the way a real kiosk does: naming itself and sending its key. Returns the response."""
+    return client.post("/api/tickets", json={"service": service, "kiosk": kiosk, **body},
+                       headers=kiosk_headers(client.application, kiosk, **(headers or {})))
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",

@@ -124,7 +124,7 @@ export function allowed(action, v = view) {
     case "finish": return !!open;
     case "transfer": return !!open && v.services.length > 1;
     case "call": return !paused && !cur;
-    case "reprint": return !!cur && !!cur.token;
+    case "reprint": return !!cur;
     case "pause": return true;
     default: return false;
   }
@@ -195,13 +195,13 @@ function explain(err) {
 
 async function reprint() {
   const cur = view?.counter.current;
-  if (!cur || !cur.token || busy) return;
+  if (!cur || busy) return;
   const key = newKey();
   busy = true;
   render();
   try {
-    const data = await withRetries(() => request("POST", `/api/tickets/${encodeURIComponent(cur.token)}/reprint`,
-      { body: {}, key }));
+    // staff never see a visitor's token: the ticket is named by its number at this counter
+    const data = await withRetries(() => request("POST", `${base}/reprint`, { body: { number: cur.number }, key }));
     const status = data?.print?.status;
     if (status === "failed") showMsg(t("err_reprint_failed", { message: data.print.error || "" }), "err");
     else if (status === "none") showMsg(t("err_reprint_none"), "err");

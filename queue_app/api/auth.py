@@ -6,6 +6,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from queue_app.api import bp
+from queue_app.api.declare import documented
 from queue_app.api.parsing import field, json_body
 from queue_app.core.errors import Unauthorized
 from queue_app.core.extensions import db
@@ -16,7 +17,9 @@ from queue_app.staff.auth import (
     check_login_rate,
     issue_token,
     note_failed_login,
+    revoke_token,
     staff_required,
+    token_row,
 )
 
 
@@ -26,16 +29,29 @@ def create_token():
     data = json_body()
     username = field(data, "username", str)
     password = field(data, "password", str)
-    addr = request.remote_addr or "?"
-    check_login_rate(addr)
+    check_login_rate(username)
     user = authenticate(username, password)
     if user is None:
-        note_failed_login(addr)
+        note_failed_login(username)
         raise Unauthorized("Wrong username or password.")
     token, expires = issue_token(user)
     db.session.commit()
     return jsonify({"token": token, "role": user.role.value, "expires_at": iso(expires),
                     "counters": [c.code for c in user.counters]})
+
+
+@bp.delete("/auth/token")
+@documented("Revoke the bearer token this request is made with", tags="staff", staff=True,
+            responses={200: "The token no longer works"}, errors=(401,))
+def delete_token():
+    """Sign an API client out: its token stops working and the sockets it opened are disconnected."""
+    header = request.headers.get("Authorization", "")
+    row = token_row(header[7:].strip()) if header.startswith("Bearer ") else None
+    if row is None:
+        raise Unauthorized("Send the token to revoke as Authorization: Bearer <token>.")
+    revoke_token(row)
+    db.session.commit()
+    return jsonify({"ok": True})
 
 
 @bp.get("/me")

@@ -70,7 +70,7 @@ def spec() -> dict[str, Any]:
             "number": STR, "service": STR, "status": {"type": "string", "enum": ticket_states},
             "priority": BOOL, "issued_at": TIME, "called_at": TIME, "started_at": TIME, "finished_at": TIME,
             "counter": {"oneOf": [_ref("CounterRef"), {"type": "null"}]}, "recalls": INT,
-            "last_called_at": TIME, "token": STR,
+            "last_called_at": TIME,
         }, ["number", "service", "status", "priority", "issued_at", "called_at", "started_at", "finished_at",
             "counter", "recalls"]),
         "PublicTicket": _obj({
@@ -340,10 +340,8 @@ def _panel_and_admin_paths() -> dict[str, Any]:
 
 
 def _printing_paths() -> dict[str, Any]:
-    """Printer states and reprint (queue_app/api/printing.py)."""
+    """Printer states (queue_app/api/printing.py; reprint is declared there with @documented)."""
     staff = [{"bearer": []}, {"session": []}]
-    print_result = _obj({"status": {"type": "string", "enum": ["printed", "queued", "failed", "none"]},
-                         "error": {"type": ["string", "null"]}}, ["status", "error"])
     printer = _obj({
         "code": STR, "kind": STR, "profile": STR,
         "state": {"type": "string", "enum": ["ok", "offline", "paper_low", "paper_out", "unknown"]},
@@ -355,16 +353,6 @@ def _printing_paths() -> dict[str, Any]:
             "tags": ["printing"], "summary": "Every printer: last known state, its kiosks, today's jobs by outcome",
             "security": staff,
             "responses": {"200": _json({"type": "array", "items": printer}, "Printers"), **_errors(401, 403)},
-        }},
-        "/api/tickets/{token}/reprint": {"post": {
-            "tags": ["printing"], "summary": "Print a ticket again (recorded as a reprinted event)",
-            "security": staff,
-            "parameters": [{"name": "token", "in": "path", "required": True, "schema": STR}],
-            "requestBody": {"required": False, "content": {"application/json": {"schema": _obj(
-                {"printer": {"type": "string", "description": "default: the printer of the issuing kiosk"}})}}},
-            "responses": {"200": _json(_obj({"ticket": _ref("StaffTicket"), "print": print_result},
-                                            ["ticket", "print"]), "The print outcome"),
-                          **_errors(400, 401, 403, 404, 413, 422)},
         }},
     }
 

@@ -19,7 +19,7 @@ from queue_app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_service
 from queue_app.core.models import Service, Setting
-from queue_app.core.outbox import LiveEvent, record, touch
+from queue_app.core.outbox import LiveEvent, end_access, record, touch
 from queue_app.core.site import current_site, today
 from queue_app.staff import auth
 from queue_app.staff.models import ApiToken, AuditEntry, Role, User
@@ -121,6 +121,8 @@ def _end_sessions(user: User) -> None:
     # the session cookie carries "<id>:<session_version>", so a new version logs every browser out
     user.session_version += 1
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    # and every panel or dashboard socket they opened, in every process, once this commits
+    end_access(f"user:{user.id}")
 
 
 def _keep_one_admin(user: User) -> None:
