@@ -211,11 +211,15 @@ class Staff:
 def kiosk_key(app, code: str = "K1") -> str:
     """The key of kiosk ``code`` on ``app``'s site, provisioned once per app like ``mpp-queue kiosk key``
     (a second create_key would end the first, so it is remembered)."""
+    from flask import current_app, has_app_context
+
     from queue_app.staff.devices import create_key
 
     keys = app.extensions.setdefault("test_kiosk_keys", {})
     if code not in keys:
-        with app.app_context():
+        # inside a test's own app context requests share its session: write there, or they would not see it
+        inside = has_app_context() and current_app._get_current_object() is app
+        with contextlib.nullcontext() if inside else app.app_context():
             keys[code] = create_key("kiosk", code)
             db.session.commit()
     return keys[code]

@@ -15,7 +15,7 @@ from queue_app.staff import admin
 from queue_app.staff.auth import authenticate
 from queue_app.staff.models import ApiToken, AuditEntry, Role, User
 
-from .helpers import PASSWORD, login
+from .helpers import PASSWORD, login, take_ticket
 
 
 def form_token(client, url: str) -> str:
@@ -132,7 +132,7 @@ def test_close_and_open_a_service_for_today(actor, client, display_client):
     tiles = {s["code"]: s for s in client.get("/api/services").json}
     assert tiles["HALAL"]["open"] is False
     assert tiles["HALAL"]["closed_message"] == "Sistem SIHALAL sedang gangguan"
-    refused = client.post("/api/tickets", json={"service": "HALAL"})
+    refused = take_ticket(client, "HALAL")
     assert refused.status_code == 409 and "SIHALAL" in refused.json["error"]["message"]
     entry = last_audit()
     assert (entry.action, entry.target, entry.user_id) == ("service_closed", "HALAL", actor.id)
@@ -143,7 +143,7 @@ def test_close_and_open_a_service_for_today(actor, client, display_client):
     admin.open_service(actor, "HALAL")
     db.session.commit()
     assert {s["code"]: s for s in client.get("/api/services").json}["HALAL"]["open"] is True
-    assert client.post("/api/tickets", json={"service": "HALAL"}).status_code == 201
+    assert take_ticket(client, "HALAL").status_code == 201
     assert last_audit().action == "service_opened"
     with pytest.raises(InvalidTransition):
         admin.open_service(actor, "HALAL")

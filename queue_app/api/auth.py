@@ -15,6 +15,7 @@ from queue_app.core.site import iso
 from queue_app.staff.auth import (
     authenticate,
     check_login_rate,
+    end_session,
     issue_token,
     note_failed_login,
     revoke_token,
@@ -43,11 +44,17 @@ def create_token():
 @bp.delete("/auth/token")
 @documented("Revoke the bearer token this request is made with", tags="staff", staff=True,
             responses={200: "The token no longer works"}, errors=(401,))
+@staff_required()
 def delete_token():
-    """Sign an API client out: its token stops working and the sockets it opened are disconnected."""
-    header = request.headers.get("Authorization", "")
-    row = token_row(header[7:].strip()) if header.startswith("Bearer ") else None
-    if row is None:
+    """Sign out: a bearer token stops working (a browser session ends), and the sockets it opened are
+    disconnected."""
+    from flask import g
+
+    if not g.get("auth_via_token"):
+        end_session()
+        return jsonify({"ok": True})
+    row = token_row(request.headers.get("Authorization", "")[7:].strip())
+    if row is None:  # expired between the check and now
         raise Unauthorized("Send the token to revoke as Authorization: Bearer <token>.")
     revoke_token(row)
     db.session.commit()

@@ -287,13 +287,18 @@ def login():
 def logout():
     """Sign out (POST with CSRF token, so a foreign page cannot sign a clerk out); this browser's open
     panels and dashboards are disconnected too."""
+    end_session()
+    flash("logged_out")
+    return redirect(url_for("auth.login"))
+
+
+def end_session() -> None:
+    """Sign this browser out and disconnect the sockets it opened (its panels, its dashboard)."""
     tag = session.get(SESSION_TAG)
     if tag:
         end_access_now(f"session:{tag}")
     logout_user()
     session.clear()
-    flash("logged_out")
-    return redirect(url_for("auth.login"))
 
 
 def _home_for(user: User) -> str:
