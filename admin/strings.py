@@ -55,6 +55,16 @@ ADMIN_STRINGS = {
         "a_service_closed": "Layanan ditutup",
         "a_service_opened": "Layanan dibuka",
         "a_running_text_set": "Teks berjalan diubah",
+        "a_device_enrolled": "Perangkat didaftarkan",
+        "kiosks": "Kios",
+        "kiosk": "Kios",
+        "printer": "Printer",
+        "enrolled": "Terdaftar",
+        "not_enrolled": "Belum terdaftar",
+        "enrol_here": "Daftarkan browser ini sebagai kios ini",
+        "enrol_help": "Buka halaman ini di PC kios, lalu tekan tombol kios tersebut. Browser ini menyimpan "
+                      "kunci kios (cookie) dan Anda otomatis keluar dari akun admin. Mendaftarkan ulang "
+                      "atau `mpp-queue kiosk key` mengakhiri kunci lama.",
     },
     "en": {
         "title": "Admin",
@@ -108,6 +118,16 @@ ADMIN_STRINGS = {
         "a_service_closed": "Service closed",
         "a_service_opened": "Service opened",
         "a_running_text_set": "Running text changed",
+        "a_device_enrolled": "Device enrolled",
+        "kiosks": "Kiosks",
+        "kiosk": "Kiosk",
+        "printer": "Printer",
+        "enrolled": "Enrolled",
+        "not_enrolled": "Not enrolled",
+        "enrol_here": "Enrol this browser as this kiosk",
+        "enrol_help": "Open this page on the kiosk PC and press that kiosk's button. This browser keeps the "
+                      "kiosk's key (a cookie) and you are signed out of the admin account. Enrolling again "
+                      "or `mpp-queue kiosk key` ends the old key.",
     },
 }
 

@@ -236,6 +236,16 @@ def take_ticket(client, service: str = "PERIZINAN", *, kiosk: str = "K1", header
                        headers=kiosk_headers(client.application, kiosk, **(headers or {})))
 
 
+def enrol_kiosk_browser(context, server, code: str = "K1") -> None:
+    """Give a browser context kiosk ``code``'s credential cookie, as Admin → Kiosks does on a kiosk PC (with
+    the key from ``mpp-queue kiosk key``, so several contexts of one test can share it; the admin page
+    itself is tested in tests/browser/test_kiosk.py)."""
+    from queue_app.staff.devices import COOKIE, cookie_value
+
+    context.add_cookies([{"name": COOKIE, "value": cookie_value("kiosk", code, server.kiosk_key(code)),
+                          "url": server.url, "httpOnly": True, "sameSite": "Strict"}])
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",

@@ -225,6 +225,20 @@ def _to_every_zone(payload: dict[str, Any]) -> None:
         record(LiveEvent.settings_changed, payload, namespace="/display", to=f"zone:{zone}")
 
 
+# --- devices ---------------------------------------------------------------------------------
+
+
+def enrol_device(actor: User | None, kind: str, code: str) -> str:
+    """A new key for a device (a kiosk PC's browser, a survey tablet), ending the old one. The caller
+    commits and hands the key to the device (a cookie); only its hash is stored."""
+    from queue_app.staff import devices
+
+    key = devices.create_key(kind, code)
+    audit(actor, "device_enrolled", f"{kind}:{code}")
+    db.session.flush()
+    return key
+
+
 # --- audit log -------------------------------------------------------------------------------
 
 

@@ -17,7 +17,8 @@ PASSWORD = "rahasia-123"
 
 
 def issue(live, service: str, priority: bool = False) -> str:
-    resp = requests.post(live.url + "/api/tickets", json={"service": service, "priority": priority}, timeout=5)
+    resp = requests.post(live.url + "/api/tickets", json={"service": service, "priority": priority, "kiosk": "K1"},
+                         headers=live.kiosk_headers("K1"), timeout=5)
     resp.raise_for_status()
     return resp.json()["number"]
 
