@@ -136,8 +136,9 @@ def sweep_staff() -> int:
                  and (entry.token_id is None or entry.token_id in live_tokens))
         if not valid:
             _staff.pop(sid, None)
-            socketio.server.disconnect(sid, namespace=entry.namespace, ignore_queue=True)
-            ended += 1
+            if socketio.server.manager.is_connected(sid, entry.namespace):
+                socketio.server.disconnect(sid, namespace=entry.namespace, ignore_queue=True)
+                ended += 1
     return ended
 
 

@@ -33,11 +33,21 @@ class RevokingManager(sio.Manager):
         if event != ACCESS_ENDED or room is None:
             return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
         members = [sid for sid, _eio in self.get_participants(namespace, room)]
+        if not members:
+            return None
         super().emit(event, data, namespace, room=room, skip_sid=skip_sid, **kwargs)
+        # not here: this may run inside the ending transaction's after-commit hook, and a disconnect
+        # runs the namespace's handlers, which must get an app context (and session) of their own
+        self.server.start_background_task(self._disconnect, namespace, room, members)
+        return None
+
+    def _disconnect(self, namespace: str, room: str, members: list[str]) -> None:
         for sid in members:
             logger.info("access ended (%s): disconnecting socket %s on %s", room, sid, namespace)
-            self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
-        return None
+            try:
+                self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+            except Exception:  # one socket's handler failing must not keep the others connected
+                logger.exception("disconnecting %s failed", sid)
 
 
 class RevokingRedisManager(sio.RedisManager, RevokingManager):

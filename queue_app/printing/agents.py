@@ -57,7 +57,10 @@ def sweep_agents() -> int:
     message queue). :return: how many."""
     ended = 0
     for sid, code in list(_agents.items()):
-        if devices.key_fingerprint(KIND, code) != _agent_keys.get(sid):
+        if not socketio.server.manager.is_connected(sid, NAMESPACE):
+            _agents.pop(sid, None)
+            _agent_keys.pop(sid, None)
+        elif devices.key_fingerprint(KIND, code) != _agent_keys.get(sid):
             socketio.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
             ended += 1
     return ended
