@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -331,3 +332,37 @@ def test_sockets_of_other_processes_are_reached_through_the_message_queue(app):
     mro = [k.__name__ for k in RevokingRedisManager.__mro__]
     # PubSubManager's local delivery (super().emit in _handle_emit) lands in RevokingManager.emit
     assert mro.index("PubSubManager") < mro.index("RevokingManager") < mro.index("Manager")
+
+
+def test_admin_kiosks_page_enrols_this_browser_and_signs_the_admin_out(app, staff):
+    from queue_app.staff.admin import audit_entries
+
+    staff.user("boss", "admin")
+    staff.user("kasir", "clerk", ["L01"])
+    clerk = app.test_client()
+    login(clerk, "kasir")
+    assert clerk.get("/admin/kiosks").status_code == 403
+    pc = app.test_client()
+    login(pc, "boss")
+    page = pc.get("/admin/kiosks").get_data(as_text=True)
+    assert 'data-enrol="K1"' in page and 'data-enrol="K2"' in page and "Belum terdaftar" in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert pc.post("/admin/kiosks/K1/enrol").status_code == 400  # no CSRF token
+    assert pc.post("/admin/kiosks/K9/enrol", data={"csrf_token": csrf}).status_code == 404
+    resp = pc.post("/admin/kiosks/K1/enrol", data={"csrf_token": csrf})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/kiosk/K1")
+    cookie = next(h for h in resp.headers.getlist("Set-Cookie") if h.startswith("mpp_device="))
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "kiosk:K1:" in cookie
+    assert pc.get("/api/me").status_code == 401  # the admin is signed out of the kiosk PC
+    assert take_ticket_by_cookie(pc).status_code == 201
+    assert 'id="not-enrolled"' not in pc.get("/kiosk/K1").get_data(as_text=True)
+    assert 'id="not-enrolled"' in clerk.get("/kiosk/K1").get_data(as_text=True)
+    with app.app_context():
+        entry, who = audit_entries(limit=1)[0]
+        assert (entry.action, entry.target, who) == ("device_enrolled", "kiosk:K1", "boss")
+
+
+def take_ticket_by_cookie(client):  # noqa: ANN001, ANN201
+    """What the kiosk page's script does: a same-origin fetch that carries the enrolled browser's cookie."""
+    return client.post("/api/tickets", json={"service": "PERIZINAN", "kiosk": "K1"},
+                       headers={"Origin": "http://localhost"})
