@@ -454,6 +454,8 @@ async function connect() {
   });
   socket.on("queue_changed", () => refreshSoon());
   socket.on("counter_changed", () => refreshSoon());
+  // signed out elsewhere, disabled, password reset: the server closes this socket; show the sign-in page
+  socket.on("access_ended", () => location.assign(`/login?next=${encodeURIComponent(location.pathname)}`));
   window.counterSocket = socket; // tests and the curious can look at it
 }
 

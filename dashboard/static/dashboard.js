@@ -156,6 +156,8 @@ function connect() {
   socket.on("connect_error", () => { conn.textContent = t("disconnected"); conn.className = "conn off"; });
   socket.on("queue_changed", schedule);
   socket.on("counter_changed", schedule);
+  // signed out elsewhere, disabled, password reset: the server closes this socket; show the sign-in page
+  socket.on("access_ended", () => location.assign(`/login?next=${encodeURIComponent(location.pathname)}`));
 }
 
 const agencySelect = document.getElementById("agency-select");

@@ -291,3 +291,14 @@ def test_clerk_reprints_the_current_ticket_by_its_number(live, page):
         page.wait_for_timeout(100)
     assert page.inner_text("#msg") == f"Tiket {number} dicetak ulang."
     assert page.js_errors == []
+
+
+def test_the_panel_closes_when_the_clerk_is_disabled(live, page):
+    """Access ends everywhere at once: the open panel's socket is closed and the panel shows the sign-in page."""
+    live.add_user("siti", PASSWORD, counters=("L01",))
+    sign_in(page, live, "siti")
+    panel_ready(page)
+    admin = live.token()
+    assert requests.post(live.url + "/api/admin/users/siti/disable", headers=admin, timeout=5).status_code == 200
+    page.wait_for_url("**/login?next=*", timeout=10000)
+    assert page.locator("input[name=username]").is_visible()
