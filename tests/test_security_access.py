@@ -366,3 +366,24 @@ def take_ticket_by_cookie(client):  # noqa: ANN001, ANN201
     """What the kiosk page's script does: a same-origin fetch that carries the enrolled browser's cookie."""
     return client.post("/api/tickets", json={"service": "PERIZINAN", "kiosk": "K1"},
                        headers={"Origin": "http://localhost"})
+
+
+def test_housekeeping_purges_expired_tokens(app, staff):
+    from queue_app.ops.server import housekeeping
+    from queue_app.staff.models import ApiToken
+
+    staff.headers("kasir", "clerk", ["L01"])
+    fresh = staff.headers("boss", "admin")
+    with app.app_context():
+        from queue_app.core.database import begin_write
+        from queue_app.staff.models import User
+
+        begin_write()
+        row = db.session.scalar(sa.select(ApiToken).join(User).where(User.username == "kasir"))
+        row.expires_at = clock.utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    housekeeping(app)
+    with app.app_context():
+        left = db.session.scalars(sa.select(ApiToken)).all()
+        assert [t.user.username for t in left] == ["boss"]
+    assert app.test_client().get("/api/me", headers=fresh).status_code == 200
