@@ -70,6 +70,16 @@ ADMIN_STRINGS = {
         "notice_title": "Judul",
         "notice_text": "Isi",
         "notices_hint": "Tampil bergantian di area media layar antrean; kosongkan judul dan isi untuk menghapus.",
+        "a_device_enrolled": "Perangkat didaftarkan",
+        "kiosks": "Kios",
+        "kiosk": "Kios",
+        "printer": "Printer",
+        "enrolled": "Terdaftar",
+        "not_enrolled": "Belum terdaftar",
+        "enrol_here": "Daftarkan browser ini sebagai kios ini",
+        "enrol_help": "Buka halaman ini di PC kios, lalu tekan tombol kios tersebut. Browser ini menyimpan "
+                      "kunci kios (cookie) dan Anda otomatis keluar dari akun admin. Mendaftarkan ulang "
+                      "atau `mpp-queue kiosk key` mengakhiri kunci lama.",
     },
     "en": {
         "title": "Admin",
@@ -138,6 +148,16 @@ ADMIN_STRINGS = {
         "notice_title": "Title",
         "notice_text": "Text",
         "notices_hint": "Shown in turn in the display's media area; clear title and text to remove one.",
+        "a_device_enrolled": "Device enrolled",
+        "kiosks": "Kiosks",
+        "kiosk": "Kiosk",
+        "printer": "Printer",
+        "enrolled": "Enrolled",
+        "not_enrolled": "Not enrolled",
+        "enrol_here": "Enrol this browser as this kiosk",
+        "enrol_help": "Open this page on the kiosk PC and press that kiosk's button. This browser keeps the "
+                      "kiosk's key (a cookie) and you are signed out of the admin account. Enrolling again "
+                      "or `mpp-queue kiosk key` ends the old key.",
     },
 }
 

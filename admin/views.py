@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from queue_app.core.errors import Forbidden, QueueError
+from queue_app.core.errors import Forbidden, NotFound, QueueError
 from queue_app.core.extensions import db
 from queue_app.core.lookups import counters_with_current
 from queue_app.core.models import Agency
@@ -187,3 +187,32 @@ def audit():
     tz = current_site().tz
     entries = [(e, who, e.at.astimezone(tz).strftime("%d-%m-%Y %H:%M:%S")) for e, who in rows]
     return render_template("admin/audit.html", rows=entries, older=older, tab="audit")
+
+
+@bp.get("/kiosks")
+@admin_page
+def kiosks():
+    """Each kiosk of config.toml, whether a key exists, and the button that enrols the browser it is opened in."""
+    from queue_app.staff import devices
+
+    rows = [(k, devices.has_key("kiosk", k.code)) for k in current_site().kiosks]
+    return render_template("admin/kiosks.html", kiosks=rows, tab="kiosks")
+
+
+@bp.post("/kiosks/<code>/enrol")
+@admin_page
+def enrol_kiosk(code: str):
+    """Make this browser kiosk ``code``: a new key in a long-lived HttpOnly cookie, and the admin signed out
+    here (a kiosk PC stands in the public hall; its requests must be the kiosk's, not an admin's)."""
+    from queue_app.staff import devices
+    from queue_app.staff.auth import end_session
+
+    if current_site().kiosk(code) is None:
+        raise NotFound(f'No kiosk "{code}" in config.toml.')
+    key = admin.enrol_device(_actor(), "kiosk", code)
+    db.session.commit()
+    end_session()
+    resp = redirect(url_for("kiosk.kiosk_page", code=code))
+    resp.set_cookie(devices.COOKIE, devices.cookie_value("kiosk", code, key), max_age=devices.COOKIE_MAX_AGE,
+                    httponly=True, samesite="Strict", secure=request.is_secure, path="/")
+    return resp

@@ -149,7 +149,7 @@ def serve_child(config: str, port: int) -> None:
     serve(app, "127.0.0.1", port)
 
 
-def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str]:
+def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str, str]:
     import requests
 
     sys.path.insert(0, str(ROOT))
@@ -175,7 +175,10 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str]:
     password = text.split("ADMIN_PASSWORD=", 1)[1].split()[0]
     token = requests.post(url + "/api/auth/token", json={"username": "admin", "password": password},
                           timeout=5).json()["token"]
-    return proc, url, token
+    # tickets come from kiosk K1, with its key, as at a real site
+    kiosk_key = subprocess.run([sys.executable, "-m", "queue_app", "--config", str(config), "kiosk", "key", "K1"],
+                               cwd=workdir, capture_output=True, text=True, check=True).stdout.strip()
+    return proc, url, token, kiosk_key
 
 
 def rss_kb(pid: int) -> dict[str, int]:
@@ -202,6 +205,7 @@ def main() -> None:
     ap.add_argument("--url", help="a running server (default: start one on SQLite in a temp dir)")
     ap.add_argument("--pid", type=int, help="the running server's pid, for its RSS")
     ap.add_argument("--token", help="bearer token of a user who may call at --counter (with --url)")
+    ap.add_argument("--kiosk-key", help="key of kiosk K1 (mpp-queue kiosk key K1; with --url)")
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--ticket-share", type=float, default=0.5, help="share of clients that are ticket pages")
     ap.add_argument("--calls", type=int, default=20)
@@ -218,11 +222,13 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="call-latency-"))
     proc = None
     if args.url:
-        url, token, pid = args.url.rstrip("/"), args.token, args.pid
+        url, token, pid, kiosk_key = args.url.rstrip("/"), args.token, args.pid, args.kiosk_key
     else:
-        proc, url, token = start_server(tmp)
+        proc, url, token, kiosk_key = start_server(tmp)
         pid = proc.pid
     headers = {"Authorization": f"Bearer {token}"}
+    kiosk = {"X-Kiosk-Key": kiosk_key or ""}
+    ticket = {"service": args.service, "kiosk": "K1"}
     http = requests.Session()
     try:
         n_tickets = round(args.clients * args.ticket_share)
@@ -230,10 +236,10 @@ def main() -> None:
         # fillers are called; the watched tickets wait behind them, so every call moves each one's ``ahead``
         t0 = time.time()
         for _ in range(args.calls + 1):
-            http.post(url + "/api/tickets", json={"service": args.service}, timeout=10).raise_for_status()
+            http.post(url + "/api/tickets", json=ticket, headers=kiosk, timeout=10).raise_for_status()
         watched = []
         for _ in range(n_tickets):
-            r = http.post(url + "/api/tickets", json={"service": args.service}, timeout=10)
+            r = http.post(url + "/api/tickets", json=ticket, headers=kiosk, timeout=10)
             r.raise_for_status()
             watched.append(r.json())
         print(f"issued {args.calls + 1 + n_tickets} tickets in {time.time() - t0:.1f}s")

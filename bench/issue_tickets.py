@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _client_proc(url: str, service: str, threads: int, seconds: float, start_at: float, out) -> None:  # noqa: ANN001
+def _client_proc(url: str, service: str, threads: int, seconds: float, start_at: float, out,  # noqa: ANN001
+                 kiosk_key: str = "") -> None:
     u = urlparse(url)
     latencies: list[float] = []
     errors = [0]
@@ -34,7 +35,7 @@ def _client_proc(url: str, service: str, threads: int, seconds: float, start_at:
 
     def run() -> None:
         conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
-        body = json.dumps({"service": service})
+        body = json.dumps({"service": service, "kiosk": "K1"})  # kiosk K1, with its key, as at a real site
         mine: list[float] = []
         while time.time() < start_at:
             time.sleep(0.001)
@@ -42,7 +43,8 @@ def _client_proc(url: str, service: str, threads: int, seconds: float, start_at:
         while time.time() < end:
             t0 = time.perf_counter()
             try:
-                conn.request("POST", "/api/tickets", body, {"Content-Type": "application/json"})
+                conn.request("POST", "/api/tickets", body, {"Content-Type": "application/json",
+                                                            "X-Kiosk-Key": kiosk_key})
                 resp = conn.getresponse()
                 resp.read()
                 ok = resp.status == 201
@@ -66,13 +68,14 @@ def _client_proc(url: str, service: str, threads: int, seconds: float, start_at:
     out.put((latencies, errors[0]))
 
 
-def measure(url: str, service: str, clients: int, seconds: float) -> dict:
+def measure(url: str, service: str, clients: int, seconds: float, kiosk_key: str = "") -> dict:
     procs_n = min(clients, 4)
     per = [clients // procs_n + (1 if i < clients % procs_n else 0) for i in range(procs_n)]
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     start_at = time.time() + 1.5
-    procs = [ctx.Process(target=_client_proc, args=(url, service, n, seconds, start_at, out)) for n in per]
+    procs = [ctx.Process(target=_client_proc, args=(url, service, n, seconds, start_at, out, kiosk_key))
+             for n in per]
     for p in procs:
         p.start()
     lat: list[float] = []
@@ -96,6 +99,7 @@ def main() -> None:
     ap.add_argument("--service", default="PERIZINAN")
     ap.add_argument("--clients", default="1,10,50")
     ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--kiosk-key", default="", help="key of kiosk K1 (mpp-queue kiosk key K1; with --url)")
     args = ap.parse_args()
 
     server = None
@@ -109,12 +113,13 @@ def main() -> None:
             _reset_postgres(args.database_url)
         server = LiveServer(Path(tempfile.mkdtemp(prefix="mpp-bench-")), env=env).start()
         url = server.url
+        args.kiosk_key = server.kiosk_key("K1")
     db = "PostgreSQL" if args.database_url else ("SQLite" if server else "server at " + url)
     print(f"issue_tickets: {db}, one server process, {args.seconds:.0f} s per run")
     print(f"{'clients':>7} {'tickets':>8} {'tickets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
     try:
         for n in (int(x) for x in args.clients.split(",")):
-            r = measure(url, args.service, n, args.seconds)
+            r = measure(url, args.service, n, args.seconds, args.kiosk_key)
             print(f"{r['clients']:>7} {r['tickets']:>8} {r['per_second']:>10.1f} {r['p50_ms']:>8.1f} "
                   f"{r['p99_ms']:>8.1f} {r['max_ms']:>8.1f} {r['errors']:>6}", flush=True)
     finally:

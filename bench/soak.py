@@ -65,6 +65,8 @@ def site_config(printer_port: int, counters: int) -> tuple[str, list[str], dict[
     marker = "# --- printers and kiosks"
     assert marker in text, "config.toml changed; update bench/soak.py"
     text = text.replace(marker, "\n".join(extra) + "\n" + marker, 1)
+    # a second kiosk without a printer for the visitors whose tickets are not printed
+    text += '\n[[kiosks]]\ncode = "KB"\nname = "Kios tanpa printer"\n'
     return text, services, zones
 
 
@@ -111,6 +113,8 @@ class Soak:
         self.session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=100)
         self.session.mount("http://", adapter)
+        #: every ticket comes from a kiosk with its key, as at a real site
+        self.kiosk_headers = {code: server.kiosk_headers(code) for code in ("K1", "KB")}
 
     def scaled(self, day_seconds: float) -> float:
         return day_seconds / self.args.speed
@@ -146,12 +150,13 @@ class Soak:
 
     def visitor(self, i: int) -> None:
         service = self.rng.choice(self.services)
-        body: dict = {"service": service}
+        body: dict = {"service": service, "kiosk": "KB"}
         if i % 5 == 0:
             body["kiosk"] = "K1"  # printed on the fake printer
         started = time.monotonic()
         try:
-            resp = self.session.post(self.url + "/api/tickets", json=body, timeout=30)
+            resp = self.session.post(self.url + "/api/tickets", json=body, headers=self.kiosk_headers[body["kiosk"]],
+                                     timeout=30)
         except requests.RequestException as exc:
             self.error(f"issue: {exc!r}")
             return
@@ -161,7 +166,7 @@ class Soak:
             return
         self.issued += 1
         ticket = resp.json()
-        if body.get("kiosk") and ticket["print"]["status"] != "printed":
+        if body["kiosk"] == "K1" and ticket["print"]["status"] != "printed":
             self.error(f"print {ticket['number']}: {ticket['print']}")
         if i % 5 == 2 and self.phones_total < self.args.phones:
             self.phones_total += 1

@@ -41,6 +41,8 @@ register("kiosk", {
         "ok": "Mengerti",
         "lang_toggle": "English",
         "offline": "Tidak terhubung — angka antrean mungkin belum terbaru",
+        "not_enrolled": "Kios ini belum didaftarkan: admin membuka Admin → Kios di PC ini dan menekan "
+                        "\u201cDaftarkan browser ini\u201d.",
         "priority_label": "PRIORITAS",
         "missing_title": "Kios tidak dikenal",
         "missing_text": "Kode kios ini tidak ada di konfigurasi. Hubungi petugas atau pengelola MPP.",
@@ -83,6 +85,8 @@ register("kiosk", {
         "ok": "OK",
         "lang_toggle": "Bahasa Indonesia",
         "offline": "Offline — queue figures may be out of date",
+        "not_enrolled": "This kiosk is not enrolled: an admin opens Admin → Kiosks on this PC and presses "
+                        "\u201cEnrol this browser\u201d.",
         "priority_label": "PRIORITY",
         "missing_title": "Unknown kiosk",
         "missing_text": "This kiosk code is not in the configuration. Please ask the staff or the MPP office.",

@@ -32,6 +32,8 @@ def kiosk_page(code: str):
         return render_template("kiosk/kiosk_missing.html", code=code, lang=current_lang()), 404
     settings = {
         "code": conf.code,
+        # the browser holds this kiosk's current key (admin/kiosks enrolled it); without it tickets are refused
+        "enrolled": _enrolled_as(conf.code),
         "locale": site.locale,
         "timezone": site.timezone,
         "has_printer": conf.printer is not None,
@@ -41,7 +43,16 @@ def kiosk_page(code: str):
     }
     services = services_public(conf.code)
     return render_template("kiosk/kiosk.html", kiosk=conf, settings=settings, services=services,
-                           lang=current_lang())
+                           lang=current_lang(), public_tickets=site.public_tickets)
+
+
+def _enrolled_as(code: str) -> bool:
+    from flask import request
+
+    from queue_app.staff import devices
+
+    found = devices.from_cookie(request.cookies.get(devices.COOKIE), "kiosk")
+    return found is not None and found[0] == code and devices.check_key("kiosk", *found)
 
 
 @bp.get("/kiosk/qr/<token>.svg")

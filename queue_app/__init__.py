@@ -34,6 +34,8 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     from queue_app.core.errors import register_error_handlers
     from queue_app.core.extensions import csrf, db, login_manager, migrate, socketio
     from queue_app.core.i18n import init_app as init_i18n
+    from queue_app.core.limits import init_app as init_limits
+    from queue_app.live.revoke import client_manager
     from queue_app.staff.auth import bp as auth_bp
 
     import_all_models()
@@ -57,6 +59,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
+    init_limits(app, site.message_queue or None)
     # namespaces must be registered before socketio.init_app: a server that exists already keeps them
     # to itself, and every later app (tests build many) would lack them
     live.init_app(app, site.message_queue or None)
@@ -65,13 +68,20 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=site.message_queue or None,
-        channel="mpp-queue",
+        # the manager also ends access: ``access_ended`` to a room disconnects its sockets (live/revoke.py)
+        client_manager=client_manager(site.message_queue or None, "mpp-queue"),
         # the hall LAN is one origin; same-origin checks stay on (engineio's default)
         ping_interval=20,
         ping_timeout=20,
         max_http_buffer_size=64 * 1024,
     )
+    if site.trusted_proxies:  # outermost, so Socket.IO requests see the client's address too
+        # behind nginx every client would otherwise be nginx's address: one guest's wrong passwords
+        # would lock every clerk out, one phone's tickets would spend everybody's budget
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = site.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     csrf.exempt(api_bp)  # staff_required() applies CSRF to cookie sessions; bearer tokens need none
     app.register_blueprint(api_bp)

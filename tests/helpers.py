@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
 import time
 import tomllib
 from pathlib import Path
@@ -156,13 +157,23 @@ def built_app(site, database: Path | str):
             db.create_all()
         sync_site(site)
         db.session.commit()
+    before = set(threading.enumerate())
     try:
         yield app
     finally:
+        _join_new_threads(before)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
         clock.reset()
+
+
+def _join_new_threads(before: set[threading.Thread], budget: float = 2.0) -> None:
+    """Let the app's background tasks (a deferred socket disconnect and its handlers' database work) end
+    before the engine goes: one still running afterwards would leave a connection for the next test."""
+    deadline = time.monotonic() + budget
+    for thread in set(threading.enumerate()) - before:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 PASSWORD = "rahasia-123"
@@ -206,6 +217,44 @@ class Staff:
             token, _ = issue_token(user)
             db.session.commit()
         return {"Authorization": f"Bearer {token}"}
+
+
+def kiosk_key(app, code: str = "K1") -> str:
+    """The key of kiosk ``code`` on ``app``'s site, provisioned once per app like ``mpp-queue kiosk key``
+    (a second create_key would end the first, so it is remembered)."""
+    from flask import current_app, has_app_context
+
+    from queue_app.staff.devices import create_key
+
+    keys = app.extensions.setdefault("test_kiosk_keys", {})
+    if code not in keys:
+        # inside a test's own app context requests share its session: write there, or they would not see it
+        inside = has_app_context() and current_app._get_current_object() is app
+        with contextlib.nullcontext() if inside else app.app_context():
+            keys[code] = create_key("kiosk", code)
+            db.session.commit()
+    return keys[code]
+
+
+def kiosk_headers(app, code: str = "K1", **headers: str) -> dict[str, str]:
+    """Headers of a kiosk API client: ``X-Kiosk-Key`` (send ``"kiosk": code`` in the body too)."""
+    return {"X-Kiosk-Key": kiosk_key(app, code), **headers}
+
+
+def take_ticket(client, service: str = "PERIZINAN", *, kiosk: str = "K1", headers: dict | None = None, **body):
+    """POST /api/tickets the way a real kiosk does: naming itself and sending its key. Returns the response."""
+    return client.post("/api/tickets", json={"service": service, "kiosk": kiosk, **body},
+                       headers=kiosk_headers(client.application, kiosk, **(headers or {})))
+
+
+def enrol_kiosk_browser(context, server, code: str = "K1") -> None:
+    """Give a browser context kiosk ``code``'s credential cookie, as Admin → Kiosks does on a kiosk PC (with
+    the key from ``mpp-queue kiosk key``, so several contexts of one test can share it; the admin page
+    itself is tested in tests/browser/test_kiosk.py)."""
+    from queue_app.staff.devices import COOKIE, cookie_value
+
+    context.add_cookies([{"name": COOKIE, "value": cookie_value("kiosk", code, server.kiosk_key(code)),
+                          "url": server.url, "httpOnly": True, "sameSite": "Strict"}])
 
 
 CHROMIUM = "/usr/bin/chromium"

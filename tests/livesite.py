@@ -37,6 +37,8 @@ class LiveServer:
     proc: subprocess.Popen | None = None
     admin_password: str | None = None
     log_path: Path | None = None
+    #: kiosk code -> its key, provisioned once with ``mpp-queue kiosk key`` (a second one would end the first)
+    kiosk_keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -107,6 +109,19 @@ class LiveServer:
         resp.raise_for_status()
         return {"Authorization": f"Bearer {resp.json()['token']}"}
 
+    def kiosk_key(self, code: str = "K1") -> str:
+        """The key of kiosk ``code``, made once with ``mpp-queue kiosk key CODE`` like an installer would."""
+        if code not in self.kiosk_keys:
+            done = subprocess.run(
+                [sys.executable, "-m", "queue_app", "--config", str(self.config_path), "kiosk", "key", code],
+                capture_output=True, text=True, check=True, cwd=self.workdir, env={**os.environ, **self.env})
+            self.kiosk_keys[code] = done.stdout.strip()
+        return self.kiosk_keys[code]
+
+    def kiosk_headers(self, code: str = "K1") -> dict[str, str]:
+        """Headers of kiosk ``code`` as an API client (send ``"kiosk": code`` in the body too)."""
+        return {"X-Kiosk-Key": self.kiosk_key(code)}
+
     def add_user(self, username: str, password: str, role: str = "clerk", counters: tuple[str, ...] = ()) -> None:
         args = [sys.executable, "-m", "queue_app", "--config", str(self.config_path), "user", "add", username,
                 "--role", role, "--password-stdin"]
@@ -141,9 +156,10 @@ class Recorder:
                 self.changed.wait(left)
 
 
-def issue(live: LiveServer, service: str = "PERIZINAN") -> dict:
-    """Issue a ticket over HTTP."""
-    r = requests.post(live.url + "/api/tickets", json={"service": service}, timeout=5)
+def issue(live: LiveServer, service: str = "PERIZINAN", kiosk: str = "K1") -> dict:
+    """Issue a ticket over HTTP, as kiosk ``kiosk`` with its key."""
+    r = requests.post(live.url + "/api/tickets", json={"service": service, "kiosk": kiosk},
+                      headers=live.kiosk_headers(kiosk), timeout=5)
     r.raise_for_status()
     return r.json()
 

@@ -15,7 +15,7 @@ from queue_app.staff import admin
 from queue_app.staff.auth import authenticate
 from queue_app.staff.models import ApiToken, AuditEntry, Role, User
 
-from .helpers import PASSWORD, login
+from .helpers import PASSWORD, login, take_ticket
 
 
 def form_token(client, url: str) -> str:
@@ -132,7 +132,7 @@ def test_close_and_open_a_service_for_today(actor, client, display_client):
     tiles = {s["code"]: s for s in client.get("/api/services").json}
     assert tiles["HALAL"]["open"] is False
     assert tiles["HALAL"]["closed_message"] == "Sistem SIHALAL sedang gangguan"
-    refused = client.post("/api/tickets", json={"service": "HALAL"})
+    refused = take_ticket(client, "HALAL")
     assert refused.status_code == 409 and "SIHALAL" in refused.json["error"]["message"]
     entry = last_audit()
     assert (entry.action, entry.target, entry.user_id) == ("service_closed", "HALAL", actor.id)
@@ -143,7 +143,7 @@ def test_close_and_open_a_service_for_today(actor, client, display_client):
     admin.open_service(actor, "HALAL")
     db.session.commit()
     assert {s["code"]: s for s in client.get("/api/services").json}["HALAL"]["open"] is True
-    assert client.post("/api/tickets", json={"service": "HALAL"}).status_code == 201
+    assert take_ticket(client, "HALAL").status_code == 201
     assert last_audit().action == "service_opened"
     with pytest.raises(InvalidTransition):
         admin.open_service(actor, "HALAL")
@@ -330,7 +330,7 @@ def test_a_closed_day_acts_like_a_holiday_everywhere(actor, client, display_clie
     display_client.get_received("/display")
     closures.close_site(actor, today_local(), "Rapat kerja seluruh pegawai")
     db.session.commit()
-    refused = client.post("/api/tickets", json={"service": "PERIZINAN"})
+    refused = take_ticket(client, "PERIZINAN")
     assert refused.status_code == 409
     assert refused.json["error"]["code"] == "holiday"
     assert "Rapat kerja seluruh pegawai" in refused.json["error"]["message"]
@@ -347,7 +347,7 @@ def test_a_closed_day_acts_like_a_holiday_everywhere(actor, client, display_clie
     db.session.commit()
     assert last_audit().action == "site_reopened"
     assert client.get("/api/display").json["closed"] is None
-    assert client.post("/api/tickets", json={"service": "PERIZINAN"}).status_code == 201
+    assert take_ticket(client, "PERIZINAN").status_code == 201
 
 
 def test_closing_a_day_needs_a_reason_and_a_day_to_come(actor):
@@ -379,7 +379,7 @@ def test_closures_page_and_notices_page(app, staff, client):
                      follow_redirects=True).text
     assert 'class="alert"' in refused and "YYYY-MM-DD" in refused
     # another day: today still takes tickets
-    assert client.post("/api/tickets", json={"service": "PERIZINAN"}).status_code == 201
+    assert take_ticket(client, "PERIZINAN").status_code == 201
 
     a.post("/admin/notices", data={"title": ["Persyaratan KTP", "", "Jam istirahat"],
                                    "text": ["Bawa KK asli", "", "Jumat 11.30-13.00"], "csrf_token": token})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import kiosk_headers, take_ticket
+
 pytestmark = pytest.mark.both_databases  # every test that builds the app: SQLite and PostgreSQL
 
 
@@ -15,7 +17,7 @@ def error_of(resp, status: int) -> dict:
 
 
 def issue(client, service="PERIZINAN", **kw):
-    resp = client.post("/api/tickets", json={"service": service, **kw})
+    resp = take_ticket(client, service, **kw)
     assert resp.status_code == 201, resp.get_data(as_text=True)
     return resp.get_json()
 
@@ -50,16 +52,16 @@ def test_issue_at_kiosk_with_printer_reports_print_status(client):
 
 def test_idempotency_key_header(client):
     h = {"Idempotency-Key": "kiosk-K1-tap-42"}
-    first = client.post("/api/tickets", json={"service": "PERIZINAN"}, headers=h)
-    again = client.post("/api/tickets", json={"service": "PERIZINAN"}, headers=h)
+    first = take_ticket(client, headers=h)
+    again = take_ticket(client, headers=h)
     assert first.status_code == again.status_code == 201  # the contract's answer, repeat or not
     assert "repeated" not in first.get_json() and again.get_json()["repeated"] is True
     assert first.get_json()["token"] == again.get_json()["token"]
     # the same key for a different request is refused, never answered with someone else's ticket
-    other = client.post("/api/tickets", json={"service": "NONIZIN"}, headers=h)
+    other = take_ticket(client, "NONIZIN", headers=h)
     assert error_of(other, 422)["code"] == "idempotency_conflict"
     assert issue(client)["number"] == "A-002"
-    error_of(client.post("/api/tickets", json={"service": "PERIZINAN"}, headers={"Idempotency-Key": "bad key!"}), 422)
+    error_of(take_ticket(client, headers={"Idempotency-Key": "bad key!"}), 422)
 
 
 @pytest.mark.parametrize(("kwargs", "status", "code"), [
@@ -73,17 +75,28 @@ def test_idempotency_key_header(client):
     ({"json": {"service": "PERIZINAN", "priority": "yes"}}, 422, "validation_failed"),
     ({"json": {"service": "PERIZINAN", "priority": 1}}, 422, "validation_failed"),
     ({"json": {"service": "PERIZINAN", "kiosk": 5}}, 422, "validation_failed"),
-    ({"json": {"service": "NOPE"}}, 404, "service_not_found"),
-    ({"json": {"service": "PERIZINAN", "kiosk": "K9"}}, 404, "kiosk_not_found"),
+    ({"json": {"service": "NOPE", "kiosk": "K1"}}, 404, "service_not_found"),
     ({"json": {"service": "NONIZIN", "kiosk": "K2"}}, 422, "validation_failed"),
 ])
 def test_issue_bad_input(client, kwargs, status, code):
-    assert error_of(client.post("/api/tickets", **kwargs), status)["code"] == code
+    """A kiosk (with its key) sending a bad body is told what is wrong with the body."""
+    kiosk = kwargs.get("json", {}).get("kiosk")
+    headers = kiosk_headers(client.application, kiosk if isinstance(kiosk, str) else "K1")
+    assert error_of(client.post("/api/tickets", headers=headers, **kwargs), status)["code"] == code
+
+
+def test_unknown_kiosk(client, admin):
+    """Nobody holds the key of a kiosk that does not exist (401); staff are told it does not exist (404)."""
+    body = {"service": "PERIZINAN", "kiosk": "K9"}
+    assert error_of(client.post("/api/tickets", json=body, headers=kiosk_headers(client.application)),
+                    401)["code"] == "kiosk_unauthorized"
+    assert error_of(client.post("/api/tickets", json=body, headers=admin), 404)["code"] == "kiosk_not_found"
 
 
 def test_lone_surrogate_in_json_is_400_not_500(client, staff):
     raw = '{"service": "\\ud83d"}'
-    assert error_of(client.post("/api/tickets", data=raw, content_type="application/json"), 400)
+    assert error_of(client.post("/api/tickets", data=raw, content_type="application/json",
+                                headers=kiosk_headers(client.application)), 400)
     raw = '{"username": "\\ud83d", "password": "x"}'
     assert error_of(client.post("/api/auth/token", data=raw, content_type="application/json"), 400)
 
@@ -110,7 +123,7 @@ def test_body_over_64k_is_413(client):
 def test_quota_is_409(client):
     for _ in range(3):
         issue(client, "HALAL")
-    assert error_of(client.post("/api/tickets", json={"service": "HALAL"}), 409)["code"] == "quota_reached"
+    assert error_of(take_ticket(client, "HALAL"), 409)["code"] == "quota_reached"
 
 
 def test_ticket_view_and_unknown_token(client):

@@ -33,7 +33,8 @@ def _rows(path) -> list[tuple]:  # noqa: ANN001
 
 
 def _issue(server: LiveServer, n: int, service: str = "PERIZINAN") -> list[dict]:
-    return [requests.post(server.url + "/api/tickets", json={"service": service}, timeout=5).json()
+    return [requests.post(server.url + "/api/tickets", json={"service": service, "kiosk": "K1"},
+                          headers=server.kiosk_headers("K1"), timeout=5).json()
             for _ in range(n)]
 
 
@@ -50,7 +51,8 @@ def test_sqlite_backup_while_serving_then_restore_gives_back_exactly_the_backup(
 
         def kiosk() -> None:
             while not stop.is_set():
-                during.append(requests.post(server.url + "/api/tickets", json={"service": "NONIZIN"},
+                during.append(requests.post(server.url + "/api/tickets", json={"service": "NONIZIN", "kiosk": "K1"},
+                                            headers=server.kiosk_headers("K1"),
                                             timeout=5).json())
 
         t = threading.Thread(target=kiosk)

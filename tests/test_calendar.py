@@ -9,7 +9,7 @@ import pytest
 from queue_app.core import clock
 from queue_app.core.calendar import next_opening, open_ranges, opening
 from queue_app.core.siteconfig import TimeRange
-from tests.helpers import TEST_SITE, built_app, make_site
+from tests.helpers import TEST_SITE, built_app, make_site, take_ticket
 
 pytestmark = pytest.mark.both_databases
 
@@ -77,7 +77,7 @@ def test_holiday_closes_every_service_with_its_name(cal_app):
 def test_ticket_api_answers_holiday_and_outside_hours(cal_app):
     client = cal_app.test_client()
     _travel_to(at(CHRISTMAS, 9))
-    resp = client.post("/api/tickets", json={"service": "PERIZINAN"})
+    resp = take_ticket(client, "PERIZINAN")
     assert resp.status_code == 409
     err = resp.get_json()["error"]
     assert err["code"] == "holiday" and "Hari Raya Natal" in err["message"]
@@ -86,7 +86,7 @@ def test_ticket_api_answers_holiday_and_outside_hours(cal_app):
     assert services["HALAL"]["holiday"] == "Hari Raya Natal"
 
     _travel_to(at(FRI, 12, 15))  # Friday break
-    resp = client.post("/api/tickets", json={"service": "PERIZINAN"})
+    resp = take_ticket(client, "PERIZINAN")
     assert resp.status_code == 409
     err = resp.get_json()["error"]
     assert err["code"] == "outside_hours"
@@ -97,8 +97,8 @@ def test_ticket_api_answers_holiday_and_outside_hours(cal_app):
     assert services["PERIZINAN"]["reopens_at"] == "2026-12-04T13:00:00+07:00"
 
     _travel_to(at(FRI, 13, 5))
-    assert client.post("/api/tickets", json={"service": "PERIZINAN"}).status_code == 201
-    assert client.post("/api/tickets", json={"service": "NONIZIN"}).status_code == 409  # its own 09:00-12:00
+    assert take_ticket(client, "PERIZINAN").status_code == 201
+    assert take_ticket(client, "NONIZIN").status_code == 409  # its own 09:00-12:00
 
 
 def test_without_site_hours_the_site_is_open_every_day(app):
@@ -113,7 +113,7 @@ def test_closed_answers_match_the_declared_error_body(cal_app):
     client = cal_app.test_client()
     for moment in (at(CHRISTMAS, 9), at(FRI, 12, 15)):
         _travel_to(moment)
-        Error.model_validate(client.post("/api/tickets", json={"service": "PERIZINAN"}).get_json())
+        Error.model_validate(take_ticket(client, "PERIZINAN").get_json())
 
 
 def test_serving_end_skips_breaks_evenings_weekends_and_holidays(cal_app):
@@ -138,7 +138,7 @@ def test_ticket_estimate_counts_the_friday_break(cal_app):
     """A ticket at 11:20 on Friday with 20 minutes of work ahead is called about 13:10, not 11:40."""
     client = cal_app.test_client()
     _travel_to(at(FRI, 11, 20))
-    bodies = [client.post("/api/tickets", json={"service": "PERIZINAN"}).get_json() for _ in range(9)]
+    bodies = [take_ticket(client, "PERIZINAN").get_json() for _ in range(9)]
     # two counters (L01, L02) serve PERIZINAN: eight tickets ahead at the prior of 300 s each = 20 minutes
     assert bodies[-1]["ahead"] == 8
     with cal_app.app_context():

@@ -139,3 +139,26 @@ def test_admin_from_the_shell_writes_the_audit_log(tmp_path):
     assert details["counters_assigned"] == {"before": ["L01"], "after": ["L02", "L03"]}
     assert details["service_closed"] == {"reason": "Sistem OSS gangguan", "day": tomorrow}
     assert "sandi" not in entries[1][2]  # never the password
+
+
+def test_kiosk_key_prints_a_new_key_once_and_ends_the_old_one(tmp_path):
+    """`mpp-queue kiosk key K1`: the key on stdout (the explanation on stderr), stored hashed; a new one ends it."""
+    import sqlite3
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(TEST_SITE)
+    assert mpp("--config", str(cfg), "db", "upgrade", cwd=tmp_path).returncode == 0
+    first = mpp("--config", str(cfg), "kiosk", "key", "K1", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    key = first.stdout.strip()
+    assert len(key) >= 40 and "X-Kiosk-Key" in first.stderr and key not in first.stderr
+    second = mpp("--config", str(cfg), "kiosk", "key", "K1", cwd=tmp_path).stdout.strip()
+    assert second != key
+    conn = sqlite3.connect(tmp_path / "instance" / "queue.db")
+    try:
+        (stored,) = conn.execute("SELECT value FROM settings WHERE key = 'kiosk_key:K1'").fetchone()
+    finally:
+        conn.close()
+    assert key not in stored and second not in stored  # only the hash of the current key
+    unknown = mpp("--config", str(cfg), "kiosk", "key", "K9", cwd=tmp_path)
+    assert unknown.returncode != 0 and 'no kiosk "K9"' in unknown.stderr

@@ -12,11 +12,11 @@ import pytest
 from queue_app.core import clock
 from queue_app.core.extensions import socketio
 
-from .helpers import PASSWORD, login
+from .helpers import PASSWORD, login, take_ticket
 
 
 def issue(client, service: str, priority: bool = False) -> str:
-    resp = client.post("/api/tickets", json={"service": service, "priority": priority})
+    resp = take_ticket(client, service, priority=priority)
     assert resp.status_code == 201, resp.json
     return resp.json["number"]
 

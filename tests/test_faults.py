@@ -84,8 +84,9 @@ def _ensure_redis_running() -> None:
 class Kiosks:
     """Threads issuing tickets as fast as the server answers; every answer is kept."""
 
-    def __init__(self, url: str, n: int = 3) -> None:
+    def __init__(self, url: str, headers: dict[str, str], n: int = 3) -> None:
         self.url = url
+        self.headers = headers  # kiosk K1's key
         self.issued: list[dict] = []
         self.statuses: list[int] = []
         self.bodies: dict[int, dict] = {}
@@ -97,7 +98,8 @@ class Kiosks:
         service = ("PERIZINAN", "NONIZIN")[i % 2]
         while not self.stop.is_set():
             try:
-                resp = session.post(self.url + "/api/tickets", json={"service": service}, timeout=10)
+                resp = session.post(self.url + "/api/tickets", json={"service": service, "kiosk": "K1"},
+                                    headers=self.headers, timeout=10)
             except requests.RequestException:
                 self.statuses.append(-1)
                 time.sleep(0.05)
@@ -139,11 +141,12 @@ def test_postgres_restart_during_load_heals_without_a_manual_step(tmp_path, pg_u
     db_url = _fresh_database(pg_url, "mpp_faults_pg")
     server = LiveServer(tmp_path / "site", env={"MPP_QUEUE_DATABASE_URL": db_url, **NO_LIMIT}).start()
     try:
-        with Kiosks(server.url) as kiosks:
+        with Kiosks(server.url, server.kiosk_headers("K1")) as kiosks:
             kiosks.wait_for(30)
             _pg("stop")  # fast shutdown: every open connection is cut
             try:
-                during = requests.post(server.url + "/api/tickets", json={"service": "PERIZINAN"}, timeout=10)
+                during = requests.post(server.url + "/api/tickets", json={"service": "PERIZINAN", "kiosk": "K1"},
+                                       headers=server.kiosk_headers("K1"), timeout=10)
                 health = requests.get(server.url + "/api/health", timeout=10)
                 time.sleep(1.0)  # the kiosks keep trying through the outage
             finally:
@@ -187,7 +190,8 @@ def test_redis_outage_then_calls_reach_the_other_process_again(tmp_path, pg_url,
         b = LiveServer(tmp_path / "b", env=env).start()
         headers = a.token()
         for _ in range(40):
-            requests.post(a.url + "/api/tickets", json={"service": "PERIZINAN"}, timeout=5).raise_for_status()
+            requests.post(a.url + "/api/tickets", json={"service": "PERIZINAN", "kiosk": "K1"},
+                          headers=a.kiosk_headers("K1"), timeout=5).raise_for_status()
         rec = Recorder()
         display = _display(b.url, rec)
         rec.wait_for("board", lambda d: True)
@@ -241,7 +245,8 @@ def test_display_and_phone_catch_up_after_losing_the_network(tmp_path):
     server = LiveServer(tmp_path / "site", env=NO_LIMIT).start()
     try:
         headers = server.token()
-        tickets = [requests.post(server.url + "/api/tickets", json={"service": "PERIZINAN"}, timeout=5).json()
+        tickets = [requests.post(server.url + "/api/tickets", json={"service": "PERIZINAN", "kiosk": "K1"},
+                                 headers=server.kiosk_headers("K1"), timeout=5).json()
                    for _ in range(4)]
         mine = tickets[3]
         rec = Recorder()

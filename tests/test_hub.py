@@ -6,11 +6,13 @@ import pytest
 
 from queue_app.core.extensions import db, socketio
 
+from .helpers import take_ticket
+
 pytestmark = pytest.mark.both_databases  # every test that builds the app: SQLite and PostgreSQL
 
 
 def issue(client, service="PERIZINAN", **kw) -> dict:
-    resp = client.post("/api/tickets", json={"service": service, **kw})
+    resp = take_ticket(client, service, **kw)
     assert resp.status_code == 201, resp.get_data(as_text=True)
     return resp.get_json()
 
@@ -312,7 +314,7 @@ def test_ticket_finished_signal_lets_a_feature_follow_a_visit(app, client, clerk
 
     signals.ticket_finished.connect(listener)
     try:
-        client.post("/api/tickets", json={"service": "PERIZINAN"})
+        take_ticket(client)
         client.post("/api/counters/L01/call-next", json={}, headers=clerk)
         assert seen == []
         client.post("/api/counters/L01/finish", json={}, headers=clerk)

@@ -10,7 +10,7 @@ import pytest
 
 from queue_app.core.siteconfig import ConfigError, parse_site_config
 
-from .helpers import TEST_SITE
+from .helpers import TEST_SITE, take_ticket
 
 
 def _json_block(html: str, block_id: str):
@@ -68,7 +68,7 @@ def test_kiosk_index_lists_kiosks(client):
 
 
 def test_qr_svg_encodes_the_tracking_url(client):
-    ticket = client.post("/api/tickets", json={"service": "PERIZINAN", "kiosk": "K1"}).get_json()
+    ticket = take_ticket(client, "PERIZINAN", kiosk="K1").get_json()
     resp = client.get(f"/kiosk/qr/{ticket['token']}.svg")
     assert resp.status_code == 200
     assert resp.mimetype == "image/svg+xml"

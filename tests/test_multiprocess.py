@@ -13,7 +13,7 @@ import requests
 import socketio
 import sqlalchemy as sa
 
-from .livesite import LiveServer, Recorder
+from .livesite import LiveServer, Recorder, issue
 
 pytestmark = pytest.mark.slow
 
@@ -21,8 +21,10 @@ pytestmark = pytest.mark.slow
 def _reset_database(url: str) -> None:
     """Start from an empty schema: other tests drop_all without alembic_version, and a stale
     alembic_version would make ``upgrade`` a no-op on missing tables."""
+    from queue_app import import_all_models
     from queue_app.core.models import Base
 
+    import_all_models()  # run alone, nothing else has registered every feature's tables yet
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         Base.metadata.drop_all(conn)
@@ -53,8 +55,8 @@ def test_call_through_process_a_reaches_display_on_process_b(tmp_path, pg_url, r
         board = rec.wait_for("board", lambda d: True)
         assert board["seq"] == {"lantai-1": 0}
 
-        first = requests.post(a.url + "/api/tickets", json={"service": "PERIZINAN"}, timeout=5).json()
-        mine = requests.post(a.url + "/api/tickets", json={"service": "PERIZINAN"}, timeout=5).json()
+        first = issue(a)
+        mine = issue(a)
         phone = socketio.Client(reconnection=False)
         phone.on("ticket", lambda d: rec.add("ticket", d), namespace="/ticket")
         phone.connect(b.url, namespaces=["/ticket"], auth={"token": mine["token"]}, transports=["websocket"],

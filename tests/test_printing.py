@@ -18,7 +18,7 @@ from queue_app.core.models import Setting
 from queue_app.printing.models import PrinterStatus, PrintJob, PrintJobState
 from queue_app.queue.models import EventKind, Ticket, TicketEvent
 
-from .helpers import TEST_SITE, Staff, built_app, make_site
+from .helpers import TEST_SITE, Staff, built_app, kiosk_headers, make_site
 
 #: the contract: ticket issue never waits on a printer for more than 3 seconds
 LIMIT = 3.0
@@ -72,7 +72,8 @@ def pstaff(papp):
 
 
 def issue(client, kiosk="K3", service="PERIZINAN", **headers):
-    started = time.monotonic()
+    headers = kiosk_headers(client.application, kiosk, **headers)
+    started = time.monotonic()  # the key is provisioned before the clock starts
     resp = client.post("/api/tickets", json={"service": service, "kiosk": kiosk}, headers=headers)
     return resp, time.monotonic() - started
 
@@ -374,6 +375,30 @@ def test_reprint_errors(papp, pclient, pstaff):
     assert resp.status_code == 200 and resp.get_json()["print"]["status"] == "printed"
 
 
+def test_reprint_at_counter_by_number(papp, pclient, fake, pstaff):
+    """Staff never see the visitor's token: a clerk reprints by number a ticket their counter called."""
+    clerk = pstaff.headers("clerk9", "clerk", ["L01"])
+    body = issue(pclient)[0].get_json()
+    fake.wait_for_jobs(1)
+    resp = pclient.post("/api/counters/L01/reprint", json={"number": body["number"]}, headers=clerk)
+    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "ticket_not_found"  # not called here
+    called = pclient.post("/api/counters/L01/call-next", json={}, headers=clerk).get_json()["ticket"]
+    assert called["number"] == body["number"] and "token" not in called
+    resp = pclient.post("/api/counters/L01/reprint", json={"number": body["number"]}, headers=clerk)
+    assert resp.status_code == 200 and resp.get_json()["print"]["status"] == "printed"
+    assert "token" not in resp.get_json()["ticket"]
+    assert pclient.post("/api/counters/L01/reprint", headers=clerk).status_code == 200  # the current ticket
+    assert [j.number for j in fake.wait_for_jobs(3)] == [body["number"]] * 3
+    # reprint is for clerks (at their counters) and admins only
+    manager = pstaff.headers("manager1", "manager")
+    assert pclient.post("/api/counters/L01/reprint", headers=manager).status_code == 403
+    assert pclient.post(f"/api/tickets/{body['token']}/reprint", headers=manager).status_code == 403
+    other = pstaff.headers("clerk8", "clerk", ["L02"])
+    assert pclient.post("/api/counters/L01/reprint", headers=other).status_code == 403
+    admin = pstaff.headers("admin9", "admin")
+    assert pclient.post("/api/counters/L01/reprint", json={"number": "a-001"}, headers=admin).status_code == 200
+
+
 def test_list_printers(papp, pclient, fake, pstaff):
     assert pclient.get("/api/printers").status_code == 401
     headers = pstaff.headers("manager1", "manager")
@@ -462,8 +487,10 @@ def test_print_agent_receives_the_job_queued_while_it_was_offline(tmp_path):
         ).stdout.strip()
         staff = live.token()
 
+        kiosk = live.kiosk_headers("K4")
         started = time.monotonic()
-        first = requests.post(live.url + "/api/tickets", json={"service": "PERIZINAN", "kiosk": "K4"}, timeout=10)
+        first = requests.post(live.url + "/api/tickets", json={"service": "PERIZINAN", "kiosk": "K4"},
+                              headers=kiosk, timeout=10)
         assert first.status_code == 201
         assert first.json()["print"]["status"] == "queued"
         assert time.monotonic() - started < 1, "no agent connected: nothing to wait for"
@@ -489,7 +516,8 @@ def test_print_agent_receives_the_job_queued_while_it_was_offline(tmp_path):
 
         # with the agent online the request waits (within the budget) for its acknowledgement
         started = time.monotonic()
-        second = requests.post(live.url + "/api/tickets", json={"service": "NONIZIN", "kiosk": "K4"}, timeout=10)
+        second = requests.post(live.url + "/api/tickets", json={"service": "NONIZIN", "kiosk": "K4"},
+                               headers=kiosk, timeout=10)
         elapsed = time.monotonic() - started
         assert second.json()["print"] == {"status": "printed", "error": None}
         assert elapsed < LIMIT

@@ -16,11 +16,14 @@ def test_sigkill_keeps_every_issued_ticket_and_numbering_continues(tmp_path):
     issued: list[dict] = []
     stop = threading.Event()
 
+    headers = server.kiosk_headers("K1")
+
     def kiosk() -> None:
         session = requests.Session()
         while not stop.is_set():
             try:
-                resp = session.post(server.url + "/api/tickets", json={"service": "PERIZINAN"}, timeout=2)
+                resp = session.post(server.url + "/api/tickets", json={"service": "PERIZINAN", "kiosk": "K1"},
+                                    headers=headers, timeout=2)
             except requests.RequestException:
                 return  # the server is gone
             if resp.status_code == 201:
@@ -44,7 +47,8 @@ def test_sigkill_keeps_every_issued_ticket_and_numbering_continues(tmp_path):
             body = requests.get(f"{server.url}/api/tickets/{token}", timeout=5).json()
             assert body["number"] == number and body["status"] == "waiting"
         numbers = sorted(int(n.split("-")[1]) for n in answered.values())
-        nxt = requests.post(server.url + "/api/tickets", json={"service": "PERIZINAN"}, timeout=5).json()
+        nxt = requests.post(server.url + "/api/tickets", json={"service": "PERIZINAN", "kiosk": "K1"},
+                            headers=headers, timeout=5).json()
         assert int(nxt["number"].split("-")[1]) > numbers[-1]
         # no gap among the answered numbers except tickets whose answer was lost in the kill
         assert len(set(numbers)) == len(numbers)

@@ -21,6 +21,7 @@ from queue_app.api.declare import Media
 from queue_app.api.shapes.common import Error
 from queue_app.core import clock
 from queue_app.core.extensions import db
+from tests.helpers import kiosk_headers
 
 pytestmark = pytest.mark.both_databases
 
@@ -64,15 +65,16 @@ def _public_day(call: Checked, clerk: dict) -> dict[str, str]:
     """Tickets issued, called, served, transferred, no-shows: returns a few tokens by what became of them."""
     call("GET", "/api/services", 200)
     call("GET", "/api/services?kiosk=K2", 200)
-    key = {"Idempotency-Key": "kiosk-1"}
+    key = kiosk_headers(call.app, "K2", **{"Idempotency-Key": "kiosk-1"})
+    k1 = kiosk_headers(call.app, "K1")
     first = call("POST", "/api/tickets", 201, json={"service": "PERIZINAN", "kiosk": "K2"}, headers=key)
     again = call("POST", "/api/tickets", 201, json={"service": "PERIZINAN", "kiosk": "K2"}, headers=key)
     assert again["repeated"] is True and again["token"] == first["token"]
     tokens = {"first": first["token"]}
     for service in ("PERIZINAN", "NONIZIN", "NONIZIN", "HALAL"):
-        tokens.setdefault(service, call("POST", "/api/tickets", 201, json={"service": service, "priority": False})
-                          ["token"])
-    call("POST", "/api/tickets", 201, json={"service": "NONIZIN", "priority": True, "kiosk": "K1"})
+        tokens.setdefault(service, call("POST", "/api/tickets", 201, headers=k1,
+                                        json={"service": service, "priority": False, "kiosk": "K1"})["token"])
+    call("POST", "/api/tickets", 201, json={"service": "NONIZIN", "priority": True, "kiosk": "K1"}, headers=k1)
     call("GET", f"/api/tickets/{tokens['NONIZIN']}", 200)
     clock.travel(timedelta(minutes=7))
     # the counter's day: call, recall, serve, finish, transfer, no-show, pause, resume (and a replayed key)
@@ -88,7 +90,7 @@ def _public_day(call: Checked, clerk: dict) -> dict[str, str]:
     call("GET", f"/api/tickets/{tokens['first']}", 200)
     call("POST", "/api/counters/L01/call-next", 200, headers=clerk, json={"finish_current": True})
     call("POST", "/api/counters/L01/transfer", 200, headers=clerk, json={"service": "NONIZIN"})
-    call("POST", "/api/counters/L02/call", 200, headers=clerk, json={"number": "A-002"})
+    call("POST", "/api/counters/L02/call", 200, headers=clerk, json={"number": "A-002", "printer": "p1"})
     call("POST", "/api/counters/L02/no-show", 200, headers=clerk)
     call("POST", "/api/counters/L02/call-next", 200, headers=clerk)
     call("GET", "/api/counters/L02/queue", 200, headers=clerk)
@@ -110,7 +112,7 @@ def _survey(app, call: Checked, clerk: dict, manager: dict, admin: dict, tokens:
     answers = {"answers": {f"U{i}": 3 for i in range(1, 10)}, "respondent": {"gender": "P", "age": 30},
                "comment": "Cepat"}
     call("GET", "/api/survey", 200)
-    visit = call("POST", "/api/tickets", 201, json={"service": "PERIZINAN"})
+    visit = call("POST", "/api/tickets", 201, json={"service": "PERIZINAN"}, headers=clerk)  # the information desk
     call("POST", "/api/counters/L02/finish", 200, headers=clerk)  # the day left a visitor there
     call("POST", "/api/counters/L02/call", 200, headers=clerk, json={"number": visit["number"]})
     call("POST", "/api/counters/L02/finish", 200, headers=clerk)
@@ -144,10 +146,13 @@ def test_every_endpoint_answers_its_declared_shape(app, staff):
     staff.user("siti", "clerk", ["L01"], password="kata-sandi-1")
     signed = call("POST", "/api/auth/token", 200, json={"username": "siti", "password": "kata-sandi-1"})
     call("GET", "/api/me", 200, headers={"Authorization": f"Bearer {signed['token']}"})
+    call("DELETE", "/api/auth/token", 200, headers={"Authorization": f"Bearer {signed['token']}"})
+    call("GET", "/api/me", 401, headers={"Authorization": f"Bearer {signed['token']}"})
     call("GET", "/api/me", 200, headers=admin)
 
     call("GET", "/api/printers", 200, headers=admin)
     call("POST", f"/api/tickets/{tokens['first']}/reprint", 200, headers=clerk)
+    call("POST", "/api/counters/L02/reprint", 200, headers=clerk, json={"number": "A-002", "printer": "p1"})
     call("POST", f"/api/tickets/{tokens['HALAL']}/reprint", 200, headers=clerk, json={"printer": "p1"})
     call("GET", "/api/printers", 200, headers=admin)
 
@@ -199,15 +204,18 @@ def test_errors_are_the_contracts_body_and_documented(app, staff):
     clerk = staff.headers("clerk1", "clerk", ["L01"])
     admin = staff.headers("admin1", "admin")
     manager = staff.headers("manager1", "manager", agency="DPMPTSP")
-    call("POST", "/api/tickets", 400, data="{not json", content_type="application/json")
-    call("POST", "/api/tickets", 400, json=[1, 2])
-    call("POST", "/api/tickets", 422, json={"service": 7})
-    call("POST", "/api/tickets", 422, json={})
-    call("POST", "/api/tickets", 404, json={"service": "NOPE"})
-    call("POST", "/api/tickets", 413, data="{" + " " * 70_000 + "}", content_type="application/json")
+    call("POST", "/api/tickets", 401, json={"service": "HALAL"})  # neither a kiosk's key nor staff
+    call("POST", "/api/tickets", 401, json={"service": "HALAL", "kiosk": "K1"}, headers={"X-Kiosk-Key": "wrong"})
+    k1 = kiosk_headers(call.app, "K1")
+    call("POST", "/api/tickets", 400, data="{not json", content_type="application/json", headers=k1)
+    call("POST", "/api/tickets", 400, json=[1, 2], headers=k1)
+    call("POST", "/api/tickets", 422, json={"service": 7, "kiosk": "K1"}, headers=k1)
+    call("POST", "/api/tickets", 422, json={"kiosk": "K1"}, headers=k1)
+    call("POST", "/api/tickets", 404, json={"service": "NOPE", "kiosk": "K1"}, headers=k1)
+    call("POST", "/api/tickets", 413, data="{" + " " * 70_000 + "}", content_type="application/json", headers=k1)
     for _ in range(3):
-        call("POST", "/api/tickets", 201, json={"service": "HALAL"})
-    refused = call("POST", "/api/tickets", 409, json={"service": "HALAL"})  # the daily quota
+        call("POST", "/api/tickets", 201, json={"service": "HALAL", "kiosk": "K1"}, headers=k1)
+    refused = call("POST", "/api/tickets", 409, json={"service": "HALAL", "kiosk": "K1"}, headers=k1)  # the quota
     assert re.fullmatch(r"[a-z_]+", refused["error"]["code"])
     call("GET", "/api/tickets/nope", 404)
     call("GET", "/api/services?kiosk=NOPE", 404)

@@ -91,7 +91,7 @@ export function allowed(action, v = view) {
     case "finish": return !!open;
     case "transfer": return !!open && v.services.length > 1;
     case "call": return !paused && !cur;
-    case "reprint": return !!cur && !!cur.token;
+    case "reprint": return !!cur;
     case "pause": return true;
     default: return false;
   }
@@ -156,11 +156,11 @@ function explain(err) {
 
 async function reprint() {
   const cur = view?.counter.current;
-  if (!cur || !cur.token || busy) return;
+  if (!cur || busy) return;
   const key = newKey("panel");
   await whileBusy(async () => {
-    const data = await request("POST", `/api/tickets/${encodeURIComponent(cur.token)}/reprint`,
-      { body: {}, key, retry: true });
+    // staff never see a visitor's token: the ticket is named by its number at this counter
+    const data = await request("POST", `${base}/reprint`, { body: { number: cur.number }, key, retry: true });
     const status = data?.print?.status;
     if (status === "failed") showMsg(t("err_reprint_failed", { message: data.print.error || "" }), "err");
     else if (status === "none") showMsg(t("err_reprint_none"), "err");
@@ -363,7 +363,12 @@ function connect() {
   setConn("connecting");
   const socket = connectLive("/counter", {
     auth: { counter: boot.counter },
-    on: { queue_changed: () => refreshSoon(), counter_changed: () => refreshSoon() },
+    on: {
+      queue_changed: () => refreshSoon(),
+      counter_changed: () => refreshSoon(),
+      // signed out elsewhere, disabled, password reset: the server closes this socket; show the sign-in page
+      access_ended: () => location.assign(`/login?next=${encodeURIComponent(location.pathname)}`),
+    },
     onStatus: (live, err) => {
       setConn(live ? "live" : "offline");
       // a refused connect may be an expired session: this read sends the clerk to the login page

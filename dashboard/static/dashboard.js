@@ -144,4 +144,13 @@ render(snapshot);
 setInterval(tick, 1000);
 setInterval(refresh, FALLBACK_REFRESH_MS);
 // on every (re)connect and when the tab is back: catch up on whatever happened meanwhile
-connect("/dashboard", { on: { queue_changed: schedule, counter_changed: schedule }, onStatus: setLive, onResync: schedule });
+connect("/dashboard", {
+  on: {
+    queue_changed: schedule,
+    counter_changed: schedule,
+    // signed out elsewhere, disabled, password reset: the server closes this socket; show the sign-in page
+    access_ended: () => location.assign(`/login?next=${encodeURIComponent(location.pathname)}`),
+  },
+  onStatus: setLive,
+  onResync: schedule,
+});

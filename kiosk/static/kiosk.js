@@ -237,6 +237,8 @@ async function take(code) {
         poll();
       } else if (status === 429) {
         showMessage(t("error_busy"));
+      } else if (status === 401) {
+        showMessage(t("not_enrolled")); // this browser holds no (or an ended) kiosk key: an admin enrols it
       } else {
         showMessage(t("error_generic"));
       }

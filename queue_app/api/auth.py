@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from queue_app.api import bp
 from queue_app.api.declare import documented, parse_body
-from queue_app.api.shapes.staff import Credentials, Me, TokenIssued
+from queue_app.api.shapes.staff import Credentials, Me, Revoked, TokenIssued
 from queue_app.core.errors import Unauthorized
 from queue_app.core.extensions import db
 from queue_app.core.lookups import counters_with_current
@@ -15,9 +15,12 @@ from queue_app.core.site import iso
 from queue_app.staff.auth import (
     authenticate,
     check_login_rate,
+    end_session,
     issue_token,
     note_failed_login,
+    revoke_token,
     staff_required,
+    token_row,
 )
 
 
@@ -28,16 +31,35 @@ def create_token():
     """Exchange a username and password for a bearer token."""
     data = parse_body(Credentials)
     username, password = data.username, data.password
-    addr = request.remote_addr or "?"
-    check_login_rate(addr)
+    check_login_rate(username)
     user = authenticate(username, password)
     if user is None:
-        note_failed_login(addr)
+        note_failed_login(username)
         raise Unauthorized("Wrong username or password.")
     token, expires = issue_token(user)
     db.session.commit()
     return jsonify({"token": token, "role": user.role.value, "expires_at": iso(expires),
                     "counters": [c.code for c in user.counters]})
+
+
+@bp.delete("/auth/token")
+@documented("Revoke the bearer token this request is made with", tags="staff", staff=True,
+            responses={200: Revoked}, errors=(401,))
+@staff_required()
+def delete_token():
+    """Sign out: a bearer token stops working (a browser session ends), and the sockets it opened are
+    disconnected."""
+    from flask import g
+
+    if not g.get("auth_via_token"):
+        end_session()
+        return jsonify({"ok": True})
+    row = token_row(request.headers.get("Authorization", "")[7:].strip())
+    if row is None:  # expired between the check and now
+        raise Unauthorized("Send the token to revoke as Authorization: Bearer <token>.")
+    revoke_token(row)
+    db.session.commit()
+    return jsonify({"ok": True})
 
 
 @bp.get("/me")

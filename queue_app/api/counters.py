@@ -35,8 +35,15 @@ def action(summary: str, **kwargs: Any) -> Callable[[Callable], Callable]:
             responses={200: list[Counter]}, errors=(401,))
 @staff_required()
 def list_counters():
-    """Every counter with its state and current ticket."""
-    return jsonify([counter_to_dict(c) for c in counters_with_current()])
+    """Every counter with its state and current ticket, scoped like the dashboard: a manager of one
+    agency sees the counters that serve its services (``?agency=CODE`` narrows for anyone allowed)."""
+    from queue_app.api.stats import scoped_agency
+
+    agency_id = scoped_agency()
+    counters = counters_with_current()
+    if agency_id is not None:
+        counters = [c for c in counters if any(link.service.agency_id == agency_id for link in c.service_links)]
+    return jsonify([counter_to_dict(c) for c in counters])
 
 
 def _counter_action(code: str, action: str, run) -> Response:  # noqa: ANN001

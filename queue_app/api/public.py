@@ -18,7 +18,7 @@ from queue_app.api.shapes.public import (
     Service,
     TicketRequest,
 )
-from queue_app.core.errors import RateLimited
+from queue_app.api.takers import KIOSK_HEADER, refuse_anonymous, ticket_taker
 from queue_app.core.extensions import db
 from queue_app.core.site import current_site, iso
 from queue_app.queue import operations
@@ -34,40 +34,19 @@ def list_services():
     return jsonify(services_public(request.args.get("kiosk") or None))
 
 
-_issue_hits: dict[str, list[float]] = {}
-
-
-def _check_issue_rate(kiosk: str | None) -> None:
-    """A stuck key or a script on a kiosk must not empty the day's numbers."""
-    import time
-
-    limit = current_app.config.get("RATELIMIT_TICKETS_PER_KIOSK", 0)
-    if not limit:
-        return
-    if kiosk is not None and current_site().kiosk(kiosk) is None:
-        return  # the engine answers 404; an unknown name must not get a slot in this table
-    key = kiosk or f"addr:{request.remote_addr}"
-    now = time.monotonic()
-    if len(_issue_hits) > 1000:  # forget addresses that went quiet, so the table cannot grow without end
-        for stale in [k for k, v in _issue_hits.items() if not v or now - v[-1] >= 60]:
-            del _issue_hits[stale]
-    hits = [t for t in _issue_hits.get(key, []) if now - t < 60]
-    if len(hits) >= limit:
-        raise RateLimited("Too many tickets from this kiosk in a minute.")
-    hits.append(now)
-    _issue_hits[key] = hits
-
-
 @bp.post("/tickets")
 @documented("Issue a ticket", tags="public", body=TicketRequest, responses={201: IssuedTicket},
-            errors=(400, 404, 409, 413, 422, 429, 503),
-            headers={"Idempotency-Key": (IDEMPOTENCY_KEY, False, "a repeat within 10 minutes returns the same ticket")})
+            errors=(400, 401, 403, 404, 409, 413, 422, 429, 503),
+            headers={"Idempotency-Key": (IDEMPOTENCY_KEY, False, "a repeat within 10 minutes returns the same ticket"),
+                     KIOSK_HEADER: ({"type": "string"}, False,
+                                    'the key of the kiosk named in "kiosk" (mpp-queue kiosk key CODE)')})
 def create_ticket():
-    """Issue a ticket (kiosk, or anyone on the LAN: walk-in tickets are public)."""
+    """Issue a ticket: a kiosk with its key, staff, or anyone when ``[site] public_tickets`` (see takers.py)."""
+    refuse_anonymous()  # before the body is validated: a caller without any credential is told 401 first
     data = parse_body(TicketRequest)
     service, priority, kiosk = data.service, bool(data.priority), data.kiosk
+    ticket_taker(kiosk, priority)
     key = idempotency_key()
-    _check_issue_rate(kiosk)
     try:
         ticket, created = operations.issue_ticket(service, priority=priority, kiosk=kiosk, idempotency_key=key)
         body = _issued_body(ticket, created)  # before commit, which would expire what it reads

@@ -28,8 +28,13 @@ class Config:
     SYNC_SITE_ON_START = True
     #: Run Alembic migrations on start (the embedded server does; tests use create_all)
     MIGRATE_ON_START = True
-    #: Rate limits (per process, per minute); 0 disables
+    #: Rate limits per minute, counted by every process together (queue_app.core.limits); 0 disables.
+    #: Tickets per kiosk, and per address for anonymous requests when [site] public_tickets is on
+    #: (much tighter: a phone is one visitor); MPP_QUEUE_RATELIMIT_TICKETS=0 turns both off (load tests).
     RATELIMIT_TICKETS_PER_KIOSK = int(os.environ.get("MPP_QUEUE_RATELIMIT_TICKETS", "120"))
+    RATELIMIT_TICKETS_PUBLIC = (int(os.environ.get("MPP_QUEUE_RATELIMIT_TICKETS_PUBLIC", "6"))
+                                if RATELIMIT_TICKETS_PER_KIOSK else 0)
+    #: Failed sign-ins per (address, username)
     RATELIMIT_LOGIN = int(os.environ.get("MPP_QUEUE_RATELIMIT_LOGIN", "10"))
     TESTING = False
 
@@ -42,6 +47,7 @@ class TestConfig(Config):
     MIGRATE_ON_START = False
     WTF_CSRF_ENABLED = True
     RATELIMIT_TICKETS_PER_KIOSK = 0
+    RATELIMIT_TICKETS_PUBLIC = 0
     RATELIMIT_LOGIN = 0
     #: fail a test that writes in a transaction that began as a read (see database.py)
     SQLITE_STRICT_WRITES = True

@@ -159,6 +159,24 @@ class Forbidden(QueueError):
     status_code, code = 403, "forbidden"
 
 
+class KioskRequired(Unauthorized):
+    """Tickets are issued by kiosks (with their key) or staff."""
+
+    code = "kiosk_required"
+
+
+class KioskUnauthorized(Unauthorized):
+    """The request names a kiosk without that kiosk's key."""
+
+    code = "kiosk_unauthorized"
+
+
+class PriorityNotAllowed(Forbidden):
+    """Priority tickets come from a kiosk or staff, never from an anonymous request."""
+
+    code = "priority_not_allowed"
+
+
 class RateLimited(QueueError):
     """Too many requests; wait a moment."""
 
@@ -184,9 +202,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(QueueError)
     def handle_queue_error(exc: QueueError):
         db.session.rollback()
+        # a refused rate says when to come back (RFC 9110 Retry-After, in seconds)
+        retry = exc.details.get("retry_after")
+        headers = {"Retry-After": str(retry)} if isinstance(retry, int) else {}
         if wants_json():
-            return jsonify({"error": exc.to_dict()}), exc.status_code
-        return render_template("error.html", code=exc.status_code, message=exc.page_message()), exc.status_code
+            return jsonify({"error": exc.to_dict()}), exc.status_code, headers
+        return render_template("error.html", code=exc.status_code, message=exc.page_message()), exc.status_code, headers
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):

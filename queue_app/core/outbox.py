@@ -35,6 +35,13 @@ class LiveEvent(StrEnum):
     print_job = auto()  # /agent: a slip to print
     printer_changed = auto()  # /dashboard: a printer's state changed
     survey_offer = auto()  # /survey: a counter's tablet offers the survey of the visit just finished
+    #: every namespace: the access a socket connected with ended (see :func:`end_access`); the client
+    #: gets this event and the server then disconnects it (queue_app.live.revoke)
+    access_ended = auto()
+
+
+#: namespaces whose sockets authenticate (staff, devices); access_ended is sent to the room in each
+ACCESS_NAMESPACES = ("/counter", "/dashboard", "/agent", "/survey", "/kiosk")
 
 
 @dataclass
@@ -75,6 +82,21 @@ def touch(*, services: set[int] | None = None, queues: set[int] | None = None, t
     p.tickets |= tickets or set()
     p.counters |= counters or set()
     p.print_jobs |= print_jobs or set()
+
+
+def end_access(room: str) -> None:
+    """After commit, disconnect every socket in ``room`` (``user:<id>``, ``session:<tag>``, ``token:<id>``,
+    ``device:<kind>:<code>``), in every server process: a signed-out clerk's panel, a rotated kiosk."""
+    for namespace in ACCESS_NAMESPACES:
+        record(LiveEvent.access_ended, {"room": room}, namespace=namespace, to=room)
+
+
+def end_access_now(room: str) -> None:
+    """:func:`end_access` for a change that writes nothing (signing out): sent at once."""
+    from queue_app.core.extensions import socketio
+
+    for namespace in ACCESS_NAMESPACES:
+        socketio.emit(LiveEvent.access_ended.value, {"room": room}, namespace=namespace, to=room)
 
 
 @sa.event.listens_for(Session, "after_commit")

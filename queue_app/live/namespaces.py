@@ -1,29 +1,45 @@
 """The Socket.IO namespaces of the screens: who may connect, which rooms they join, what they get first.
 
-Socket.IO events do not run ``before_request`` hooks: staff sockets authenticate once on connect.
+Socket.IO events do not run ``before_request`` hooks: staff sockets authenticate once on connect, and join
+the rooms through which their access can be ended later (:func:`queue_app.core.outbox.end_access`):
+``user:<id>`` (disable, password reset), ``session:<tag>`` (that browser signing out) or ``token:<id>``
+(that bearer token revoked). :func:`sweep_staff` catches what nobody announces (a token that expired).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import request
+from flask import request, session
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room
 
-from queue_app.core.extensions import db
+from queue_app.core import clock
+from queue_app.core.extensions import db, socketio
 from queue_app.core.models import Counter
 from queue_app.core.outbox import LiveEvent
 from queue_app.queue.models import Ticket
-from queue_app.staff.auth import user_for_token
-from queue_app.staff.models import Role, User
+from queue_app.staff.auth import SESSION_TAG, token_row
+from queue_app.staff.models import ApiToken, Role, User
 
 from .watchers import watchers
 
-#: sid -> user id for staff sockets (Socket.IO events do not run before_request hooks)
-_staff: dict[str, int] = {}
+
+@dataclass(frozen=True)
+class StaffSocket:
+    """What a staff socket connected with, to check later that it still holds."""
+
+    namespace: str
+    user_id: int
+    session_version: int
+    token_id: int | None
+
+
+#: sid -> its credentials, for the staff sockets of this process
+_staff: dict[str, StaffSocket] = {}
 #: sid -> (ticket id, its day) for visitors' phones, so a disconnect uncounts the right watcher
 _watching: dict[str, tuple[int, date]] = {}
 
@@ -89,28 +105,62 @@ class TicketNamespace(Namespace):
             watchers.remove(*watched)
 
 
-def _staff_user(auth: Any, roles: tuple[Role, ...]) -> User:
-    """The staff user of a connecting socket: browser session cookie, or ``auth: {"token": bearer}``."""
+def _staff_user(namespace: str, auth: Any, roles: tuple[Role, ...]) -> User:
+    """The staff user of a connecting socket: browser session cookie, or ``auth: {"token": bearer}``.
+
+    Joins the rooms that end its access, and remembers the credentials for :func:`sweep_staff`.
+    """
     user = None
+    row = None
     token = auth.get("token") if isinstance(auth, dict) else None
     if isinstance(token, str) and token:
-        user = user_for_token(token)
+        row = token_row(token)
+        user = row.user if row is not None else None
     elif current_user.is_authenticated:
         user = current_user._get_current_object()
     if user is None:
         raise ConnectionRefusedError("unauthorized")
     if roles and user.role not in roles:
         raise ConnectionRefusedError("forbidden")
+    join_room(f"user:{user.id}")
+    if row is not None:
+        join_room(f"token:{row.id}")
+    elif session.get(SESSION_TAG):
+        join_room(f"session:{session[SESSION_TAG]}")
+    _staff[request.sid] = StaffSocket(namespace, user.id, user.session_version, row.id if row else None)
     return user
 
 
+def sweep_staff() -> int:
+    """Disconnect this process's staff sockets whose access ended unannounced (token expired, user
+    disabled from another site's command line...). :return: how many were disconnected."""
+    if not _staff:
+        return 0
+    entries = dict(_staff)
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_({e.user_id for e in entries.values()})))}
+    token_ids = {e.token_id for e in entries.values() if e.token_id is not None}
+    live_tokens = set(db.session.scalars(
+        sa.select(ApiToken.id).where(ApiToken.id.in_(token_ids), ApiToken.expires_at > clock.utcnow()))) if token_ids else set()
+    ended = 0
+    for sid, entry in entries.items():
+        user = users.get(entry.user_id)
+        valid = (user is not None and user.active and user.session_version == entry.session_version
+                 and (entry.token_id is None or entry.token_id in live_tokens))
+        if not valid:
+            _staff.pop(sid, None)
+            if socketio.server.manager.is_connected(sid, entry.namespace):
+                socketio.server.disconnect(sid, namespace=entry.namespace, ignore_queue=True)
+                ended += 1
+    return ended
+
+
 class CounterNamespace(Namespace):
-    """Clerk panels: live waiting lists and counter states; ``auth: {"counter": CODE}`` picks a counter."""
+    """Clerk panels (clerks and admins; a manager is refused): live waiting lists and counter states;
+    ``auth: {"counter": CODE}`` picks a counter."""
 
     def on_connect(self, auth: Any = None) -> None:
         try:
-            user = _staff_user(auth, ())
-            _staff[request.sid] = user.id
+            user = _staff_user(self.namespace, auth, (Role.clerk, Role.admin))
             join_room("staff")
             code = auth.get("counter") if isinstance(auth, dict) else None
             if code:
@@ -118,6 +168,9 @@ class CounterNamespace(Namespace):
                 if counter is None or not user.may_use_counter(counter):
                     raise ConnectionRefusedError("forbidden counter")
                 join_room(f"counter:{counter.code}")
+        except ConnectionRefusedError:
+            _staff.pop(request.sid, None)
+            raise
         finally:
             db.session.rollback()
 
@@ -130,8 +183,7 @@ class DashboardNamespace(Namespace):
 
     def on_connect(self, auth: Any = None) -> None:
         try:
-            user = _staff_user(auth, (Role.manager, Role.admin))
-            _staff[request.sid] = user.id
+            user = _staff_user(self.namespace, auth, (Role.manager, Role.admin))
             # a manager scoped to one agency only hears about that agency's queues and counters
             scoped = user.role is Role.manager and user.agency_id is not None
             join_room(f"agency:{user.agency_id}" if scoped else "staff")

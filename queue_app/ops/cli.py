@@ -264,6 +264,38 @@ def printer_key(ctx: click.Context, code: str) -> None:
     click.echo(key)
 
 
+@cli.group()
+def kiosk() -> None:
+    """Ticket kiosks."""
+
+
+@kiosk.command("key")
+@click.argument("code")
+@click.pass_context
+def kiosk_key(ctx: click.Context, code: str) -> None:
+    """Create or rotate the key of kiosk CODE; shown once, only its hash is stored.
+
+    An API client sends it as header X-Kiosk-Key with "kiosk": CODE in the body. The old key (and a
+    browser enrolled with it) stops working at once. A browser kiosk is enrolled on /admin/kiosks instead.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    from queue_app.core.extensions import db as database
+    from queue_app.staff.devices import create_key
+
+    app = _app(ctx.find_root())
+    if app.extensions["site"].kiosk(code) is None:
+        raise click.ClickException(f'no kiosk "{code}" in config.toml')
+    with app.app_context():
+        try:
+            key = create_key("kiosk", code)
+            database.session.commit()
+        except OperationalError as exc:
+            raise click.ClickException(f"cannot store the key ({exc.orig}); run `mpp-queue db upgrade` first") from None
+    click.echo(f"New key for kiosk {code} (shown once, keep it secret; send it as X-Kiosk-Key):", err=True)
+    click.echo(key)
+
+
 @cli.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.pass_context

@@ -82,13 +82,22 @@ def housekeeping_loop(app: Flask) -> None:
 
 
 def housekeeping(app: Flask) -> None:
+    """One round: stale tickets, expired tokens (and their sockets), sockets whose access ended, printers."""
     from queue_app.core.extensions import db
+    from queue_app.live.namespaces import sweep_staff
+    from queue_app.printing.agents import sweep_agents
     from queue_app.queue import operations
+    from queue_app.staff.auth import purge_expired_tokens
 
     with app.app_context():
         try:
             operations.close_stale_tickets()
             db.session.commit()
+            purge_expired_tokens()
+            db.session.commit()
+            sweep_staff()
+            sweep_agents()
+            db.session.rollback()
             app.extensions["printing"].housekeeping()
         except Exception:  # keep the loop alive; the next round retries
             db.session.rollback()

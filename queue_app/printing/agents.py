@@ -1,9 +1,9 @@
 """The /agent Socket.IO namespace: print agents on kiosk PCs that drive a USB printer.
 
-An agent connects with ``auth: {"printer": CODE, "key": KEY}``. The key is created with
-``mpp-queue printer key CODE`` and stored only as its SHA-256 in the ``settings`` table (row
-``printer_key:<CODE>``): a random 256-bit key needs no slow hash, and a database dump does not
-reveal it. One agent serves one ``kind = "agent"`` printer.
+An agent connects with ``auth: {"printer": CODE, "key": KEY}``. The key is a device credential of
+kind ``agent`` (:mod:`queue_app.staff.devices`), created with ``mpp-queue printer key CODE``: stored
+only as its SHA-256 (row ``printer_key:<CODE>``); a new key disconnects the agent that used the old
+one (room ``device:agent:<CODE>``). One agent serves one ``kind = "agent"`` printer.
 
 Server → agent: ``print_job {"id", "slip"}`` (``slip`` = ``printers.TicketSlip.to_dict()``), for every
 queued job on connect and for each new job. Agent → server: ``job_result {"id", "ok", "state",
@@ -14,10 +14,7 @@ agent whichever process it is connected to; results come back as events, not ack
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import secrets
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,44 +24,46 @@ from flask_socketio import Namespace, emit, join_room
 from queue_app.core import clock
 from queue_app.core.database import begin_write
 from queue_app.core.extensions import db, socketio
-from queue_app.core.models import Setting
 from queue_app.core.outbox import LiveEvent
 from queue_app.printing.models import PrintJob, PrintJobState
+from queue_app.staff import devices
 
 logger = logging.getLogger(__name__)
 
 NAMESPACE = "/agent"
-KEY_PREFIX = "printer_key:"
+KIND = "agent"
 STATES = ("ok", "offline", "paper_low", "paper_out", "unknown")
 
 #: sid -> printer code of the agents connected to this process
 _agents: dict[str, str] = {}
-
-
-def _hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+#: sid -> the key fingerprint it connected with, so :func:`sweep_agents` notices a rotation
+_agent_keys: dict[str, str | None] = {}
 
 
 def create_key(code: str) -> str:
-    """Create or replace the device key of an agent printer; the plain key is returned once, never stored."""
-    key = secrets.token_urlsafe(32)
-    begin_write()
-    row = db.session.get(Setting, KEY_PREFIX + code)
-    value = {"sha256": _hash(key), "created_at": clock.utcnow().isoformat()}
-    if row is None:
-        db.session.add(Setting(key=KEY_PREFIX + code, value=value, updated_at=clock.utcnow()))
-    else:
-        row.value = value
-        row.updated_at = clock.utcnow()
-    return key
+    """Create or replace the device key of an agent printer; the plain key is returned once, never stored.
+
+    The agent connected with the old key is disconnected once the caller commits.
+    """
+    return devices.create_key(KIND, code)
 
 
 def check_key(code: str, key: Any) -> bool:
-    if not isinstance(key, str) or not key or len(key) > 200:
-        return False
-    row = db.session.get(Setting, KEY_PREFIX + code)
-    stored = row.value.get("sha256") if row is not None and isinstance(row.value, dict) else None
-    return isinstance(stored, str) and hmac.compare_digest(stored, _hash(key))
+    return devices.check_key(KIND, code, key)
+
+
+def sweep_agents() -> int:
+    """Disconnect this process's agents whose key was replaced unannounced (a command line without the
+    message queue). :return: how many."""
+    ended = 0
+    for sid, code in list(_agents.items()):
+        if not socketio.server.manager.is_connected(sid, NAMESPACE):
+            _agents.pop(sid, None)
+            _agent_keys.pop(sid, None)
+        elif devices.key_fingerprint(KIND, code) != _agent_keys.get(sid):
+            socketio.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+            ended += 1
+    return ended
 
 
 def job_message(job: PrintJob) -> dict[str, Any]:
@@ -142,7 +141,9 @@ class AgentNamespace(Namespace):
                 logger.warning("print agent for %s refused: wrong device key (from %s)", code, request.remote_addr)
                 raise ConnectionRefusedError("wrong device key")
             _agents[request.sid] = code
+            _agent_keys[request.sid] = devices.key_fingerprint(KIND, code)
             join_room(f"printer:{code}")
+            join_room(devices.device_room(KIND, code))
             begin_write()
             printing.set_state(code, "unknown", "print agent connected")
             jobs = db.session.scalars(
@@ -161,6 +162,7 @@ class AgentNamespace(Namespace):
             db.session.rollback()
 
     def on_disconnect(self, reason: Any = None) -> None:
+        _agent_keys.pop(request.sid, None)
         code = _agents.pop(request.sid, None)
         if code is None or code in _agents.values():
             return

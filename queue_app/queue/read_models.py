@@ -21,7 +21,8 @@ def counter_ref(counter: Counter | None) -> dict[str, str] | None:
 
 
 def ticket_to_dict(ticket: Ticket | None) -> dict[str, Any] | None:
-    """The staff view of a ticket (the contract's TICKET)."""
+    """The staff view of a ticket (the contract's TICKET): never the visitor's token, which is the key to
+    their tracking page and survey; staff act on a ticket by its number at a counter."""
     if ticket is None:
         return None
     return {
@@ -36,7 +37,6 @@ def ticket_to_dict(ticket: Ticket | None) -> dict[str, Any] | None:
         "counter": counter_ref(ticket.counter) if ticket.status is not TicketState.waiting else None,
         "recalls": ticket.recalls,
         "last_called_at": iso(ticket.last_called_at),
-        "token": ticket.token,
     }
 
 

@@ -20,7 +20,7 @@ from queue_app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_service
 from queue_app.core.models import Service, Setting
-from queue_app.core.outbox import LiveEvent, record, touch
+from queue_app.core.outbox import LiveEvent, end_access, record, touch
 from queue_app.core.site import current_site, today
 from queue_app.staff import auth
 from queue_app.staff.models import ApiToken, AuditEntry, Role, User
@@ -122,6 +122,8 @@ def _end_sessions(user: User) -> None:
     # the session cookie carries "<id>:<session_version>", so a new version logs every browser out
     user.session_version += 1
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    # and every panel or dashboard socket they opened, in every process, once this commits
+    end_access(f"user:{user.id}")
 
 
 def _keep_one_admin(user: User) -> None:
@@ -225,6 +227,20 @@ def _to_every_zone(payload: dict[str, Any]) -> None:
     # displays join their zone rooms only; an all-zones display may get it once per zone (idempotent)
     for zone in current_site().zones:
         record(LiveEvent.settings_changed, payload, namespace="/display", to=f"zone:{zone}")
+
+
+# --- devices ---------------------------------------------------------------------------------
+
+
+def enrol_device(actor: User | None, kind: str, code: str) -> str:
+    """A new key for a device (a kiosk PC's browser, a survey tablet), ending the old one. The caller
+    commits and hands the key to the device (a cookie); only its hash is stored."""
+    from queue_app.staff import devices
+
+    key = devices.create_key(kind, code)
+    audit(actor, "device_enrolled", f"{kind}:{code}")
+    db.session.flush()
+    return key
 
 
 # --- audit log -------------------------------------------------------------------------------

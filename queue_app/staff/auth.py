@@ -28,9 +28,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from queue_app.core import clock
 from queue_app.core.database import begin_write
-from queue_app.core.errors import Forbidden, RateLimited, Unauthorized, ValidationFailed
+from queue_app.core.errors import Forbidden, Unauthorized, ValidationFailed
 from queue_app.core.extensions import csrf, db, login_manager
+from queue_app.core.limits import check, hit
 from queue_app.core.models import Counter
+from queue_app.core.outbox import end_access, end_access_now
 from queue_app.staff.models import ApiToken, Role, User
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,9 @@ bp = Blueprint("auth", __name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: session key of a random tag per signed-in browser: its sockets join ``session:<tag>``, so signing
+#: out of that browser disconnects them (and only them)
+SESSION_TAG = "socket_tag"
 #: Compared against when the username is unknown, so both failures take the same time
 _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 MIN_PASSWORD_LENGTH = 8
@@ -66,12 +71,42 @@ def issue_token(user: User) -> tuple[str, datetime]:
     return token, expires
 
 
-def user_for_token(token: str) -> User | None:
-    """The active user of an unexpired bearer token."""
+def token_row(token: str) -> ApiToken | None:
+    """The unexpired bearer token of an active user, or None."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return None
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.expires_at <= clock.utcnow() or not row.user.active:
         return None
-    return row.user
+    return row
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user of an unexpired bearer token."""
+    row = token_row(token)
+    return row.user if row is not None else None
+
+
+def revoke_token(row: ApiToken) -> None:
+    """Delete one bearer token and disconnect the sockets opened with it. The caller commits."""
+    begin_write()
+    end_access(f"token:{row.id}")
+    db.session.delete(row)
+
+
+def purge_expired_tokens() -> int:
+    """Delete expired bearer tokens (housekeeping), disconnecting their sockets. The caller commits.
+
+    :return: how many were deleted.
+    """
+    ids = list(db.session.scalars(sa.select(ApiToken.id).where(ApiToken.expires_at <= clock.utcnow())))
+    if not ids:
+        return 0
+    begin_write()
+    for token_id in ids:
+        end_access(f"token:{token_id}")
+    db.session.execute(sa.delete(ApiToken).where(ApiToken.id.in_(ids)))
+    return len(ids)
 
 
 def create_user(username: str, *, role: Role | str, password: str, counters: Iterable[str] = (),
@@ -199,25 +234,26 @@ def require_counter(counter: Counter) -> None:
         raise Forbidden(f"You are not assigned to {counter.name}.")
 
 
-# --- login rate limit (per process; a real attacker is slowed, a clerk who mistypes is not) ----
+# --- login rate limit -------------------------------------------------------------------------
+# Failed sign-ins are counted per (address, username) in the shared limiter store, so every process
+# counts together, a guesser is slowed, and a guest typing wrong passwords behind the same proxy
+# address does not lock every clerk out at 07:30 (each username has its own count).
 
-_attempts: dict[str, list[float]] = {}
-
-
-def check_login_rate(key: str) -> None:
-    """:raise RateLimited: more than RATELIMIT_LOGIN failed attempts from this address in a minute."""
-    limit = current_app.config.get("RATELIMIT_LOGIN", 0)
-    if not limit:
-        return
-    now = time.monotonic()
-    recent = [t for t in _attempts.get(key, []) if now - t < 60]
-    _attempts[key] = recent
-    if len(recent) >= limit:
-        raise RateLimited("Too many failed sign-ins; wait a minute and try again.")
+_LOGIN_MESSAGE = "Too many failed sign-ins; wait a minute and try again."
 
 
-def note_failed_login(key: str) -> None:
-    _attempts.setdefault(key, []).append(time.monotonic())
+def _login_key(username: str) -> tuple[str, str]:
+    return request.remote_addr or "?", username.strip().lower()[:64]
+
+
+def check_login_rate(username: str) -> None:
+    """:raise RateLimited: RATELIMIT_LOGIN failed sign-ins for this username from this address in a minute."""
+    check("login-failed", current_app.config.get("RATELIMIT_LOGIN", 0), *_login_key(username),
+          message=_LOGIN_MESSAGE)
+
+
+def note_failed_login(username: str) -> None:
+    hit("login-failed", current_app.config.get("RATELIMIT_LOGIN", 0), *_login_key(username), message=_LOGIN_MESSAGE)
 
 
 # --- browser login pages ---------------------------------------------------------------------
@@ -231,16 +267,17 @@ def login():
     if not next_url.startswith("/") or next_url.startswith("//"):
         next_url = ""
     if request.method == "POST":
-        addr = request.remote_addr or "?"
-        check_login_rate(addr)
-        user = authenticate(request.form.get("username", ""), request.form.get("password", ""))
+        username = request.form.get("username", "")
+        check_login_rate(username)
+        user = authenticate(username, request.form.get("password", ""))
         if user is None:
-            note_failed_login(addr)
+            note_failed_login(username)
             error = "login_failed"
         else:
             session.clear()
             login_user(user)
             session["last_seen"] = time.time()
+            session[SESSION_TAG] = secrets.token_urlsafe(16)
             logger.info("User %s signed in", user.username)
             return redirect(next_url or _home_for(user))
     return render_template("login.html", error=error, next=next_url), 401 if error else 200
@@ -248,11 +285,20 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out (POST with CSRF token, so a foreign page cannot sign a clerk out)."""
-    logout_user()
-    session.clear()
+    """Sign out (POST with CSRF token, so a foreign page cannot sign a clerk out); this browser's open
+    panels and dashboards are disconnected too."""
+    end_session()
     flash("logged_out")
     return redirect(url_for("auth.login"))
+
+
+def end_session() -> None:
+    """Sign this browser out and disconnect the sockets it opened (its panels, its dashboard)."""
+    tag = session.get(SESSION_TAG)
+    if tag:
+        end_access_now(f"session:{tag}")
+    logout_user()
+    session.clear()
 
 
 def _home_for(user: User) -> str:

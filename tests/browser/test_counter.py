@@ -17,7 +17,8 @@ PASSWORD = "rahasia-123"
 
 
 def issue(live, service: str, priority: bool = False) -> str:
-    resp = requests.post(live.url + "/api/tickets", json={"service": service, "priority": priority}, timeout=5)
+    resp = requests.post(live.url + "/api/tickets", json={"service": service, "priority": priority, "kiosk": "K1"},
+                         headers=live.kiosk_headers("K1"), timeout=5)
     resp.raise_for_status()
     return resp.json()["number"]
 
@@ -271,3 +272,33 @@ def test_screenshots(live, page):
     finally:
         admin.context.close()
     assert page.js_errors == []
+
+
+def test_clerk_reprints_the_current_ticket_by_its_number(live, page):
+    """The panel never holds the visitor's token: reprint goes by number at this counter."""
+    live.add_user("siti", PASSWORD, counters=("L01",))
+    resp = requests.post(live.url + "/api/tickets", json={"service": "PERIZINAN", "kiosk": "K2"},
+                         headers=live.kiosk_headers("K2"), timeout=5)  # K2 prints on p1
+    resp.raise_for_status()
+    number = resp.json()["number"]
+    sign_in(page, live, "siti")
+    panel_ready(page)
+    page.click("button[data-action=call-next]")
+    page.wait_for_selector("#panel[data-state=called]")
+    page.click("button[data-action=reprint]")
+    deadline = time.monotonic() + 10
+    while "dicetak ulang" not in page.inner_text("#msg") and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert page.inner_text("#msg") == f"Tiket {number} dicetak ulang."
+    assert page.js_errors == []
+
+
+def test_the_panel_closes_when_the_clerk_is_disabled(live, page):
+    """Access ends everywhere at once: the open panel's socket is closed and the panel shows the sign-in page."""
+    live.add_user("siti", PASSWORD, counters=("L01",))
+    sign_in(page, live, "siti")
+    panel_ready(page)
+    admin = live.token()
+    assert requests.post(live.url + "/api/admin/users/siti/disable", headers=admin, timeout=5).status_code == 200
+    page.wait_for_url("**/login?next=*", timeout=10000)
+    assert page.locator("input[name=username]").is_visible()

@@ -65,7 +65,8 @@ def test_dashboard_live_tiles_reports_and_scope(browser, page, tmp_path):
         clerk = {n: live.token(n, PASSWORD) for n in ("c1", "c2", "c3")}
         api = live.url + "/api"
         for service in ["PERIZINAN"] * 6 + ["NONIZIN"] * 4 + ["HALAL"] * 2:
-            assert requests.post(api + "/tickets", json={"service": service}, timeout=5).status_code == 201
+            assert requests.post(api + "/tickets", json={"service": service, "kiosk": "K1"},
+                                 headers=live.kiosk_headers("K1"), timeout=5).status_code == 201
         assert requests.post(api + "/counters/L02/call-next", headers=clerk["c2"], timeout=5).status_code == 200
         assert requests.post(api + "/counters/L02/start", headers=clerk["c2"], timeout=5).status_code == 200
         assert requests.post(api + "/counters/L03/call-next", headers=clerk["c3"], timeout=5).status_code == 200

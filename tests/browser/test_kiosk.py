@@ -12,7 +12,7 @@ import requests
 
 from printers.fakeserver import FakeNetworkPrinter
 
-from ..helpers import demo_config, screenshot, wait_js
+from ..helpers import demo_config, enrol_kiosk_browser, screenshot, sign_in, wait_js
 from ..livesite import LiveServer, free_port
 
 pytestmark = pytest.mark.slow
@@ -45,6 +45,8 @@ def kiosk_page(browser, viewport, lang="id-ID"):
 
 
 def open_kiosk(page, server, code="K1"):
+    """Open kiosk ``code`` in a browser enrolled as that kiosk."""
+    enrol_kiosk_browser(page.context, server, code)
     page.goto(f"{server.url}/kiosk/{code}")
     page.wait_for_selector("body[data-ready='1']")
 
@@ -58,7 +60,8 @@ def test_demo_site_fits_portrait_and_landscape_without_scrolling(browser, demo):
     admin = demo.token()
     for service, n in (("PERIZINAN", 4), ("NONIZIN", 2), ("PBG", 3), ("HALAL", 1)):  # a morning's queue
         for _ in range(n):
-            requests.post(f"{demo.url}/api/tickets", json={"service": service}, timeout=5).raise_for_status()
+            requests.post(f"{demo.url}/api/tickets", json={"service": service, "kiosk": "K1"},
+                          headers=demo.kiosk_headers("K1"), timeout=5).raise_for_status()
     closed = requests.post(f"{demo.url}/api/admin/services/LINGKUNGAN/close",
                            json={"reason": "Petugas sedang dinas luar"}, headers=admin, timeout=5)
     try:
@@ -214,6 +217,53 @@ def test_english_toggle_and_idle_reset(browser, tmp_path):
         assert page.js_errors == []
     finally:
         context.close()
+        server.stop()
+
+
+def test_an_admin_enrols_the_kiosk_browser_and_only_then_it_issues(browser, tmp_path):
+    """A kiosk PC's browser takes tickets only once an admin enrolled it (Admin → Kiosks); the admin is signed
+    out there, and a new key (enrolling again elsewhere) ends the old browser's right at once."""
+    server = LiveServer(tmp_path / "site").start()
+    contexts = []
+    try:
+        def fresh():  # noqa: ANN202
+            context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="id-ID",
+                                          timezone_id="Asia/Jakarta", has_touch=True)
+            contexts.append(context)
+            return context.new_page()
+
+        stranger = fresh()
+        stranger.goto(f"{server.url}/kiosk/K1")
+        stranger.wait_for_selector("body[data-ready='1']")
+        assert stranger.locator("#not-enrolled").is_visible()
+        stranger.locator(".tile[data-service='PERIZINAN']").tap()
+        stranger.locator("#message").wait_for(state="visible")
+        assert "belum didaftarkan" in stranger.locator("#message-text").inner_text()
+
+        kiosk = fresh()
+        sign_in(kiosk, server, "admin", "/admin/kiosks", password=server.admin_password)
+        assert kiosk.locator("tr[data-kiosk='K1']").inner_text().count("Belum terdaftar") == 1
+        kiosk.click("button[data-enrol='K1']")
+        kiosk.wait_for_url(f"{server.url}/kiosk/K1")
+        kiosk.wait_for_selector("body[data-ready='1']")
+        assert kiosk.locator("#not-enrolled").count() == 0
+        cookie = next(c for c in kiosk.context.cookies() if c["name"] == "mpp_device")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["value"].startswith("kiosk:K1:")
+        kiosk.goto(f"{server.url}/admin/kiosks")
+        assert "/login" in kiosk.url  # the admin was signed out of the kiosk PC
+        kiosk.goto(f"{server.url}/kiosk/K1")
+        kiosk.wait_for_selector("body[data-ready='1']")
+        kiosk.locator(".tile[data-service='PERIZINAN']").tap()
+        kiosk.locator("#confirm").wait_for(state="visible")
+        assert kiosk.locator("#c-number").inner_text() == "A-001"
+
+        server.kiosk_key("K1")  # a new key from the command line: the enrolled browser's key ends
+        kiosk.goto(f"{server.url}/kiosk/K1")
+        kiosk.wait_for_selector("body[data-ready='1']")
+        assert kiosk.locator("#not-enrolled").is_visible()
+    finally:
+        for context in contexts:
+            context.close()
         server.stop()
 
 

@@ -19,7 +19,16 @@ from playwright.sync_api import sync_playwright
 
 from printers.fakeserver import FakeNetworkPrinter
 
-from ..helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, demo_config, new_page, sign_in, wait_js
+from ..helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    demo_config,
+    enrol_kiosk_browser,
+    new_page,
+    sign_in,
+    wait_js,
+)
 from ..livesite import ROOT, LiveServer
 
 SHOTS = ROOT / "docs" / "screenshots"
@@ -39,7 +48,8 @@ def main() -> int:
         tickets = {}
         for service, n in MORNING:
             for _ in range(n):
-                t = requests.post(api + "/tickets", json={"service": service}, timeout=5).json()
+                t = requests.post(api + "/tickets", json={"service": service, "kiosk": "K1"},
+                                  headers=server.kiosk_headers("K1"), timeout=5).json()
                 tickets.setdefault(service, []).append(t)
         admin = server.token()
         for counter in ("L02", "L03", "L01"):
@@ -58,6 +68,7 @@ def main() -> int:
                 page.context.close()
 
             kiosk = new_page(browser, width=1920, height=1080, touch=True)
+            enrol_kiosk_browser(kiosk.context, server, "K1")  # an enrolled kiosk PC, as on Admin → Kiosks
             kiosk.goto(server.url + "/kiosk/K1")
             kiosk.wait_for_selector("body[data-ready='1']")
             shot(kiosk, "kiosk")

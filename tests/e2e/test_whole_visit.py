@@ -35,13 +35,18 @@ def test_a_visitor_from_kiosk_to_done(browser, demo, fake_printer):
         pages += [display, counter, dashboard]
 
         # someone came earlier
-        early = requests.post(demo.url + "/api/tickets", json={"service": "PERIZINAN"}, timeout=5).json()
+        early = requests.post(demo.url + "/api/tickets", json={"service": "PERIZINAN", "kiosk": "K1"},
+                              headers=demo.kiosk_headers("K1"), timeout=5).json()
 
         # 1. the visitor taps "Perizinan Berusaha" on kiosk K1
         kiosk = new_page(browser, width=1920, height=1080, touch=True)
         pages.append(kiosk)
-        kiosk.goto(demo.url + "/kiosk/K1")
+        # (installed once: an admin enrols the kiosk PC's browser on Admin → Kiosks, and is signed out there)
+        sign_in(kiosk, demo, "admin", "/admin/kiosks", password=demo.admin_password)
+        kiosk.click("button[data-enrol='K1']")
+        kiosk.wait_for_url(demo.url + "/kiosk/K1")
         kiosk.wait_for_selector("body[data-ready='1']")
+        assert kiosk.locator("#not-enrolled").count() == 0
         kiosk.locator(".tile[data-service='PERIZINAN']").tap()
         kiosk.locator("#confirm").wait_for(state="visible")
         number = kiosk.locator("#c-number").inner_text()

@@ -61,7 +61,7 @@ class StaffTicket(Answer):
     counter: CounterRef | None
     recalls: int
     last_called_at: Moment
-    token: str
+    # no visitor token: staff name a ticket by its number (reprint at a counter)
 
 
 class PrintResult(Answer):

@@ -32,6 +32,13 @@ class ReprintBody(Shape):
     printer: str | None = Field(default=None, description="default: the printer of the issuing kiosk")
 
 
+class ReprintAtCounter(Shape):
+    """Which ticket of this counter to print again (default: its current one), and where."""
+
+    number: str | None = Field(default=None, description="a ticket this counter called today, e.g. A-007")
+    printer: str | None = Field(default=None, description="default: the printer of the issuing kiosk")
+
+
 class Reprinted(Answer):
     """The ticket and what became of the new slip."""
 

@@ -27,6 +27,12 @@ class TokenIssued(Answer):
     counters: list[str]
 
 
+class Revoked(Answer):
+    """The token (or the browser session) no longer works; the sockets it opened are disconnected."""
+
+    ok: bool
+
+
 class Me(Answer):
     """Who is signed in, and where they may act."""
 

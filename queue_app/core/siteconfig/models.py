@@ -154,6 +154,9 @@ class ServerSection(Model):
     message_queue: str = ""
     token_hours: int = Field(12, ge=1)
     session_idle_minutes: int = Field(60, ge=1)
+    #: reverse proxies in front of the server (nginx = 1): their X-Forwarded-For/-Proto/-Host are
+    #: believed that many hops deep (werkzeug's ProxyFix); 0 = clients connect directly
+    trusted_proxies: int = Field(0, ge=0, le=5)
 
 
 class PrintingSection(Model):

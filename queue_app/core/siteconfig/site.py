@@ -33,6 +33,8 @@ class SiteConf(Model):
     print_job_expiry_minutes: int = 30
     token_hours: int = 12
     session_idle_minutes: int = 60
+    #: [server] trusted_proxies: hops of X-Forwarded-* headers to believe (0: none)
+    trusted_proxies: int = 0
     recall_warn_after: int = 3
     #: [kiosk]: seconds without a touch before a kiosk returns to its start screen
     kiosk_idle_seconds: int = 60
@@ -96,6 +98,7 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         print_job_expiry_minutes=file.printing.job_expiry_minutes,
         token_hours=server.token_hours,
         session_idle_minutes=server.session_idle_minutes,
+        trusted_proxies=server.trusted_proxies,
         recall_warn_after=file.counter.recall_warn_after,
         kiosk_idle_seconds=file.kiosk.idle_reset_seconds,
         kiosk_confirm_seconds=file.kiosk.confirm_seconds,

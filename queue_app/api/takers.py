@@ -1,0 +1,125 @@
+"""Who may take a ticket (contract, "Who may take a ticket"): a kiosk with its key, staff, or — only when
+``[site] public_tickets = true`` — anyone, without priority, without printing, under a tight per-address limit.
+
+A kiosk proves itself with its device key (:mod:`queue_app.staff.devices`): an API client in the header
+``X-Kiosk-Key``, an enrolled browser in the HttpOnly cookie :data:`~queue_app.staff.devices.COOKIE`. The
+cookie is ``SameSite=Strict`` and a request carrying it must not come from another origin, so a foreign
+page cannot spend a kiosk's tickets (the kiosk is not a staff session: no CSRF token to send).
+
+A request without any credential is refused before its body is validated (:func:`refuse_anonymous`, from
+a lenient look at its ``kiosk`` field), so an anonymous caller is told 401 whatever else is wrong with it;
+a kiosk or staff member with a malformed body gets the usual 400/422 first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, g, request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from queue_app.core.errors import KioskRequired, KioskUnauthorized, PriorityNotAllowed
+from queue_app.core.extensions import csrf
+from queue_app.core.limits import hit
+from queue_app.core.site import current_site
+from queue_app.staff import devices
+
+KIOSK_HEADER = "X-Kiosk-Key"
+KIND = "kiosk"
+
+
+@dataclass(frozen=True)
+class Taker:
+    """Who is taking a ticket: ``staff``, ``kiosk`` (key proven) or ``public`` (anonymous, public mode)."""
+
+    kind: str
+    kiosk: str | None = None
+
+
+def _peek(name: str) -> Any:
+    """A top-level field of the JSON body if it has one; anything else (not JSON, too deep) is None."""
+    try:
+        data = request.get_json(force=True, silent=True)
+    except HTTPException:  # 413: too large to read is its own answer
+        raise
+    except Exception:  # noqa: BLE001  (RecursionError of a deeply nested body): the parser answers it later
+        return None
+    return data.get(name) if isinstance(data, dict) else None
+
+
+def kiosk_credential(code: str | None = None) -> tuple[str, str] | None:
+    """``(code, key)`` this request presents for a kiosk: the header (for ``code``), else the browser cookie."""
+    key = request.headers.get(KIOSK_HEADER)
+    if key is not None:
+        return (code, key.strip()) if code else None
+    found = devices.from_cookie(request.cookies.get(devices.COOKIE), KIND)
+    if found is None or not _same_origin():
+        return None
+    return found
+
+
+def _same_origin() -> bool:
+    """A cookie-borne credential only counts on a request from this site's own pages."""
+    origin = request.headers.get("Origin")
+    if origin is None:  # same-origin GET/HEAD and old browsers send none; SameSite=Strict still holds
+        return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+    return urlsplit(origin).netloc == request.host
+
+
+def refuse_anonymous() -> None:
+    """Before the body is validated: a request with no credential at all is told 401 whatever else is
+    wrong with it (or, on a public site, let through to :func:`ticket_taker`).
+
+    :raise KioskUnauthorized: it names a kiosk (read leniently from the body).
+    :raise KioskRequired: the site takes no public tickets.
+    """
+    if current_user.is_authenticated or KIOSK_HEADER in request.headers or request.cookies.get(devices.COOKIE):
+        return
+    kiosk = _peek("kiosk")
+    if kiosk is not None:
+        raise KioskUnauthorized(f'This request names kiosk "{kiosk}" without its key '
+                                f"(send {KIOSK_HEADER}, or enrol this browser on /admin/kiosks).")
+    if not current_site().public_tickets:
+        raise KioskRequired('Tickets are taken at a kiosk: send its key (X-Kiosk-Key) with "kiosk", '
+                            "or sign in as staff.")
+
+
+def ticket_taker(kiosk: str | None, priority: bool) -> Taker:
+    """Decide who is asking for a ticket (the body already validated), or refuse.
+
+    :raise KioskUnauthorized: a kiosk is named without its key or with a wrong one (staff aside).
+    :raise KioskRequired: anonymous, and the site does not take public tickets.
+    :raise PriorityNotAllowed: anonymous (public mode) asking for priority.
+    :raise RateLimited: the kiosk's or the address's budget for this minute is spent.
+    """
+    if current_user.is_authenticated:
+        if not g.get("auth_via_token"):
+            csrf.protect()  # a browser session: a foreign page must not issue tickets in its name
+        return Taker("staff", kiosk)
+    if kiosk is not None:
+        credential = kiosk_credential(kiosk)
+        if credential is None or credential[0] != kiosk or not devices.check_key(KIND, kiosk, credential[1]):
+            raise KioskUnauthorized(f'This request names kiosk "{kiosk}" without its key '
+                                    f"(send {KIOSK_HEADER}, or enrol this browser on /admin/kiosks).")
+        hit("tickets-kiosk", current_app.config.get("RATELIMIT_TICKETS_PER_KIOSK", 0), kiosk,
+            message="Too many tickets from this kiosk in a minute.")
+        return Taker("kiosk", kiosk)
+    if not current_site().public_tickets:
+        raise KioskRequired('Tickets are taken at a kiosk: send its key (X-Kiosk-Key) with "kiosk", '
+                            "or sign in as staff.")
+    if priority:
+        raise PriorityNotAllowed("Priority tickets are issued at a kiosk or by staff.")
+    hit("tickets-public", current_app.config.get("RATELIMIT_TICKETS_PUBLIC", 0), request.remote_addr or "?",
+        message="Too many tickets from this address in a minute.")
+    return Taker("public")
+
+
+def enrolled_kiosk() -> str | None:
+    """The kiosk this browser is enrolled as (its cookie holds the current key), or None."""
+    found = devices.from_cookie(request.cookies.get(devices.COOKIE), KIND)
+    if found is None or not devices.check_key(KIND, *found):
+        return None
+    return found[0]

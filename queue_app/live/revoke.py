@@ -1,0 +1,63 @@
+"""Ending access everywhere at once: the ``access_ended`` event disconnects the sockets of a room.
+
+Room membership is known only to the process a socket is connected to, and ``socketio.server.disconnect``
+acts only there. An ``access_ended`` emit, however, travels like any emit: through the Redis message
+queue to every process, which delivers it to its own members of the room. So the client manager below
+treats that one event specially where it is delivered: it sends it (the panel can show why) and then
+disconnects each local member of the room. With no message queue the same happens in the one process.
+
+:func:`~queue_app.live.namespaces.sweep_staff` (and ``sweep_agents``) is the backstop for what no transaction announces: a bearer token that simply expired, a
+key rotated from the command line of a site without a message queue. Housekeeping runs it every round.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import socketio as sio
+
+from queue_app.core.outbox import LiveEvent
+
+logger = logging.getLogger(__name__)
+
+ACCESS_ENDED = LiveEvent.access_ended.value
+
+
+class RevokingManager(sio.Manager):
+    """A client manager that disconnects the local members of a room sent ``access_ended``."""
+
+    def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
+             callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
+        room = to or room
+        if event != ACCESS_ENDED or room is None:
+            return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
+        members = [sid for sid, _eio in self.get_participants(namespace, room)]
+        if not members:
+            return None
+        super().emit(event, data, namespace, room=room, skip_sid=skip_sid, **kwargs)
+        # not here: this may run inside the ending transaction's after-commit hook, and a disconnect
+        # runs the namespace's handlers, which must get an app context (and session) of their own
+        self.server.start_background_task(self._disconnect, namespace, room, members)
+        return None
+
+    def _disconnect(self, namespace: str, room: str, members: list[str]) -> None:
+        for sid in members:
+            logger.info("access ended (%s): disconnecting socket %s on %s", room, sid, namespace)
+            try:
+                self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+            except Exception:  # one socket's handler failing must not keep the others connected
+                logger.exception("disconnecting %s failed", sid)
+
+
+class RevokingRedisManager(sio.RedisManager, RevokingManager):
+    """Through Redis: PubSubManager publishes, and its local delivery lands in :class:`RevokingManager`."""
+
+
+def client_manager(message_queue: str | None, channel: str) -> sio.Manager:
+    """The Socket.IO client manager for this site: Redis-backed when ``message_queue`` is a Redis URL."""
+    if message_queue:
+        if not message_queue.startswith(("redis://", "rediss://")):
+            raise ValueError("server.message_queue must be a redis:// URL")
+        return RevokingRedisManager(message_queue, channel=channel)
+    return RevokingManager()
