@@ -29,7 +29,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     """
     from queue_app import live, printing
     from queue_app.api import bp as api_bp
-    from queue_app.core import outbox  # noqa: F401  (registers the after-commit publisher)
+    from queue_app.core import outbox, safejson  # noqa: F401  (outbox registers the after-commit publisher)
     from queue_app.core.database import init_engine
     from queue_app.core.errors import register_error_handlers
     from queue_app.core.extensions import csrf, db, login_manager, migrate, socketio
@@ -70,6 +70,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
         ping_interval=20,
         ping_timeout=20,
         max_http_buffer_size=64 * 1024,
+        json=safejson,  # a packet nested too deep is refused like any malformed one, not a RecursionError
     )
 
     csrf.exempt(api_bp)  # staff_required() applies CSRF to cookie sessions; bearer tokens need none

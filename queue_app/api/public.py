@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
+from flask_login import current_user
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from queue_app.api import bp
@@ -78,11 +79,30 @@ def create_ticket():
         body = _issued_body(ticket, created)
         db.session.commit()
     printing = current_app.extensions["printing"]
-    body["print"] = printing.print_ticket(ticket, kiosk) if created else printing.last_result(ticket)
+    outcome = printing.print_ticket(ticket, kiosk) if created else printing.last_result(ticket)
+    body["print"] = print_for_caller(outcome)
     # the contract's answer is 201 either way; a repeat is flagged so a client can tell
     if not created:
         body["repeated"] = True
     return jsonify(body), 201
+
+
+#: what a caller without staff credentials reads in ``print.error``, by ``print.status``
+PUBLIC_PRINT_ERRORS = {
+    "failed": "The ticket could not be printed; please ask the staff.",
+    "queued": "The ticket will be printed as soon as the printer is ready.",
+}
+
+
+def print_for_caller(outcome: dict) -> dict:
+    """The ``print`` object for this caller: staff read the printer's own words, others a generic reason.
+
+    A printer's error names its host, port, device path or agent; on a building's guest Wi-Fi that is a
+    map of the printing network for anyone who takes a ticket.
+    """
+    if outcome.get("error") is None or current_user.is_authenticated:
+        return outcome
+    return {**outcome, "error": PUBLIC_PRINT_ERRORS.get(outcome.get("status"), "The ticket was not printed.")}
 
 
 def _issued_body(ticket, created: bool) -> dict:  # noqa: ANN001

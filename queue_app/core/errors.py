@@ -33,6 +33,12 @@ class BadRequest(QueueError):
     status_code, code = 400, "bad_request"
 
 
+class UnsupportedMediaType(QueueError):
+    """Send the body as application/json."""
+
+    status_code, code = 415, "unsupported_media_type"
+
+
 class ValidationFailed(QueueError):
     """A field has the wrong type or value."""
 
