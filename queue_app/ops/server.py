@@ -57,7 +57,10 @@ def serve(app: Flask, host: str, port: int) -> None:
 
     if app.extensions["socketio"].server.eio.async_mode != "gevent":
         raise RuntimeError("mpp-queue serve needs Socket.IO async_mode 'gevent' (MPP_QUEUE_ASYNC_MODE)")
+    from queue_app.ops.backup import hold_server_lock
+
     prepare(app)
+    hold_server_lock(app.config["SQLALCHEMY_DATABASE_URI"])  # already held when started by `mpp-queue serve`
     server = WSGIServer((host, port), app, handler_class=make_handler_class(), log=None,
                         error_log=logging.getLogger("gevent.pywsgi"))
     gevent.spawn(housekeeping_loop, app)

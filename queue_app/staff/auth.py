@@ -123,11 +123,15 @@ def resolve_counters(codes: Iterable[str]) -> list[Counter]:
 
 
 def ensure_first_admin() -> str | None:
-    """On a fresh site create ``admin`` with a random password and return it (printed once, stored nowhere)."""
+    """On a fresh site create ``admin`` with a random password and return it, to be written to a 0600 file.
+
+    The password must be changed at first sign-in (see :mod:`queue_app.staff.password`).
+    """
     if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
         return None
     password = secrets.token_urlsafe(12)
-    create_user("admin", role=Role.admin, password=password, full_name="Administrator")
+    user = create_user("admin", role=Role.admin, password=password, full_name="Administrator")
+    user.must_change_password = True
     return password
 
 

@@ -144,6 +144,8 @@ class ServerSection(Model):
     message_queue: str = ""
     token_hours: int = Field(12, ge=1)
     session_idle_minutes: int = Field(60, ge=1)
+    #: cookies only over HTTPS (set it once nginx serves TLS: docs/deploy.md)
+    secure_cookies: bool = False
 
 
 class PrintingSection(Model):

@@ -33,6 +33,8 @@ class SiteConf(Model):
     print_job_expiry_minutes: int = 30
     token_hours: int = 12
     session_idle_minutes: int = 60
+    #: [server] secure_cookies: session and remember-me cookies sent over HTTPS only
+    secure_cookies: bool = False
     recall_warn_after: int = 3
     #: [kiosk]: seconds without a touch before a kiosk returns to its start screen
     kiosk_idle_seconds: int = 60
@@ -91,6 +93,7 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         print_job_expiry_minutes=file.printing.job_expiry_minutes,
         token_hours=server.token_hours,
         session_idle_minutes=server.session_idle_minutes,
+        secure_cookies=server.secure_cookies,
         recall_warn_after=file.counter.recall_warn_after,
         kiosk_idle_seconds=file.kiosk.idle_reset_seconds,
         kiosk_confirm_seconds=file.kiosk.confirm_seconds,
