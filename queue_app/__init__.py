@@ -34,6 +34,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     from queue_app.core.errors import register_error_handlers
     from queue_app.core.extensions import csrf, db, login_manager, migrate, socketio
     from queue_app.core.i18n import init_app as init_i18n
+    from queue_app.live import limits as live_limits
     from queue_app.staff.auth import bp as auth_bp
     from queue_app.staff.password import bp as password_bp
 
@@ -75,6 +76,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
         max_http_buffer_size=64 * 1024,
         json=safejson,  # a packet nested too deep is refused like any malformed one, not a RecursionError
     )
+    app.extensions["sockets_per_address"] = live_limits.install(socketio.server)
 
     csrf.exempt(api_bp)  # staff_required() applies CSRF to cookie sessions; bearer tokens need none
     app.register_blueprint(api_bp)

@@ -38,7 +38,8 @@ COUNTER_CODE = {"name": "code", "in": "path", "required": True, "schema": STR}
 
 def _errors(*codes: int) -> dict[str, Any]:
     text = {400: "Malformed request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
-            409: "Does not fit the current state", 413: "Body over 64 KiB", 422: "Invalid field",
+            409: "Does not fit the current state", 413: "Body over 64 KiB", 415: "Body not application/json",
+            422: "Invalid field",
             429: "Rate limited", 503: "Database unavailable"}
     return {str(c): {**ERR, "description": text[c]} for c in codes}
 
@@ -414,6 +415,8 @@ def declared_paths(schemas: dict[str, Any]) -> dict[str, dict[str, Any]]:
             else:
                 responses[str(status)] = {"description": model or "OK"}
         responses.update(_errors(*op.errors))
+        if op.body is not None:  # every JSON body is refused in another media type (parsing.json_body)
+            responses.update(_errors(415))
         entry: dict[str, Any] = {"summary": op.summary, "responses": responses}
         if op.tags:
             entry["tags"] = list(op.tags)

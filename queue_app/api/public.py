@@ -135,16 +135,18 @@ def track_url(token: str) -> str:
 
 @bp.get("/tickets/<token>")
 def get_ticket(token: str):
-    """The visitor's live view of one ticket."""
-    return jsonify(ticket_public(operations.get_ticket_by_token(token)))
+    """The visitor's live view of one ticket (cached for a second: :mod:`queue_app.queue.snapshots`)."""
+    from queue_app.queue import snapshots
+
+    return jsonify(snapshots.ticket_view(token)[1])
 
 
 @bp.get("/display")
 def display_board():
-    """The board snapshot a hall display shows."""
-    from queue_app.queue.board import board_snapshot
+    """The board snapshot a hall display shows (cached for a second: :mod:`queue_app.queue.snapshots`)."""
+    from queue_app.queue import snapshots
 
-    return jsonify(board_snapshot(request.args.get("zone") or None))
+    return jsonify(snapshots.board(request.args.get("zone") or None))
 
 
 @bp.get("/health")

@@ -15,7 +15,6 @@ from flask_socketio import Namespace, emit, join_room
 from queue_app.core.extensions import db
 from queue_app.core.models import Counter
 from queue_app.core.outbox import LiveEvent
-from queue_app.queue.models import Ticket
 from queue_app.staff.auth import user_for_token
 from queue_app.staff.models import Role, User
 
@@ -28,20 +27,24 @@ class DisplayNamespace(Namespace):
 
     def on_connect(self, auth: Any = None) -> None:
         from queue_app.core.errors import ZoneNotFound
-        from queue_app.queue.board import board_snapshot
+        from queue_app.queue import snapshots
 
         zone = auth.get("zone") if isinstance(auth, dict) else None
         zone = zone or request.args.get("zone") or None
         if zone is not None and not isinstance(zone, str):
             raise ConnectionRefusedError("zone must be a string")
         try:
-            board = board_snapshot(zone)
+            board = snapshots.board(zone)  # a wall of displays reconnecting at once costs one computation
         except ZoneNotFound as exc:
             raise ConnectionRefusedError(str(exc)) from None
         finally:
             db.session.rollback()
         for z in board["zones"]:
             join_room(f"zone:{z}")
+        try:  # again, now that pushes reach this socket: a hit unless a change committed in between
+            board = snapshots.board(zone)
+        finally:
+            db.session.rollback()
         emit(LiveEvent.board.value, board)
 
     def on_board(self, data: Any = None) -> dict[str, Any]:
@@ -62,19 +65,27 @@ class TicketNamespace(Namespace):
     """A visitor's phone: ``auth: {"token": T}``; gets ``ticket`` on connect and on every change."""
 
     def on_connect(self, auth: Any = None) -> None:
-        from queue_app.queue.read_models import ticket_public
+        from queue_app.core.errors import TicketNotFound
+        from queue_app.queue import snapshots
 
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str) or not token:
             raise ConnectionRefusedError("a ticket token is required")
         try:
-            ticket = db.session.scalar(sa.select(Ticket).where(Ticket.token == token))
-            if ticket is None:
-                raise ConnectionRefusedError("unknown ticket")
-            join_room(f"ticket:{ticket.id}")
-            emit(LiveEvent.ticket.value, ticket_public(ticket))
+            ticket_id, view = snapshots.ticket_view(token)  # cached a second: phones reconnect in crowds
+        except TicketNotFound:
+            raise ConnectionRefusedError("unknown ticket") from None
         finally:
             db.session.rollback()
+        join_room(f"ticket:{ticket_id}")
+        # again, now that pushes reach this socket: a hit unless a change committed in between (then fresh)
+        try:
+            _, view = snapshots.ticket_view(token)
+        except TicketNotFound:
+            raise ConnectionRefusedError("unknown ticket") from None
+        finally:
+            db.session.rollback()
+        emit(LiveEvent.ticket.value, view)
 
 
 def _staff_user(auth: Any, roles: tuple[Role, ...]) -> User:
