@@ -240,7 +240,7 @@ def test_password_change_over_the_api(fresh):
         "username": "admin", "password": password}).get_json()["token"]}
     bad = client.post("/api/auth/password", json={"current_password": "x", "new_password": "baru-sekali-1"},
                       headers=bearer)
-    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "current_password"
+    assert bad.status_code == 403 and bad.get_json()["error"]["code"] == "wrong_password"
     short = client.post("/api/auth/password", json={"current_password": password, "new_password": "pendek"},
                         headers=bearer)
     assert short.status_code == 422 and short.get_json()["error"]["field"] == "new_password"
@@ -253,6 +253,22 @@ def test_password_change_over_the_api(fresh):
     assert ok.status_code == 200 and ok.get_json() == {"ok": True}
     assert client.get("/api/me", headers=bearer).get_json()["username"] == "admin"
     assert client.post("/api/auth/token", json={"username": "admin", "password": "baru-sekali-1"}).status_code == 200
+
+
+def test_staff_sockets_refuse_a_generated_password_until_changed(fresh):
+    from queue_app.core.extensions import socketio
+
+    password = re.search(r"password: (\S+)", fresh.config["TEST_PASSWORD_FILE"].read_text()).group(1)
+    client = fresh.test_client()
+    token = client.post("/api/auth/token", json={"username": "admin", "password": password}).get_json()["token"]
+    for namespace in ("/dashboard", "/counter"):
+        sock = socketio.test_client(fresh, namespace=namespace, auth={"token": token})
+        assert not sock.is_connected(namespace)
+    client.post("/api/auth/password", json={"current_password": password, "new_password": "baru-sekali-1"},
+                headers={"Authorization": f"Bearer {token}"})
+    sock = socketio.test_client(fresh, namespace="/dashboard", auth={"token": token})
+    assert sock.is_connected("/dashboard")
+    sock.disconnect("/dashboard")
 
 
 def test_users_created_by_an_admin_need_no_change(app, client, staff):

@@ -98,6 +98,8 @@ def _staff_user(auth: Any, roles: tuple[Role, ...]) -> User:
         user = current_user._get_current_object()
     if user is None:
         raise ConnectionRefusedError("unauthorized")
+    if user.must_change_password:  # a generated password: nothing but changing it (queue_app.staff.password)
+        raise ConnectionRefusedError("password_change_required")
     if roles and user.role not in roles:
         raise ConnectionRefusedError("forbidden")
     return user

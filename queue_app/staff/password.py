@@ -29,6 +29,12 @@ FIRST_ADMIN_FILE = "first-admin-password"
 ALLOWED_ENDPOINTS = {"password.change", "api.change_password", "auth.logout", "auth.login", "static"}
 
 
+class WrongPassword(Forbidden):
+    """The current password is wrong."""
+
+    code = "wrong_password"
+
+
 class PasswordChangeRequired(Forbidden):
     """Change the generated password first: the /password page, or POST /api/auth/password."""
 
@@ -50,13 +56,14 @@ def write_first_admin_password(instance_dir: Path, password: str) -> Path:
 def change_password(user: User, current: str, new: str) -> None:
     """Set ``user``'s own password. The caller commits.
 
-    :raise ValidationFailed: the current password is wrong, or the new one is short or unchanged.
+    :raise WrongPassword: the current password is wrong (403: a token alone must not change a password).
+    :raise ValidationFailed: the new one is short or unchanged.
     """
     from queue_app.staff.auth import MIN_PASSWORD_LENGTH
 
     begin_write()
     if not isinstance(current, str) or not check_password_hash(user.password_hash, current):
-        raise ValidationFailed("The current password is wrong.", field="current_password")
+        raise WrongPassword("The current password is wrong.", field="current_password")
     if not isinstance(new, str) or len(new) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.",
                                field="new_password")
@@ -101,7 +108,7 @@ def change():
             try:
                 change_password(user, request.form.get("current_password", ""), new)
                 db.session.commit()
-            except ValidationFailed as exc:
+            except (ValidationFailed, WrongPassword) as exc:
                 db.session.rollback()
                 error = str(exc)
             else:
