@@ -170,7 +170,7 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str]:
     import requests
 
     sys.path.insert(0, str(ROOT))
-    from tests.conftest import TEST_SITE
+    from tests.helpers import TEST_SITE
     from tests.livesite import free_port
 
     port = free_port()
