@@ -9,6 +9,9 @@ through one process reaches displays connected to another. See docs/deploy.md.
 """
 
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("MPP_QUEUE_BIND", "127.0.0.1:8000")
 worker_class = "gevent"
@@ -19,6 +22,21 @@ timeout = 60
 graceful_timeout = 20
 keepalive = 5
 accesslog = os.environ.get("MPP_QUEUE_ACCESS_LOG") or None
+
+#: a visitor's token in a path or query; the same rule as queue_app.core.errors.redact (not imported here:
+#: the master process must not import the app before gevent patches the worker)
+_TOKEN_IN_PATH = re.compile(r"(/t/|/api/tickets/|[?&]token=)[^/?&#\s]+")
+
+
+class TokenRedactingLogger(Logger):
+    """The access log names ``/t/<token>``, never a visitor's token (logs outlive tickets, more people read them)."""
+
+    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001, ANN201
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {k: _TOKEN_IN_PATH.sub(r"\1<token>", v) if isinstance(v, str) else v for k, v in atoms.items()}
+
+
+logger_class = TokenRedactingLogger
 errorlog = "-"
 loglevel = os.environ.get("MPP_QUEUE_LOG_LEVEL", "info")
 proc_name = "mpp-queue"

@@ -121,6 +121,22 @@ def worker(spec_path: str) -> None:
 # --- the server ----------------------------------------------------------------------------------
 
 
+def _first_password(app, password_file: Path) -> str:  # noqa: ANN001
+    """The generated admin password, changed (it must be, before its tokens work) to one the bench prints."""
+    import sqlalchemy as sa
+
+    from queue_app.core.extensions import db
+    from queue_app.staff.models import User
+    from queue_app.staff.password import change_password
+
+    generated = password_file.read_text().split("password: ", 1)[1].split()[0]
+    with app.app_context():
+        change_password(db.session.scalar(sa.select(User).where(User.username == "admin")), generated,
+                        generated + "-bench")
+        db.session.commit()
+    return generated + "-bench"
+
+
 def serve_child(config: str, port: int) -> None:
     """``mpp-queue serve`` with the per-address ticket rate limit off (the bench issues many tickets)."""
     from gevent import monkey
@@ -130,7 +146,8 @@ def serve_child(config: str, port: int) -> None:
     from queue_app.ops.server import serve
 
     app = create_app(config_path=config, RATELIMIT_TICKETS_PER_KIOSK=0)
-    password = bootstrap(app, migrate_db=True)
+    password_file = bootstrap(app, migrate_db=True)
+    password = _first_password(app, password_file)
     print(f"ADMIN_PASSWORD={password}", flush=True)
     profile_to = os.environ.get("BENCH_PROFILE")  # a path: cProfile the server, written on SIGTERM
     if profile_to:
@@ -161,8 +178,10 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str, str]:
     config = workdir / "config.toml"
     config.write_text(TEST_SITE.replace('base_url = "http://mpp.test"', f'base_url = "{url}"'))
     log = open(workdir / "server.log", "w")  # noqa: SIM115 - the server writes to it until it stops
+    # a thousand displays from one address: the per-address socket cap is off
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPP_QUEUE_SOCKETS_PER_ADDRESS": "0"}
     proc = subprocess.Popen([sys.executable, __file__, "serve-child", str(config), str(port)], cwd=workdir,
-                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
     for _ in range(300):
         try:
             if requests.get(url + "/api/health", timeout=1).status_code in (200, 503):

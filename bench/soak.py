@@ -297,8 +297,10 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="mpp-soak-"))
     printer = FakeNetworkPrinter(port=0).start()
     text, services, zones = site_config(printer.port, args.counters)
-    # one driver process plays every kiosk from one address: the per-address issue limit is for real kiosks
-    server = LiveServer(workdir / "site", config_text=text, env={"MPP_QUEUE_RATELIMIT_TICKETS": "0"}).start()
+    # one driver process plays every kiosk, phone and display from one address: the per-address ticket
+    # limit and socket cap are for real clients
+    env = {"MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_SOCKETS_PER_ADDRESS": "0"}
+    server = LiveServer(workdir / "site", config_text=text, env=env).start()
     try:
         server.add_user("petugas", "rahasia-123", role="admin")  # acts for every counter
         headers = server.token("petugas", "rahasia-123")

@@ -1,7 +1,10 @@
 """The print agent: runs on a kiosk PC beside a USB/serial printer and takes print jobs from the server.
 
-    python -m printers.agent --server http://10.0.0.5:8000 --printer kiosk-1 --key DEVICE_KEY \\
+    python -m printers.agent --server http://10.0.0.5:8000 --printer kiosk-1 --key-file /etc/mpp-agent.key \\
         --kind usb --usb-vendor 0x04b8 --usb-product 0x0202 [--profile TM-T82II]
+
+The device key comes from ``--key-file`` (a file readable by the agent's user only), ``MPP_AGENT_KEY`` or
+``--key``; the last shows in every user's process list (``ps``), so it is for trying things out only.
 
 Protocol (Socket.IO namespace /agent, documented in docs/printers.md):
   connect      auth = {"printer": CODE, "key": DEVICE_KEY}; the server refuses a bad key
@@ -26,6 +29,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import socketio
@@ -237,9 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--printer", required=True, help='printer code from config.toml (kind = "agent")')
     ap.add_argument(
+        "--key-file",
+        help="file holding the device key (mode 0600): the key stays out of the process list",
+    )
+    ap.add_argument(
         "--key",
         default=os.environ.get("MPP_AGENT_KEY"),
-        help="device key (or set MPP_AGENT_KEY so it does not show in the process list)",
+        help="device key (or set MPP_AGENT_KEY, or better --key-file, so it does not show in the process list)",
     )
     ap.add_argument("--kind", required=True, choices=["usb", "serial", "network", "file", "dummy"])
     ap.add_argument("--profile", default="TM-T82II", help="python-escpos profile (paper width follows)")
@@ -271,6 +279,27 @@ def config_from_args(args: argparse.Namespace) -> PrinterConfig:
     )
 
 
+def device_key(args: argparse.Namespace) -> str:
+    """The device key from ``--key-file`` (first line, whitespace trimmed), else ``--key``/``MPP_AGENT_KEY``.
+
+    :raise ValueError: no key, an unreadable or empty file.
+    """
+    if args.key_file:
+        path = Path(args.key_file)
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except OSError as e:
+            raise ValueError(f"cannot read --key-file {path}: {e.strerror or e}") from None
+        if not key:
+            raise ValueError(f"--key-file {path} is empty")
+        if path.stat().st_mode & 0o077:
+            log.warning("%s is readable by other users; chmod 600 it", path)
+        return key
+    if not args.key:
+        raise ValueError("--key-file, MPP_AGENT_KEY or --key is required")
+    return args.key
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
@@ -279,14 +308,16 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(message)s",
         datefmt="%Y-%m-%d %H:%M:%S",
     )
-    if not args.key:
-        ap.error("--key or MPP_AGENT_KEY is required")
+    try:
+        key = device_key(args)
+    except ValueError as e:
+        ap.error(str(e))
     try:
         printer = make_printer(config_from_args(args))
     except ValueError as e:
         ap.error(str(e))
     log.info("printer %s: %s, profile %s", args.printer, printer, args.profile)
-    agent = PrintAgent(args.server, args.printer, args.key, printer, status_interval=args.status_interval)
+    agent = PrintAgent(args.server, args.printer, key, printer, status_interval=args.status_interval)
     try:
         agent.run()
     except KeyboardInterrupt:

@@ -29,14 +29,16 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     """
     from queue_app import live, printing, survey
     from queue_app.api import bp as api_bp
-    from queue_app.core import outbox  # noqa: F401  (registers the after-commit publisher)
+    from queue_app.core import outbox, safejson  # noqa: F401  (outbox registers the after-commit publisher)
     from queue_app.core.database import init_engine
     from queue_app.core.errors import register_error_handlers
     from queue_app.core.extensions import csrf, db, login_manager, migrate, socketio
     from queue_app.core.i18n import init_app as init_i18n
     from queue_app.core.limits import init_app as init_limits
+    from queue_app.live import limits as live_limits
     from queue_app.live.revoke import client_manager
     from queue_app.staff.auth import bp as auth_bp
+    from queue_app.staff.password import bp as password_bp
 
     import_all_models()
 
@@ -52,6 +54,8 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(site)
     app.config["PERMANENT_SESSION_LIFETIME"] = site.session_idle_minutes * 60
+    if site.secure_cookies:  # behind TLS: a cookie must never travel over the guest Wi-Fi in clear
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
 
     db.init_app(app)
     init_engine(app)
@@ -74,7 +78,9 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
         ping_interval=20,
         ping_timeout=20,
         max_http_buffer_size=64 * 1024,
+        json=safejson,  # a packet nested too deep is refused like any malformed one, not a RecursionError
     )
+    app.extensions["sockets_per_address"] = live_limits.install(socketio.server)
     if site.trusted_proxies:  # outermost, so Socket.IO requests see the client's address too
         # behind nginx every client would otherwise be nginx's address: one guest's wrong passwords
         # would lock every clerk out, one phone's tickets would spend everybody's budget
@@ -86,6 +92,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     csrf.exempt(api_bp)  # staff_required() applies CSRF to cookie sessions; bearer tokens need none
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(password_bp)
     _register_surfaces(app)
     register_error_handlers(app)
     init_i18n(app)
@@ -137,10 +144,11 @@ def _register_surfaces(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
-def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> str | None:
+def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> Path | None:
     """First-start work of a serving process: migrate, apply config.toml, close yesterday's tickets.
 
-    :return: the generated admin password when the site had no users (print it once).
+    :return: the 0600 file holding the generated admin password when the site had no users (print its path,
+        never the password: a server's standard output ends up in the journal).
     """
     from flask_migrate import upgrade
     from sqlalchemy.exc import IntegrityError
@@ -167,7 +175,11 @@ def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> str | None:
         except IntegrityError:  # another worker created it at the same moment
             db.session.rollback()
             password = None
-    return password
+    if password is None:
+        return None
+    from queue_app.staff.password import write_first_admin_password
+
+    return write_first_admin_password(app.extensions["site"].instance_dir, password)
 
 
 @contextlib.contextmanager

@@ -4,9 +4,11 @@ The gevent worker has already monkey-patched the standard library before this im
 """
 
 from queue_app import bootstrap, create_app
+from queue_app.ops.backup import hold_server_lock
 
 app = create_app()
-_password = bootstrap(app)
-if _password:
-    print(f"Created user 'admin' with password: {_password}  (shown once; change it after signing in)",
-          flush=True)
+hold_server_lock(app.config["SQLALCHEMY_DATABASE_URI"])  # `mpp-queue restore` refuses while a worker lives
+_password_file = bootstrap(app)
+if _password_file:
+    # the path only: this output goes to the journal, which more people can read than the file
+    print(f"Created user 'admin'; its password is in {_password_file} (change it at first sign-in)", flush=True)

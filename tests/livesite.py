@@ -36,6 +36,8 @@ class LiveServer:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
     admin_password: str | None = None
+    #: where the server wrote the generated admin password (gone once it was changed)
+    first_password_file: Path | None = None
     log_path: Path | None = None
     #: kiosk code -> its key, provisioned once with ``mpp-queue kiosk key`` (a second one would end the first)
     kiosk_keys: dict[str, str] = field(default_factory=dict)
@@ -80,10 +82,24 @@ class LiveServer:
         else:
             self.stop()
             raise RuntimeError(f"server did not come up:\n{self.log()}")
-        m = re.search(r"Created user 'admin' with password: (\S+)", self.log())
-        if m:
-            self.admin_password = m.group(1)
+        m = re.search(r"Created user 'admin'; its password is in (\S+)", self.log())
+        if m and self.admin_password is None:
+            self.first_password_file = Path(m.group(1))
+            self.admin_password = self._change_first_password(self.first_password_file)
         return self
+
+    def _change_first_password(self, path: Path) -> str:
+        """Read the generated admin password from its 0600 file and change it, as an admin must at first
+        sign-in (its tokens are refused until then); return the new one."""
+        generated = re.search(r"password: (\S+)", path.read_text()).group(1)
+        token = requests.post(self.url + "/api/auth/token", json={"username": "admin", "password": generated},
+                              timeout=5).json()["token"]
+        new = generated + "-changed"
+        resp = requests.post(self.url + "/api/auth/password", json={"current_password": generated,
+                                                                   "new_password": new},
+                             headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        resp.raise_for_status()
+        return new
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""

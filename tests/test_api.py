@@ -68,7 +68,7 @@ def test_idempotency_key_header(client):
     ({"data": "{not json", "content_type": "application/json"}, 400, "bad_request"),
     ({"data": "[1, 2]", "content_type": "application/json"}, 400, "bad_request"),
     ({"data": "", "content_type": "application/json"}, 400, "bad_request"),
-    ({"data": "service=A", "content_type": "application/x-www-form-urlencoded"}, 400, "bad_request"),
+    ({"data": "service=A", "content_type": "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"),
     ({"json": {}}, 422, "validation_failed"),
     ({"json": {"service": 7}}, 422, "validation_failed"),
     ({"json": {"service": ""}}, 422, "validation_failed"),

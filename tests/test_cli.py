@@ -63,6 +63,10 @@ def test_serve_creates_admin_once_and_user_can_sign_in(tmp_path):
     server = LiveServer(tmp_path / "site").start()
     try:
         assert server.admin_password and len(server.admin_password) >= 12
+        # the generated password went to a 0600 file, not to the log (stdout is the journal under systemd)
+        generated = server.admin_password.removesuffix("-changed")
+        assert generated not in server.log() and str(server.first_password_file) in server.log()
+        assert not server.first_password_file.exists()  # removed once changed
         assert (tmp_path / "site" / "instance" / "secret_key").stat().st_mode & 0o077 == 0
         server.add_user("siti", "kata-sandi-rahasia", "clerk", ("L01",))
         headers = server.token("siti", "kata-sandi-rahasia")

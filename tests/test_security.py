@@ -370,6 +370,7 @@ ALL = {"clerk", "manager", "admin"}
 #: Who may use each staff operation (the clerk is assigned to L01 and L02; L03 is someone else's).
 ALLOWED = [
     (r"^/api/(me|counters|printers|auth/token)$", ALL),
+    (r"^/api/auth/password$", ALL),  # one's own password
     (r"^/api/tickets/\{token\}/reprint$", {"clerk", "admin"}),
     (r"^/api/counters/\{code\}/", {"clerk", "admin"}),
     (r"^/api/stats/", {"manager", "admin"}),

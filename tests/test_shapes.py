@@ -146,6 +146,8 @@ def test_every_endpoint_answers_its_declared_shape(app, staff):
     staff.user("siti", "clerk", ["L01"], password="kata-sandi-1")
     signed = call("POST", "/api/auth/token", 200, json={"username": "siti", "password": "kata-sandi-1"})
     call("GET", "/api/me", 200, headers={"Authorization": f"Bearer {signed['token']}"})
+    call("POST", "/api/auth/password", 200, headers={"Authorization": f"Bearer {signed['token']}"},
+         json={"current_password": "kata-sandi-1", "new_password": "kata-sandi-baru-1"})
     call("DELETE", "/api/auth/token", 200, headers={"Authorization": f"Bearer {signed['token']}"})
     call("GET", "/api/me", 401, headers={"Authorization": f"Bearer {signed['token']}"})
     call("GET", "/api/me", 200, headers=admin)

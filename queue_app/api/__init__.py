@@ -10,6 +10,14 @@ from flask import Blueprint, Response
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+@bp.before_request
+def _json_bodies_only() -> None:
+    # every endpoint, even one that ignores its body: a cross-site form must not reach any of them
+    from queue_app.api.parsing import require_json_media_type
+
+    require_json_media_type()
+
+
 @bp.after_request
 def _no_store(resp: Response) -> Response:
     # live data: a proxy or the kiosk browser must never answer from a cache
@@ -18,4 +26,4 @@ def _no_store(resp: Response) -> Response:
 
 
 # route registration: one module per audience (admin, panel: clerk panel and admin pages; printing: printers, reprint)
-from queue_app.api import admin, auth, counters, panel, printing, public, site_days, stats, survey  # noqa: E402,F401
+from queue_app.api import admin, auth, counters, panel, password, printing, public, site_days, stats, survey  # noqa: E402,F401

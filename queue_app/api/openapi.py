@@ -38,7 +38,8 @@ SECURITY_SCHEMES = {
 }
 STAFF = [{"bearer": []}, {"session": []}]
 ERROR_TEXT = {400: "Malformed request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
-              409: "Does not fit the current state", 413: "Body over 64 KiB", 422: "Invalid field",
+              409: "Does not fit the current state", 413: "Body over 64 KiB", 415: "Body not application/json",
+              422: "Invalid field",
               429: "Rate limited", 503: "Database unavailable"}
 
 
@@ -141,6 +142,8 @@ def declared_paths(schemas: dict[str, Any]) -> dict[str, dict[str, Any]]:
                    for n, (sch, req, d) in op.headers.items()]
         responses = {str(status): _response(reply) for status, reply in op.responses.items()}
         responses.update(_errors(*op.errors))
+        if op.body is not None:  # every JSON body is refused in another media type (parsing.json_body)
+            responses.update(_errors(415))
         entry: dict[str, Any] = {"summary": op.summary, "responses": responses}
         if op.tags:
             entry["tags"] = list(op.tags)

@@ -12,23 +12,47 @@ from typing import Any
 
 from flask import request
 
-from queue_app.core.errors import BadRequest, ValidationFailed
+from queue_app.core import safejson
+from queue_app.core.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 #: the header's JSON schema, for the OpenAPI document
 IDEMPOTENCY_KEY = {"type": "string", "pattern": IDEMPOTENCY_KEY_RE.pattern}
 
 
+def has_body() -> bool:
+    """Whether the request carries a body (a length, or a chunked upload)."""
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
+def require_json_media_type() -> None:
+    """:raise UnsupportedMediaType: a body that is not ``application/json`` (415).
+
+    A form post (``text/plain``, ``application/x-www-form-urlencoded``) is what a foreign web page can send
+    without a CORS preflight; refusing it keeps every JSON endpoint out of a cross-site form's reach.
+    """
+    if has_body() and not request.is_json:
+        raise UnsupportedMediaType("Send the body as application/json.")
+
+
 def json_body(*, required: bool = True) -> dict[str, Any]:
-    """The request's JSON object. :raise BadRequest: malformed JSON or not an object."""
+    """The request's JSON object.
+
+    :raise UnsupportedMediaType: a body that is not application/json (415).
+    :raise BadRequest: malformed or too deeply nested JSON, or not an object.
+    """
+    require_json_media_type()
     raw = request.get_data(cache=True)
     if not raw.strip():
         if required:
             raise BadRequest("A JSON object body is required.")
         return {}
-    data = request.get_json(force=True, silent=True)
-    if data is None and raw.strip() != b"null":
-        raise BadRequest("The body is not valid JSON.")
+    try:
+        data = safejson.loads(raw)
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors too
+        too_deep = str(exc) == safejson.TOO_DEEP
+        message = "The JSON body is nested too deeply." if too_deep else "The body is not valid JSON."
+        raise BadRequest(message) from None
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.")
     try:

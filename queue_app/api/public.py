@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
+from flask_login import current_user
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from queue_app.api import bp
@@ -60,11 +61,30 @@ def create_ticket():
         body = _issued_body(ticket, created)
         db.session.commit()
     printing = current_app.extensions["printing"]
-    body["print"] = printing.print_ticket(ticket, kiosk) if created else printing.last_result(ticket)
+    outcome = printing.print_ticket(ticket, kiosk) if created else printing.last_result(ticket)
+    body["print"] = print_for_caller(outcome)
     # the contract's answer is 201 either way; a repeat is flagged so a client can tell
     if not created:
         body["repeated"] = True
     return jsonify(body), 201
+
+
+#: what a caller without staff credentials reads in ``print.error``, by ``print.status``
+PUBLIC_PRINT_ERRORS = {
+    "failed": "The ticket could not be printed; please ask the staff.",
+    "queued": "The ticket will be printed as soon as the printer is ready.",
+}
+
+
+def print_for_caller(outcome: dict) -> dict:
+    """The ``print`` object for this caller: staff read the printer's own words, others a generic reason.
+
+    A printer's error names its host, port, device path or agent; on a building's guest Wi-Fi that is a
+    map of the printing network for anyone who takes a ticket.
+    """
+    if outcome.get("error") is None or current_user.is_authenticated:
+        return outcome
+    return {**outcome, "error": PUBLIC_PRINT_ERRORS.get(outcome.get("status"), "The ticket was not printed.")}
 
 
 def _issued_body(ticket, created: bool) -> dict:  # noqa: ANN001
@@ -98,18 +118,20 @@ def track_url(token: str) -> str:
 @bp.get("/tickets/<token>")
 @documented("A visitor's view of one ticket", tags="public", responses={200: PublicTicket}, errors=(404,))
 def get_ticket(token: str):
-    """The visitor's live view of one ticket."""
-    return jsonify(ticket_public(operations.get_ticket_by_token(token)))
+    """The visitor's live view of one ticket (cached for a second: :mod:`queue_app.queue.snapshots`)."""
+    from queue_app.queue import snapshots
+
+    return jsonify(snapshots.ticket_view(token)[1])
 
 
 @bp.get("/display")
 @documented("The board snapshot a hall display shows", tags="public", responses={200: Board}, errors=(404,),
             query={"zone": ({"type": "string"}, False, "one zone (default: every zone)")})
 def display_board():
-    """The board snapshot a hall display shows."""
-    from queue_app.queue.board import board_snapshot
+    """The board snapshot a hall display shows (cached for a second: :mod:`queue_app.queue.snapshots`)."""
+    from queue_app.queue import snapshots
 
-    return jsonify(board_snapshot(request.args.get("zone") or None))
+    return jsonify(snapshots.board(request.args.get("zone") or None))
 
 
 @bp.get("/health")

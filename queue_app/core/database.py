@@ -47,7 +47,8 @@ def _refuse_writes_in_read_transactions(engine: Engine) -> None:
 
 
 def _setup_sqlite(engine: Engine) -> None:
-    """WAL so readers never block the writer; busy_timeout so writers queue instead of failing.
+    """WAL so readers never block the writer; busy_timeout so writers queue instead of failing;
+    ``synchronous = FULL`` so an answered ticket survives a power cut (cost: docs/operations.md).
 
     pysqlite's own transaction handling starts a deferred transaction lazily, which turns a
     read-then-write into "database is locked" under load. We take control of BEGIN ourselves and
@@ -61,7 +62,9 @@ def _setup_sqlite(engine: Engine) -> None:
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = NORMAL")
+        # FULL: a commit is on disk before the 201 goes out. NORMAL in WAL mode may lose the last
+        # transactions on a power cut: a visitor would hold a slip whose number is issued again.
+        cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 

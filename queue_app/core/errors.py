@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -49,6 +50,12 @@ class BadRequest(QueueError):
     """The request is malformed."""
 
     status_code, code = 400, "bad_request"
+
+
+class UnsupportedMediaType(QueueError):
+    """Send the body as application/json."""
+
+    status_code, code = 415, "unsupported_media_type"
 
 
 class ValidationFailed(QueueError):
@@ -183,6 +190,26 @@ class RateLimited(QueueError):
     status_code, code = 429, "rate_limited"
 
 
+#: a visitor's token in a path (/t/<token>, /api/tickets/<token>/...) or a query (?token=...)
+_TOKEN_IN_PATH = re.compile(r"(/t/|/api/tickets/|[?&]token=)[^/?&#\s]+")
+
+
+def redact(text: str) -> str:
+    """``text`` (a path, a request line) with every visitor token replaced by ``<token>``."""
+    return _TOKEN_IN_PATH.sub(r"\1<token>", text)
+
+
+def log_route() -> str:
+    """What a log line names for this request: the route (``/api/tickets/<token>``), never the raw path.
+
+    A ticket's token is the visitor's only key to their ticket; logs are read by more people (and kept
+    longer) than the database.
+    """
+    if request.url_rule is not None:
+        return request.url_rule.rule
+    return redact(request.path)
+
+
 def error_body(code: str, message: str, status: int, **details: Any) -> tuple[Response, int]:
     return jsonify({"error": {"code": code, "message": message, **details}}), status
 
@@ -237,7 +264,7 @@ def register_error_handlers(app: Flask) -> None:
         # the pool's pre-ping reconnects on the next request once it is back
         with contextlib.suppress(Exception):
             db.session.rollback()
-        logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+        logger.warning("Database unavailable on %s %s: %s", request.method, log_route(), exc.orig)
         if wants_json():
             return error_body("database_unavailable", api_message("database_unavailable"), 503)
         return render_template("error.html", code=503, message=gettext("errors.database_unavailable")), 503
@@ -247,7 +274,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if app.testing and app.config.get("PROPAGATE_UNEXPECTED", True):
             raise exc
-        logger.exception("Unhandled error on %s %s", request.method, request.path)
+        logger.exception("Unhandled error on %s %s", request.method, log_route())
         if wants_json():
             return error_body("internal_error", api_message("internal_error"), 500)
         return render_template("error.html", code=500, message=gettext("errors.internal_error")), 500

@@ -21,7 +21,7 @@ from queue_app.core import clock
 from queue_app.core.extensions import db, socketio
 from queue_app.core.models import Counter
 from queue_app.core.outbox import LiveEvent
-from queue_app.queue.models import Ticket
+from queue_app.core.site import today
 from queue_app.staff.auth import SESSION_TAG, token_row
 from queue_app.staff.models import ApiToken, Role, User
 
@@ -49,20 +49,24 @@ class DisplayNamespace(Namespace):
 
     def on_connect(self, auth: Any = None) -> None:
         from queue_app.core.errors import ZoneNotFound
-        from queue_app.queue.board import board_snapshot
+        from queue_app.queue import snapshots
 
         zone = auth.get("zone") if isinstance(auth, dict) else None
         zone = zone or request.args.get("zone") or None
         if zone is not None and not isinstance(zone, str):
             raise ConnectionRefusedError("zone must be a string")
         try:
-            board = board_snapshot(zone)
+            board = snapshots.board(zone)  # a wall of displays reconnecting at once costs one computation
         except ZoneNotFound as exc:
             raise ConnectionRefusedError(str(exc)) from None
         finally:
             db.session.rollback()
         for z in board["zones"]:
             join_room(f"zone:{z}")
+        try:  # again, now that pushes reach this socket: a hit unless a change committed in between
+            board = snapshots.board(zone)
+        finally:
+            db.session.rollback()
         emit(LiveEvent.board.value, board)
 
     def on_board(self, data: Any = None) -> dict[str, Any]:
@@ -83,21 +87,30 @@ class TicketNamespace(Namespace):
     """A visitor's phone: ``auth: {"token": T}``; gets ``ticket`` on connect and on every change."""
 
     def on_connect(self, auth: Any = None) -> None:
-        from queue_app.queue.read_models import ticket_public
+        from queue_app.core.errors import TicketNotFound
+        from queue_app.queue import snapshots
 
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str) or not token:
             raise ConnectionRefusedError("a ticket token is required")
         try:
-            ticket = db.session.scalar(sa.select(Ticket).where(Ticket.token == token))
-            if ticket is None:
-                raise ConnectionRefusedError("unknown ticket")
-            join_room(f"ticket:{ticket.id}")
-            _watching[request.sid] = (ticket.id, ticket.service_day)
-            watchers.add(ticket.id, ticket.service_day)
-            emit(LiveEvent.ticket.value, ticket_public(ticket))
+            ticket_id, view = snapshots.ticket_view(token)  # cached a second: phones reconnect in crowds
+        except TicketNotFound:
+            raise ConnectionRefusedError("unknown ticket") from None
         finally:
             db.session.rollback()
+        join_room(f"ticket:{ticket_id}")
+        day = today()  # a phone that watches a waiting ticket watches one of today's
+        _watching[request.sid] = (ticket_id, day)
+        watchers.add(ticket_id, day)
+        # again, now that pushes reach this socket: a hit unless a change committed in between (then fresh)
+        try:
+            _, view = snapshots.ticket_view(token)
+        except TicketNotFound:
+            raise ConnectionRefusedError("unknown ticket") from None
+        finally:
+            db.session.rollback()
+        emit(LiveEvent.ticket.value, view)
 
     def on_disconnect(self, reason: Any = None) -> None:
         watched = _watching.pop(request.sid, None)
@@ -120,6 +133,8 @@ def _staff_user(namespace: str, auth: Any, roles: tuple[Role, ...]) -> User:
         user = current_user._get_current_object()
     if user is None:
         raise ConnectionRefusedError("unauthorized")
+    if user.must_change_password:  # a generated password: nothing but changing it (queue_app.staff.password)
+        raise ConnectionRefusedError("password_change_required")
     if roles and user.role not in roles:
         raise ConnectionRefusedError("forbidden")
     join_room(f"user:{user.id}")

@@ -41,13 +41,15 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the site: one process, creates and migrates the database, loads config.toml."""
     from queue_app import bootstrap
+    from queue_app.ops.backup import hold_server_lock
     from queue_app.ops.server import serve as run_server
 
     app = _app(ctx)
-    password = bootstrap(app, migrate_db=True)
-    if password:
-        click.secho(f"Created user 'admin' with password: {password}", fg="yellow", bold=True)
-        click.echo("(shown once; sign in at /login and create the clerks' accounts)")
+    hold_server_lock(app.config["SQLALCHEMY_DATABASE_URI"])  # `restore` refuses while this process lives
+    password_file = bootstrap(app, migrate_db=True)
+    if password_file:
+        click.secho(f"Created user 'admin'; its password is in {password_file}", fg="yellow", bold=True)
+        click.echo("(readable by this user only; sign in at /login, choose a new password, then create the clerks)")
     click.echo(f"{app.extensions['site'].name}: http://{host}:{port}/  (Ctrl+C to stop)")
     try:
         run_server(app, host, port)
@@ -324,16 +326,25 @@ def restore_cmd(ctx: click.Context, path: str, yes: bool) -> None:
     """Replace the database with the backup at PATH (stop the server first; needs --yes)."""
     from pathlib import Path
 
-    from queue_app.ops.backup import BackupError, restore
+    from queue_app.core import clock
+    from queue_app.ops.backup import BackupError, restore, sqlite_path
 
     if not yes:
         raise click.ClickException("restore replaces every ticket, user and setting with the backup's: "
                                    "stop the server, then run again with --yes")
     app = _app(ctx.find_root())
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    # the database being replaced is saved first: a restore from the wrong file can be undone
+    saves = app.extensions["site"].instance_dir / "backups"
+    saves.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stamp = clock.utcnow().strftime("%Y%m%dT%H%M%SZ")
     try:
-        restore(app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
+        suffix = ".db" if sqlite_path(url) is not None else ".dump"
+        saved = restore(url, Path(path), save_to=saves / f"before-restore-{stamp}{suffix}")
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    if saved is not None:
+        click.echo(f"the database it replaced is saved in {saved}")
     click.echo(f"database restored from {path}; start the server again")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 
 from flask import Flask
@@ -57,6 +58,21 @@ def prepare(app: Flask) -> Flask:
     return app
 
 
+#: concurrent connections per server process when MPP_QUEUE_WORKER_CONNECTIONS is not set (as gunicorn.conf.py)
+DEFAULT_CONNECTIONS = 4000
+
+
+def connection_limit() -> int:
+    """Concurrent connections one process serves (``MPP_QUEUE_WORKER_CONNECTIONS``, default 4000).
+
+    Every open WebSocket counts: size it for the displays, phones and panels of the hall, plus headroom.
+    """
+    try:
+        return max(1, int(os.environ.get("MPP_QUEUE_WORKER_CONNECTIONS", DEFAULT_CONNECTIONS)))
+    except ValueError:
+        return DEFAULT_CONNECTIONS
+
+
 def serve(app: Flask, host: str, port: int) -> None:
     """Serve HTTP and Socket.IO until interrupted; run housekeeping in the background."""
     import gevent
@@ -64,9 +80,16 @@ def serve(app: Flask, host: str, port: int) -> None:
 
     if app.extensions["socketio"].server.eio.async_mode != "gevent":
         raise RuntimeError("mpp-queue serve needs Socket.IO async_mode 'gevent' (MPP_QUEUE_ASYNC_MODE)")
+    from queue_app.ops.backup import hold_server_lock
+
     prepare(app)
+    hold_server_lock(app.config["SQLALCHEMY_DATABASE_URI"])  # already held when started by `mpp-queue serve`
+    from gevent.pool import Pool
+
+    # past the cap the server stops accepting until a connection ends: new ones wait in the kernel's
+    # backlog instead of each taking memory and a greenlet (gunicorn: worker_connections, same variable)
     server = WSGIServer((host, port), app, handler_class=make_handler_class(), log=None,
-                        error_log=logging.getLogger("gevent.pywsgi"))
+                        error_log=logging.getLogger("gevent.pywsgi"), spawn=Pool(connection_limit()))
     gevent.spawn(housekeeping_loop, app)
     logger.info("Serving %s on http://%s:%d", app.extensions["site"].name, host, port)
     server.serve_forever()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
@@ -46,6 +48,7 @@ SESSION_TAG = "socket_tag"
 #: Compared against when the username is unknown, so both failures take the same time
 _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 MIN_PASSWORD_LENGTH = 8
+USERNAME_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def hash_token(token: str) -> str:
@@ -119,8 +122,9 @@ def create_user(username: str, *, role: Role | str, password: str, counters: Ite
 
     begin_write()
     username = username.strip()
-    if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
-        raise ValidationFailed("Username must be 1-64 letters, digits, '.', '_' or '-'.", field="username")
+    # ASCII only: "аdmin" with a Cyrillic "а" would look like admin in the audit log and the user list
+    if not USERNAME_RE.fullmatch(username):
+        raise ValidationFailed("Username must be 1-64 ASCII letters, digits, '.', '_' or '-'.", field="username")
     try:
         role = Role(role)
     except ValueError:
@@ -154,11 +158,15 @@ def resolve_counters(codes: Iterable[str]) -> list[Counter]:
 
 
 def ensure_first_admin() -> str | None:
-    """On a fresh site create ``admin`` with a random password and return it (printed once, stored nowhere)."""
+    """On a fresh site create ``admin`` with a random password and return it, to be written to a 0600 file.
+
+    The password must be changed at first sign-in (see :mod:`queue_app.staff.password`).
+    """
     if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
         return None
     password = secrets.token_urlsafe(12)
-    create_user("admin", role=Role.admin, password=password, full_name="Administrator")
+    user = create_user("admin", role=Role.admin, password=password, full_name="Administrator")
+    user.must_change_password = True
     return password
 
 
@@ -263,9 +271,7 @@ def note_failed_login(username: str) -> None:
 def login():
     """Sign in to the staff panels with a session cookie."""
     error = None
-    next_url = request.values.get("next", "")
-    if not next_url.startswith("/") or next_url.startswith("//"):
-        next_url = ""
+    next_url = safe_next(request.values.get("next", ""))
     if request.method == "POST":
         username = request.form.get("username", "")
         check_login_rate(username)
@@ -299,6 +305,23 @@ def end_session() -> None:
         end_access_now(f"session:{tag}")
     logout_user()
     session.clear()
+
+
+def safe_next(url: str) -> str:
+    """``url`` if it is a path on this site, else "" (the user's home page is used).
+
+    Browsers drop tabs and newlines and read a backslash as ``/``, so ``/%09/evil.example`` and
+    ``/%5Cevil.example`` both become ``//evil.example``, another site: any control character or backslash
+    refuses the URL, and what is left must parse with no scheme and no host and start with exactly one ``/``.
+    """
+    if not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return ""
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in url):
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return ""
+    return url
 
 
 def _home_for(user: User) -> str:

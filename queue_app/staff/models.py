@@ -46,6 +46,9 @@ class User(Base):
     created_at: Mapped[datetime]
     #: Bumped on password reset or disable so existing sessions stop working
     session_version: Mapped[int] = mapped_column(default=1)
+    #: Set for a generated password (the first admin): sign-in leads to the change-password page first
+    #: and bearer tokens are refused until it is changed
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     counters: Mapped[list[Counter]] = relationship(secondary=user_counters, order_by="Counter.position")
     agency: Mapped[Agency | None] = relationship()

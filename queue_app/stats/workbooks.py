@@ -24,6 +24,7 @@ from queue_app.core.extensions import db
 from queue_app.core.models import Agency, Setting
 from queue_app.core.site import current_site
 from queue_app.stats import figures
+from queue_app.stats.export import spreadsheet_text
 
 MONTHS_ID = ("", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
              "Oktober", "November", "Desember")
@@ -84,7 +85,7 @@ def _signer() -> dict[str, str]:
 
 def _header(ws: Worksheet, row: int, columns: tuple[tuple[str, int], ...]) -> None:
     for i, (title, width) in enumerate(columns, start=1):
-        cell = ws.cell(row=row, column=i, value=title)
+        cell = ws.cell(row=row, column=i, value=spreadsheet_text(title))
         cell.font, cell.fill, cell.border, cell.alignment = BOLD, HEAD_FILL, BOX, CENTER
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.row_dimensions[row].height = 45
@@ -92,7 +93,7 @@ def _header(ws: Worksheet, row: int, columns: tuple[tuple[str, int], ...]) -> No
 
 def _row(ws: Worksheet, row: int, values: list[Any], *, total: bool = False) -> None:
     for i, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=i, value=value)
+        cell = ws.cell(row=row, column=i, value=spreadsheet_text(value))
         cell.border = BOX
         if isinstance(value, float):
             cell.number_format = "0.0"
@@ -105,7 +106,7 @@ def _row(ws: Worksheet, row: int, values: list[Any], *, total: bool = False) -> 
 def _title_block(ws: Worksheet, lines: list[str], width: int) -> int:
     for r, text in enumerate(lines, start=1):
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
-        cell = ws.cell(row=r, column=1, value=text)
+        cell = ws.cell(row=r, column=1, value=spreadsheet_text(text))
         cell.font = Font(bold=True, size=13 if r == 1 else 11)
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     return len(lines) + 2
@@ -159,7 +160,7 @@ def recap_workbook(first: date, last: date, *, agency_id: int | None = None) -> 
     ]
     for text in notes:
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
-        cell = ws.cell(row=row, column=1, value=text)
+        cell = ws.cell(row=row, column=1, value=spreadsheet_text(text))
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.font = Font(italic=text != "Keterangan:", bold=text == "Keterangan:", size=9)
         ws.row_dimensions[row].height = 15 if text == "Keterangan:" else 26
@@ -187,7 +188,7 @@ def _signature(ws: Worksheet, row: int, col: int, last: date) -> None:
              signer["name"], f"NIP. {signer['nip']}"]
     for i, text in enumerate(lines):
         ws.merge_cells(start_row=row + i, start_column=col, end_row=row + i, end_column=col + 4)
-        cell = ws.cell(row=row + i, column=col, value=text)
+        cell = ws.cell(row=row + i, column=col, value=spreadsheet_text(text))
         cell.alignment = Alignment(horizontal="center")
         if i == 6:
             cell.font = Font(bold=True, underline="single")

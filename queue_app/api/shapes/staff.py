@@ -28,7 +28,7 @@ class TokenIssued(Answer):
 
 
 class Revoked(Answer):
-    """The token (or the browser session) no longer works; the sockets it opened are disconnected."""
+    """Done: e.g. the token (or the browser session) no longer works, or the password was changed."""
 
     ok: bool
 

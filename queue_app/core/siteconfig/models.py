@@ -157,6 +157,8 @@ class ServerSection(Model):
     #: reverse proxies in front of the server (nginx = 1): their X-Forwarded-For/-Proto/-Host are
     #: believed that many hops deep (werkzeug's ProxyFix); 0 = clients connect directly
     trusted_proxies: int = Field(0, ge=0, le=5)
+    #: cookies only over HTTPS (set it once nginx serves TLS: docs/deploy.md)
+    secure_cookies: bool = False
 
 
 class PrintingSection(Model):

@@ -35,6 +35,8 @@ class SiteConf(Model):
     session_idle_minutes: int = 60
     #: [server] trusted_proxies: hops of X-Forwarded-* headers to believe (0: none)
     trusted_proxies: int = 0
+    #: [server] secure_cookies: session and remember-me cookies sent over HTTPS only
+    secure_cookies: bool = False
     recall_warn_after: int = 3
     #: [kiosk]: seconds without a touch before a kiosk returns to its start screen
     kiosk_idle_seconds: int = 60
@@ -99,6 +101,7 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         token_hours=server.token_hours,
         session_idle_minutes=server.session_idle_minutes,
         trusted_proxies=server.trusted_proxies,
+        secure_cookies=server.secure_cookies,
         recall_warn_after=file.counter.recall_warn_after,
         kiosk_idle_seconds=file.kiosk.idle_reset_seconds,
         kiosk_confirm_seconds=file.kiosk.confirm_seconds,

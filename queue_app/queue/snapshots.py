@@ -1,0 +1,74 @@
+"""The two views a crowd reloads, cached for about a second: a visitor's ticket and a hall display's board.
+
+A hall full of phones reloading ``/t/<token>`` (or displays reconnecting after a Wi-Fi hiccup) would otherwise
+compute the same view hundreds of times a second. A cached view is served while it is younger than
+:data:`TTL` *and* no transaction has committed in this process since it was computed, so a change made
+here is seen by the next request at once; a change made by another server process is seen within
+:data:`TTL`. Connected clients never wait for either: every change is pushed to them as it commits
+(:mod:`queue_app.live.publisher`); this cache only serves repeated GETs and connects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from queue_app.core import clock
+from queue_app.core.site import iso
+
+TTL = timedelta(seconds=1)
+#: past this many entries the cache is emptied (random tokens must not grow it without end)
+MAX_ENTRIES = 5000
+
+#: bumped after every commit in this process: a cached view older than the last commit is never served
+_generation = 0
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _committed(_session: Session) -> None:
+    global _generation
+    _generation += 1
+
+
+def _cache() -> dict[Any, tuple[int, datetime, Any]]:
+    return current_app.extensions.setdefault("snapshots", {})
+
+
+def _cached(key: Any, compute) -> Any:  # noqa: ANN001
+    cache = _cache()
+    now = clock.utcnow()
+    hit = cache.get(key)
+    if hit is not None and hit[0] == _generation and hit[1] <= now < hit[1] + TTL:
+        return hit[2]
+    generation = _generation  # read before computing: a commit meanwhile makes the result stale at once
+    value = compute()
+    if len(cache) >= MAX_ENTRIES:
+        cache.clear()
+    cache[key] = (generation, now, value)
+    return value
+
+
+def ticket_view(token: str) -> tuple[int, dict[str, Any]]:
+    """``(ticket id, GET /api/tickets/<token> body)``. :raise TicketNotFound: (never cached)."""
+    from queue_app.queue.operations import get_ticket_by_token
+    from queue_app.queue.read_models import ticket_public
+
+    def compute() -> tuple[int, dict[str, Any]]:
+        ticket = get_ticket_by_token(token)
+        return ticket.id, ticket_public(ticket)
+
+    ticket_id, view = _cached(("ticket", token), compute)
+    return ticket_id, dict(view)
+
+
+def board(zone: str | None) -> dict[str, Any]:
+    """The ``GET /api/display`` body and ``board`` event. :raise ZoneNotFound: (never cached)."""
+    from queue_app.queue.board import board_snapshot
+
+    snapshot = dict(_cached(("board", zone), lambda: board_snapshot(zone)))
+    snapshot["now"] = iso(clock.utcnow())  # displays set their clock from it: always the time of sending
+    return snapshot
