@@ -103,6 +103,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
 
 def import_all_models() -> None:
     """Register every feature's tables on ``Base.metadata`` (the app, Alembic and tests need them all)."""
+    import queue_app.booking.models
     import queue_app.core.models
     import queue_app.printing.models
     import queue_app.queue.models
@@ -133,6 +134,7 @@ def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> str | None:
 
     from queue_app.core.apply_config import sync_site
     from queue_app.core.extensions import db
+    from queue_app.booking import operations as booking_operations
     from queue_app.queue import operations
     from queue_app.staff.auth import ensure_first_admin
 
@@ -144,6 +146,8 @@ def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> str | None:
         sync_site(app.extensions["site"])
         db.session.commit()
         closed = operations.close_stale_tickets()
+        db.session.commit()
+        booking_operations.expire_bookings()
         db.session.commit()
         if closed:
             logger.info("Closed %d tickets left waiting from earlier days", closed)

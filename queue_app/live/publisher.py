@@ -72,7 +72,7 @@ def _refresh(pending: Pending) -> None:
             .join(Service, Service.id == Ticket.service_id)
             .where(Ticket.service_id.in_(affected), Ticket.status == TicketState.waiting,
                    Ticket.service_day == today())
-            .order_by(Ticket.priority.desc(), Ticket.issued_at, Ticket.id)
+            .order_by(Ticket.priority.desc(), Ticket.queue_at, Ticket.id)
         ).all()
         position: dict[int, int] = {}
         # queue order, front first: the next to be called hear first; yield now and then so the

@@ -66,7 +66,7 @@ def serve(app: Flask, host: str, port: int) -> None:
 
 
 def housekeeping_loop(app: Flask) -> None:
-    """Close tickets from earlier days, check printers, retry or expire print jobs."""
+    """Close tickets from earlier days, expire unused bookings, check printers, retry or expire print jobs."""
     import gevent
 
     while True:
@@ -76,11 +76,14 @@ def housekeeping_loop(app: Flask) -> None:
 
 def housekeeping(app: Flask) -> None:
     from queue_app.core.extensions import db
+    from queue_app.booking import operations as booking_operations
     from queue_app.queue import operations
 
     with app.app_context():
         try:
             operations.close_stale_tickets()
+            db.session.commit()
+            booking_operations.expire_bookings()
             db.session.commit()
             app.extensions["printing"].housekeeping()
         except Exception:  # keep the loop alive; the next round retries
