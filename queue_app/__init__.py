@@ -132,9 +132,9 @@ def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> str | None:
     from flask_migrate import upgrade
     from sqlalchemy.exc import IntegrityError
 
+    from queue_app.booking import operations as booking_operations
     from queue_app.core.apply_config import sync_site
     from queue_app.core.extensions import db
-    from queue_app.booking import operations as booking_operations
     from queue_app.queue import operations
     from queue_app.staff.auth import ensure_first_admin
 

@@ -18,4 +18,4 @@ def _no_store(resp: Response) -> Response:
 
 
 # route registration: one module per audience (admin, panel: clerk panel and admin pages; printing: printers, reprint)
-from queue_app.api import admin, auth, counters, panel, printing, public, stats  # noqa: E402,F401
+from queue_app.api import admin, auth, booking, counters, panel, printing, public, stats  # noqa: E402,F401

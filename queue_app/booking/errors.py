@@ -63,3 +63,9 @@ class BookingClosed(QueueError):
     """The booking was cancelled or has expired."""
 
     code = "booking_closed"
+
+
+class KioskRequired(QueueError):
+    """Checking in needs a kiosk (with its key) or staff credentials."""
+
+    status_code, code = 401, "kiosk_required"

@@ -79,6 +79,16 @@ def slot_times(service_code: str, day: date, conf: BookingConf) -> list[tuple[da
     return out
 
 
+def parse_day(value: date | str) -> date:
+    """:raise DateNotBookable: not a date like 2026-12-01."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else date.fromisoformat("-")
+    except ValueError:
+        raise DateNotBookable(f'"{value}" is not a date like 2026-12-01.', date=value) from None
+
+
 def _check_day(service: Service, day: date, conf: BookingConf) -> list[tuple[datetime, datetime]]:
     """The day's slots; :raise DateNotBookable: past, too far ahead, a holiday or closed all day."""
     first, last = today(), today() + timedelta(days=conf.days_ahead - 1)
@@ -107,13 +117,14 @@ def _day_cap(service: Service, conf: BookingConf) -> int | None:
     return math.floor(service.daily_quota * (1 - conf.walk_in_share))
 
 
-def slots(service_code: str, day: date) -> list[dict[str, Any]]:
+def slots(service_code: str, day: date | str) -> list[dict[str, Any]]:
     """``[{"start", "end", "capacity", "available"}]`` of a day; slots that already ended are left out.
 
     :raise ServiceNotFound, BookingNotOffered, DateNotBookable:
     """
     service = get_service(service_code)
     conf = booking_conf(service)
+    day = parse_day(day)
     times = _check_day(service, day, conf)
     taken = dict(db.session.execute(
         sa.select(BookingSlot.start, BookingSlot.taken)
@@ -202,7 +213,7 @@ def _lock_phone(phone: str, service_id: int, day: date) -> None:
                            {"k": int.from_bytes(digest[:8], "big", signed=True)})
 
 
-def book(service_code: str, day: date, start: str, *, name: str | None = None, phone: str | None = None,
+def book(service_code: str, day: date | str, start: str, *, name: str | None = None, phone: str | None = None,
          actor: User | None = None, address: str | None = None) -> Booking:
     """Take a place in a slot.
 
@@ -212,6 +223,7 @@ def book(service_code: str, day: date, start: str, *, name: str | None = None, p
     begin_write()
     service = get_service(service_code)
     conf = booking_conf(service)
+    day = parse_day(day)
     times = _check_day(service, day, conf)
     match = next(((s, e) for s, e in times if _hhmm(s) == start), None)
     if match is None:

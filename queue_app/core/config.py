@@ -31,6 +31,11 @@ class Config:
     #: Rate limits (per process, per minute); 0 disables
     RATELIMIT_TICKETS_PER_KIOSK = int(os.environ.get("MPP_QUEUE_RATELIMIT_TICKETS", "120"))
     RATELIMIT_LOGIN = int(os.environ.get("MPP_QUEUE_RATELIMIT_LOGIN", "10"))
+    #: Online bookings: MPP_QUEUE_RATELIMIT_BOOKINGS=0 turns every limit below off (load tests)
+    RATELIMIT_BOOKINGS = os.environ.get("MPP_QUEUE_RATELIMIT_BOOKINGS", "1") != "0"
+    RATELIMIT_BOOKINGS_PER_ADDRESS = 20  # per 10 minutes
+    RATELIMIT_BOOKINGS_PER_PHONE = 5  # attempts per day
+    RATELIMIT_CHECKINS_PER_MINUTE = 30  # per kiosk or desk address: codes are short, guessing must be slow
     TESTING = False
 
 
@@ -43,5 +48,6 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_TICKETS_PER_KIOSK = 0
     RATELIMIT_LOGIN = 0
+    RATELIMIT_BOOKINGS = False
     #: fail a test that writes in a transaction that began as a read (see database.py)
     SQLITE_STRICT_WRITES = True

@@ -75,8 +75,8 @@ def housekeeping_loop(app: Flask) -> None:
 
 
 def housekeeping(app: Flask) -> None:
-    from queue_app.core.extensions import db
     from queue_app.booking import operations as booking_operations
+    from queue_app.core.extensions import db
     from queue_app.queue import operations
 
     with app.app_context():

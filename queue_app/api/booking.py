@@ -1,0 +1,188 @@
+"""Online booking: the slots of a day, book, look up and cancel by token, check in by code at a kiosk or desk."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, g, jsonify, request
+from flask_login import current_user
+from pydantic import RootModel
+
+from queue_app.api import bp
+from queue_app.api.declare import Shape, Text, documented, parse_body
+from queue_app.api.public import _issued_body
+from queue_app.booking import operations
+from queue_app.booking.errors import KioskRequired
+from queue_app.core.errors import RateLimited, ValidationFailed
+from queue_app.core.extensions import csrf, db
+
+DATE_SCHEMA = {"type": "string", "format": "date"}
+
+
+class BookingRequest(Shape):
+    """A place in one slot of one day; name and phone only where the site asks for them."""
+
+    service: Text
+    date: Text
+    start: Text
+    name: str | None = None
+    phone: str | None = None
+
+
+class CheckInRequest(Shape):
+    """The kiosk the visitor stands at (with its key), or nothing when a clerk checks in by code."""
+
+    kiosk: str | None = None
+
+
+class SlotView(Shape):
+    """One slot of a day, local times."""
+
+    start: str
+    end: str
+    capacity: int
+    available: int
+
+
+class SlotList(RootModel[list[SlotView]]):
+    """The day's slots in order."""
+
+
+class TicketRef(Shape):
+    number: str
+    token: str
+
+
+class BookingView(Shape):
+    """A booking; ``ticket`` once checked in."""
+
+    code: str
+    token: str
+    service: str
+    date: str
+    start: str
+    end: str
+    status: str
+    manage_url: str
+    ticket: TicketRef | None = None
+
+
+class CheckedIn(Shape):
+    """The body of POST /api/tickets plus the booking's code."""
+
+    number: str
+    service: str
+    token: str
+    status: str
+    ahead: int
+    estimated_wait_seconds: int | None
+    track_url: str
+    issued_at: str
+    booking: str
+
+
+# --- limits (per process; small on purpose so Flask-Limiter can take their place) ---------------
+
+_hits: dict[tuple[str, str], list[float]] = {}
+
+
+def check_rate(bucket: str, key: str, limit: int, window: float) -> None:
+    """Count one request of ``key`` in ``bucket``; :raise RateLimited: more than ``limit`` in ``window`` seconds.
+
+    ``MPP_QUEUE_RATELIMIT_BOOKINGS=0`` (config ``RATELIMIT_BOOKINGS``) turns every booking limit off.
+    """
+    if not current_app.config.get("RATELIMIT_BOOKINGS") or not limit:
+        return
+    now = time.monotonic()
+    if len(_hits) > 5000:  # forget keys that went quiet, so the table cannot grow without end
+        for stale in [k for k, v in _hits.items() if not v or now - v[-1] >= 86400]:
+            del _hits[stale]
+    hits = [t for t in _hits.get((bucket, key), []) if now - t < window]
+    if len(hits) >= limit:
+        _hits[(bucket, key)] = hits
+        raise RateLimited("Too many booking requests; try again later.", retry_after=int(window - (now - hits[0])) + 1)
+    hits.append(now)
+    _hits[(bucket, key)] = hits
+
+
+def _limit_booking(phone: str | None) -> None:
+    config = current_app.config
+    check_rate("book:addr", request.remote_addr or "?", config.get("RATELIMIT_BOOKINGS_PER_ADDRESS", 0), 600)
+    if phone:
+        try:
+            digits = operations.normalise_phone(phone)
+        except ValidationFailed:
+            return  # the verb answers 422; a bad number must not get a slot in this table
+        check_rate("book:phone", digits, config.get("RATELIMIT_BOOKINGS_PER_PHONE", 0), 86400)
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+
+@bp.get("/booking/slots")
+@documented("The bookable slots of a day", tags="booking", responses={200: SlotList}, errors=(404, 409, 422),
+            query={"service": ({"type": "string", "minLength": 1}, True, "service code"),
+                   "date": (DATE_SCHEMA, True, "local day, YYYY-MM-DD")})
+def booking_slots():
+    """Slots of the day with their places left; slots that already ended today are left out."""
+    service, day = request.args.get("service"), request.args.get("date")
+    if not service:
+        raise ValidationFailed('Missing query parameter "service".', field="service")
+    if not day:
+        raise ValidationFailed('Missing query parameter "date".', field="date")
+    return jsonify(operations.slots(service, day))
+
+
+@bp.post("/bookings")
+@documented("Book a slot", tags="booking", body=BookingRequest, responses={201: BookingView},
+            errors=(400, 404, 409, 413, 422, 429))
+def create_booking():
+    """Take a place in a slot: the code to type at the kiosk, and the token of the manage link."""
+    data = parse_body(BookingRequest)
+    _limit_booking(data.phone)
+    booking = operations.book(data.service, data.date, data.start, name=data.name, phone=data.phone,
+                              address=request.remote_addr)
+    body = operations.booking_view(booking)
+    db.session.commit()
+    return jsonify(body), 201
+
+
+@bp.get("/bookings/<token>")
+@documented("A booking, by the token of its manage link", tags="booking", responses={200: BookingView},
+            errors=(404,))
+def get_booking(token: str):
+    return jsonify(operations.booking_view(operations.get_by_token(token)))
+
+
+@bp.delete("/bookings/<token>")
+@documented("Cancel a booking; its place is free again", tags="booking", responses={200: BookingView},
+            errors=(404, 409))
+def cancel_booking(token: str):
+    booking = operations.cancel(token, actor=current_user if current_user.is_authenticated else None)
+    body = operations.booking_view(booking)
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.post("/bookings/<code>/check-in")
+@documented("Check a booking in: its ticket", tags="booking", body=CheckInRequest, body_required=False,
+            responses={201: CheckedIn, 200: CheckedIn}, errors=(400, 401, 404, 409, 413, 422, 429))
+def check_in(code: str):
+    """Issue the booking's ticket at a kiosk (or a desk, by a clerk); a repeat gives the same ticket."""
+    data = parse_body(CheckInRequest, required=False)
+    staff = current_user._get_current_object() if current_user.is_authenticated else None
+    if staff is not None and not g.get("auth_via_token"):
+        csrf.protect()  # a browser session: the panel sends its CSRF token
+    if staff is None and data.kiosk is None:
+        raise KioskRequired("Check in at a kiosk, or sign in as staff.")
+    # codes are short: guessing them is slowed per kiosk (or desk address)
+    check_rate("checkin", data.kiosk or request.remote_addr or "?",
+               current_app.config.get("RATELIMIT_CHECKINS_PER_MINUTE", 0), 60)
+    booking, ticket, created = operations.check_in(code, kiosk=data.kiosk, actor=staff)
+    body = _issued_body(ticket, created)
+    body["booking"] = booking.code
+    body["booked_slot"] = {"date": booking.day.isoformat(), "start": booking.start, "end": booking.end}
+    db.session.commit()
+    printing = current_app.extensions["printing"]
+    body["print"] = printing.print_ticket(ticket, data.kiosk) if created else printing.last_result(ticket)
+    return jsonify(body), 201 if created else 200
