@@ -330,7 +330,7 @@ function render() {
   const list = $("queue-list");
   list.replaceChildren(...view.waiting.map((w) => {
     const li = document.createElement("li");
-    li.className = "qi" + (w.priority ? " qi-priority" : "");
+    li.className = "qi" + (w.priority ? " qi-priority" : "") + (w.booked_slot ? " qi-booked" : "");
     li.dataset.number = w.number;
     li.dataset.issued = w.issued_at;
     li.innerHTML = "<span class='qi-number'></span><span class='qi-service'></span>" +
@@ -342,6 +342,13 @@ function render() {
       const badge = document.createElement("span");
       badge.className = "badge";
       badge.textContent = t("priority");
+      svc.prepend(badge);
+    }
+    if (w.booked_slot) {
+      // a booked visitor: the clerk sees the slot it holds ("reservasi 09:30")
+      const badge = document.createElement("span");
+      badge.className = "badge badge-booked";
+      badge.textContent = `${t("booked")} ${w.booked_slot}`;
       svc.prepend(badge);
     }
     const btn = li.querySelector(".qi-call");
