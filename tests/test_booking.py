@@ -136,6 +136,7 @@ def test_book_fill_a_slot_cancel_frees_the_place(client):
         assert book(client).status_code == 201
     full = book(client)
     assert (full.status_code, error(full)) == (409, "slot_full")
+    assert full.get_json()["error"]["next_free"] == ["08:00", "08:30", "09:30"]  # what the page offers instead
     by_start = {s["start"]: s for s in slots(client, MON)}
     assert by_start["09:00"]["available"] == 0 and by_start["09:30"]["available"] == 4
 

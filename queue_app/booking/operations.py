@@ -244,11 +244,13 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
                 Booking.status.in_([BookingState.booked, BookingState.checked_in])).limit(1)) is not None:
             raise AlreadyBooked(f"This phone number already has a booking for {service.name} that day.")
     cap = _day_cap(service, conf)
-    if cap is not None and not _take_place(service.id, day, DAY_ROW, cap):
-        raise SlotFull(f"All of the day's booking places for {service.name} are taken; walk-ins are still "
-                       "welcome.", date=day.isoformat(), start=start)
-    if not _take_place(service.id, day, start, conf.per_slot):
-        raise SlotFull(f"The slot at {start} is full.", date=day.isoformat(), start=start)
+    taken = dict(db.session.execute(
+        sa.select(BookingSlot.start, BookingSlot.taken)
+        .where(BookingSlot.service_id == service.id, BookingSlot.day == day)
+    ).all())
+    # a plain read first: once a slot is full, the crowd is told so at once instead of queueing for its row
+    if taken.get(start, 0) >= conf.per_slot or (cap is not None and taken.get(DAY_ROW, 0) >= cap):
+        raise _full(service, conf, day, start, times, taken, cap, now)
     booking = Booking(
         service_id=service.id, service=service, day=day, start=start, end=_hhmm(match[1]),
         starts_at=match[0], ends_at=match[1], code=_new_code(), token=secrets.token_urlsafe(24),
@@ -258,8 +260,30 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
     db.session.flush()
     _log(booking, BookingEventKind.booked, now, actor=actor, address=address)
     db.session.flush()
+    # the places last, so the slot's row stays locked (PostgreSQL) only from here to the commit; a full slot
+    # rolls the booking back with the rest of the transaction
+    if (cap is not None and not _take_place(service.id, day, DAY_ROW, cap)) \
+            or not _take_place(service.id, day, start, conf.per_slot):
+        raise _full(service, conf, day, start, times, None, cap, now)
     logger.info("Booking %s for %s %s %s", booking.code, service.code, day, start)
     return booking
+
+
+def _full(service: Service, conf: BookingConf, day: date, start: str, times: list[tuple[datetime, datetime]],
+          taken: dict[str, int] | None, cap: int | None, now: datetime) -> SlotFull:
+    """``slot_full`` with the next slots that still have places (what the booking page offers instead)."""
+    if taken is None:
+        taken = dict(db.session.execute(
+            sa.select(BookingSlot.start, BookingSlot.taken)
+            .where(BookingSlot.service_id == service.id, BookingSlot.day == day)
+        ).all())
+    free: list[str] = []
+    if cap is None or taken.get(DAY_ROW, 0) < cap:
+        free = [_hhmm(s) for s, e in times if e > now and _hhmm(s) != start
+                and taken.get(_hhmm(s), 0) < conf.per_slot][:3]
+    message = (f"The slot at {start} is full." if cap is None or taken.get(DAY_ROW, 0) < cap else
+               f"All of the day's booking places for {service.name} are taken; walk-ins are still welcome.")
+    return SlotFull(message, date=day.isoformat(), start=start, next_free=free)
 
 
 def _log(booking: Booking, kind: BookingEventKind, at: datetime, *, actor: User | None = None,
