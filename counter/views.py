@@ -13,7 +13,6 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from queue_app.core.errors import Forbidden
-from queue_app.core.i18n import current_lang
 from queue_app.core.lookups import counters_with_current, get_counter
 from queue_app.core.models import Counter
 from queue_app.core.site import current_site
@@ -52,11 +51,9 @@ def panel(code: str):
         "counter": counter.code,
         "counter_name": counter.name,
         "csrf": generate_csrf(),
-        "lang": current_lang(),
         "idle_minutes": conf.session_idle_minutes,
         "recall_warn_after": conf.recall_warn_after,
         "login_url": url_for("auth.login", next=url_for("counter.panel", code=counter.code)),
-        "timezone": conf.timezone,
     }
     return render_template("counter/panel.html", counter=counter, boot=boot,
                            can_switch=len(usable_counters()) > 1)

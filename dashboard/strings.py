@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from queue_app.core.i18n import register
+
 STRINGS: dict[str, dict[str, str]] = {
     "id": {
         "title": "Dasbor Antrean",
+        "managers_only": "Halaman ini hanya untuk manajer dan admin.",
         "reports": "Laporan",
         "live": "Dasbor langsung",
         "logout": "Keluar",
@@ -88,6 +91,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Queue dashboard",
+        "managers_only": "This page is for managers and admins.",
         "reports": "Reports",
         "live": "Live dashboard",
         "logout": "Sign out",
@@ -170,3 +174,5 @@ STRINGS: dict[str, dict[str, str]] = {
         "day": "Day",
     },
 }
+
+register("dashboard", STRINGS)

@@ -22,18 +22,17 @@ from markupsafe import Markup
 from queue_app.api.stats import MAX_RANGE_DAYS, scoped_agency
 from queue_app.core.errors import QueueError
 from queue_app.core.extensions import db
-from queue_app.core.i18n import register
+from queue_app.core.i18n import gettext
 from queue_app.core.models import Agency
 from queue_app.core.site import today as site_today
 from queue_app.staff.models import Role
 from queue_app.stats import figures
 from queue_app.stats.dashboard import dashboard_snapshot
 
-from .strings import STRINGS
+from . import strings  # noqa: F401  (registers the dashboard texts)
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
                static_folder="static")
-register("dashboard", STRINGS)
 
 
 @bp.context_processor
@@ -56,9 +55,7 @@ def manager_page(view: Callable[..., Any]) -> Callable[..., Any]:
             target = request.full_path.rstrip("?") if request.query_string else request.path
             return redirect("/login?next=" + quote(target, safe="/"))
         if current_user.role not in (Role.manager, Role.admin):
-            return render_template("error.html", code=403,
-                                   message="Halaman ini hanya untuk manajer dan admin. "
-                                           "This page is for managers and admins."), 403
+            return render_template("error.html", code=403, message=gettext("dashboard.managers_only")), 403
         try:
             return view(*args, **kwargs)
         except QueueError as exc:  # bad dates, another agency: a clear page, not a 500

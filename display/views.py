@@ -6,7 +6,6 @@ from pathlib import Path
 
 from flask import Blueprint, render_template, request, send_from_directory
 
-from queue_app.core.i18n import current_lang
 from queue_app.core.site import current_site
 
 from . import strings  # noqa: F401  (registers the screen text)
@@ -26,9 +25,7 @@ def board():
         return render_template("display/unknown_zone.html", zone=zone, zones=list(conf.zones)), 404
     page = {
         "zone": zone,
-        "lang": current_lang(),
         "voice": conf.display.voice,
-        "timezone": conf.timezone,
         "site": conf.name,
     }
     return render_template("display/board.html", page=page, zone=zone)

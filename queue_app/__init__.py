@@ -81,7 +81,8 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
 
     @app.context_processor
     def _site_globals() -> dict[str, Any]:
-        return {"site_name": site.name, "site_locale": site.locale, "lang": site.locale}
+        return {"site_name": site.name, "site_locale": site.locale, "site_timezone": site.timezone,
+                "lang": site.locale}
 
     @app.after_request
     def _security_headers(resp):  # noqa: ANN001, ANN202

@@ -11,8 +11,7 @@ import tomllib
 import pytest
 
 from queue_app.core.siteconfig import ConfigError, TimeRange, WeeklyHours, parse_site_config
-
-from .conftest import TEST_SITE
+from tests.helpers import TEST_SITE
 
 CALENDAR = """
 [site.hours]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, make_response, render_template
 
 from queue_app.core.errors import TicketNotFound
-from queue_app.core.site import current_site
 from queue_app.queue import operations
 from queue_app.queue.read_models import ticket_public
 
@@ -22,8 +21,7 @@ def ticket_page(token: str):
         ticket = operations.get_ticket_by_token(token)
     except TicketNotFound:
         return render_template("visitor/ticket_missing.html"), 404
-    resp = make_response(render_template("visitor/ticket.html", ticket=ticket_public(ticket), token=token,
-                                         site_timezone=current_site().timezone))
+    resp = make_response(render_template("visitor/ticket.html", ticket=ticket_public(ticket), token=token))
     resp.headers["Cache-Control"] = "no-store"  # a phone reopening the tab must not show a stale status
     resp.headers["Referrer-Policy"] = "no-referrer"  # the token is the URL; never leak it to another site
     return resp

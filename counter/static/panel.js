@@ -5,14 +5,17 @@
 // While a request is in flight every button is disabled. The panel re-reads its view from
 // GET /api/counters/<code>/queue whenever the /counter namespace says something changed.
 
-const boot = JSON.parse(document.getElementById("boot").textContent);
-const catalogs = JSON.parse(document.getElementById("strings").textContent);
-const strings = { ...catalogs.id, ...(catalogs[boot.lang] || {}) };
-const $ = (id) => document.getElementById(id);
+import { $, el, jsonBlock } from "/static/js/dom.js";
+import { HttpError, newKey, request, setUnauthorizedHandler } from "/static/js/http.js";
+import { t } from "/static/js/i18n.js";
+import { connect as connectLive } from "/static/js/live.js";
+import { ServerClock, duration } from "/static/js/time.js";
+
+const boot = jsonBlock("boot");
 const base = `/api/counters/${encodeURIComponent(boot.counter)}`;
 
 let view = null; // last answer of GET .../queue
-let skewMs = 0; // server clock minus this PC's clock
+const clock = new ServerClock(); // this PC's clock may be minutes off
 let busy = false;
 let lastInteraction = Date.now();
 let lastKeepalive = Date.now();
@@ -20,47 +23,11 @@ let msgTimer = null;
 let refreshTimer = null;
 let refreshing = null;
 
-export function t(key, values = {}) {
-  const text = strings[key] || key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
-}
-
-/** A fresh key per click; crypto.randomUUID needs a secure context, a LAN http:// page is not one. */
-export function newKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return "panel-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-class HttpError extends Error {
-  constructor(status, body) {
-    super(body?.error?.message || `HTTP ${status}`);
-    this.status = status;
-    this.body = body;
-    this.code = body?.error?.code || "";
-  }
-}
-
-async function request(method, path, { body, key, background = false } = {}) {
-  const headers = { Accept: "application/json", "X-CSRFToken": boot.csrf };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (key) headers["Idempotency-Key"] = key;
-  // background reads must not count as the clerk being at the desk (idle sessions expire)
-  if (background) headers["X-Background"] = "1";
-  const resp = await fetch(path, {
-    method, headers, credentials: "same-origin", cache: "no-store",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  let data = null;
-  try { data = await resp.json(); } catch { data = null; }
-  if (resp.status === 401) { sessionExpired(); throw new HttpError(401, data); }
-  if (!resp.ok) throw new HttpError(resp.status, data);
-  return data;
-}
-
 function sessionExpired() {
   const sep = boot.login_url.includes("?") ? "&" : "?";
   window.location.assign(`${boot.login_url}${sep}expired=1`);
 }
+setUnauthorizedHandler(sessionExpired);
 
 // --- reading --------------------------------------------------------------------------------
 
@@ -74,7 +41,7 @@ export async function refresh() {
   refreshing = (async () => {
     try {
       const data = await request("GET", `${base}/queue`, { background: true });
-      skewMs = Date.parse(data.now) - Date.now();
+      clock.sync(data.now);
       view = data;
       render();
     } catch (err) {
@@ -147,42 +114,36 @@ async function act(action, payload) {
   if (action === "reprint") return reprint();
   const spec = ACTIONS[action];
   if (!spec) return;
-  const key = newKey(); // one key per click; the retries below reuse it
+  const key = newKey("panel"); // one key per click; the retries reuse it
   const body = payload || (spec.body ? spec.body() : undefined);
-  busy = true;
-  render();
-  try {
-    const data = await withRetries(() => request("POST", `${base}/${spec.path}`, { body, key }));
+  await whileBusy(async () => {
+    const data = await request("POST", `${base}/${spec.path}`, { body, key, retry: true });
     if (view) view.counter.current = data.ticket;
     if (data.replayed) showMsg(t("msg_replayed"), "info");
     else if ((action === "call-next" || action === "finish-next") && !data.ticket) showMsg(t("msg_nobody"), "info");
     else if (data.ticket && ["call-next", "finish-next", "call"].includes(action)) showMsg(t("msg_called", { number: data.ticket.number }), "ok");
     else if (action === "finish") showMsg(t("msg_finished"), "ok");
     else clearMsg();
+  }, explain);
+  await refresh();
+}
+
+/** Run one action with every button disabled; `onError` explains a failure to the clerk. */
+async function whileBusy(work, onError) {
+  busy = true;
+  render();
+  try {
+    await work();
   } catch (err) {
-    explain(err);
+    onError(err);
   } finally {
     busy = false;
     render();
-    await refresh();
-  }
-}
-
-/** Retry a request after a network failure or a gateway error, with the same Idempotency-Key. */
-async function withRetries(send, delays = [400, 1200, 2500]) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await send();
-    } catch (err) {
-      const transient = !(err instanceof HttpError) || [502, 503, 504].includes(err.status);
-      if (!transient || attempt >= delays.length) throw err;
-      await new Promise((r) => setTimeout(r, delays[attempt]));
-    }
   }
 }
 
 function explain(err) {
-  if (!(err instanceof HttpError)) return showMsg(t("err_network"), "err");
+  if (!(err instanceof HttpError) || err.status === 0) return showMsg(t("err_network"), "err");
   if (err.status === 401) return;
   if (err.status === 403) return showMsg(t("err_forbidden"), "err");
   const known = {
@@ -196,18 +157,16 @@ function explain(err) {
 async function reprint() {
   const cur = view?.counter.current;
   if (!cur || !cur.token || busy) return;
-  const key = newKey();
-  busy = true;
-  render();
-  try {
-    const data = await withRetries(() => request("POST", `/api/tickets/${encodeURIComponent(cur.token)}/reprint`,
-      { body: {}, key }));
+  const key = newKey("panel");
+  await whileBusy(async () => {
+    const data = await request("POST", `/api/tickets/${encodeURIComponent(cur.token)}/reprint`,
+      { body: {}, key, retry: true });
     const status = data?.print?.status;
     if (status === "failed") showMsg(t("err_reprint_failed", { message: data.print.error || "" }), "err");
     else if (status === "none") showMsg(t("err_reprint_none"), "err");
     else if (status === "queued") showMsg(t("msg_reprint_queued", { number: cur.number }), "ok");
     else showMsg(t("msg_reprinted", { number: cur.number }), "ok");
-  } catch (err) {
+  }, (err) => {
     if (err instanceof HttpError && err.code === "printer_not_found") {
       showMsg(t("err_reprint_none"), "err");
     } else if (err instanceof HttpError && (err.status === 404 || err.status === 405) && err.code !== "ticket_not_found") {
@@ -215,10 +174,7 @@ async function reprint() {
     } else {
       explain(err);
     }
-  } finally {
-    busy = false;
-    render();
-  }
+  });
 }
 
 // --- dialogs --------------------------------------------------------------------------------
@@ -230,14 +186,8 @@ function openTransfer() {
   const box = $("transfer-services");
   box.replaceChildren();
   view.services.filter((s) => s.code !== cur.service).forEach((s, i) => {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "svc";
-    b.dataset.service = s.code;
-    b.innerHTML = "<kbd></kbd><span class='svc-name'></span><span class='svc-prefix'></span>";
-    b.querySelector("kbd").textContent = i < 9 ? String(i + 1) : "";
-    b.querySelector(".svc-name").textContent = s.name;
-    b.querySelector(".svc-prefix").textContent = s.prefix;
+    const b = el("button", { type: "button", class: "svc", "data-service": s.code },
+      el("kbd", {}, i < 9 ? String(i + 1) : ""), el("span", "svc-name", s.name), el("span", "svc-prefix", s.prefix));
     b.addEventListener("click", () => {
       $("transfer-dialog").close();
       act("transfer", { service: s.code });
@@ -251,11 +201,7 @@ function openCall() {
   const input = $("call-input");
   input.value = "";
   const list = $("waiting-numbers");
-  list.replaceChildren(...(view?.waiting || []).map((w) => {
-    const o = document.createElement("option");
-    o.value = w.number;
-    return o;
-  }));
+  list.replaceChildren(...(view?.waiting || []).map((w) => el("option", { value: w.number })));
   $("call-dialog").showModal();
   input.focus();
 }
@@ -280,17 +226,8 @@ function serviceName(code) {
   return view?.services.find((s) => s.code === code)?.name || code;
 }
 
-export function fmtDuration(seconds) {
-  if (seconds == null || Number.isNaN(seconds)) return "—";
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
-}
-
 function serverNow() {
-  return Date.now() + skewMs;
+  return clock.now();
 }
 
 function render() {
@@ -322,40 +259,23 @@ function render() {
   const tally = view.tally;
   $("tally-served").textContent = tally.served;
   $("tally-noshow").textContent = tally.no_show;
-  $("tally-avg").textContent = tally.avg_service_seconds == null ? "—" : fmtDuration(tally.avg_service_seconds);
+  $("tally-avg").textContent = tally.avg_service_seconds == null ? "—" : duration(tally.avg_service_seconds);
 
   $("waiting-count").textContent = view.waiting_total;
   $("queue-empty").hidden = view.waiting.length > 0;
   const canCall = !busy && allowed("call");
   const list = $("queue-list");
   list.replaceChildren(...view.waiting.map((w) => {
-    const li = document.createElement("li");
-    li.className = "qi" + (w.priority ? " qi-priority" : "") + (w.booked_slot ? " qi-booked" : "");
-    li.dataset.number = w.number;
-    li.dataset.issued = w.issued_at;
-    li.innerHTML = "<span class='qi-number'></span><span class='qi-service'></span>" +
-      "<span class='qi-wait'></span><button type='button' class='qi-call'></button>";
-    li.querySelector(".qi-number").textContent = w.number;
-    const svc = li.querySelector(".qi-service");
-    svc.textContent = w.service_name + (w.transferred ? ` · ${t("transferred")}` : "");
-    if (w.priority) {
-      const badge = document.createElement("span");
-      badge.className = "badge";
-      badge.textContent = t("priority");
-      svc.prepend(badge);
-    }
-    if (w.booked_slot) {
-      // a booked visitor: the clerk sees the slot it holds ("reservasi 09:30")
-      const badge = document.createElement("span");
-      badge.className = "badge badge-booked";
-      badge.textContent = `${t("booked")} ${w.booked_slot}`;
-      svc.prepend(badge);
-    }
-    const btn = li.querySelector(".qi-call");
-    btn.textContent = t("call_this");
-    btn.disabled = !canCall;
+    const btn = el("button", { type: "button", class: "qi-call", disabled: !canCall }, t("call_this"));
     btn.addEventListener("click", () => act("call", { number: w.number }));
-    return li;
+    return el("li", { class: "qi" + (w.priority ? " qi-priority" : "") + (w.booked_slot ? " qi-booked" : ""),
+                      "data-number": w.number, "data-issued": w.issued_at },
+      el("span", "qi-number", w.number),
+      el("span", "qi-service", w.priority ? el("span", "badge", t("priority")) : null,
+        // a booked visitor: the clerk sees the slot it holds ("reservasi 09:30")
+        w.booked_slot ? el("span", "badge badge-booked", `${t("booked")} ${w.booked_slot}`) : null,
+        w.service_name + (w.transferred ? ` · ${t("transferred")}` : "")),
+      el("span", "qi-wait"), btn);
   }));
   tickWaits();
 }
@@ -370,7 +290,7 @@ function tick() {
   }
   const serving = cur.status === "serving" && cur.started_at;
   const since = Date.parse(serving ? cur.started_at : (cur.last_called_at || cur.called_at));
-  $("now-timer").textContent = fmtDuration((serverNow() - since) / 1000);
+  $("now-timer").textContent = duration((serverNow() - since) / 1000);
   $("now-timer-label").textContent = t(serving ? "since_started" : "since_called");
 }
 
@@ -378,16 +298,16 @@ function tickWaits() {
   const now = serverNow();
   for (const li of document.querySelectorAll("#queue-list .qi")) {
     const minutes = Math.max(0, Math.floor((now - Date.parse(li.dataset.issued)) / 60000));
-    const el = li.querySelector(".qi-wait");
-    el.textContent = t("minutes", { m: minutes });
-    el.classList.toggle("long", minutes >= 15);
+    const wait = li.querySelector(".qi-wait");
+    wait.textContent = t("minutes", { m: minutes });
+    wait.classList.toggle("long", minutes >= 15);
   }
 }
 
 function showMsg(text, kind = "info") {
-  const el = $("msg");
-  el.textContent = text;
-  el.dataset.kind = kind;
+  const box = $("msg");
+  box.textContent = text;
+  box.dataset.kind = kind;
   clearTimeout(msgTimer);
   msgTimer = setTimeout(clearMsg, kind === "err" ? 9000 : 5000);
 }
@@ -439,28 +359,21 @@ setInterval(() => {
 
 setInterval(() => { tick(); tickWaits(); }, 1000);
 setInterval(refresh, 30000); // a safety net if an event was missed
-document.addEventListener("visibilitychange", () => { if (!document.hidden) refreshSoon(0); });
 
 // --- live updates ---------------------------------------------------------------------------
 
-async function connect() {
+function connect() {
   setConn("connecting");
-  let io;
-  try {
-    ({ io } = await import("/static/vendor/socket.io/socket.io.esm.min.js"));
-  } catch {
-    setConn("offline");
-    return;
-  }
-  const socket = io("/counter", { auth: { counter: boot.counter } });
-  socket.on("connect", () => { setConn("live"); refreshSoon(0); });
-  socket.on("disconnect", () => setConn("offline"));
-  socket.on("connect_error", () => {
-    setConn("offline");
-    request("GET", "/api/me", { background: true }).catch(() => {});
+  const socket = connectLive("/counter", {
+    auth: { counter: boot.counter },
+    on: { queue_changed: () => refreshSoon(), counter_changed: () => refreshSoon() },
+    onStatus: (live, err) => {
+      setConn(live ? "live" : "offline");
+      // a refused connect may be an expired session: this read sends the clerk to the login page
+      if (err) request("GET", "/api/me", { background: true }).catch(() => {});
+    },
+    onResync: () => refreshSoon(0), // (re)connected or back on screen: re-read what may have changed
   });
-  socket.on("queue_changed", () => refreshSoon());
-  socket.on("counter_changed", () => refreshSoon());
   window.counterSocket = socket; // tests and the curious can look at it
 }
 

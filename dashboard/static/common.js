@@ -1,23 +1,8 @@
-// Shared helpers of the dashboard pages: strings, number formats and the Chart.js charts.
+// Shared parts of the two dashboard pages: the agency picker, percentages and the Chart.js charts.
+// (Texts, times and HTTP come from /static/js/ like on every screen.)
 
-const i18nEl = document.getElementById("i18n");
-const catalogs = i18nEl ? JSON.parse(i18nEl.textContent) : { id: {}, en: {} };
-export const lang = i18nEl?.dataset.lang || "id";
-
-/** The text for `key` in the page's language (Indonesian fallback), with {name} placeholders filled. */
-export function t(key, values = {}) {
-  const text = catalogs[lang]?.[key] ?? catalogs.id?.[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, k) => (k in values ? String(values[k]) : `{${k}}`));
-}
-
-/** Seconds as m:ss (or h:mm:ss past an hour); an em dash for nothing. */
-export function duration(seconds) {
-  if (seconds === null || seconds === undefined) return "—";
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  const pad = (n) => String(n).padStart(2, "0");
-  return h ? `${h}:${pad(m)}:${pad(r)}` : `${m}:${pad(r)}`;
-}
+import { $ } from "/static/js/dom.js";
+import { t } from "/static/js/i18n.js";
 
 export function pct(value) {
   return value === null || value === undefined ? "—" : `${value.toFixed(1)} %`;
@@ -96,4 +81,9 @@ export function updateHistogram(chart, buckets) {
   chart.data.labels = buckets.map(bucketLabel);
   chart.data.datasets[0].data = buckets.map((b) => b.count);
   chart.update();
+}
+
+/** Changing the agency reloads the page for it (the server decides what a manager may see). */
+export function wireAgencyPicker() {
+  $("agency-select")?.addEventListener("change", () => $("agency-form").submit());
 }

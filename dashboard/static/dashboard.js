@@ -1,33 +1,22 @@
 // The live dashboard: renders the snapshot, re-reads it when the hub says a queue or counter changed
 // (debounced), and ticks the timers every second between snapshots. No page reloads.
-import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
-import { t, duration, pct, hourlyChart, updateHourly, histogramChart, updateHistogram } from "./common.js";
+import { $, el } from "/static/js/dom.js";
+import { getJSON, setUnauthorizedHandler } from "/static/js/http.js";
+import { t } from "/static/js/i18n.js";
+import { connect } from "/static/js/live.js";
+import { ServerClock, calendarDay, clockTime, duration } from "/static/js/time.js";
+import { hourlyChart, histogramChart, pct, updateHistogram, updateHourly, wireAgencyPicker } from "./common.js";
 
-const snapEl = document.getElementById("snapshot");
+const snapEl = $("snapshot");
 const agency = snapEl.dataset.agency || "";
 const API = "/api/stats/dashboard" + (agency ? `?agency=${encodeURIComponent(agency)}` : "");
 const DEBOUNCE_MS = 300;
 const FALLBACK_REFRESH_MS = 30000;
 
 let snapshot = JSON.parse(snapEl.textContent);
-let skewMs = 0; // server clock minus browser clock, so timers follow the server's time
+const clock = new ServerClock(); // timers follow the server's time, not this PC's
 let receivedAt = Date.now();
 let charts = null;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("data-")) node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(c ?? ""));
-  return node;
-}
-
-function serverNow() {
-  return Date.now() + skewMs;
-}
 
 function level(longest, target, amberFrom) {
   if (!longest) return "green";
@@ -37,7 +26,7 @@ function level(longest, target, amberFrom) {
 
 function renderKpis(today) {
   for (const [key, value] of Object.entries(today)) {
-    const node = document.getElementById(`kpi-${key}`);
+    const node = $(`kpi-${key}`);
     if (!node) continue;
     if (key.endsWith("_seconds")) node.textContent = duration(value);
     else if (key === "within_target_pct") node.textContent = pct(value);
@@ -62,7 +51,7 @@ function renderServices(services) {
 }
 
 function renderCounters(counters) {
-  const box = document.getElementById("counters");
+  const box = $("counters");
   box.replaceChildren(...counters.map((c) => {
     const card = el("div", { class: `ctr ${c.state}${c.current ? " busy" : ""}`, "data-counter": c.code },
       el("div", { class: "ctr-head" }, el("strong", {}, c.name),
@@ -82,13 +71,13 @@ function renderCounters(counters) {
 }
 
 function renderCharts(snap) {
-  const note = document.getElementById("hourly-note");
+  const note = $("hourly-note");
   note.textContent = t("hourly_note", { weeks: 8, days: snap.hourly.baseline_days });
   if (!window.Chart) return;
   if (!charts) {
     charts = {
-      hourly: hourlyChart(document.getElementById("hourly-chart"), snap.hourly),
-      histogram: histogramChart(document.getElementById("histogram-chart"), snap.wait_histogram),
+      hourly: hourlyChart($("hourly-chart"), snap.hourly),
+      histogram: histogramChart($("histogram-chart"), snap.wait_histogram),
     };
   } else {
     updateHourly(charts.hourly, snap.hourly);
@@ -99,10 +88,9 @@ function renderCharts(snap) {
 function render(snap) {
   snapshot = snap;
   receivedAt = Date.now();
-  skewMs = Date.parse(snap.at) - receivedAt;
-  document.getElementById("day").textContent = new Date(snap.day + "T12:00:00").toLocaleDateString(
-    document.documentElement.lang === "en" ? "en-GB" : "id-ID", { weekday: "long", day: "numeric", month: "long", year: "numeric" });
-  document.getElementById("updated").textContent = new Date(serverNow()).toLocaleTimeString("id-ID");
+  clock.sync(snap.at);
+  $("day").textContent = calendarDay(snap.day);
+  $("updated").textContent = clockTime(clock.now(), { seconds: true });
   renderKpis(snap.today);
   renderServices(snap.services);
   renderCounters(snap.counters);
@@ -112,7 +100,7 @@ function render(snap) {
 
 // Timers tick locally; the figures only change when a snapshot arrives.
 function tick() {
-  const now = serverNow();
+  const now = clock.now();
   for (const node of document.querySelectorAll(".timer[data-since]")) {
     const since = Date.parse(node.dataset.since);
     if (!Number.isNaN(since)) node.textContent = duration((now - since) / 1000);
@@ -128,9 +116,7 @@ async function refresh() {
   if (inFlight) { again = true; return; }
   inFlight = true;
   try {
-    const resp = await fetch(API, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (resp.status === 401) { location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search); return; }
-    if (resp.ok) render(await resp.json());
+    render(await getJSON(API));
   } catch (err) {
     console.warn("dashboard refresh failed", err);
   } finally {
@@ -144,24 +130,18 @@ function schedule() {
   pending = setTimeout(refresh, DEBOUNCE_MS);
 }
 
-function connect() {
-  const conn = document.getElementById("conn");
-  const socket = io("/dashboard", { transports: ["websocket", "polling"] });
-  socket.on("connect", () => {
-    conn.textContent = t("connected");
-    conn.className = "conn on";
-    schedule(); // catch up on whatever happened while disconnected
-  });
-  socket.on("disconnect", () => { conn.textContent = t("disconnected"); conn.className = "conn off"; });
-  socket.on("connect_error", () => { conn.textContent = t("disconnected"); conn.className = "conn off"; });
-  socket.on("queue_changed", schedule);
-  socket.on("counter_changed", schedule);
+function setLive(live) {
+  const conn = $("conn");
+  conn.textContent = live ? t("connected") : t("disconnected");
+  conn.className = live ? "conn on" : "conn off";
 }
 
-const agencySelect = document.getElementById("agency-select");
-agencySelect?.addEventListener("change", () => document.getElementById("agency-form").submit());
-
+setUnauthorizedHandler(() => {
+  location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+});
+wireAgencyPicker();
 render(snapshot);
 setInterval(tick, 1000);
 setInterval(refresh, FALLBACK_REFRESH_MS);
-connect();
+// on every (re)connect and when the tab is back: catch up on whatever happened meanwhile
+connect("/dashboard", { on: { queue_changed: schedule, counter_changed: schedule }, onStatus: setLive, onResync: schedule });

@@ -17,16 +17,14 @@
 // {kind, at, text, segments, detail} records: queued, started, played, spoke, blocked, unlocked,
 // expired, error.
 
+import { sleep } from "/static/js/dom.js";
+
 const SPEECH_BLOCKED = new Set(["not-allowed"]);
 
 // Extra silence (ms) after a segment; the rest get `gapMs`. Mirrors the commas of the text:
 // "Nomor antrean, A, nol, nol, tujuh, silakan menuju, Loket 1".
 const PAUSE_AFTER = { chime: 250, nomor_antrean: 180, silakan_menuju: 160 };
 const PAUSE_BEFORE = { silakan_menuju: 380 };
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function pushLog(name, entry) {
   if (typeof window === "undefined") return;

@@ -5,13 +5,13 @@
 // jump means we missed something, and we ask for the board again. Only live `called` events are
 // announced: the board never is, so a reload does not replay old calls.
 
-import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
 import { Announcer } from "/display/static/audio.js";
+import { $, el, jsonBlock } from "/static/js/dom.js";
+import { t } from "/static/js/i18n.js";
+import { connect } from "/static/js/live.js";
+import { ServerClock, clockTime, longDate, setTimezone } from "/static/js/time.js";
 
-const page = JSON.parse(document.getElementById("display-page").textContent);
-const catalog = JSON.parse(document.getElementById("display-strings").textContent);
-const T = { ...catalog.id, ...(catalog[page.lang] || {}) };
-const $ = (id) => document.getElementById(id);
+const page = jsonBlock("display-page");
 
 const RECENT_SHOWN = 5;
 const FLASH_MS = 3600;
@@ -23,9 +23,8 @@ const state = {
   counters: new Map(), // code -> {code, name, zone, state, current, status}
   services: [], // [{code, name, prefix, waiting}]
   recent: [], // newest first: {number, counter: {code, name}, zone, at, recall}
-  clockOffset: 0, // server time - local time, ms (a TV's own clock is often wrong)
-  timezone: page.timezone,
 };
+const clock = new ServerClock(); // a TV's own clock is often wrong
 
 // --- sound ---------------------------------------------------------------------------------------
 
@@ -49,26 +48,19 @@ window.__display = { state, announcer }; // for tests and troubleshooting
 
 // --- rendering -----------------------------------------------------------------------------------
 
-function el(tag, cls, text) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined && text !== null) node.textContent = text;
-  return node;
-}
-
 function renderNow(call, { flash = false } = {}) {
   const now = $("now");
   if (!call) {
-    $("now-number").textContent = T.idle;
-    $("now-go").textContent = T.no_call;
+    $("now-number").textContent = t("idle");
+    $("now-go").textContent = t("no_call");
     $("now-counter").textContent = "";
     now.classList.remove("recall");
     return;
   }
   $("now-number").textContent = call.number;
-  $("now-go").textContent = T.go_to;
+  $("now-go").textContent = t("go_to");
   $("now-counter").textContent = call.counter.name;
-  $("now-label").textContent = call.recall ? T.recall : T.now_calling;
+  $("now-label").textContent = call.recall ? t("recall") : t("now_calling");
   now.classList.toggle("recall", Boolean(call.recall));
   now.dataset.number = call.number;
   if (flash) {
@@ -84,9 +76,7 @@ function renderRecent() {
   const list = $("recent");
   list.replaceChildren(
     ...state.recent.slice(1, RECENT_SHOWN + 1).map((c) => {
-      const li = el("li");
-      li.append(el("span", "num", c.number), el("span", "ctr", c.counter.name));
-      return li;
+      return el("li", {}, el("span", "num", c.number), el("span", "ctr", c.counter.name));
     }),
   );
 }
@@ -95,11 +85,9 @@ function renderCounters() {
   const list = $("counters");
   list.replaceChildren(
     ...[...state.counters.values()].map((c) => {
-      const li = el("li", c.state === "paused" ? "paused" : c.status === "called" ? "called" : "");
-      li.dataset.code = c.code;
-      const num = c.state === "paused" ? T.paused : c.current || T.idle;
-      li.append(el("span", "name", c.name), el("span", "num", num));
-      return li;
+      const num = c.state === "paused" ? t("paused") : c.current || t("idle");
+      return el("li", { class: c.state === "paused" ? "paused" : c.status === "called" ? "called" : "", "data-code": c.code },
+        el("span", "name", c.name), el("span", "num", num));
     }),
   );
 }
@@ -107,10 +95,8 @@ function renderCounters() {
 function renderWaiting() {
   $("waiting").replaceChildren(
     ...state.services.map((s) => {
-      const li = el("li");
-      li.dataset.code = s.code;
-      li.append(el("span", "svc", `${s.prefix} · ${s.name}`), el("span", "count", String(s.waiting)));
-      return li;
+      return el("li", { "data-code": s.code },
+        el("span", "svc", `${s.prefix} · ${s.name}`), el("span", "count", String(s.waiting)));
     }),
   );
 }
@@ -128,8 +114,8 @@ function applyBoard(board) {
   state.counters = new Map(board.counters.map((c) => [c.code, { ...c }]));
   state.services = board.services.map((s) => ({ ...s }));
   state.recent = board.recent.slice();
-  state.timezone = board.timezone || state.timezone;
-  if (board.now) state.clockOffset = Date.parse(board.now) - Date.now();
+  setTimezone(board.timezone);
+  if (board.now) clock.sync(board.now);
   $("site-name").textContent = board.site;
   renderNow(state.recent[0] || null);
   renderRecent();
@@ -178,52 +164,38 @@ function resync() {
   });
 }
 
-// --- clock in the site's time zone ---------------------------------------------------------------
+// --- clock in the site's time zone, by the server's clock -----------------------------------------
 
-const locale = page.lang === "en" ? "en-GB" : "id-ID";
-let timeFmt;
-let dateFmt;
-let fmtZone;
 function tick() {
-  if (fmtZone !== state.timezone) {
-    fmtZone = state.timezone;
-    timeFmt = new Intl.DateTimeFormat(locale, { timeZone: fmtZone, hour: "2-digit", minute: "2-digit", hour12: false });
-    dateFmt = new Intl.DateTimeFormat(locale, {
-      timeZone: fmtZone, weekday: "long", day: "numeric", month: "long", year: "numeric",
-    });
-  }
-  const now = new Date(Date.now() + state.clockOffset);
-  $("clock-time").textContent = timeFmt.format(now).replace(".", ":");
-  $("clock-date").textContent = dateFmt.format(now);
+  const now = new Date(clock.now());
+  $("clock-time").textContent = clockTime(now);
+  $("clock-date").textContent = longDate(now);
 }
 tick();
 setInterval(tick, 1000);
 
 // --- the socket ----------------------------------------------------------------------------------
 
-const socket = io("/display", {
+function setLive(live) {
+  $("offline").hidden = live;
+  $("display").dataset.state = live ? "live" : "offline";
+}
+
+// the server sends the whole board on every connect; coming back to the page asks for it again
+const socket = connect("/display", {
   auth: page.zone ? { zone: page.zone } : {},
-  transports: ["websocket", "polling"],
-  tryAllTransports: true,
-  reconnectionDelayMax: 5000,
-});
-socket.on("connect", () => {
-  $("offline").hidden = true;
-  $("display").dataset.state = "live";
-});
-socket.on("disconnect", () => {
-  $("offline").hidden = false;
-  $("display").dataset.state = "offline";
-});
-socket.on("connect_error", () => {
-  $("offline").hidden = false;
-  $("display").dataset.state = "offline";
-});
-socket.on("board", applyBoard);
-socket.on("called", onCalled);
-socket.on("board_changed", onBoardChanged);
-socket.on("settings_changed", (s) => {
-  if ("running_text" in s) renderTicker(s.running_text);
+  on: {
+    board: applyBoard,
+    called: onCalled,
+    board_changed: onBoardChanged,
+    settings_changed: (s) => {
+      if ("running_text" in s) renderTicker(s.running_text);
+    },
+  },
+  onStatus: setLive,
+  onResync: (reason) => {
+    if (reason === "visible" && socket.connected) resync();
+  },
 });
 setInterval(() => {
   if (socket.connected) resync();

@@ -1,13 +1,15 @@
 // Touch kiosk: service tiles grouped by agency, one tap = one ticket, confirmation with the QR code.
 // Plain ES module, no build step; texts come from the page's JSON catalog (id default, en toggle).
 
-const $ = (id) => document.getElementById(id);
-const settings = JSON.parse($("kiosk-settings").textContent);
-const catalogs = JSON.parse($("kiosk-strings").textContent);
-let services = JSON.parse($("kiosk-services").textContent);
+import { $, el, jsonBlock } from "/static/js/dom.js";
+import { HttpError, getJSON, newKey, postJSON } from "/static/js/http.js";
+import { applyTexts as relabel, lang, setLang, t } from "/static/js/i18n.js";
+import { clockTime, dayName, etaMinutes as minutes } from "/static/js/time.js";
+
+const settings = jsonBlock("kiosk-settings");
+let services = jsonBlock("kiosk-services");
 
 const state = {
-  lang: document.documentElement.lang === "en" ? "en" : "id",
   priority: "none",
   busy: false, // one request at a time: a second tap while the first is in flight does nothing
   pending: null, // {service, priority, key, at}: kept after a network failure so a new tap reuses the key
@@ -19,35 +21,18 @@ const state = {
 
 // --- texts ---------------------------------------------------------------------------------------
 
-function t(key, values = {}) {
-  const text = catalogs[state.lang]?.[key] ?? catalogs.id?.[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
-}
-
 function applyTexts() {
-  document.documentElement.lang = state.lang;
-  for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+  relabel();
   tickClock();
 }
 
 function tickClock() {
   const now = new Date();
-  const locale = state.lang === "en" ? "en-GB" : "id-ID";
-  const day = new Intl.DateTimeFormat(locale, {
-    timeZone: settings.timezone, weekday: "long", day: "numeric", month: "long",
-  }).format(now);
-  const time = new Intl.DateTimeFormat(locale, {
-    timeZone: settings.timezone, hour: "2-digit", minute: "2-digit", hour12: false,
-  }).format(now);
-  $("clock").textContent = `${time}\n${day}`;
-}
-
-function minutes(seconds) {
-  return Math.max(1, Math.round(seconds / 60));
+  $("clock").textContent = `${clockTime(now)}\n${dayName(now)}`;
 }
 
 function serviceName(s) {
-  return state.lang === "en" && s.name_en ? s.name_en : s.name;
+  return lang() === "en" && s.name_en ? s.name_en : s.name;
 }
 
 // --- layout: agency groups packed into a grid that fills the screen without scrolling ------------
@@ -129,21 +114,9 @@ function closedReason(s) {
 }
 
 function buildTile(s) {
-  const tile = document.createElement("button");
-  tile.type = "button";
-  tile.className = "tile";
-  tile.dataset.service = s.code;
-  const name = document.createElement("span");
-  name.className = "tile-name";
-  const bottom = document.createElement("span");
-  bottom.className = "tile-bottom";
-  const prefix = document.createElement("span");
-  prefix.className = "tile-prefix";
-  prefix.textContent = s.prefix;
-  prefix.setAttribute("aria-hidden", "true");
-  const info = document.createElement("span");
-  bottom.append(prefix, info);
-  tile.append(name, bottom);
+  const tile = el("button", { type: "button", class: "tile", "data-service": s.code },
+    el("span", "tile-name"),
+    el("span", "tile-bottom", el("span", { class: "tile-prefix", "aria-hidden": "true" }, s.prefix), el("span")));
   fillTile(tile, s);
   return tile;
 }
@@ -156,23 +129,13 @@ function fillTile(tile, s) {
   if (s.open) {
     info.className = "tile-stats";
     const { waiting, eta } = tileStats(s);
-    const w = document.createElement("span");
-    w.className = "tile-waiting";
-    w.textContent = waiting;
-    const e = document.createElement("span");
-    e.className = "tile-eta";
-    e.textContent = eta;
-    info.append(w, e);
+    info.append(el("span", "tile-waiting", waiting), el("span", "tile-eta", eta));
     tile.setAttribute("aria-label", `${serviceName(s)}. ${waiting}. ${eta}`);
   } else {
     info.className = "tile-reason";
     const { text, detail } = closedReason(s);
     info.textContent = text;
-    if (detail) {
-      const small = document.createElement("small");
-      small.textContent = detail;
-      info.append(small);
-    }
+    if (detail) info.append(el("small", {}, detail));
     tile.setAttribute("aria-label", `${serviceName(s)}. ${text}. ${detail}`);
   }
 }
@@ -186,22 +149,13 @@ function render() {
   grid.style.setProperty("--rows", String(Math.max(1, rows)));
   const sections = groups.map((g) => {
     const { span, rows: h } = blockOf(g.items.length, cols);
-    const section = document.createElement("section");
-    section.className = `k-group agency-${g.index % 10}`;
-    section.dataset.agency = g.agency;
+    const section = el("section", { class: `k-group agency-${g.index % 10}`, "data-agency": g.agency },
+      el("h2", { class: "k-group-head", title: g.name }, el("b", {}, g.agency), ` · ${g.name}`));
     section.style.setProperty("grid-column", `span ${span}`);
     section.style.setProperty("grid-row", `span ${h}`);
-    const head = document.createElement("h2");
-    head.className = "k-group-head";
-    const code = document.createElement("b");
-    code.textContent = g.agency;
-    head.append(code, ` · ${g.name}`);
-    head.title = g.name;
-    const tiles = document.createElement("div");
-    tiles.className = "k-group-tiles";
+    const tiles = el("div", "k-group-tiles", ...g.items.map(buildTile));
     tiles.style.setProperty("--span", String(span));
-    tiles.append(...g.items.map(buildTile));
-    section.append(head, tiles);
+    section.append(tiles);
     return section;
   });
   grid.replaceChildren(...sections);
@@ -209,7 +163,7 @@ function render() {
 }
 
 function layoutKey() {
-  return `${state.lang}|${window.innerWidth}x${window.innerHeight}|` +
+  return `${lang()}|${window.innerWidth}x${window.innerHeight}|` +
     services.map((s) => `${s.code}:${s.open}`).join(",");
 }
 
@@ -227,9 +181,7 @@ function refreshTiles() {
 
 async function poll() {
   try {
-    const resp = await fetchWithTimeout(`/api/services?kiosk=${encodeURIComponent(settings.code)}`, {}, 8000);
-    if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
-    services = await resp.json();
+    services = await getJSON(`/api/services?kiosk=${encodeURIComponent(settings.code)}`, { timeout: 8000 });
     $("offline").hidden = true;
     refreshTiles();
   } catch {
@@ -239,52 +191,17 @@ async function poll() {
 
 // --- taking a ticket ---------------------------------------------------------------------------
 
-function newKey() {
-  // crypto.randomUUID needs a secure context; a kiosk on the hall LAN is plain http
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return `kiosk-${settings.code}-` + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function fetchWithTimeout(url, options, ms) {
-  const ctrl = new AbortController();
-  const timer = setTimeout(() => ctrl.abort(), ms);
-  try {
-    return await fetch(url, { ...options, signal: ctrl.signal, cache: "no-store" });
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const RETRY_DELAYS = [0, 600, 1500, 3000, 5000];
-
-/** POST the ticket, retrying network failures and 5xx with the SAME Idempotency-Key. */
+/** POST the ticket; network failures and 5xx are retried with the SAME Idempotency-Key (http.js). */
 async function issue(p) {
-  for (const [i, delay] of RETRY_DELAYS.entries()) {
-    if (i > 0) {
-      showBusy(t("retrying"));
-      await sleep(delay);
-    }
-    let resp;
-    try {
-      resp = await fetchWithTimeout("/api/tickets", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "Idempotency-Key": p.key },
-        body: JSON.stringify({ service: p.service, priority: p.priority, kiosk: settings.code }),
-      }, 10000);
-    } catch {
-      continue; // no answer: the ticket may or may not exist; the same key makes a retry safe
-    }
-    if (resp.status >= 500) continue;
-    let body = null;
-    try {
-      body = await resp.json();
-    } catch {
-      body = null;
-    }
-    return { status: resp.status, body };
+  try {
+    const body = await postJSON("/api/tickets", { service: p.service, priority: p.priority, kiosk: settings.code },
+      { key: p.key, retry: true, onRetry: () => showBusy(t("retrying")) });
+    return { status: 201, body };
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    // status 0 or 5xx after the retries: the ticket may or may not exist; the next tap reuses the key
+    return { status: err.transient ? 0 : err.status, body: err.body };
   }
-  return { status: 0, body: null };
 }
 
 async function take(code) {
@@ -295,13 +212,13 @@ async function take(code) {
   const priority = state.priority !== "none";
   const p = state.pending;
   if (!p || p.service !== code || p.priority !== priority || Date.now() - p.at > 5 * 60 * 1000) {
-    state.pending = { service: code, priority, key: newKey(), at: Date.now() };
+    state.pending = { service: code, priority, key: newKey(`kiosk-${settings.code}`), at: Date.now() };
   }
   showBusy(t("connecting"));
   try {
     const { status, body } = await issue(state.pending);
     hideBusy();
-    if (status === 200 || status === 201) {
+    if (status === 201) {
       state.pending = null;
       showConfirm(body, s);
       poll();
@@ -310,7 +227,7 @@ async function take(code) {
     } else {
       state.pending = null;
       if (status === 409) {
-        showMessage(body?.error?.message && state.lang === "en" ? body.error.message : t("error_closed"));
+        showMessage(body?.error?.message && lang() === "en" ? body.error.message : t("error_closed"));
         poll();
       } else if (status === 429) {
         showMessage(t("error_busy"));
@@ -400,8 +317,8 @@ function resetToStart() {
   closeConfirm();
   $("message").hidden = true;
   setPriority("none");
-  if (state.lang !== settings.locale) {
-    state.lang = settings.locale;
+  if (lang() !== settings.locale) {
+    setLang(settings.locale);
     applyTexts();
     render();
   }
@@ -418,7 +335,7 @@ for (const b of document.querySelectorAll(".prio")) {
   b.addEventListener("click", () => setPriority(b.dataset.priority));
 }
 $("lang-toggle").addEventListener("click", () => {
-  state.lang = state.lang === "id" ? "en" : "id";
+  setLang(lang() === "id" ? "en" : "id");
   applyTexts();
   render();
 });
@@ -443,7 +360,7 @@ setInterval(() => {
   tickClock();
   const idle = Date.now() - state.lastTouch > settings.idle_seconds * 1000;
   if (idle && $("confirm").hidden && !state.busy
-      && (state.priority !== "none" || state.lang !== settings.locale || !$("message").hidden)) {
+      && (state.priority !== "none" || lang() !== settings.locale || !$("message").hidden)) {
     resetToStart();
   }
 }, 1000);

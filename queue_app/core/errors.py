@@ -10,7 +10,19 @@ from flask import Flask, Response, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from . import error_texts  # noqa: F401  (registers the errors.<code> texts)
+from .i18n import gettext, has, translate
+
 logger = logging.getLogger(__name__)
+
+
+#: the language of the API's error messages: clients act on ``code``; ``message`` is for people reading
+#: logs and integrators, and stays the same text whatever a screen's language
+API_LANG = "en"
+
+
+def api_message(code: str, **values: object) -> str:
+    return translate(API_LANG, f"errors.{code}", **values)
 
 
 class QueueError(Exception):
@@ -20,8 +32,14 @@ class QueueError(Exception):
     code = "queue_error"
 
     def __init__(self, message: str | None = None, **details: Any):
-        super().__init__(message or self.__doc__)
+        # the default text lives in the i18n catalog (errors.<code>); the docstring only for codes not there
+        self.default_message = message is None
+        super().__init__(message or (api_message(self.code) if has(f"errors.{self.code}") else self.__doc__))
         self.details = details
+
+    def page_message(self) -> str:
+        """The text for an HTML error page: the screen's language when it is the generic one."""
+        return gettext(f"errors.{self.code}") if self.default_message and has(f"errors.{self.code}") else str(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": str(self), **self.details}
@@ -168,7 +186,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return jsonify({"error": exc.to_dict()}), exc.status_code
-        return render_template("error.html", code=exc.status_code, message=str(exc)), exc.status_code
+        return render_template("error.html", code=exc.status_code, message=exc.page_message()), exc.status_code
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
@@ -187,7 +205,7 @@ def register_error_handlers(app: Flask) -> None:
         }.get(status, "http_error")
         message = exc.description or exc.name
         if status == 413:
-            message = "Request body is larger than 64 KiB."
+            message = api_message(code)
         if wants_json():
             return error_body(code, message, status)
         return render_template("error.html", code=status, message=message), status
@@ -200,8 +218,8 @@ def register_error_handlers(app: Flask) -> None:
             db.session.rollback()
         logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc.orig)
         if wants_json():
-            return error_body("database_unavailable", "The database is not reachable; try again shortly.", 503)
-        return render_template("error.html", code=503, message="Basis data sedang tidak tersedia."), 503
+            return error_body("database_unavailable", api_message("database_unavailable"), 503)
+        return render_template("error.html", code=503, message=gettext("errors.database_unavailable")), 503
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
@@ -210,5 +228,5 @@ def register_error_handlers(app: Flask) -> None:
             raise exc
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         if wants_json():
-            return error_body("internal_error", "Something went wrong on the server; it has been logged.", 500)
-        return render_template("error.html", code=500, message="Terjadi kesalahan pada server."), 500
+            return error_body("internal_error", api_message("internal_error"), 500)
+        return render_template("error.html", code=500, message=gettext("errors.internal_error")), 500

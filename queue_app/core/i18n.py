@@ -2,7 +2,7 @@
 
 Each surface registers its own strings (``register("kiosk", {"id": {...}, "en": {...}})``); templates
 call ``_("kiosk.take_ticket")`` and JavaScript reads the page's catalog from a JSON block rendered by
-``catalog_json(prefix)``. The language comes from ``?lang=``, then the ``lang`` cookie, then the site's
+``catalog_script(prefix)`` (read by ``/static/js/i18n.js``). The language comes from ``?lang=``, then the ``lang`` cookie, then the site's
 locale, so one kiosk can switch to English without changing the site.
 """
 
@@ -32,11 +32,30 @@ def current_lang() -> str:
     return current_app.extensions["site"].locale
 
 
+def translate(lang: str, key: str, **values: object) -> str:
+    """The text for ``key`` in ``lang``, falling back to Indonesian, then the key (no request needed)."""
+    text = _catalogs.get(lang, {}).get(key) or _catalogs["id"].get(key) or key
+    return text.format(**values) if values else text
+
+
+def has(key: str) -> bool:
+    return key in _catalogs["id"]
+
+
 def gettext(key: str, **values: object) -> str:
     """The text for ``key`` in the current language, falling back to Indonesian, then the key."""
-    lang = current_lang()
-    text = _catalogs[lang].get(key) or _catalogs["id"].get(key) or key
-    return text.format(**values) if values else text
+    return translate(current_lang(), key, **values)
+
+
+def prefixes() -> set[str]:
+    """Every registered surface (for the catalog's own tests)."""
+    return {key.split(".", 1)[0] for lang in LANGS for key in _catalogs[lang]}
+
+
+def catalog(lang: str, prefix: str) -> dict[str, str]:
+    """One language's strings of a surface exactly as registered (no fallback)."""
+    start = prefix + "."
+    return {k[len(start):]: v for k, v in _catalogs[lang].items() if k.startswith(start)}
 
 
 def strings(prefix: str) -> dict[str, str]:
@@ -50,11 +69,16 @@ def strings(prefix: str) -> dict[str, str]:
 
 def catalog_json(prefix: str) -> Markup:
     """Both languages' strings of a surface as JSON, for a ``<script type="application/json">`` block."""
-    data = {lang: {k[len(prefix) + 1:]: v for k, v in _catalogs[lang].items() if k.startswith(prefix + ".")}
-            for lang in LANGS}
+    data = {lang: catalog(lang, prefix) for lang in LANGS}
     # escape "<" so the JSON can never close its script element
     return Markup(json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"))
 
 
+def catalog_script(prefix: str) -> Markup:
+    """The JSON block a page's JavaScript reads its texts from (``/static/js/i18n.js`` finds it by its id)."""
+    return Markup(f'<script type="application/json" id="{prefix}-strings">{catalog_json(prefix)}</script>')
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(_=gettext, current_lang=current_lang, catalog_json=catalog_json, strings=strings)
+    app.jinja_env.globals.update(_=gettext, current_lang=current_lang, catalog_json=catalog_json,
+                                 catalog_script=catalog_script, strings=strings)

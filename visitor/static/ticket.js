@@ -1,46 +1,43 @@
 // The visitor's live ticket page (/t/<token>): status, people ahead and estimated wait over /ticket;
 // when called, the counter in large type, a vibration and the chime. Phones sleep and drop sockets:
 // Socket.IO reconnects by itself (and the server sends the ticket again on every connect), and
-// coming back to the tab re-reads the ticket over HTTP at once.
+// coming back to the tab re-reads the ticket over HTTP at once (live.js).
 
-import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
+import { $, jsonBlock } from "/static/js/dom.js";
+import { getJSON } from "/static/js/http.js";
+import { t } from "/static/js/i18n.js";
+import { connect } from "/static/js/live.js";
+import { clockTime } from "/static/js/time.js";
 
-const data = JSON.parse(document.getElementById("ticket-data").textContent);
-const S = data.strings;
-const $ = (id) => document.getElementById(id);
+const data = jsonBlock("ticket-data");
 const root = $("ticket");
 let current = data.ticket;
 const chime = new Audio("/display/audio/chime.mp3");
 chime.preload = "auto";
 window.__ticketLog = []; // what the page did, for tests: "vibrate", "chime", "chime-blocked"
 
-const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => values[k]);
-const timeFmt = new Intl.DateTimeFormat(data.lang === "en" ? "en-GB" : "id-ID", {
-  timeZone: data.timezone, hour: "2-digit", minute: "2-digit", hour12: false,
-});
-
-function render(t) {
-  root.dataset.status = t.status;
-  $("tk-number").textContent = t.number;
-  if (t.service_name) $("tk-service").textContent = t.service_name;
-  $("tk-status").textContent = S["status_" + t.status] || t.status;
-  const waiting = t.status === "waiting";
-  const atCounter = (t.status === "called" || t.status === "serving") && t.counter;
+function render(tk) {
+  root.dataset.status = tk.status;
+  $("tk-number").textContent = tk.number;
+  if (tk.service_name) $("tk-service").textContent = tk.service_name;
+  $("tk-status").textContent = t(`status_${tk.status}`);
+  const waiting = tk.status === "waiting";
+  const atCounter = (tk.status === "called" || tk.status === "serving") && tk.counter;
   $("tk-wait").hidden = !waiting;
   $("tk-call").hidden = !atCounter;
   if (waiting) {
-    $("tk-ahead").textContent = t.ahead === 0 ? S.ahead_none : fill(t.ahead === 1 ? S.ahead_one : S.ahead_other, { n: t.ahead });
-    const sec = t.estimated_wait_seconds;
-    $("tk-eta").textContent = sec === null || sec === undefined ? "" : sec < 60 ? S.eta_soon : fill(S.eta, { n: Math.round(sec / 60) });
+    $("tk-ahead").textContent = tk.ahead === 0 ? t("ahead_none") : t(tk.ahead === 1 ? "ahead_one" : "ahead_other", { n: tk.ahead });
+    const sec = tk.estimated_wait_seconds;
+    $("tk-eta").textContent = sec === null || sec === undefined ? "" : sec < 60 ? t("eta_soon") : t("eta", { n: Math.round(sec / 60) });
   }
   if (atCounter) {
-    $("tk-call-go").textContent = t.status === "serving" ? S.serving_at : S.go_to;
-    $("tk-counter").textContent = t.counter.name;
+    $("tk-call-go").textContent = tk.status === "serving" ? t("serving_at") : t("go_to");
+    $("tk-counter").textContent = tk.counter.name;
   }
-  const ended = ["done", "no_show", "cancelled"].includes(t.status);
+  const ended = ["done", "no_show", "cancelled"].includes(tk.status);
   $("tk-end").hidden = !ended;
-  $("tk-end").textContent = t.status === "done" ? S.thanks : ended ? S.missed : "";
-  if (t.issued_at) $("tk-issued").textContent = fill(S.issued, { t: timeFmt.format(new Date(t.issued_at)) });
+  $("tk-end").textContent = tk.status === "done" ? t("thanks") : ended ? t("missed") : "";
+  if (tk.issued_at) $("tk-issued").textContent = t("issued", { t: clockTime(tk.issued_at) });
 }
 
 function alertVisitor() {
@@ -55,11 +52,11 @@ function alertVisitor() {
   );
 }
 
-function update(t) {
+function update(tk) {
   const before = current;
-  current = { ...current, ...t };
+  current = { ...current, ...tk };
   // a new call, or a recall (last call time moves) while the page is open: alert
-  const newlyCalled = t.status === "called" && (before.status !== "called" || t.called_at !== before.called_at);
+  const newlyCalled = tk.status === "called" && (before.status !== "called" || tk.called_at !== before.called_at);
   render(current);
   if (newlyCalled) alertVisitor();
 }
@@ -72,41 +69,24 @@ $("tk-sound").addEventListener("click", () => {
     chime.volume = 1;
   });
   if (navigator.vibrate) navigator.vibrate(50);
-  $("tk-sound").textContent = S.sound_on;
+  $("tk-sound").textContent = t("sound_on");
   $("tk-sound").classList.add("on");
 });
 
-const socket = io("/ticket", {
-  auth: { token: data.token },
-  transports: ["websocket", "polling"],
-  tryAllTransports: true,
-  reconnectionDelayMax: 5000,
-});
-function setLive(live) {
+function setLive(live, err) {
   root.dataset.state = live ? "live" : "offline";
-  $("tk-live").textContent = live ? S.live : S.offline;
-}
-socket.on("connect", () => setLive(true));
-socket.on("disconnect", () => setLive(false));
-socket.on("connect_error", (err) => {
-  setLive(false);
+  $("tk-live").textContent = live ? t("live") : t("offline");
   if (err && err.message === "unknown ticket") location.reload(); // the server shows the friendly 404
-});
-socket.on("ticket", update);
+}
 
-async function resync() {
+async function resync(reason) {
+  if (reason === "connect") return; // the server sends the ticket itself on every connect
   try {
-    const r = await fetch(`/api/tickets/${encodeURIComponent(data.token)}`, { cache: "no-store" });
-    if (r.ok) update(await r.json());
+    update(await getJSON(`/api/tickets/${encodeURIComponent(data.token)}`));
   } catch {
     /* offline: the socket catches up when it reconnects */
   }
-  if (!socket.connected) socket.connect();
 }
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") resync();
-});
-window.addEventListener("pageshow", (e) => {
-  if (e.persisted) resync(); // restored from the back/forward cache
-});
+
+connect("/ticket", { auth: { token: data.token }, on: { ticket: update }, onStatus: setLive, onResync: resync });
 render(current);
