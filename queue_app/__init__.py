@@ -114,6 +114,7 @@ def import_all_models() -> None:
 def _register_surfaces(app: Flask) -> None:
     """The one place that knows every screen; surfaces only talk to each other through the core."""
     from admin import bp as admin_bp
+    from booking_page import bp as booking_page_bp
     from counter import bp as counter_bp
     from dashboard import bp as dashboard_bp
     from display import bp as display_bp
@@ -121,7 +122,7 @@ def _register_surfaces(app: Flask) -> None:
     from kiosk import bp as kiosk_bp
     from visitor import bp as visitor_bp
 
-    for bp in (home_bp, kiosk_bp, visitor_bp, display_bp, counter_bp, admin_bp, dashboard_bp):
+    for bp in (home_bp, kiosk_bp, visitor_bp, display_bp, counter_bp, admin_bp, dashboard_bp, booking_page_bp):
         app.register_blueprint(bp)
 
 

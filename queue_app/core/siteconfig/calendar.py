@@ -134,6 +134,8 @@ class BookingConf(Model):
     #: Whether the booking page asks for a name and a phone number (then they are required); never a NIK
     ask_name: bool = False
     ask_phone: bool = False
+    #: What to bring (documents...), shown on the booking page before a slot is chosen
+    requirements: str = ""
 
 
 class SurveySection(Model):
