@@ -12,7 +12,7 @@ import logging
 import math
 import re
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -72,7 +72,9 @@ def slot_times(service_code: str, day: date, conf: BookingConf) -> list[tuple[da
     out = []
     for window in open_ranges(service_code, day):
         start = datetime.combine(day, window.start, tz)
-        end = datetime.combine(day, window.end, tz)
+        # a window open "until midnight" ends at the next day's 00:00, so its last slot is bookable too
+        end = (datetime.combine(day + timedelta(days=1), time.min, tz) if window.end == time.max
+               else datetime.combine(day, window.end, tz))
         while start + length <= end:
             out.append((start, start + length))
             start += length
