@@ -339,3 +339,28 @@ def test_rate_limits_answer_429(bapp, client):
         assert book(client, "11:30").status_code == 201
     finally:
         booking_api._hits.clear()
+
+
+def test_report_counts_bookings_by_day_with_the_no_show_rate(bapp, client, staff):
+    travel_to(at(MON, 7))
+    expired = book(client, "08:00").get_json()
+    came = book(client, "08:00").get_json()
+    cancelled = book(client, "09:00").get_json()
+    book(client, "14:00")
+    client.delete(f"/api/bookings/{cancelled['token']}")
+    travel_to(at(MON, 8, 10))
+    assert client.post(f"/api/bookings/{came['code']}/check-in", json={"kiosk": "K1"}).status_code == 201
+    travel_to(at(MON, 9))
+    with bapp.app_context():
+        booking_ops.expire_bookings()
+        db.session.commit()
+    assert client.get(f"/api/bookings/{expired['token']}").get_json()["status"] == "expired"
+    headers = staff.headers("boss", "manager")
+    resp = client.get(f"/api/stats/bookings?from={MON}&to={MON}", headers=headers)
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["days"] == [{"service": "PERIZINAN", "date": MON.isoformat(), "made": 4, "checked_in": 1,
+                             "expired": 1, "cancelled": 1, "open": 1, "no_show_rate": 0.5}]
+    assert body["total"]["made"] == 4
+    assert client.get("/api/stats/bookings").status_code == 401
+    assert client.get("/api/stats/bookings", headers=staff.headers("clerk1", "clerk")).status_code == 403

@@ -31,7 +31,7 @@ FALLIBLE = [(method.upper(), path) for path, item in spec()["paths"].items() for
 #: "to" before "from" (a cross-field rule) and a username that an earlier example already created.
 CROSS_FIELD_OR_STATEFUL = {
     ("GET", "/api/stats/summary"), ("GET", "/api/stats/export.csv"), ("GET", "/api/stats/export.xlsx"),
-    ("GET", "/api/stats/report"), ("POST", "/api/admin/users"),
+    ("GET", "/api/stats/report"), ("POST", "/api/admin/users"), ("GET", "/api/stats/bookings"),
 }
 
 #: Lenient on purpose: an empty ``?from=``/``?to=``/``?month=`` means "not given" (forms submit empty fields),
@@ -39,6 +39,7 @@ CROSS_FIELD_OR_STATEFUL = {
 LENIENT = {
     ("GET", "/api/stats/summary"), ("GET", "/api/stats/export.csv"), ("GET", "/api/stats/export.xlsx"),
     ("GET", "/api/stats/report"), ("GET", "/api/stats/dashboard"), ("PUT", "/api/admin/running-text"),
+    ("GET", "/api/stats/bookings"),
 }
 
 

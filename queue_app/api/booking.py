@@ -13,8 +13,11 @@ from queue_app.api.declare import Shape, Text, documented, parse_body
 from queue_app.api.public import _issued_body
 from queue_app.booking import operations
 from queue_app.booking.errors import KioskRequired
+from queue_app.booking.report import booking_figures
 from queue_app.core.errors import RateLimited, ValidationFailed
 from queue_app.core.extensions import csrf, db
+from queue_app.staff.auth import staff_required
+from queue_app.staff.models import Role
 
 DATE_SCHEMA = {"type": "string", "format": "date"}
 
@@ -186,3 +189,18 @@ def check_in(code: str):
     printing = current_app.extensions["printing"]
     body["print"] = printing.print_ticket(ticket, data.kiosk) if created else printing.last_result(ticket)
     return jsonify(body), 201 if created else 200
+
+
+@bp.get("/stats/bookings")
+@documented("Booking figures per service and day", tags="stats", staff=True, errors=(401, 403, 404, 422),
+            responses={200: "made, checked_in, expired, cancelled, open and no_show_rate per service and day"},
+            query={"from": (DATE_SCHEMA, False, "first local day, default today"),
+                   "to": (DATE_SCHEMA, False, "last local day, default from"),
+                   "agency": ({"type": "string"}, False, "agency code")})
+@staff_required(Role.manager, Role.admin)
+def booking_stats():
+    """Made, checked in, expired, cancelled and still open bookings, and the no-show rate, by the slot's day."""
+    from queue_app.api.stats import _range, scoped_agency
+
+    first, last = _range()
+    return jsonify(booking_figures(first, last, agency_id=scoped_agency()))
