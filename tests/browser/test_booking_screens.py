@@ -142,3 +142,32 @@ def test_kiosk_checks_in_by_keypad_and_by_scanner(browser, server):
         assert page.js_errors == []
     finally:
         context.close()
+
+
+def test_clerk_checks_a_booking_in_from_the_panel(browser, server):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ..helpers import PASSWORD, sign_in
+
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
+    # the slot going on now or the next one (the kiosk test may have filled the first): check-in is open for both
+    booking = api_book(server, today, next(s for s in slots(server, today)[:2] if s["available"] > 0)["start"])
+    server.add_user("desk", PASSWORD, "clerk", ("L01",))
+    context, page = new_context(browser, viewport={"width": 1366, "height": 768})
+    try:
+        sign_in(page, server, "desk", "/counter/L01")
+        page.locator("#actions .act[data-action='checkin']").click()
+        page.fill("#checkin-input", booking["code"].lower())
+        page.keyboard.press("Enter")
+        msg = page.locator("#msg")
+        wait_js(page, f"document.getElementById('msg').textContent.includes('{booking['code']}')")
+        number = re.search(r"A-\d{3}", msg.inner_text()).group(0)
+        row = page.locator(f"#queue-list li[data-number='{number}']")
+        row.wait_for()
+        assert row.locator(".badge-booked").inner_text().lower().startswith("reservasi ")  # CSS upper-cases badges
+        status = requests.get(f"{server.url}/api/bookings/{booking['token']}", timeout=5).json()
+        assert status["status"] == "checked_in" and status["ticket"]["number"] == number
+        assert page.js_errors == []
+    finally:
+        context.close()
