@@ -199,6 +199,14 @@ def test_check_in_issues_a_numbered_ticket_once(bapp, client, staff):
     body = resp.get_json()
     assert body["booking"] == code and body["number"] == "A-002" and body["status"] == "waiting"
     assert body["track_url"].endswith(body["token"]) and body["print"]["status"] in ("printed", "queued")
+    with bapp.app_context():  # the slip says it is a booking, and for when
+        from printers.profiles import paper_for
+        from printers.render import layout
+        from queue_app.queue.operations import get_ticket_by_token
+
+        slip = bapp.extensions["printing"].slip_for(get_ticket_by_token(body["token"]))
+        assert slip.booked_slot == "09:00"
+        assert "RESERVASI 09:00" in [getattr(b, "text", None) for b in layout(slip, paper_for("TM-T82II"))]
     repeat = client.post(f"/api/bookings/{code}/check-in", json={"kiosk": "K1"})
     assert repeat.status_code == 200 and repeat.get_json()["number"] == "A-002"
     view = client.get(f"/api/bookings/{book_token(bapp, code)}").get_json()
