@@ -83,8 +83,9 @@ def _scan(html: str) -> _PageScan:
 def _html_pages(app, token: str) -> list[str]:
     """Every GET page the app renders from a template, with its parameters filled in."""
     fill = {"counter.panel": {"code": "L01"}, "kiosk.kiosk_page": {"code": "K2"},
-            "admin.user": {"username": "clerk1"}, "visitor.ticket_page": {"token": token}}
-    skip = {"kiosk.ticket_qr", "display.audio", "static"}  # SVG and audio, not HTML
+            "admin.user": {"username": "clerk1"}, "visitor.ticket_page": {"token": token},
+            "booking_page.manage_page": {"token": "no-such-booking"}}
+    skip = {"kiosk.ticket_qr", "booking_page.booking_qr", "display.audio", "static"}  # SVG and audio, not HTML
     urls = []
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/") or "GET" not in rule.methods or rule.endpoint in skip \
