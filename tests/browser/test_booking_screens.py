@@ -171,3 +171,26 @@ def test_clerk_checks_a_booking_in_from_the_panel(browser, server):
         assert page.js_errors == []
     finally:
         context.close()
+
+
+def test_dashboard_shows_todays_bookings(browser, server):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ..helpers import PASSWORD, sign_in
+
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
+    api_book(server, today, next(s for s in slots(server, today) if s["available"] > 0)["start"])
+    made = requests.get(f"{server.url}/api/stats/bookings?from={today}&to={today}", headers=server.token(),
+                        timeout=5).json()["days"][0]["made"]
+    server.add_user("boss", PASSWORD, "manager")
+    context, page = new_context(browser, viewport={"width": 1366, "height": 900})
+    try:
+        sign_in(page, server, "boss", "/dashboard/")
+        row = page.locator("#bookings tr[data-service='PERIZINAN']")
+        row.wait_for()
+        assert page.locator("#bookings-card").is_visible()
+        assert row.locator("td").nth(1).inner_text() == str(made)
+        assert page.js_errors == []
+    finally:
+        context.close()
