@@ -88,6 +88,8 @@ def layout(slip: TicketSlip, paper: Paper) -> list[Block]:
     blocks.append(Text(slip.number, width=number_width(slip.number, cols), height=NUMBER_HEIGHT, bold=True))
     if slip.priority:
         blocks.append(Text(label("priority", slip.locale), width=2, height=2, bold=True))
+    if slip.booked_slot:  # the clerk sees at a glance that this visitor booked, and for when
+        blocks.append(Text(label("booked", slip.locale).format(slot=slip.booked_slot), bold=True))
     blocks.append(Text(format_datetime(slip.issued_at, slip.locale)))
     blocks.append(Feed())
     blocks.append(Text(format_ahead(slip.ahead, slip.locale), bold=True))

@@ -28,6 +28,7 @@ class TicketSlip:
     footer: str = ""
     priority: bool = False
     locale: str = "id"  # "id" or "en": labels on the slip
+    booked_slot: str = ""  # "09:00": the ticket of an online booking, for the slot starting then
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
@@ -63,7 +64,8 @@ class TicketSlip:
                 raise ValueError(f"slip.issued_at is not ISO 8601: {issued!r}") from e
         elif not isinstance(issued, datetime):
             raise ValueError("slip.issued_at must be an ISO 8601 string")
-        for name in ("site_name", "agency_name", "service_name", "number", "track_url", "footer", "locale"):
+        for name in ("site_name", "agency_name", "service_name", "number", "track_url", "footer", "locale",
+                     "booked_slot"):
             if name in kwargs and not isinstance(kwargs[name], str):
                 raise ValueError(f"slip.{name} must be a string")
         if not isinstance(kwargs["ahead"], int) or isinstance(kwargs["ahead"], bool):
@@ -130,6 +132,7 @@ LABELS = {
     "id": {
         "number": "Nomor antrean",
         "priority": "PRIORITAS",
+        "booked": "RESERVASI {slot}",
         "scan": "Pindai untuk memantau antrean Anda",
         "test_title": "TES PRINTER",
         "test_body": "Jika Anda dapat membaca ini, printer siap.",
@@ -137,6 +140,7 @@ LABELS = {
     "en": {
         "number": "Queue number",
         "priority": "PRIORITY",
+        "booked": "BOOKED {slot}",
         "scan": "Scan to follow your place in the queue",
         "test_title": "PRINTER TEST",
         "test_body": "If you can read this, the printer is ready.",

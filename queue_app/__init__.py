@@ -122,6 +122,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
 
 def import_all_models() -> None:
     """Register every feature's tables on ``Base.metadata`` (the app, Alembic and tests need them all)."""
+    import queue_app.booking.models
     import queue_app.core.models
     import queue_app.printing.models
     import queue_app.queue.models
@@ -132,6 +133,7 @@ def import_all_models() -> None:
 def _register_surfaces(app: Flask) -> None:
     """The one place that knows every screen; surfaces only talk to each other through the core."""
     from admin import bp as admin_bp
+    from booking_page import bp as booking_page_bp
     from counter import bp as counter_bp
     from dashboard import bp as dashboard_bp
     from display import bp as display_bp
@@ -140,7 +142,8 @@ def _register_surfaces(app: Flask) -> None:
     from survey_tablet import bp as survey_tablet_bp
     from visitor import bp as visitor_bp
 
-    for bp in (home_bp, kiosk_bp, visitor_bp, display_bp, counter_bp, admin_bp, dashboard_bp, survey_tablet_bp):
+    for bp in (home_bp, kiosk_bp, visitor_bp, display_bp, counter_bp, admin_bp, dashboard_bp, survey_tablet_bp,
+               booking_page_bp):
         app.register_blueprint(bp)
 
 
@@ -153,6 +156,7 @@ def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> Path | None:
     from flask_migrate import upgrade
     from sqlalchemy.exc import IntegrityError
 
+    from queue_app.booking import operations as booking_operations
     from queue_app.core.apply_config import sync_site
     from queue_app.core.extensions import db
     from queue_app.queue import operations
@@ -166,6 +170,8 @@ def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> Path | None:
         sync_site(app.extensions["site"])
         db.session.commit()
         closed = operations.close_stale_tickets()
+        db.session.commit()
+        booking_operations.expire_bookings()
         db.session.commit()
         if closed:
             logger.info("Closed %d tickets left waiting from earlier days", closed)

@@ -34,6 +34,7 @@ CROSS_FIELD_OR_STATEFUL = {
     ("GET", "/api/stats/summary"), ("GET", "/api/stats/export.csv"), ("GET", "/api/stats/export.xlsx"),
     ("GET", "/api/stats/report"), ("POST", "/api/admin/users"), ("POST", "/api/admin/closures"),
     ("GET", "/api/stats/ikm"), ("GET", "/api/stats/ikm.xlsx"),
+    ("GET", "/api/stats/bookings"),
 }
 
 #: Lenient on purpose: an empty ``?from=``/``?to=``/``?month=`` means "not given" (forms submit empty fields),
@@ -41,7 +42,7 @@ CROSS_FIELD_OR_STATEFUL = {
 LENIENT = {
     ("GET", "/api/stats/summary"), ("GET", "/api/stats/export.csv"), ("GET", "/api/stats/export.xlsx"),
     ("GET", "/api/stats/report"), ("GET", "/api/stats/dashboard"), ("PUT", "/api/admin/running-text"),
-    ("GET", "/api/stats/ikm"), ("GET", "/api/stats/ikm.xlsx"),
+    ("GET", "/api/stats/ikm"), ("GET", "/api/stats/ikm.xlsx"), ("GET", "/api/stats/bookings"),
 }
 
 

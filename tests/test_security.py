@@ -84,8 +84,8 @@ def _html_pages(app, token: str) -> list[str]:
     """Every GET page the app renders from a template, with its parameters filled in."""
     fill = {"counter.panel": {"code": "L01"}, "kiosk.kiosk_page": {"code": "K2"},
             "admin.user": {"username": "clerk1"}, "visitor.ticket_page": {"token": token},
-            "survey_tablet.tablet": {"code": "L01"}}
-    skip = {"kiosk.ticket_qr", "display.audio", "display.media", "static"}  # SVG, audio and media, not HTML
+            "survey_tablet.tablet": {"code": "L01"}, "booking_page.manage_page": {"token": "no-such-booking"}}
+    skip = {"kiosk.ticket_qr", "booking_page.booking_qr", "display.audio", "display.media", "static"}  # not HTML
     urls = []
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/") or "GET" not in rule.methods or rule.endpoint in skip \

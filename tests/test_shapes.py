@@ -21,7 +21,7 @@ from queue_app.api.declare import Media
 from queue_app.api.shapes.common import Error
 from queue_app.core import clock
 from queue_app.core.extensions import db
-from tests.helpers import kiosk_headers
+from tests.helpers import TEST_SITE, Staff, built_app, kiosk_headers, make_site
 
 pytestmark = pytest.mark.both_databases
 
@@ -135,13 +135,52 @@ def _survey(app, call: Checked, clerk: dict, manager: dict, admin: dict, tokens:
         app.extensions["site"] = site
 
 
-def test_every_endpoint_answers_its_declared_shape(app, staff):
+#: the test site with bookings for its first service, so the booking endpoints take part in the day
+BOOKING = TEST_SITE.replace("target_wait_minutes = 15\n", """target_wait_minutes = 15
+
+[services.booking]
+slot_minutes = 30
+per_slot = 4
+""", 1)
+
+
+def _booking(app, call: Checked, clerk: dict, admin: dict) -> None:
+    """A visitor books the slot under way today, looks it up, checks in at a kiosk; another cancels."""
+    from queue_app.core import clock
+    from queue_app.core.site import current_site
+
+    with app.app_context():
+        now = clock.utcnow().astimezone(current_site().tz)
+    day = now.date().isoformat()
+    slots = call("GET", f"/api/booking/slots?service=PERIZINAN&date={day}", 200)
+    start = slots[0]["start"]  # the slot under way (ended ones are left out)
+    booked = call("POST", "/api/bookings", 201, json={"service": "PERIZINAN", "date": day, "start": start})
+    call("GET", f"/api/bookings/{booked['token']}", 200)
+    call("POST", f"/api/bookings/{booked['code']}/check-in", 201, headers=kiosk_headers(app, "K1"),
+         json={"kiosk": "K1"})
+    call("POST", f"/api/bookings/{booked['code']}/check-in", 200, headers=kiosk_headers(app, "K1"),
+         json={"kiosk": "K1"})  # a repeat: the same ticket
+    other = call("POST", "/api/bookings", 201, json={"service": "PERIZINAN", "date": day, "start": start})
+    call("DELETE", f"/api/bookings/{other['token']}", 200)
+    call("GET", "/api/stats/bookings", 200, headers=admin)
+
+
+@pytest.fixture
+def booking_app(tmp_path, db_url):
+    with built_app(make_site(tmp_path, BOOKING), db_url) as app:
+        yield app
+
+
+def test_every_endpoint_answers_its_declared_shape(booking_app):
+    app = booking_app
+    staff = Staff(app)
     call = Checked(app)
     clerk = staff.headers("clerk1", "clerk", ["L01", "L02"])
     admin = staff.headers("admin1", "admin")
     manager = staff.headers("manager1", "manager", agency="DPMPTSP")
     tokens = _public_day(call, clerk)
     _survey(app, call, clerk, manager, admin, tokens)
+    _booking(app, call, clerk, admin)
 
     staff.user("siti", "clerk", ["L01"], password="kata-sandi-1")
     signed = call("POST", "/api/auth/token", 200, json={"username": "siti", "password": "kata-sandi-1"})

@@ -92,7 +92,7 @@ export function allowed(action, v = view) {
     case "transfer": return !!open && v.services.length > 1;
     case "call": return !paused && !cur;
     case "reprint": return !!cur;
-    case "pause": return true;
+    case "pause": case "checkin": return true;
     default: return false;
   }
 }
@@ -112,6 +112,7 @@ async function act(action, payload) {
   if (action === "transfer" && !payload) return openTransfer();
   if (action === "call" && !payload) return openCall();
   if (action === "reprint") return reprint();
+  if (action === "checkin") return openCheckin();
   const spec = ACTIONS[action];
   if (!spec) return;
   const key = newKey("panel"); // one key per click; the retries reuse it
@@ -213,6 +214,32 @@ $("call-form").addEventListener("submit", (e) => {
   if (number) act("call", { number });
 });
 $("call-cancel").addEventListener("click", () => $("call-dialog").close());
+
+// a booked visitor at the desk: check the booking in by its code; the ticket joins the queue like a kiosk's
+function openCheckin() {
+  $("checkin-input").value = "";
+  $("checkin-dialog").showModal();
+  $("checkin-input").focus();
+}
+
+$("checkin-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const code = $("checkin-input").value.trim().toUpperCase().replace(/[^A-Z0-9]/g, "");
+  $("checkin-dialog").close();
+  if (!code) return;
+  await whileBusy(async () => {
+    const data = await request("POST", `/api/bookings/${encodeURIComponent(code)}/check-in`,
+      { body: {}, key: newKey("panel"), retry: true });
+    showMsg(t("msg_checked_in", { code: data.booking, number: data.number }), "ok");
+  }, (err) => {
+    const known = { booking_not_found: "err_booking_not_found", not_today: "err_not_today", too_early: "err_too_early",
+                    too_late: "err_too_late", booking_closed: "err_booking_closed" };
+    if (err instanceof HttpError && known[err.code]) showMsg(t(known[err.code]), "err");
+    else explain(err);
+  });
+  await refresh();
+});
+$("checkin-cancel").addEventListener("click", () => $("checkin-dialog").close());
 $("transfer-dialog").addEventListener("keydown", (e) => {
   if (/^[1-9]$/.test(e.key)) {
     const b = $("transfer-services").querySelectorAll("button")[Number(e.key) - 1];
@@ -268,9 +295,12 @@ function render() {
   list.replaceChildren(...view.waiting.map((w) => {
     const btn = el("button", { type: "button", class: "qi-call", disabled: !canCall }, t("call_this"));
     btn.addEventListener("click", () => act("call", { number: w.number }));
-    return el("li", { class: "qi" + (w.priority ? " qi-priority" : ""), "data-number": w.number, "data-issued": w.issued_at },
+    return el("li", { class: "qi" + (w.priority ? " qi-priority" : "") + (w.booked_slot ? " qi-booked" : ""),
+                      "data-number": w.number, "data-issued": w.issued_at },
       el("span", "qi-number", w.number),
       el("span", "qi-service", w.priority ? el("span", "badge", t("priority")) : null,
+        // a booked visitor: the clerk sees the slot it holds ("reservasi 09:30")
+        w.booked_slot ? el("span", "badge badge-booked", `${t("booked")} ${w.booked_slot}`) : null,
         w.service_name + (w.transferred ? ` · ${t("transferred")}` : "")),
       el("span", "qi-wait"), btn);
   }));

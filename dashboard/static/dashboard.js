@@ -85,6 +85,22 @@ function renderCharts(snap) {
   }
 }
 
+/** Today's online bookings per service (a card of its own, hidden while nobody booked today). */
+async function renderBookings(day) {
+  let figures;
+  try {
+    figures = await getJSON(`/api/stats/bookings?from=${day}&to=${day}${agency ? `&agency=${encodeURIComponent(agency)}` : ""}`,
+                            { background: true });
+  } catch {
+    return; // the figures above stay; the next refresh tries again
+  }
+  $("bookings-card").hidden = figures.days.length === 0;
+  document.querySelector("#bookings tbody").replaceChildren(...figures.days.map((d) =>
+    el("tr", { "data-service": d.service }, el("td", {}, d.service),
+       ...[d.made, d.checked_in, d.open, d.expired, d.cancelled].map((n) => el("td", { class: "num" }, String(n))),
+       el("td", { class: "num" }, d.no_show_rate === null ? "—" : pct(d.no_show_rate * 100)))));
+}
+
 function render(snap) {
   snapshot = snap;
   receivedAt = Date.now();
@@ -95,6 +111,7 @@ function render(snap) {
   renderServices(snap.services);
   renderCounters(snap.counters);
   renderCharts(snap);
+  renderBookings(snap.day);
   document.body.dataset.version = String((Number(document.body.dataset.version) || 0) + 1);
 }
 

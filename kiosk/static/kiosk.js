@@ -266,6 +266,9 @@ function showMessage(text) {
 
 function showConfirm(ticket, s) {
   const confirm = $("confirm");
+  $("c-booking").hidden = !ticket.booking;
+  $("c-booking").textContent = ticket.booking
+    ? t("checkin_booking", { code: ticket.booking, start: ticket.booked_slot?.start || "" }) : "";
   const print = ticket.print || { status: "none", error: null };
   confirm.dataset.printStatus = print.status;
   confirm.dataset.printError = print.error || "";
@@ -323,6 +326,7 @@ function setPriority(choice) {
 
 function resetToStart() {
   closeConfirm();
+  closeCheckin();
   $("message").hidden = true;
   setPriority("none");
   if (lang() !== settings.locale) {
@@ -333,7 +337,99 @@ function resetToStart() {
   state.lastTouch = Date.now();
 }
 
+// --- check-in of a booking: keypad, or a USB scanner typing the QR's code and Enter ----------------
+
+const CODE_CHARS = /^[A-Z2-9]$/;
+const scan = { buffer: "", at: 0 };
+
+function openCheckin() {
+  if (state.busy) return;
+  setCode("");
+  $("checkin").hidden = false;
+}
+
+function closeCheckin() {
+  $("checkin").hidden = true;
+  setCode("");
+}
+
+function setCode(code) {
+  $("checkin-code").textContent = code;
+  $("checkin-go").disabled = code.length < 6;
+}
+
+const CHECKIN_ERRORS = {
+  booking_not_found: "checkin_not_found", not_today: "checkin_not_today", too_early: "checkin_too_early",
+  too_late: "checkin_too_late", booking_closed: "checkin_closed", rate_limited: "error_busy",
+};
+
+async function checkIn(raw) {
+  const code = raw.toUpperCase().replace(/[^A-Z0-9]/g, "");
+  if (state.busy || code.length < 6) return;
+  state.busy = true;
+  closeCheckin();
+  showBusy(t("connecting"));
+  try {
+    // a repeat (a double scan, or a retry after a network failure) answers the same ticket: no key needed
+    const body = await postJSON(`/api/bookings/${encodeURIComponent(code)}/check-in`, { kiosk: settings.code },
+      { retry: true, key: newKey(`checkin-${settings.code}`), onRetry: () => showBusy(t("retrying")) });
+    hideBusy();
+    const s = services.find((x) => x.code === body.service)
+      || { name: body.service_name, name_en: "", agency_name: body.agency_name };
+    showConfirm(body, s);
+    poll();
+  } catch (err) {
+    hideBusy();
+    if (!(err instanceof HttpError) || err.transient) {
+      showMessage(t("error_network"));
+    } else {
+      const key = CHECKIN_ERRORS[err.code] || (err.status === 404 ? "checkin_not_found" : "error_generic");
+      const opens = err.body?.error?.opens_at;
+      showMessage(t(key, { t: opens ? clockTime(opens) : "" }));
+    }
+  } finally {
+    state.busy = false;
+  }
+}
+
+/** A scanner is a keyboard that types fast: collect code characters, Enter checks in (no tap needed). */
+function onKey(ev) {
+  if (ev.ctrlKey || ev.altKey || ev.metaKey) return;
+  const now = Date.now();
+  if (now - scan.at > 1000) scan.buffer = "";
+  scan.at = now;
+  const typing = !$("checkin").hidden;
+  if (ev.key === "Enter") {
+    const code = typing && !scan.buffer ? $("checkin-code").textContent : scan.buffer;
+    scan.buffer = "";
+    if (code.length >= 6 && $("confirm").hidden) {
+      ev.preventDefault();
+      checkIn(code);
+    }
+    return;
+  }
+  if (ev.key === "Backspace" && typing) {
+    setCode($("checkin-code").textContent.slice(0, -1));
+    return;
+  }
+  const ch = ev.key.length === 1 ? ev.key.toUpperCase() : "";
+  if (!CODE_CHARS.test(ch) && ch !== "-") return;
+  if (ch !== "-") scan.buffer += ch;
+  if (typing && ch !== "-") setCode(($("checkin-code").textContent + ch).slice(0, 16));
+}
+
 // --- wiring --------------------------------------------------------------------------------------
+
+$("checkin-open").addEventListener("click", openCheckin);
+$("checkin-cancel").addEventListener("click", closeCheckin);
+$("checkin-go").addEventListener("click", () => checkIn($("checkin-code").textContent));
+$("keypad").addEventListener("click", (ev) => {
+  const key = ev.target.closest(".k-key")?.dataset.key;
+  if (!key) return;
+  const code = $("checkin-code").textContent;
+  setCode(key === "BACK" ? code.slice(0, -1) : (code + key).slice(0, 16));
+});
+window.addEventListener("keydown", onKey);
 
 $("grid").addEventListener("click", (ev) => {
   const tile = ev.target.closest(".tile");
@@ -368,7 +464,7 @@ setInterval(() => {
   tickClock();
   const idle = Date.now() - state.lastTouch > settings.idle_seconds * 1000;
   if (idle && $("confirm").hidden && !state.busy
-      && (state.priority !== "none" || lang() !== settings.locale || !$("message").hidden)) {
+      && (state.priority !== "none" || lang() !== settings.locale || !$("message").hidden || !$("checkin").hidden)) {
     resetToStart();
   }
 }, 1000);

@@ -26,4 +26,16 @@ def _no_store(resp: Response) -> Response:
 
 
 # route registration: one module per audience (admin, panel: clerk panel and admin pages; printing: printers, reprint)
-from queue_app.api import admin, auth, counters, panel, password, printing, public, site_days, stats, survey  # noqa: E402,F401
+from queue_app.api import (  # noqa: E402,F401
+    admin,
+    auth,
+    booking,
+    counters,
+    panel,
+    password,
+    printing,
+    public,
+    site_days,
+    stats,
+    survey,
+)

@@ -36,6 +36,11 @@ class Config:
                                 if RATELIMIT_TICKETS_PER_KIOSK else 0)
     #: Failed sign-ins per (address, username)
     RATELIMIT_LOGIN = int(os.environ.get("MPP_QUEUE_RATELIMIT_LOGIN", "10"))
+    #: Online bookings: MPP_QUEUE_RATELIMIT_BOOKINGS=0 turns every limit below off (load tests)
+    RATELIMIT_BOOKINGS = os.environ.get("MPP_QUEUE_RATELIMIT_BOOKINGS", "1") != "0"
+    RATELIMIT_BOOKINGS_PER_ADDRESS = 20  # per 10 minutes
+    RATELIMIT_BOOKINGS_PER_PHONE = 5  # attempts per day
+    RATELIMIT_CHECKINS_PER_MINUTE = 30  # per kiosk or desk address: codes are short, guessing must be slow
     TESTING = False
 
 
@@ -49,5 +54,6 @@ class TestConfig(Config):
     RATELIMIT_TICKETS_PER_KIOSK = 0
     RATELIMIT_TICKETS_PUBLIC = 0
     RATELIMIT_LOGIN = 0
+    RATELIMIT_BOOKINGS = False
     #: fail a test that writes in a transaction that began as a read (see database.py)
     SQLITE_STRICT_WRITES = True

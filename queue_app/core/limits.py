@@ -16,7 +16,7 @@ import time
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from limits import RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
 
 from queue_app.core.errors import RateLimited
 
@@ -39,11 +39,14 @@ def _limit(per_minute: int) -> RateLimitItemPerMinute:
     return RateLimitItemPerMinute(per_minute)
 
 
-def hit(name: str, per_minute: int, *key: str, message: str) -> None:
-    """Count one request against ``name`` for ``key``. :raise RateLimited: over ``per_minute`` (0 = no limit)."""
+def hit(name: str, per_minute: int, *key: str, message: str, seconds: int = 60) -> None:
+    """Count one request against ``name`` for ``key``. :raise RateLimited: over ``per_minute`` (0 = no limit).
+
+    :param seconds: a window other than a minute (``per_minute`` is then the amount per that window).
+    """
     if per_minute <= 0:
         return
-    item = _limit(per_minute)
+    item = _limit(per_minute) if seconds == 60 else RateLimitItemPerSecond(per_minute, seconds)
     try:
         allowed = limiter.limiter.hit(item, name, *key)
     except Exception:  # noqa: BLE001  a Redis that is down must not refuse every kiosk: fail open, loudly
@@ -67,7 +70,7 @@ def check(name: str, per_minute: int, *key: str, message: str) -> None:
         raise _refused(item, name, key, message)
 
 
-def _refused(item: RateLimitItemPerMinute, name: str, key: tuple[str, ...], message: str) -> RateLimited:
+def _refused(item: RateLimitItem, name: str, key: tuple[str, ...], message: str) -> RateLimited:
     try:
         reset_at, _remaining = limiter.limiter.get_window_stats(item, name, *key)
         retry_after = max(1, math.ceil(reset_at - time.time()))

@@ -70,7 +70,7 @@ def _refresh(pending: Pending) -> None:
         order = db.session.execute(
             sa.select(Ticket.id, Ticket.service_id)
             .where(Ticket.service_id.in_(affected), Ticket.status == TicketState.waiting, Ticket.service_day == day)
-            .order_by(Ticket.priority.desc(), Ticket.issued_at, Ticket.id)
+            .order_by(Ticket.priority.desc(), Ticket.queue_at, Ticket.id)
         ).all()
         # everyone's place is counted, but views are built and sent only for tickets a phone watches
         watched = watchers.watched((tid for tid, _ in order), day)

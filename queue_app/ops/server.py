@@ -96,7 +96,7 @@ def serve(app: Flask, host: str, port: int) -> None:
 
 
 def housekeeping_loop(app: Flask) -> None:
-    """Close tickets from earlier days, check printers, retry or expire print jobs."""
+    """Close tickets from earlier days, expire unused bookings, check printers, retry or expire print jobs."""
     import gevent
 
     while True:
@@ -106,6 +106,7 @@ def housekeeping_loop(app: Flask) -> None:
 
 def housekeeping(app: Flask) -> None:
     """One round: stale tickets, expired tokens (and their sockets), sockets whose access ended, printers."""
+    from queue_app.booking import operations as booking_operations
     from queue_app.core.extensions import db
     from queue_app.live.namespaces import sweep_staff
     from queue_app.printing.agents import sweep_agents
@@ -121,6 +122,8 @@ def housekeeping(app: Flask) -> None:
             sweep_staff()
             sweep_agents()
             db.session.rollback()
+            booking_operations.expire_bookings()
+            db.session.commit()
             app.extensions["printing"].housekeeping()
         except Exception:  # keep the loop alive; the next round retries
             db.session.rollback()

@@ -118,6 +118,7 @@ class Printing:
             footer=self.site.ticket_footer,
             priority=ticket.priority,
             locale=self.site.locale,
+            booked_slot=ticket.booked_slot_at.astimezone(self.site.tz).strftime("%H:%M") if ticket.booked_slot_at else "",
         )
 
     # --- printing a ticket ---------------------------------------------------------------------

@@ -79,9 +79,10 @@ def _statements(dialect: str) -> dict[str, sa.Select]:
         Ticket.status == TicketState.waiting,
         Ticket.id != sa.bindparam("tid"),
     )
+    # the queue time (contract "Queue order"): a booking checked in early is behind walk-ins issued before its slot
     earlier = sa.or_(
-        Ticket.issued_at < sa.bindparam("issued_at"),
-        sa.and_(Ticket.issued_at == sa.bindparam("issued_at"), Ticket.id < sa.bindparam("tid")),
+        Ticket.queue_at < sa.bindparam("queue_at"),
+        sa.and_(Ticket.queue_at == sa.bindparam("queue_at"), Ticket.id < sa.bindparam("tid")),
     )
     count = sa.select(sa.func.count()).select_from(Ticket)
     return {
@@ -110,7 +111,7 @@ def ahead_of(ticket: Ticket) -> int:
     if ticket.status is not TicketState.waiting:
         return 0
     stmt = _stmt("ahead_priority" if ticket.priority else "ahead_normal")
-    params = {"sid": ticket.service_id, "day": ticket.service_day, "tid": ticket.id, "issued_at": ticket.issued_at}
+    params = {"sid": ticket.service_id, "day": ticket.service_day, "tid": ticket.id, "queue_at": ticket.queue_at}
     return int(db.session.execute(stmt, params).scalar_one())
 
 
@@ -150,7 +151,7 @@ class QueueState:
     """What the replay needs: open counters, the first waiting tickets in call order, handling times."""
 
     counters: list[_Counter]
-    #: (ticket id, service id, priority), priority tickets first, then oldest first
+    #: (ticket id, service id, priority), priority tickets first, then smallest queue time first
     waiting: list[tuple[int, int, bool]]
     #: waiting tickets per service, including those not loaded
     totals: dict[int, int]
@@ -179,7 +180,7 @@ def load_state(day: date) -> QueueState:
     waiting = [(tid, sid, bool(prio)) for tid, sid, prio in db.session.execute(
         sa.select(Ticket.id, Ticket.service_id, Ticket.priority)
         .where(Ticket.service_day == day, Ticket.status == TicketState.waiting)
-        .order_by(Ticket.priority.desc(), Ticket.issued_at, Ticket.id)
+        .order_by(Ticket.priority.desc(), Ticket.queue_at, Ticket.id)
         .limit(MAX_REPLAY)
     )]
     if len(waiting) < MAX_REPLAY:

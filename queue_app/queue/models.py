@@ -51,6 +51,8 @@ class Ticket(Base):
         # The backstop behind the atomic daily counter: a number is never issued twice.
         sa.UniqueConstraint("issued_service_id", "service_day", "seq"),
         sa.Index("ix_tickets_queue", "service_day", "status", "service_id", "priority", "issued_at"),
+        # every call order, estimate and "people ahead" sorts by the queue time
+        sa.Index("ix_tickets_queue_at", "service_day", "status", "service_id", "priority", "queue_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +70,12 @@ class Ticket(Base):
     status: Mapped[TicketState] = mapped_column(enum_column(TicketState), default=TicketState.waiting)
     priority: Mapped[bool] = mapped_column(default=False)
     issued_at: Mapped[datetime]
+    #: The queue time that orders the queue (after priority): ``issued_at`` for a walk-in; for a booking the
+    #: later of its check-in and its slot's start, so an early booking waits for its slot and then goes ahead
+    #: of everyone who came after the slot started. A transfer keeps it (as it keeps the issue time).
+    queue_at: Mapped[datetime]
+    #: Start of the booked slot for a ticket from an online booking (marks it on the clerk's list); None = walk-in
+    booked_slot_at: Mapped[datetime | None]
     #: First call; a recall or a call after a transfer does not move it (wait = called_at - issued_at)
     called_at: Mapped[datetime | None]
     #: Latest call, for the clerk's timer

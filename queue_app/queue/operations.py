@@ -67,10 +67,14 @@ def issue_ticket(
     kiosk: str | None = None,
     idempotency_key: str | None = None,
     actor: User | None = None,
+    booked_slot_at: datetime | None = None,
 ) -> tuple[Ticket, bool]:
     """Give the next number of the service for today.
 
     :param idempotency_key: a repeat within 10 minutes returns the first ticket instead of a new one.
+    :param booked_slot_at: the slot start of the online booking being checked in. Its queue time is the later
+        of now and the slot start; the opening hours and the daily quota are not checked again (the booking's
+        check-in window and its place in the slot were checked when it was made and at check-in).
     :return: the ticket and whether it was created now (False for an idempotent repeat).
     :raise ServiceNotFound, ServiceClosed, HolidayClosed, OutsideHours, QuotaReached, KioskNotFound, ValidationFailed:
     """
@@ -90,10 +94,11 @@ def issue_ticket(
         kiosk_conf = current_site().kiosk(kiosk)
         if kiosk_conf is None:
             raise KioskNotFound(f'No kiosk with code "{kiosk}".')
-        if kiosk_conf.services and service.code not in kiosk_conf.services:
+        # a booking checks in at whichever kiosk the visitor finds; the kiosk's list is for walk-ins
+        if kiosk_conf.services and service.code not in kiosk_conf.services and booked_slot_at is None:
             raise ValidationFailed(f"Kiosk {kiosk} does not offer service {service.code}.", field="service")
     closed = closed_error(service, now=now)
-    if closed is not None:
+    if closed is not None and not (booked_slot_at is not None and closed.code == "outside_hours"):
         raise closed
 
     from queue_app.queue.estimate import ahead_of, estimate_new, recent_state
@@ -105,7 +110,7 @@ def issue_ticket(
     seq = upsert_increment(
         DailyNumber.__table__, {"service_id": service.id, "service_day": day}, "last_number"
     )
-    if service.daily_quota and seq > service.daily_quota:
+    if service.daily_quota and seq > service.daily_quota and booked_slot_at is None:
         raise QuotaReached(f"Today's quota of {service.daily_quota} tickets for {service.name} is reached.",
                            service=service.code)
 
@@ -119,6 +124,8 @@ def issue_ticket(
         status=TicketState.waiting,
         priority=priority,
         issued_at=now,
+        queue_at=max(now, booked_slot_at) if booked_slot_at is not None else now,
+        booked_slot_at=booked_slot_at,
         kiosk=kiosk,
         recalls=0,
     )
@@ -127,7 +134,12 @@ def issue_ticket(
     ticket.ahead_at_issue = ahead_of(ticket)
     ticket.estimated_wait_seconds = estimate_new(day, service.id, ahead=ticket.ahead_at_issue, priority=priority,
                                                  ticket_id=ticket.id)
-    log_event(ticket, EventKind.issued, now, actor=actor, details={"priority": priority, "kiosk": kiosk})
+    details = {"priority": priority, "kiosk": kiosk}
+    if booked_slot_at is not None:
+        details["booking"] = True
+        # the cached queue state appends new tickets at the back; this one may belong further ahead
+        forget_forecast()
+    log_event(ticket, EventKind.issued, now, actor=actor, details=details)
     if idempotency_key:
         db.session.add(IdempotencyKey(scope="ticket", key=idempotency_key, created_at=now, ticket_id=ticket.id,
                                       action="issue"))
@@ -153,7 +165,8 @@ def call_next(counter_code: str, *, actor: User | None, finish_current: bool = F
     """Call the next waiting ticket to the counter.
 
     Order: priority tickets of any of the counter's services (oldest first), then the counter's
-    services in their listed order, oldest ticket first.
+    services in their listed order, smallest queue time first (``Ticket.queue_at``: the issue time of a
+    walk-in, the later of check-in and slot start of a booking).
 
     :param finish_current: finish the counter's open ticket first, in the same transaction.
     :return: the called ticket, or None when nobody waits for this counter's services.
@@ -175,7 +188,7 @@ def call_next(counter_code: str, *, actor: User | None, finish_current: bool = F
                                       CounterService.counter_id == counter.id))
         .where(Ticket.status == TicketState.waiting, Ticket.service_day == today())
         .order_by(Ticket.priority.desc(), sa.case((Ticket.priority, 0), else_=CounterService.position),
-                  Ticket.issued_at, Ticket.id)
+                  Ticket.queue_at, Ticket.id)
         .limit(1)
     )
     if is_postgres():

@@ -6,6 +6,7 @@ built with a few indexed queries rather than pushed in full to every panel on ev
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,7 +36,7 @@ def waiting_for(counter: Counter) -> tuple[list[dict[str, Any]], int]:
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
     rows = db.session.execute(
         base.order_by(Ticket.priority.desc(), sa.case((Ticket.priority, 0), else_=CounterService.position),
-                      Ticket.issued_at, Ticket.id).limit(WAITING_LIMIT)
+                      Ticket.queue_at, Ticket.id).limit(WAITING_LIMIT)
     ).all()
     out = []
     for ticket, _pos in rows:
@@ -47,8 +48,14 @@ def waiting_for(counter: Counter) -> tuple[list[dict[str, Any]], int]:
             "issued_at": iso(ticket.issued_at),
             "waited_seconds": max(0, int((now - ticket.issued_at).total_seconds())),
             "transferred": ticket.issued_service_id != ticket.service_id,
+            # a booked visitor: the clerk sees the slot ("booked 09:30") next to the number
+            "booked_slot": _local_hhmm(ticket.booked_slot_at),
         })
     return out, total
+
+
+def _local_hhmm(at: datetime | None) -> str | None:
+    return at.astimezone(current_site().tz).strftime("%H:%M") if at is not None else None
 
 
 def clerk_tally(user: User) -> dict[str, Any]:

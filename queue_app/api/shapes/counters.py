@@ -55,6 +55,8 @@ class WaitingTicket(Answer):
     issued_at: datetime
     waited_seconds: int
     transferred: bool
+    #: a booking's slot start (local HH:MM), None for a walk-in
+    booked_slot: str | None = None
 
 
 class Tally(Answer):

@@ -128,6 +128,14 @@ class BookingConf(Model):
     days_ahead: int = Field(7, ge=1, le=366)  # today included
     checkin_early_minutes: int = Field(60, ge=0, le=24 * 60)
     checkin_late_minutes: int = Field(15, ge=0, le=24 * 60)
+    #: Share of the service's ``daily_quota`` kept for walk-ins: bookings of a day stop at
+    #: ``floor(daily_quota x (1 - share))``. Ignored without a quota (0 = unlimited).
+    walk_in_share: float = Field(0.0, ge=0.0, le=1.0)
+    #: Whether the booking page asks for a name and a phone number (then they are required); never a NIK
+    ask_name: bool = False
+    ask_phone: bool = False
+    #: What to bring (documents...), shown on the booking page before a slot is chosen
+    requirements: str = ""
 
 
 SURVEY_CODES = tuple(f"U{i}" for i in range(1, 10))

@@ -1,0 +1,104 @@
+"""Booking shapes: a slot of a day, a booking, and the ticket a check-in issues."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ConfigDict, Field, RootModel
+
+from queue_app.api.declare import Answer, Shape, Text
+from queue_app.api.shapes.public import IssuedTicket
+
+
+class BookingRequest(Shape):
+    """A place in one slot of one day; name and phone only where the site asks for them."""
+
+    service: Text
+    date: Text
+    start: Text
+    name: str | None = None
+    phone: str | None = None
+
+
+class CheckInRequest(Shape):
+    """The kiosk the visitor stands at (with its key), or nothing when a clerk checks in by code."""
+
+    kiosk: str | None = None
+
+
+class SlotView(Answer):
+    """One slot of a day, local times."""
+
+    start: str
+    end: str
+    capacity: int
+    available: int
+
+
+class SlotList(RootModel[list[SlotView]]):
+    """The day's slots in order."""
+
+
+class TicketRef(Answer):
+    number: str
+    token: str
+
+
+class BookingView(Answer):
+    """A booking; ``ticket`` once checked in."""
+
+    code: str
+    token: str
+    service: str
+    service_name: str
+    date: str
+    start: str
+    end: str
+    status: Literal["booked", "checked_in", "cancelled", "expired"]
+    name: str | None
+    manage_url: str
+    created_at: str | None
+    checked_in_at: str | None
+    ticket: TicketRef | None = None
+
+
+class BookedSlot(Answer):
+    date: str
+    start: str
+    end: str
+
+
+class CheckedIn(IssuedTicket):
+    """The body of POST /api/tickets plus the booking's code and slot."""
+
+    booking: str
+    booked_slot: BookedSlot
+
+
+
+
+class BookingFigures(Answer):
+    """Bookings made, checked in, expired (no-show), cancelled and still open; no_show_rate of the passed ones."""
+
+    made: int
+    checked_in: int
+    expired: int
+    cancelled: int
+    open: int
+    no_show_rate: float | None
+
+
+class BookingDay(BookingFigures):
+    service: str
+    date: str
+
+
+class BookingReport(Answer):
+    """Booking figures per service and day of a range, and in total."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    first: str = Field(alias="from")
+    last: str = Field(alias="to")
+    days: list[BookingDay]
+    total: BookingFigures
