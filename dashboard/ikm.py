@@ -12,14 +12,13 @@ from typing import Any
 
 from flask import render_template, request
 
-from queue_app.api.stats import MAX_RANGE_DAYS, _range, scoped_agency
-from queue_app.core.errors import ValidationFailed
+from queue_app.api.stats import scoped_agency
 from queue_app.core.extensions import db
 from queue_app.core.models import Agency
 from queue_app.core.site import today as site_today
 from queue_app.survey import operations, report
 
-from .views import _agencies, bp, manager_page
+from .views import _agencies, bp, manager_page, report_range
 
 COMMENTS_SHOWN = 50
 MONTHS_ID = ("", "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
@@ -56,13 +55,7 @@ def month_label(value: str) -> str:
 @manager_page
 def ikm_page():
     """The IKM report: element table, grade, sample against the minimum, profile, comments, monthly trend."""
-    today = site_today()
-    if not request.args.get("from") and not request.args.get("month"):
-        first, last = today.replace(day=1), today
-    else:
-        first, last = _range()
-    if (last - first).days > MAX_RANGE_DAYS:
-        raise ValidationFailed("The range may span at most two years.", field="to")
+    first, last = report_range()
     agency_id = scoped_agency()
     data = operations.ikm(first, last, agency_id=agency_id)
     # the trend covers the twelve months up to the range's end, whatever the range

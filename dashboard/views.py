@@ -86,26 +86,35 @@ def index():
                            can_pick_agency=current_user.agency_id is None, ikm=ikm_card(agency_id), fmt_ikm=fmt_ikm)
 
 
-@bp.get("/reports")
-@manager_page
-def reports():
-    """Tables per agency, service, counter and clerk for a range, with the exports."""
+def report_range() -> tuple[date, date]:
+    """The days a report page shows: ``?from=&to=`` or ``?month=``, by default this month so far.
+
+    :raise ValidationFailed: a bad date, or a range over two years.
+    """
     from queue_app.api.stats import _range
     from queue_app.core.errors import ValidationFailed
 
     today = site_today()
     if not request.args.get("from") and not request.args.get("month"):
-        first, last = today.replace(day=1), today
-    else:
-        first, last = _range()
+        return today.replace(day=1), today
+    first, last = _range()
     if (last - first).days > MAX_RANGE_DAYS:
         raise ValidationFailed("The range may span at most two years.", field="to")
+    return first, last
+
+
+@bp.get("/reports")
+@manager_page
+def reports():
+    """Tables per agency, service, counter and clerk for a range, with the exports."""
+    first, last = report_range()
     agency_id = scoped_agency()
     data = figures.report(first, last, agency_id=agency_id)
     scope = db.session.get(Agency, agency_id) if agency_id is not None else None
     query = f"from={first.isoformat()}&to={last.isoformat()}"
     if request.args.get("agency"):
         query += "&agency=" + quote(request.args["agency"])
+    today = site_today()
     prev_month_end = today.replace(day=1) - timedelta(days=1)
     presets = {
         "today": (today, today),

@@ -5,16 +5,21 @@ One module per audience; each registers its routes on ``bp``.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 @bp.before_request
 def _json_bodies_only() -> None:
-    # every endpoint, even one that ignores its body: a cross-site form must not reach any of them
+    # every endpoint, even one that ignores its body: a cross-site form must not reach any of them.
+    # A ticket request is first asked who it is (401 before 415: the contract's answer to an anonymous
+    # caller does not depend on how it spelled its body)
     from queue_app.api.parsing import require_json_media_type
+    from queue_app.api.takers import refuse_anonymous
 
+    if request.endpoint in ("api.create_ticket", "api.check_in"):
+        refuse_anonymous()
     require_json_media_type()
 
 

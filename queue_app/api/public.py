@@ -19,7 +19,7 @@ from queue_app.api.shapes.public import (
     Service,
     TicketRequest,
 )
-from queue_app.api.takers import KIOSK_HEADER, refuse_anonymous, ticket_taker
+from queue_app.api.takers import KIOSK_HEADER, ticket_taker
 from queue_app.core.extensions import db
 from queue_app.core.site import current_site, iso
 from queue_app.queue import operations
@@ -43,7 +43,7 @@ def list_services():
                                     'the key of the kiosk named in "kiosk" (mpp-queue kiosk key CODE)')})
 def create_ticket():
     """Issue a ticket: a kiosk with its key, staff, or anyone when ``[site] public_tickets`` (see takers.py)."""
-    refuse_anonymous()  # before the body is validated: a caller without any credential is told 401 first
+    # a caller without any credential was told 401 before its body was read (api/__init__.py)
     data = parse_body(TicketRequest)
     service, priority, kiosk = data.service, bool(data.priority), data.kiosk
     ticket_taker(kiosk, priority)

@@ -8,7 +8,7 @@ import re
 import pytest
 import requests
 
-from ..helpers import TEST_SITE, wait_js
+from ..helpers import TEST_SITE, enrol_kiosk_browser, wait_js
 from ..livesite import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -106,6 +106,7 @@ def test_kiosk_checks_in_by_keypad_and_by_scanner(browser, server):
     now_slot = slots(server, today)[0]["start"]  # the slot going on now: its check-in window is open
     typed, scanned = api_book(server, today, now_slot), api_book(server, today, now_slot)
     context, page = new_context(browser, viewport={"width": 1920, "height": 1080}, has_touch=True)
+    enrol_kiosk_browser(context, server, "K1")  # as Admin → Kiosks does on the kiosk PC
     try:
         page.goto(f"{server.url}/kiosk/K1")
         page.wait_for_selector("body[data-ready='1']")
