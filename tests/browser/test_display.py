@@ -70,7 +70,8 @@ def test_reload_never_replays_old_calls(page, live):
     # ...but only live calls are announced: a replay of the old call would come before this later one
     issue(live)
     later = call_next(live, headers)
-    assert page.evaluate("window.__announcerLog") == heard(page, later["number"], "Loket 1")
+    expected = heard(page, later["number"], "Loket 1")  # waits until it was heard: evaluated before the log is read
+    assert page.evaluate("window.__announcerLog") == expected
 
 
 def test_other_zone_call_is_neither_shown_nor_heard(page, live):
@@ -81,7 +82,8 @@ def test_other_zone_call_is_neither_shown_nor_heard(page, live):
     # a call in this display's own zone afterwards: had the other zone's call leaked, it would be heard first
     issue(live, "HALAL")
     own = call_next(live, headers, "L03")
-    assert page.evaluate("window.__announcerLog") == heard(page, own["number"], "Loket 3")
+    expected = heard(page, own["number"], "Loket 3")  # waits until it was heard: evaluated before the log is read
+    assert page.evaluate("window.__announcerLog") == expected
     assert other["number"] not in page.inner_text("body")
     assert [c.strip() for c in page.locator("#counters li .name").all_text_contents()] == ["Loket 3"]
 
