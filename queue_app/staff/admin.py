@@ -209,18 +209,23 @@ def set_running_text(actor: User | None, text: str) -> str:
     if len(text) > MAX_RUNNING_TEXT:
         raise ValidationFailed(f"The running text may have at most {MAX_RUNNING_TEXT} characters.", field="text")
     before = running_text()
-    row = db.session.get(Setting, RUNNING_TEXT)
-    now = clock.utcnow()
-    if row is None:
-        row = Setting(key=RUNNING_TEXT, value=text, updated_at=now)
-        db.session.add(row)
-    row.value = text
-    row.updated_at = now
-    row.updated_by_id = actor.id if actor else None
+    store_setting(actor, RUNNING_TEXT, text)
     audit(actor, "running_text_set", RUNNING_TEXT, before=before, after=text)
     _to_every_zone({"kind": "running_text", "running_text": text})
     db.session.flush()
     return text
+
+
+def store_setting(actor: User | None, key: str, value: Any) -> None:
+    """Write a run-time setting (who changed it and when); the caller writes the audit entry."""
+    row = db.session.get(Setting, key)
+    now = clock.utcnow()
+    if row is None:
+        row = Setting(key=key, value=value, updated_at=now)
+        db.session.add(row)
+    row.value = value
+    row.updated_at = now
+    row.updated_by_id = actor.id if actor else None
 
 
 def _to_every_zone(payload: dict[str, Any]) -> None:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from queue_app.core import clock
 from queue_app.core.database import begin_write
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.models import Setting
 from queue_app.core.models.settings import DISPLAY_NOTICES
-from queue_app.staff.admin import _to_every_zone, audit
+from queue_app.staff.admin import _to_every_zone, audit, store_setting
 from queue_app.staff.models import User
 
 MAX_NOTICES = 10
@@ -49,14 +48,7 @@ def set_notices(actor: User | None, items: list[dict[str, Any]]) -> list[dict[st
     if len(clean) > MAX_NOTICES:
         raise ValidationFailed(f"At most {MAX_NOTICES} notices.", field="notices")
     before = notices()
-    row = db.session.get(Setting, DISPLAY_NOTICES)
-    now = clock.utcnow()
-    if row is None:
-        row = Setting(key=DISPLAY_NOTICES, value=clean, updated_at=now)
-        db.session.add(row)
-    row.value = clean
-    row.updated_at = now
-    row.updated_by_id = actor.id if actor else None
+    store_setting(actor, DISPLAY_NOTICES, clean)
     audit(actor, "notices_set", DISPLAY_NOTICES, before=before, after=clean)
     _to_every_zone({"kind": "notices", "notices": clean})
     db.session.flush()
