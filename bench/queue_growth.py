@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.simulate import site_toml  # noqa: E402
 
+KIOSK = '\n[[kiosks]]\ncode = "K1"\nname = "Kios lobi"\n'  # tickets come from a kiosk with its key
+
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
@@ -54,9 +56,10 @@ def main() -> int:
     from queue_app.core.siteconfig import parse_site_config
     from queue_app.queue import operations
     from queue_app.staff.auth import create_user, issue_token
+    from queue_app.staff.devices import create_key
 
     tmp = Path(tempfile.mkdtemp(prefix="growth-"))
-    site = parse_site_config(tomllib.loads(site_toml(agencies=3)), base_dir=tmp)
+    site = parse_site_config(tomllib.loads(site_toml(agencies=3) + KIOSK), base_dir=tmp)
     url = args.database_url or f"sqlite:///{tmp / 'growth.db'}"
     app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url, HUB_INLINE_REFRESH=True,
                      RATELIMIT_TICKETS_PER_KIOSK=0, SQLITE_STRICT_WRITES=False)
@@ -70,9 +73,12 @@ def main() -> int:
         user = create_user("bench", role="admin", password="bench-password-1")
         db.session.commit()
         token, _ = issue_token(user)
+        kiosk_key = create_key("kiosk", "K1")
         db.session.commit()
     client = app.test_client()
     staff = {"Authorization": f"Bearer {token}"}
+    kiosk = {"X-Kiosk-Key": kiosk_key}
+    kiosk_code = "K1"
 
     print(f"database: {url.split('://')[0]}; service {service}, counter {counter}; {args.rounds} requests each")
     print(f"{'waiting':>8} {'operation':<28} {'p50 ms':>8} {'p99 ms':>8}")
@@ -88,7 +94,7 @@ def main() -> int:
                                                          "POST /api/tickets")}
         for _ in range(args.rounds):
             t0 = time.perf_counter()
-            resp = client.post("/api/tickets", json={"service": service})
+            resp = client.post("/api/tickets", json={"service": service, "kiosk": kiosk_code}, headers=kiosk)
             times["POST /api/tickets"].append(time.perf_counter() - t0)
             assert resp.status_code == 201, resp.get_data(as_text=True)
             last = resp.get_json()["token"]

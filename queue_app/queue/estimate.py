@@ -214,6 +214,8 @@ class Forecast:
     times: dict[int, list[float]] = field(default_factory=dict)
     #: when each counter is free again after the replayed tickets
     free_at: list[float] = field(default_factory=list)
+    #: per service in ``joiners`` of :func:`replay`: when a normal ticket joining its queue now is called
+    joins: dict[int, float] = field(default_factory=dict)
     #: the wall clock of this forecast: its "now" and each service's open windows, looked up once, since
     #: the hub asks for every waiting ticket after a call
     _clock: WallClock | None = None
@@ -307,10 +309,15 @@ def _windows(code: str | None, now: datetime) -> tuple[tuple[float, float], ...]
     return windows
 
 
-def replay(state: QueueState, extra: tuple[int, int, bool] | None = None) -> Forecast:
+def replay(state: QueueState, extra: tuple[int, int, bool] | None = None,
+           joiners: frozenset[int] = frozenset()) -> Forecast:
     """Replay the queue: who each open counter calls next, and when.
 
     :param extra: a ticket not in ``state`` yet, ``(id, service id, priority)``, that joins its queue now.
+    :param joiners: services for which to find, in the same replay, when a normal ticket joining now
+        would be called (:attr:`Forecast.joins`). Such a ticket changes nothing before it is taken, so
+        it is taken by the first counter that finds no priority ticket, nothing in the services it lists
+        before this one and this one's queue empty: one replay answers every kiosk tile at once.
     """
     prio: dict[int, deque[int]] = {}
     normal: dict[int, deque[int]] = {}
@@ -335,7 +342,12 @@ def replay(state: QueueState, extra: tuple[int, int, bool] | None = None) -> For
             if q and (pick is None or order[q[0]] < order[pick[0]]):
                 pick = q
         if pick is None:
-            pick = next((normal[sid] for sid in state.counters[i].services if normal.get(sid)), None)
+            for sid in state.counters[i].services:
+                if normal.get(sid):
+                    pick = normal[sid]
+                    break
+                if sid in joiners and sid not in out.joins:
+                    out.joins[sid] = t  # a joiner of this service would be at the front here
         if pick is None:
             continue  # nothing left this counter may serve; it stays free from t
         tid = pick.popleft()
@@ -344,6 +356,11 @@ def replay(state: QueueState, extra: tuple[int, int, bool] | None = None) -> For
         out.times.setdefault(sid, []).append(t)
         out.free_at[i] = t + state.handling.get(sid, 300.0)
         heapq.heappush(heap, (out.free_at[i], i))
+    # every ticket is taken: a joiner goes to the first counter serving its service that frees up
+    for t, i in sorted(heap):
+        for sid in state.counters[i].services:
+            if sid in joiners:
+                out.joins.setdefault(sid, t)
     return out
 
 
@@ -398,6 +415,25 @@ def estimate_new(day: date, service_id: int, *, ahead: int, priority: bool = Fal
     if ticket_id is not None:
         _remember(day, ticket_id, service_id, priority)
     return max(0, eta)
+
+
+def estimate_joining(day: date, ahead: dict[int, int]) -> dict[int, int]:
+    """:func:`estimate_new` of a normal ticket for each service in ``ahead`` (service id → people ahead),
+    from one replay: the kiosk's tiles ask for every service at once."""
+    state, age = recent_state(day)
+    if age:
+        state = QueueState([_Counter(c.services, max(c.free_in - age, 0.0)) for c in state.counters],
+                           state.waiting, state.totals, state.handling)
+    whole = len(state.waiting) < MAX_REPLAY  # else each joiner lies past the replay: Forecast.of continues
+    fc = replay(state, joiners=frozenset(ahead) if whole else frozenset())
+    clock_ = WallClock()
+    out = {}
+    for sid, n in ahead.items():
+        if whole and sid in fc.joins:
+            out[sid] = max(0, clock_.seconds(sid, round(fc.joins[sid])))
+        else:  # no open counter serves it (or a very long queue): as Forecast.of extrapolates
+            out[sid] = max(0, fc.of(-1, sid, n))
+    return out
 
 
 def _remember(day: date, ticket_id: int, service_id: int, priority: bool) -> None:

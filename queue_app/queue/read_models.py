@@ -11,7 +11,7 @@ from queue_app.core.extensions import db
 from queue_app.core.models import Counter, Service
 from queue_app.core.site import current_site, iso
 from queue_app.core.site import today as site_today
-from queue_app.queue.estimate import ahead_of, estimate_new, forecast
+from queue_app.queue.estimate import ahead_of, estimate_joining, forecast
 from queue_app.queue.models import Ticket, TicketState
 from queue_app.queue.opening import closed_error, reopens_label
 
@@ -114,11 +114,10 @@ def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
             raise KioskNotFound(f'No kiosk with code "{kiosk}".')
         offered = set(conf.services) if conf.services else None
     issued_today = _issued_today()
-    today = site_today()
+    shown = [s for s in services if offered is None or s.code in offered]
+    etas = estimate_joining(site_today(), {s.id: counts.get(s.id, 0) for s in shown})
     out = []
-    for s in services:
-        if offered is not None and s.code not in offered:
-            continue
+    for s in shown:
         waiting = counts.get(s.id, 0)
         closed = closed_error(s)
         reason = None if closed is None else closed.code
@@ -132,7 +131,7 @@ def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
             "agency_name": s.agency.name,
             "prefix": s.prefix,
             "waiting": waiting,
-            "estimated_wait_seconds": estimate_new(today, s.id, ahead=waiting),
+            "estimated_wait_seconds": etas[s.id],
             "open": reason is None,
             "closed_reason": None if reason is None else reason,
             "closed_message": s.closed_reason if reason == "service_closed" else "",

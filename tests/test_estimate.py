@@ -1,0 +1,40 @@
+"""The replay's shortcut for the kiosk's tiles: one replay with ``joiners`` must give each service exactly
+the estimate a replay with that service's new ticket added gives (queue_app.queue.estimate.replay)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from queue_app.queue.estimate import QueueState, _Counter, replay
+
+
+def random_state(rng: random.Random) -> QueueState:
+    services = list(range(1, rng.randint(2, 6)))
+    counters = []
+    for _ in range(rng.randint(0, 5)):
+        listed = rng.sample(services, rng.randint(1, len(services)))
+        counters.append(_Counter(listed, rng.choice([0.0, rng.uniform(0, 900)])))
+    waiting = []
+    for tid in range(1, rng.randint(0, 60) + 1):
+        waiting.append((tid, rng.choice(services), rng.random() < 0.15))
+    waiting.sort(key=lambda w: (not w[2], w[0]))  # priority first, then queue order
+    totals: dict[int, int] = {}
+    for _, sid, _ in waiting:
+        totals[sid] = totals.get(sid, 0) + 1
+    handling = {sid: rng.uniform(60, 900) for sid in services}
+    return QueueState(counters, waiting, totals, handling)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_one_replay_with_joiners_equals_one_replay_per_new_ticket(seed):
+    rng = random.Random(seed)
+    state = random_state(rng)
+    services = {sid for c in state.counters for sid in c.services} | set(state.handling)
+    together = replay(state, joiners=frozenset(services))
+    for sid in services:
+        alone = replay(state, extra=(-1, sid, False))
+        assert together.joins.get(sid) == (None if -1 not in alone.etas else pytest.approx(alone.etas[-1], abs=0.5)), sid
+        # the joiners never change the forecast of the tickets already waiting
+        assert together.etas == replay(state).etas
