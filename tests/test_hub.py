@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from queue_app.core.extensions import db, socketio
+from queue_app.core.models import Service
 
 from .helpers import take_ticket
 
@@ -346,3 +348,123 @@ def test_a_call_pushes_to_watched_tickets_only(client, clerk, connect, monkeypat
     assert sorted(to for event, to in sent if event == "ticket") == ["ticket:1", "ticket:40"]
     (view,) = events(t, "/ticket", "ticket")
     assert view["ahead"] == 38
+
+
+# --- phones that count their own place (queue_moved) --------------------------------------------
+
+
+def called_before(a: list[int], b: list[int]) -> bool:
+    """visitor/static/ticket.js calledBefore: priority first, then queue time, then id."""
+    return a[0] > b[0] if a[0] != b[0] else (a[1], a[2]) < (b[1], b[2])
+
+
+class CountingPhone:
+    """What the visitor page does (ticket.js): its view on connect and on its own changes, its place kept
+    from ``queue_moved`` deltas by version, a ``sync`` on a gap or after a transfer."""
+
+    def __init__(self, connect, token: str):
+        self.sio = connect("/ticket", {"token": token, "moves": True})
+        assert self.sio.is_connected("/ticket")
+        self.view: dict = {}
+        self.gaps = 0
+        self.drain()
+
+    def update(self, view: dict) -> None:
+        moved_line = self.view and view["service"] != self.view["service"]
+        self.view = {**self.view, **view}
+        if moved_line:
+            self.update(self.sio.emit("sync", callback=True, namespace="/ticket"))
+
+    def moved(self, m: dict) -> None:
+        place = self.view.get("queue")
+        if self.view["status"] != "waiting" or not place or m["service"] != self.view["service"]:
+            return
+        if m["version"] is not None and m["version"] > place["version"]:
+            if m["version"] != place["version"] + 1:
+                self.gaps += 1
+                self.update(self.sio.emit("sync", callback=True, namespace="/ticket"))
+                return
+            mine = place["key"]
+            before = lambda keys: sum(1 for k in keys if k[2] != mine[2] and called_before(k, mine))  # noqa: E731
+            self.view["ahead"] += before(m["joined"]) - before(m["left"])
+            self.view["queue"] = {"key": mine, "version": m["version"]}
+        table = dict(m["eta"])
+        if self.view["ahead"] in table:
+            self.view["estimated_wait_seconds"] = table[self.view["ahead"]]
+
+    def drain(self) -> None:
+        for e in self.sio.get_received("/ticket"):
+            (self.update if e["name"] == "ticket" else self.moved)(e["args"][0])
+
+
+def test_a_call_sends_one_message_per_line_to_counting_phones(app, client, clerk, connect, monkeypatch):
+    """Thirty waiting, three phones counting their place: a call costs one ``queue_moved`` to the line's
+    room (plus the called ticket's own view), never a view per phone (issue 15)."""
+    tickets = [issue(client) for _ in range(30)]
+    phones = [CountingPhone(connect, tickets[i]["token"]) for i in (3, 17, 29)]
+    sent = []
+    real_emit = socketio.emit
+
+    def counting_emit(event, *args, **kwargs):
+        if kwargs.get("namespace") == "/ticket":
+            sent.append((event, kwargs.get("to")))
+        return real_emit(event, *args, **kwargs)
+
+    monkeypatch.setattr(socketio, "emit", counting_emit)
+    call_next(client, clerk)
+    with app.app_context():
+        service_id = db.session.scalar(sa.select(Service.id).where(Service.code == "PERIZINAN"))
+    assert sorted(sent) == [("queue_moved", f"queue:{service_id}"), ("ticket", "ticket:1")]
+    for phone, i in zip(phones, (3, 17, 29), strict=True):
+        phone.drain()
+        assert phone.view["ahead"] == i - 1
+        api = client.get(f"/api/tickets/{tickets[i]['token']}").get_json()
+        assert api["ahead"] == i - 1 and api["queue"]["version"] == phone.view["queue"]["version"]
+        assert abs(phone.view["estimated_wait_seconds"] - api["estimated_wait_seconds"]) <= 2
+    assert all(p.gaps == 0 for p in phones)
+
+
+def test_counting_phones_stay_exact_through_priority_transfers_and_calls(client, clerk, staff, connect):
+    """A seeded day of walk-ins, priority tickets, calls at two counters and transfers between the two
+    lines: after every step each counting phone's place equals the API's, without re-reading it."""
+    import random
+
+    rng = random.Random(15)
+    l2 = staff.headers("clerk2", "clerk", ["L02"])
+    phones: dict[str, CountingPhone] = {}
+    for step in range(60):
+        op = rng.choice(["walk-in", "walk-in", "priority", "call1", "call2", "transfer"])
+        if op in ("walk-in", "priority"):
+            t = issue(client, rng.choice(["PERIZINAN", "NONIZIN"]), priority=op == "priority")
+            if rng.random() < 0.5:
+                phones[t["token"]] = CountingPhone(connect, t["token"])
+        elif op in ("call1", "call2"):
+            client.post(f"/api/counters/{'L01' if op == 'call1' else 'L02'}/call-next",
+                        json={"finish_current": True}, headers=clerk if op == "call1" else l2)
+        else:
+            current = client.get("/api/counters", headers=clerk).get_json()
+            at_l01 = next(c for c in current if c["code"] == "L01")["current"]
+            if at_l01 and at_l01["status"] in ("called", "serving"):
+                target = "NONIZIN" if at_l01["service"] == "PERIZINAN" else "PERIZINAN"
+                resp = client.post("/api/counters/L01/transfer", json={"service": target}, headers=clerk)
+                assert resp.status_code == 200, resp.get_data(as_text=True)
+        for token, phone in phones.items():
+            phone.drain()
+            api = client.get(f"/api/tickets/{token}").get_json()
+            assert phone.view["status"] == api["status"], (step, op)
+            if api["status"] == "waiting":
+                assert phone.view["service"] == api["service"], (step, op)
+                assert phone.view["ahead"] == api["ahead"], (step, op, token)
+    assert sum(p.gaps for p in phones.values()) == 0  # one process: no message lost, none crossed
+    assert any(p.view["status"] == "waiting" for p in phones.values())
+
+
+def test_a_phone_that_missed_a_move_reads_its_place_again(client, clerk, connect):
+    tickets = [issue(client) for _ in range(5)]
+    phone = CountingPhone(connect, tickets[4]["token"])
+    call_next(client, clerk, finish_current=True)
+    phone.sio.get_received("/ticket")  # lost on the way (a Wi-Fi hiccup)
+    call_next(client, clerk, finish_current=True)
+    phone.drain()
+    assert phone.gaps == 1
+    assert phone.view["ahead"] == 2 == client.get(f"/api/tickets/{tickets[4]['token']}").get_json()["ahead"]

@@ -121,7 +121,7 @@ def get_ticket(token: str):
     """The visitor's live view of one ticket (cached for a second: :mod:`queue_app.queue.snapshots`)."""
     from queue_app.queue import snapshots
 
-    return jsonify(snapshots.ticket_view(token)[1])
+    return jsonify(snapshots.ticket_view(token).body)
 
 
 @bp.get("/display")

@@ -29,6 +29,7 @@ class LiveEvent(StrEnum):
     called = auto()  # /display: a call or recall
     board_changed = auto()  # /display: waiting counts and counter states (coalesced, all displays)
     ticket = auto()  # /ticket: one ticket's public view
+    queue_moved = auto()  # /ticket: a service's waiting line moved (deltas + estimates; phones count their place)
     queue_changed = auto()  # /counter, /dashboard: waiting lists of some services changed
     counter_changed = auto()  # /counter, /dashboard: a counter's state or current ticket changed
     settings_changed = auto()  # /display, /kiosk screens: running text, closed services...
@@ -56,9 +57,18 @@ class Pending:
     tickets: set[int] = field(default_factory=set)
     counters: set[int] = field(default_factory=set)
     print_jobs: set[int] = field(default_factory=set)
+    #: queues whose waiting line moved, per service id: its new version and the keys of the tickets that
+    #: left or joined it (queue_app.queue.moves); phones count their own place from these
+    moves: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.emits or self.services or self.queues or self.tickets or self.counters or self.print_jobs)
+        return bool(self.emits or self.services or self.queues or self.tickets or self.counters or self.print_jobs
+                    or self.moves)
+
+
+def pending() -> Pending:
+    """What the current transaction will publish when it commits."""
+    return _pending()
 
 
 def _pending(session: Session | None = None) -> Pending:

@@ -15,17 +15,16 @@ from typing import Any
 import sqlalchemy as sa
 from flask import request, session
 from flask_login import current_user
-from flask_socketio import Namespace, emit, join_room
+from flask_socketio import Namespace, emit, join_room, leave_room
 
 from queue_app.core import clock
 from queue_app.core.extensions import db, socketio
 from queue_app.core.models import Counter
 from queue_app.core.outbox import LiveEvent
-from queue_app.core.site import today
 from queue_app.staff.auth import SESSION_TAG, token_row
 from queue_app.staff.models import ApiToken, Role, User
 
-from .watchers import watchers
+from .watchers import Watched, watchers
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,18 @@ class StaffSocket:
 
 #: sid -> its credentials, for the staff sockets of this process
 _staff: dict[str, StaffSocket] = {}
-#: sid -> (ticket id, its day) for visitors' phones, so a disconnect uncounts the right watcher
-_watching: dict[str, tuple[int, date]] = {}
+@dataclass(frozen=True)
+class Watching:
+    """What a visitor's socket watches, so a disconnect uncounts the right watcher."""
+
+    token: str
+    kind: Watched
+    ident: int
+    day: date
+
+
+#: sid -> what it watches, for visitors' phones
+_watching: dict[str, Watching] = {}
 
 
 class DisplayNamespace(Namespace):
@@ -84,38 +93,70 @@ class DisplayNamespace(Namespace):
 
 
 class TicketNamespace(Namespace):
-    """A visitor's phone: ``auth: {"token": T}``; gets ``ticket`` on connect and on every change."""
+    """A visitor's phone: ``auth: {"token": T, "moves": true}``; gets ``ticket`` on connect and on every
+    change of its own status.
+
+    With ``moves`` (the visitor page) it joins its service's room and counts its own place from the
+    ``queue_moved`` messages (:mod:`queue_app.queue.moves`); without it (the contract's plain client) it
+    is sent its whole view after every move of its line, at a view and a message per client.
+    ``sync`` answers the current view and puts the socket in the room of its current service (after a
+    transfer, or when a phone saw a gap in the versions).
+    """
 
     def on_connect(self, auth: Any = None) -> None:
-        from queue_app.core.errors import TicketNotFound
-        from queue_app.queue import snapshots
-
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str) or not token:
             raise ConnectionRefusedError("a ticket token is required")
-        try:
-            ticket_id, view = snapshots.ticket_view(token)  # cached a second: phones reconnect in crowds
-        except TicketNotFound:
-            raise ConnectionRefusedError("unknown ticket") from None
-        finally:
-            db.session.rollback()
-        join_room(f"ticket:{ticket_id}")
-        day = today()  # a phone that watches a waiting ticket watches one of today's
-        _watching[request.sid] = (ticket_id, day)
-        watchers.add(ticket_id, day)
-        # again, now that pushes reach this socket: a hit unless a change committed in between (then fresh)
-        try:
-            _, view = snapshots.ticket_view(token)
-        except TicketNotFound:
-            raise ConnectionRefusedError("unknown ticket") from None
-        finally:
-            db.session.rollback()
+        counts = bool(auth.get("moves")) if isinstance(auth, dict) else False
+        view = self._watch(token, counts)
+        if view is None:
+            raise ConnectionRefusedError("unknown ticket")
         emit(LiveEvent.ticket.value, view)
+
+    def on_sync(self, _data: Any = None) -> dict[str, Any]:
+        entry = _watching.get(request.sid)
+        if entry is None:
+            return {"error": {"code": "not_connected", "message": "Connect with a ticket token first."}}
+        view = self._watch(entry.token, entry.kind is Watched.queue)
+        if view is None:
+            return {"error": {"code": "ticket_not_found", "message": "No such ticket."}}
+        return view
+
+    def _watch(self, token: str, counts: bool) -> dict[str, Any] | None:
+        """Join the rooms for ``token``'s ticket (leaving an earlier service's) and count this socket as
+        its watcher; the view, read once pushes reach this socket (a change committed meanwhile is in it)."""
+        from queue_app.core.errors import TicketNotFound
+        from queue_app.queue import snapshots
+
+        try:
+            found = snapshots.ticket_view(token)  # cached a second: phones reconnect in crowds
+        except TicketNotFound:
+            return None
+        finally:
+            db.session.rollback()
+        kind, ident = (Watched.queue, found.service_id) if counts else (Watched.ticket, found.id)
+        before = _watching.get(request.sid)
+        if before is None or (before.kind, before.ident) != (kind, ident):
+            join_room(f"ticket:{found.id}")
+            if kind is Watched.queue:
+                join_room(f"queue:{found.service_id}")
+            watchers.add(kind, ident, found.day)
+            _watching[request.sid] = Watching(token, kind, ident, found.day)
+            if before is not None:
+                if before.kind is Watched.queue:
+                    leave_room(f"queue:{before.ident}")
+                watchers.remove(before.kind, before.ident, before.day)
+        try:
+            return snapshots.ticket_view(token).body  # a hit unless a change committed in between (then fresh)
+        except TicketNotFound:
+            return None
+        finally:
+            db.session.rollback()
 
     def on_disconnect(self, reason: Any = None) -> None:
         watched = _watching.pop(request.sid, None)
         if watched is not None:
-            watchers.remove(*watched)
+            watchers.remove(watched.kind, watched.ident, watched.day)
 
 
 def _staff_user(namespace: str, auth: Any, roles: tuple[Role, ...]) -> User:

@@ -19,9 +19,11 @@ from queue_app.core.lookups import counters_with_current
 from queue_app.core.models import Counter, CounterService, Service
 from queue_app.core.outbox import LiveEvent, Pending
 from queue_app.core.site import today
+from queue_app.queue.estimate import ahead_of
 from queue_app.queue.models import Ticket, TicketState
+from queue_app.queue.read_models import ticket_public
 
-from .watchers import watchers
+from .watchers import Watched, watchers
 
 logger = logging.getLogger(__name__)
 
@@ -59,47 +61,9 @@ def refresh(app: Flask, pending: Pending) -> None:
 
 
 def _refresh(pending: Pending) -> None:
-    from queue_app.queue.estimate import forecast
-    from queue_app.queue.read_models import ticket_public, waiting_view
-
     done: set[int] = set()
-    if pending.services:
-        # a move in one service shifts every service that shares a counter with it
-        affected = _sharing_counters(pending.services)
-        day = today()
-        order = db.session.execute(
-            sa.select(Ticket.id, Ticket.service_id)
-            .where(Ticket.service_id.in_(affected), Ticket.status == TicketState.waiting, Ticket.service_day == day)
-            .order_by(Ticket.priority.desc(), Ticket.queue_at, Ticket.id)
-        ).all()
-        # everyone's place is counted, but views are built and sent only for tickets a phone watches
-        watched = watchers.watched((tid for tid, _ in order), day)
-        position: dict[int, int] = {}
-        ahead_of: dict[int, tuple[int, int]] = {}
-        for tid, sid in order:
-            ahead = position.get(sid, 0)
-            position[sid] = ahead + 1
-            if tid in watched:
-                ahead_of[tid] = (sid, ahead)
-        # one replay of the whole queue gives every watched ticket its new estimate; none if nobody watches
-        fc = forecast(day)[1] if ahead_of else None
-        rows = db.session.execute(
-            sa.select(Ticket.id, Ticket.number, Service.code, Service.name, Ticket.priority, Ticket.issued_at,
-                      Ticket.called_at)
-            .join(Service, Service.id == Ticket.service_id)
-            .where(Ticket.id.in_(ahead_of))
-        ).all() if ahead_of else []
-        # queue order, front first: the next to be called hear first; yield now and then so the
-        # socket writers start sending while the rest are built
-        rows.sort(key=lambda r: (ahead_of[r[0]][1], r[0]))
-        for n, (tid, number, code, name, priority, issued_at, called_at) in enumerate(rows, 1):
-            sid, ahead = ahead_of[tid]
-            assert fc is not None
-            view = waiting_view(number, code, name, priority, issued_at, called_at, ahead, fc.of(tid, sid, ahead))
-            socketio.emit(LiveEvent.ticket.value, view, namespace="/ticket", to=f"ticket:{tid}")
-            if n % 50 == 0:
-                socketio.sleep(0)
-        done.update(tid for tid, _ in order)
+    if pending.services or pending.moves:
+        done = _push_queue_moves(pending)
     for ticket_id in sorted(pending.tickets - done):
         ticket = db.session.get(Ticket, ticket_id)
         if ticket is not None:
@@ -108,6 +72,70 @@ def _refresh(pending: Pending) -> None:
     if pending.services or pending.queues or pending.counters:
         _push_staff_views(pending.services | pending.queues, pending.counters)
         _schedule_board_changed(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+#: places at which a ``queue_moved`` message gives the estimate (a phone interpolates between them):
+#: every place up to 30, then ever sparser, so a message stays small however long the line
+ETA_PLACES = (*range(30), 40, 50, 60, 80, 100, 150, 200, 300, 400, 600, 800, 1000, 1500, 2000, 3000, 5000, 8000)
+
+
+def _push_queue_moves(pending: Pending) -> set[int]:
+    """After a move: one ``queue_moved`` per watched service (its deltas and estimates by place), and
+    their own view to the few clients that do not count their place. Nothing here reads a whole line.
+
+    :return: the tickets whose view was sent.
+    """
+    from queue_app.queue.estimate import forecast
+    from queue_app.queue.read_models import waiting_counts
+
+    # a move in one service shifts the estimates of every service that shares a counter with it
+    affected = _sharing_counters(pending.services | set(pending.moves))
+    day = today()
+    rooms = watchers.watched(Watched.queue, affected, day)
+    rooms = affected if rooms is None else rooms
+    singles = _single_watchers(affected, day)
+    if not rooms and not singles:
+        return set()
+    fc = forecast(day)[1]  # one replay (of the front of the lines) for every estimate below
+    counts = waiting_counts(day)
+    codes = dict(db.session.execute(sa.select(Service.id, Service.code).where(Service.id.in_(rooms))).all())
+    for sid in sorted(rooms):
+        n = counts.get(sid, 0)
+        move = pending.moves.get(sid) or {"version": None, "left": [], "joined": []}
+        socketio.emit(LiveEvent.queue_moved.value, {
+            "service": codes.get(sid),
+            "version": move["version"],
+            "left": move["left"],
+            "joined": move["joined"],
+            "waiting": n,
+            "eta": [[p, fc.of(-1, sid, p)] for p in _eta_places(n)],
+        }, namespace="/ticket", to=f"queue:{sid}")
+    for n, ticket in enumerate(singles, 1):
+        ahead = ahead_of(ticket)
+        view = ticket_public(ticket, ahead=ahead, eta=fc.of(ticket.id, ticket.service_id, ahead), known=True)
+        socketio.emit(LiveEvent.ticket.value, view, namespace="/ticket", to=f"ticket:{ticket.id}")
+        if n % 50 == 0:
+            socketio.sleep(0)  # let the socket writers start sending
+    return {t.id for t in singles}
+
+
+def _eta_places(waiting: int) -> list[int]:
+    places = [p for p in ETA_PLACES if p < waiting]
+    if places and places[-1] != waiting - 1:
+        places.append(waiting - 1)  # the last place too: nobody interpolates past the end
+    return places
+
+
+def _single_watchers(service_ids: set[int], day) -> list[Ticket]:  # noqa: ANN001
+    """Waiting tickets of these services watched by a client that does not count its own place."""
+    ids = watchers.watched(Watched.ticket, None, day)
+    query = sa.select(Ticket).where(Ticket.service_id.in_(service_ids), Ticket.status == TicketState.waiting,
+                                    Ticket.service_day == day)
+    if ids is not None:
+        if not ids:
+            return []
+        query = query.where(Ticket.id.in_(ids))
+    return list(db.session.scalars(query.order_by(Ticket.priority.desc(), Ticket.queue_at, Ticket.id)))
 
 
 def _sharing_counters(service_ids: set[int]) -> set[int]:

@@ -106,12 +106,17 @@ def handling_seconds(service: Service) -> float:
     return (float(total or 0) + PRIOR_WEIGHT * prior) / (int(n) + PRIOR_WEIGHT)
 
 
+def ahead_statement(ticket: Ticket) -> tuple[sa.Select, dict]:
+    """The count of :func:`ahead_of` and its parameters (``sid``, ``day``, ``tid``, ``queue_at``)."""
+    stmt = _stmt("ahead_priority" if ticket.priority else "ahead_normal")
+    return stmt, {"sid": ticket.service_id, "day": ticket.service_day, "tid": ticket.id, "queue_at": ticket.queue_at}
+
+
 def ahead_of(ticket: Ticket) -> int:
     """Waiting tickets of the same queue that will be called before this one (priority first)."""
     if ticket.status is not TicketState.waiting:
         return 0
-    stmt = _stmt("ahead_priority" if ticket.priority else "ahead_normal")
-    params = {"sid": ticket.service_id, "day": ticket.service_day, "tid": ticket.id, "queue_at": ticket.queue_at}
+    stmt, params = ahead_statement(ticket)
     return int(db.session.execute(stmt, params).scalar_one())
 
 

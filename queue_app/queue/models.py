@@ -156,3 +156,15 @@ class ZoneSequence(Base):
 
     zone: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class QueueVersion(Base):
+    """How many times a service's waiting line of a day has moved (a ticket left it, or joined it anywhere
+    but at the end). Phones count their own place from the ``queue_moved`` deltas; the version, bumped in the
+    transaction of the move, tells them which deltas their last view already holds (queue_app.queue.moves)."""
+
+    __tablename__ = "queue_versions"
+
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), primary_key=True)
+    service_day: Mapped[date] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -40,6 +40,7 @@ from queue_app.queue.models import (
     TicketState,
     ZoneSequence,
 )
+from queue_app.queue.moves import moved
 from queue_app.queue.opening import closed_error
 from queue_app.queue.transitions import log_event, move
 from queue_app.staff.models import User
@@ -144,8 +145,9 @@ def issue_ticket(
         db.session.add(IdempotencyKey(scope="ticket", key=idempotency_key, created_at=now, ticket_id=ticket.id,
                                       action="issue"))
     # nobody can be watching the new ticket yet (its phone connects later and gets a snapshot)
-    if priority:
-        touch(services={service.id})  # everyone not priority moves back one place
+    if priority or booked_slot_at is not None:
+        touch(services={service.id})  # everyone not priority (or behind the booking's slot) moves back one place
+        moved(ticket, joined=True)
     else:
         touch(queues={service.id})
     db.session.flush()
@@ -261,6 +263,7 @@ def _call(counter: Counter, ticket: Ticket, *, actor: User | None) -> None:
     log_event(ticket, EventKind.called, now, actor=actor, counter=counter)
     _announce(counter, ticket, now, recall=False)
     touch(services={ticket.service_id}, tickets={ticket.id}, counters={counter.id})
+    moved(ticket, joined=False)
     forget_forecast()
     db.session.flush()
     logger.info("Ticket %s called to %s by %s", ticket.number, counter.code, actor)
@@ -359,6 +362,7 @@ def transfer(counter_code: str, service_code: str, *, actor: User | None) -> Tic
     ticket.started_at = None
     counter.current_ticket = None
     touch(tickets={ticket.id}, counters={counter.id}, services={source_id, target.id})
+    moved(ticket, joined=True)  # by its queue time, which it keeps: usually near the front of the new line
     forget_forecast()
     db.session.flush()
     return ticket

@@ -11,8 +11,9 @@ from queue_app.core.extensions import db
 from queue_app.core.models import Counter, Service
 from queue_app.core.site import current_site, iso
 from queue_app.core.site import today as site_today
-from queue_app.queue.estimate import ahead_of, estimate_joining, forecast
+from queue_app.queue.estimate import estimate_joining, forecast
 from queue_app.queue.models import Ticket, TicketState
+from queue_app.queue.moves import place
 from queue_app.queue.opening import closed_error, reopens_label
 
 
@@ -47,11 +48,12 @@ def ticket_public(ticket: Ticket, *, ahead: int | None = None, eta: int | None =
     :param known: ``ahead`` and ``eta`` were computed by the caller (the hub does it for a whole queue).
     """
     if ticket.status is TicketState.waiting:
+        queue = None
         if not known:
-            ahead = ahead_of(ticket)
+            ahead, queue = place(ticket)
             eta = forecast(ticket.service_day)[1].of(ticket.id, ticket.service_id, ahead)
         return waiting_view(ticket.number, ticket.service.code, ticket.service.name, ticket.priority,
-                            ticket.issued_at, ticket.called_at, ahead or 0, eta)
+                            ticket.issued_at, ticket.called_at, ahead or 0, eta, queue)
     active = ticket.status in (TicketState.called, TicketState.serving)
     return {
         "number": ticket.number,
@@ -69,10 +71,14 @@ def ticket_public(ticket: Ticket, *, ahead: int | None = None, eta: int | None =
 
 
 def waiting_view(number: str, service: str, service_name: str, priority: bool, issued_at: datetime,
-                 called_at: datetime | None, ahead: int, eta: int | None) -> dict[str, Any]:
-    """:func:`ticket_public` of a waiting ticket from plain values, so the hub can build hundreds
-    of them after a call without loading ORM objects."""
-    return {
+                 called_at: datetime | None, ahead: int, eta: int | None,
+                 queue: dict[str, Any] | None = None) -> dict[str, Any]:
+    """:func:`ticket_public` of a waiting ticket from plain values.
+
+    :param queue: its ``{"key", "version"}`` (:func:`queue_app.queue.moves.place`), from which a phone
+        keeps counting its place with the ``queue_moved`` messages.
+    """
+    view = {
         "number": number,
         "service": service,
         "service_name": service_name,
@@ -85,6 +91,9 @@ def waiting_view(number: str, service: str, service_name: str, priority: bool, i
         "called_at": iso(called_at),
         "finished_at": None,
     }
+    if queue is not None:
+        view["queue"] = queue
+    return view
 
 
 def _parse_iso(value: str | None) -> datetime | None:

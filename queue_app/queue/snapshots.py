@@ -10,8 +10,8 @@ here is seen by the next request at once; a change made by another server proces
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -52,17 +52,24 @@ def _cached(key: Any, compute) -> Any:  # noqa: ANN001
     return value
 
 
-def ticket_view(token: str) -> tuple[int, dict[str, Any]]:
-    """``(ticket id, GET /api/tickets/<token> body)``. :raise TicketNotFound: (never cached)."""
+class TicketView(NamedTuple):
+    id: int
+    service_id: int
+    day: date
+    body: dict[str, Any]
+
+
+def ticket_view(token: str) -> TicketView:
+    """The ticket's ids and ``GET /api/tickets/<token>`` body. :raise TicketNotFound: (never cached)."""
     from queue_app.queue.operations import get_ticket_by_token
     from queue_app.queue.read_models import ticket_public
 
-    def compute() -> tuple[int, dict[str, Any]]:
+    def compute() -> TicketView:
         ticket = get_ticket_by_token(token)
-        return ticket.id, ticket_public(ticket)
+        return TicketView(ticket.id, ticket.service_id, ticket.service_day, ticket_public(ticket))
 
-    ticket_id, view = _cached(("ticket", token), compute)
-    return ticket_id, dict(view)
+    hit = _cached(("ticket", token), compute)
+    return hit._replace(body=dict(hit.body))
 
 
 def board(zone: str | None) -> dict[str, Any]:

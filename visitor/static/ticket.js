@@ -55,9 +55,51 @@ function alertVisitor() {
   );
 }
 
+// --- counting my own place from the line's moves (queue_app/queue/moves.py) -----------------------
+// A call sends one `queue_moved` per service, not a view per phone: the keys of the tickets that left
+// or joined the line, and the estimate by place. My key tells which of them were before me; the
+// version tells which message my last view already holds. A gap (a lost message) re-reads the view.
+
+/** Is queue key `a` called before key `b`? Keys are [priority 1/0, queue time µs, id]. */
+export function calledBefore(a, b) {
+  if (a[0] !== b[0]) return a[0] > b[0];
+  return a[1] !== b[1] ? a[1] < b[1] : a[2] < b[2];
+}
+
+/** The estimate at `ahead` from the message's [place, seconds] pairs, straight between two places. */
+export function etaAt(table, ahead) {
+  if (!table.length) return null;
+  let lo = table[0];
+  for (const hi of table) {
+    if (hi[0] === ahead) return hi[1];
+    if (hi[0] > ahead) return Math.round(lo[1] + ((hi[1] - lo[1]) * (ahead - lo[0])) / Math.max(1, hi[0] - lo[0]));
+    lo = hi;
+  }
+  return lo[1];
+}
+
+function moved(m) {
+  const place = current.queue;
+  if (current.status !== "waiting" || !place || m.service !== current.service) return;
+  let ahead = current.ahead;
+  if (m.version !== null && m.version > place.version) {
+    if (m.version !== place.version + 1) {
+      sync(); // a message went missing (or two servers' crossed): my view says where I am
+      return;
+    }
+    const mine = place.key;
+    const counts = (keys) => keys.filter((k) => k[2] !== mine[2] && calledBefore(k, mine)).length;
+    ahead = Math.max(0, ahead + counts(m.joined) - counts(m.left));
+    current = { ...current, ahead, queue: { key: mine, version: m.version } };
+  }
+  current = { ...current, estimated_wait_seconds: etaAt(m.eta, ahead) ?? current.estimated_wait_seconds };
+  render(current);
+}
+
 function update(tk) {
   const before = current;
   current = { ...current, ...tk };
+  if (tk.service && tk.service !== before.service) sync(); // transferred: the server moves me to my new line's room
   // a new call, or a recall (last call time moves) while the page is open: alert
   const newlyCalled = tk.status === "called" && (before.status !== "called" || tk.called_at !== before.called_at);
   render(current);
@@ -91,5 +133,18 @@ async function resync(reason) {
   }
 }
 
-connect("/ticket", { auth: { token: data.token }, on: { ticket: update }, onStatus: setLive, onResync: resync });
+function sync() {
+  if (socket.connected) socket.emit("sync", null, (v) => (v && !v.error ? update(v) : resync("gap")));
+  else resync("gap");
+}
+
+// `moves`: this page counts its own place from `queue_moved` (one message per line, not one per phone)
+const socket = connect("/ticket", {
+  auth: { token: data.token, moves: true },
+  on: { ticket: update, queue_moved: moved },
+  onStatus: setLive,
+  onResync: resync,
+});
+// now and then the whole view again, so nothing can drift however long the wait
+setInterval(() => current.status === "waiting" && sync(), 5 * 60 * 1000);
 render(current);

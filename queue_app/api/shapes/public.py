@@ -48,6 +48,13 @@ class IssuedTicket(Answer):
     repeated: bool = False
 
 
+class QueuePlace(Answer):
+    """Where a waiting ticket stands, for a phone that keeps counting its place from ``queue_moved``."""
+
+    key: list[int] = Field(description="[priority 1/0, queue time in microseconds, id]: called before any later key")
+    version: int = Field(description="the version of its service's line this view was read at")
+
+
 class PublicTicket(Answer):
     """A visitor's view of their ticket: nothing about anybody else."""
 
@@ -62,6 +69,8 @@ class PublicTicket(Answer):
     issued_at: datetime
     called_at: Moment
     finished_at: Moment
+    #: only while waiting
+    queue: QueuePlace | None = None
 
 
 class Service(Answer):
