@@ -1,7 +1,8 @@
 """Call latency: N Socket.IO clients (hall displays and visitors' ticket pages) and M clerk calls.
 
 Measures the time from the clerk's HTTP request to each client's receipt of the event it must get:
-displays the ``called`` event, ticket pages the ``ticket`` event with their new ``ahead``. Prints
+displays the ``called`` event, ticket pages their new ``ahead`` (counted from the line's ``queue_moved``
+like the visitor page, or with ``--plain-tickets`` from their own ``ticket`` view). Prints
 p50/p99/max, delivered/expected and the server's RSS (VmRSS/VmHWM from /proc, no psutil).
 
     .venv/bin/python bench/call_latency.py                       # starts its own server (SQLite)
@@ -101,7 +102,36 @@ def worker(spec_path: str) -> None:
             if name == "called":
                 rec["events"].append(["called", payload["number"], now])
             elif name == "ticket":
+                rec["view"] = payload
                 rec["events"].append(["ticket", payload["status"], payload["ahead"], now])
+            elif name == "queue_moved":
+                return moved(payload, rec, namespace, now)
+        elif msg.startswith(prefix.format(3)):  # the answer to our "sync": a fresh view
+            payload = json.loads(msg[len(prefix.format(3)):].lstrip("0123456789"))[0]
+            rec["view"] = payload
+            rec["events"].append(["ticket", payload["status"], payload["ahead"], now])
+        return None
+
+    def moved(m: dict, rec: dict, namespace: str, now: float) -> str | None:
+        """What visitor/static/ticket.js does with ``queue_moved``: count my place from the deltas."""
+        view = rec.get("view") or {}
+        place = view.get("queue")
+        if view.get("status") != "waiting" or not place or m["service"] != view["service"]:
+            return None
+        if m["version"] is None or m["version"] <= place["version"]:
+            return None
+        if m["version"] != place["version"] + 1:
+            out["gaps"] = out.get("gaps", 0) + 1
+            return f'42{namespace},1["sync",null]'
+        mine = place["key"]
+
+        def before(keys: list) -> int:
+            return sum(1 for k in keys if k[2] != mine[2] and (k[0] > mine[0] if k[0] != mine[0]
+                                                               else (k[1], k[2]) < (mine[1], mine[2])))
+
+        view["ahead"] += before(m["joined"]) - before(m["left"])
+        place["version"] = m["version"]
+        rec["events"].append(["ticket", "waiting", view["ahead"], now])
         return None
 
     for i, (ns, auth) in enumerate(spec["clients"]):
@@ -234,6 +264,9 @@ def main() -> None:
     ap.add_argument("--zone", default="lantai-1")
     ap.add_argument("--service", default="PERIZINAN")
     ap.add_argument("--deflate", action="store_true", help="offer permessage-deflate like a browser")
+    ap.add_argument("--verbose", action="store_true", help="also print each call's slowest display")
+    ap.add_argument("--plain-tickets", action="store_true",
+                    help="ticket pages as plain clients (each sent its view per move) instead of counting")
     args = ap.parse_args()
 
     import requests
@@ -265,7 +298,10 @@ def main() -> None:
         # clear the counter
         http.post(f"{url}/api/counters/{args.counter}/call-next", json={"finish_current": True}, headers=headers,
                   timeout=10).raise_for_status()
-        clients = [["/display", {"zone": args.zone}]] * n_displays + [["/ticket", {"token": t["token"]}]
+        # ticket pages count their place from queue_moved like the visitor page (--plain-tickets: the
+        # contract's plain client, sent its own view after every move)
+        moves = {} if args.plain_tickets else {"moves": True}
+        clients = [["/display", {"zone": args.zone}]] * n_displays + [["/ticket", {"token": t["token"], **moves}]
                                                                     for t in watched]
         clients = _interleave(clients[:n_displays], clients[n_displays:])  # every process holds both kinds
         stop = tmp / "stop"
@@ -348,8 +384,17 @@ def report(args, sent, results, rss_before, rss_idle, rss_after) -> None:  # noq
                         delivered += 1
                         lat_ticket.append((first_seen[a0 - k] - t) * 1000)
     both = lat_display + lat_ticket
+    if args.verbose:
+        worst: dict[str, float] = {}
+        for r in results:
+            for c in r["clients"]:
+                for e in c["events"]:
+                    if e[0] == "called" and e[1] in start_of:
+                        worst[e[1]] = max(worst.get(e[1], 0.0), (e[2] - start_of[e[1]]) * 1000)
+        print("slowest display per call (ms):", " ".join(f"{worst.get(n, float('nan')):.0f}" for n, _ in sent))
     print(f"calls: {len(sent)}  interval {args.interval}s  deflate offered: {args.deflate}")
-    print(f"delivered/expected: {delivered}/{expected}  client errors: {len(errors)}")
+    gaps = sum(r.get("gaps", 0) for r in results)
+    print(f"delivered/expected: {delivered}/{expected}  client errors: {len(errors)}  version gaps (re-synced): {gaps}")
     for e in errors[:5]:
         print("  ", e)
     for name, lat in (("displays (called)", lat_display), ("ticket pages (ticket)", lat_ticket), ("all", both)):

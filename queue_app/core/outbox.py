@@ -60,6 +60,8 @@ class Pending:
     #: queues whose waiting line moved, per service id: its new version and the keys of the tickets that
     #: left or joined it (queue_app.queue.moves); phones count their own place from these
     moves: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: set by the publisher once the ``queue_moved`` messages went out (with the transaction's own events)
+    moves_sent: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.emits or self.services or self.queues or self.tickets or self.counters or self.print_jobs

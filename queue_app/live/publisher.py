@@ -33,8 +33,24 @@ def publish(app: Flask, pending: Pending, **_: Any) -> None:
 
     Connected to :data:`queue_app.core.signals.committed` by :func:`queue_app.live.init_app`.
     """
+    moved: list[tuple[dict[str, Any], str]] = []
+    if (pending.services or pending.moves) and not app.config.get("HUB_INLINE_REFRESH"):
+        # the lines' moves go out with the call itself, not after the rest: a phone hears its new place
+        # as soon as the hall display hears the call (one replay first, a few milliseconds, then the sends)
+        with app.app_context():
+            try:
+                moved = _queue_moved_messages(pending)
+                pending.moves_sent = True
+            except Exception:
+                logger.exception("queue_moved push failed")
+                if app.testing:
+                    raise
+            finally:
+                db.session.rollback()
     for kind, payload, namespace, room in pending.emits:
         socketio.emit(kind.value, payload, namespace=namespace, to=room)
+    for payload, room in moved:
+        socketio.emit(LiveEvent.queue_moved.value, payload, namespace="/ticket", to=room)
     if pending.queues and not (pending.services or pending.counters):
         # a queue only grew (a plain ticket issue): nobody's place moved, so the staff screens' counts
         # are pushed coalesced instead of recomputed per ticket at the morning rush
@@ -63,7 +79,10 @@ def refresh(app: Flask, pending: Pending) -> None:
 def _refresh(pending: Pending) -> None:
     done: set[int] = set()
     if pending.services or pending.moves:
-        done = _push_queue_moves(pending)
+        if not pending.moves_sent:
+            for payload, room in _queue_moved_messages(pending):
+                socketio.emit(LiveEvent.queue_moved.value, payload, namespace="/ticket", to=room)
+        done = _push_single_views(pending)
     for ticket_id in sorted(pending.tickets - done):
         ticket = db.session.get(Ticket, ticket_id)
         if ticket is not None:
@@ -79,37 +98,49 @@ def _refresh(pending: Pending) -> None:
 ETA_PLACES = (*range(30), 40, 50, 60, 80, 100, 150, 200, 300, 400, 600, 800, 1000, 1500, 2000, 3000, 5000, 8000)
 
 
-def _push_queue_moves(pending: Pending) -> set[int]:
-    """After a move: one ``queue_moved`` per watched service (its deltas and estimates by place), and
-    their own view to the few clients that do not count their place. Nothing here reads a whole line.
-
-    :return: the tickets whose view was sent.
-    """
+def _queue_moved_messages(pending: Pending) -> list[tuple[dict[str, Any], str]]:
+    """After a move: one ``queue_moved`` per watched line (its deltas and its estimates by place), with
+    its room. Nothing here reads a whole line: one replay of the lines' fronts and a count per service."""
     from queue_app.queue.estimate import forecast
     from queue_app.queue.read_models import waiting_counts
 
     # a move in one service shifts the estimates of every service that shares a counter with it
     affected = _sharing_counters(pending.services | set(pending.moves))
-    day = today()
-    rooms = watchers.watched(Watched.queue, affected, day)
+    rooms = watchers.watched(Watched.queue, affected, today())
     rooms = affected if rooms is None else rooms
-    singles = _single_watchers(affected, day)
-    if not rooms and not singles:
-        return set()
-    fc = forecast(day)[1]  # one replay (of the front of the lines) for every estimate below
-    counts = waiting_counts(day)
+    if not rooms:
+        return []
+    fc = forecast(today())[1]
+    counts = waiting_counts()
     codes = dict(db.session.execute(sa.select(Service.id, Service.code).where(Service.id.in_(rooms))).all())
+    out = []
     for sid in sorted(rooms):
         n = counts.get(sid, 0)
         move = pending.moves.get(sid) or {"version": None, "left": [], "joined": []}
-        socketio.emit(LiveEvent.queue_moved.value, {
+        out.append(({
             "service": codes.get(sid),
             "version": move["version"],
             "left": move["left"],
             "joined": move["joined"],
             "waiting": n,
             "eta": [[p, fc.of(-1, sid, p)] for p in _eta_places(n)],
-        }, namespace="/ticket", to=f"queue:{sid}")
+        }, f"queue:{sid}"))
+    return out
+
+
+def _push_single_views(pending: Pending) -> set[int]:
+    """Their own view to the clients that do not count their place (the contract's plain ``ticket``
+    client): a view and a message each, so only for tickets such a client watches.
+
+    :return: the tickets whose view was sent.
+    """
+    from queue_app.queue.estimate import forecast
+
+    day = today()
+    singles = _single_watchers(_sharing_counters(pending.services | set(pending.moves)), day)
+    if not singles:
+        return set()
+    fc = forecast(day)[1]
     for n, ticket in enumerate(singles, 1):
         ahead = ahead_of(ticket)
         view = ticket_public(ticket, ahead=ahead, eta=fc.of(ticket.id, ticket.service_id, ahead), known=True)
@@ -224,6 +255,7 @@ def _push_grown_queues(app: Flask, ids: set[int]) -> None:
 #: at most one ``board_changed`` per this many seconds per process: a burst of tickets at opening
 #: time must not become a burst of broadcasts to every display
 BOARD_CHANGED_SECONDS = 1.0
+BOARD_CHANGED_MIN_DELAY = 0.25
 _board_changed = {"last": 0.0, "scheduled": False}
 
 
@@ -237,7 +269,8 @@ def _schedule_board_changed(app: Flask) -> None:
     if _board_changed["scheduled"]:
         return
     _board_changed["scheduled"] = True
-    delay = max(0.0, BOARD_CHANGED_SECONDS - (time.monotonic() - _board_changed["last"]))
+    # never at once: the counts can wait a moment, the call's own fan-out to every screen cannot
+    delay = max(BOARD_CHANGED_MIN_DELAY, BOARD_CHANGED_SECONDS - (time.monotonic() - _board_changed["last"]))
     socketio.start_background_task(_emit_board_changed_later, app, delay)
 
 
