@@ -20,6 +20,7 @@ from queue_app.api.shapes.public import (
     TicketRequest,
 )
 from queue_app.api.takers import KIOSK_HEADER, ticket_taker
+from queue_app.core.database import begin_write
 from queue_app.core.extensions import db
 from queue_app.core.site import current_site, iso
 from queue_app.queue import operations
@@ -46,6 +47,7 @@ def create_ticket():
     # a caller without any credential was told 401 before its body was read (api/__init__.py)
     data = parse_body(TicketRequest)
     service, priority, kiosk = data.service, bool(data.priority), data.kiosk
+    begin_write()  # the kiosk's key is checked in the issuing transaction: one transaction, not two
     ticket_taker(kiosk, priority)
     key = idempotency_key()
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from queue_app.core.database import is_postgres
 from queue_app.core.errors import CounterNotFound, ServiceNotFound
@@ -13,7 +13,7 @@ from queue_app.core.models import Counter, CounterService, Service
 
 def get_service(code: str, *, active_only: bool = True) -> Service:
     """:raise ServiceNotFound:"""
-    stmt = sa.select(Service).where(Service.code == code)
+    stmt = sa.select(Service).where(Service.code == code).options(joinedload(Service.agency))
     if active_only:
         stmt = stmt.where(Service.active)
     service = db.session.scalar(stmt)

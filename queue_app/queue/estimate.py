@@ -109,7 +109,13 @@ def handling_seconds(service: Service) -> float:
 def ahead_statement(ticket: Ticket) -> tuple[sa.Select, dict]:
     """The count of :func:`ahead_of` and its parameters (``sid``, ``day``, ``tid``, ``queue_at``)."""
     stmt = _stmt("ahead_priority" if ticket.priority else "ahead_normal")
-    return stmt, {"sid": ticket.service_id, "day": ticket.service_day, "tid": ticket.id, "queue_at": ticket.queue_at}
+    # a ticket not written yet will have the largest id: only the queue time orders it
+    tid = ticket.id if ticket.id is not None else NOT_YET_WRITTEN
+    return stmt, {"sid": ticket.service_id or ticket.service.id, "day": ticket.service_day, "tid": tid,
+                  "queue_at": ticket.queue_at}
+
+
+NOT_YET_WRITTEN = 2**31 - 1  # the largest INTEGER id
 
 
 def ahead_of(ticket: Ticket) -> int:
@@ -418,7 +424,7 @@ def estimate_new(day: date, service_id: int, *, ahead: int, priority: bool = Fal
     extra = (-1, service_id, priority) if len(state.waiting) < MAX_REPLAY else None
     eta = replay(state, extra).of(-1, service_id, ahead)
     if ticket_id is not None:
-        _remember(day, ticket_id, service_id, priority)
+        remember_new(day, ticket_id, service_id, priority)
     return max(0, eta)
 
 
@@ -441,7 +447,8 @@ def estimate_joining(day: date, ahead: dict[int, int]) -> dict[int, int]:
     return out
 
 
-def _remember(day: date, ticket_id: int, service_id: int, priority: bool) -> None:
+def remember_new(day: date, ticket_id: int, service_id: int, priority: bool) -> None:
+    """Add a ticket just issued (at the back of its line) to this process's cached queue state."""
     hit = _cache("state").get("s")
     if hit is None or hit[1] != day:
         return

@@ -102,7 +102,7 @@ def issue_ticket(
     if closed is not None and not (booked_slot_at is not None and closed.code == "outside_hours"):
         raise closed
 
-    from queue_app.queue.estimate import ahead_of, estimate_new, recent_state
+    from queue_app.queue.estimate import ahead_of, estimate_new, recent_state, remember_new
 
     # read the estimate's inputs before taking the day's number: on PostgreSQL that row stays locked
     # until commit, so everything done after it delays the next kiosk
@@ -120,8 +120,8 @@ def issue_ticket(
         number=format_number(service.prefix, seq),
         seq=seq,
         service_day=day,
-        issued_service_id=service.id,
-        service_id=service.id,
+        issued_service=service,
+        service=service,
         status=TicketState.waiting,
         priority=priority,
         issued_at=now,
@@ -130,17 +130,20 @@ def issue_ticket(
         kiosk=kiosk,
         recalls=0,
     )
-    db.session.add(ticket)
-    db.session.flush()
+    # its place before it is written (its id will be the largest), so the ticket and its event go in one
+    # flush: on PostgreSQL the day's number row stays locked until commit, every round trip here counts
     ticket.ahead_at_issue = ahead_of(ticket)
-    ticket.estimated_wait_seconds = estimate_new(day, service.id, ahead=ticket.ahead_at_issue, priority=priority,
-                                                 ticket_id=ticket.id)
+    ticket.estimated_wait_seconds = estimate_new(day, service.id, ahead=ticket.ahead_at_issue, priority=priority)
     details = {"priority": priority, "kiosk": kiosk}
     if booked_slot_at is not None:
         details["booking"] = True
-        # the cached queue state appends new tickets at the back; this one may belong further ahead
-        forget_forecast()
     log_event(ticket, EventKind.issued, now, actor=actor, details=details)
+    db.session.add(ticket)
+    db.session.flush()
+    if booked_slot_at is not None:
+        forget_forecast()  # the cached queue state appends new tickets at the back; this one may belong further ahead
+    else:
+        remember_new(day, ticket.id, service.id, priority)
     if idempotency_key:
         db.session.add(IdempotencyKey(scope="ticket", key=idempotency_key, created_at=now, ticket_id=ticket.id,
                                       action="issue"))

@@ -40,8 +40,13 @@ def move(ticket: Ticket, to: TicketState) -> None:
 def log_event(ticket: Ticket, kind: EventKind, at: datetime, *, actor: User | None,
               counter: Counter | None = None, details: dict[str, Any] | None = None) -> None:
     """Append to the ticket's event log, in the transaction of the change it records."""
-    db.session.add(TicketEvent(
-        ticket_id=ticket.id, kind=kind, at=at, service_id=ticket.service_id,
+    event = TicketEvent(
+        kind=kind, at=at, service_id=ticket.service_id if ticket.service_id is not None else ticket.service.id,
         counter_id=counter.id if counter else None, user_id=actor.id if actor else None,
         details=details or {},
-    ))
+    )
+    if ticket.id is None:  # a ticket not written yet: both go in one flush
+        event.ticket = ticket
+    else:
+        event.ticket_id = ticket.id
+    db.session.add(event)
