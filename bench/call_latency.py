@@ -179,6 +179,22 @@ def serve_child(config: str, port: int) -> None:
     password_file = bootstrap(app, migrate_db=True)
     password = _first_password(app, password_file)
     print(f"ADMIN_PASSWORD={password}", flush=True)
+    trace_to = os.environ.get("BENCH_TRACEMALLOC")  # a path: where the memory goes, written on SIGUSR1
+    if trace_to:
+        import signal
+        import tracemalloc
+
+        tracemalloc.start(12)
+        baseline = tracemalloc.take_snapshot()
+
+        def where(*_):  # noqa: ANN002
+            stats = tracemalloc.take_snapshot().compare_to(baseline, "traceback")
+            with open(trace_to, "w") as out:
+                for stat in stats[:25]:
+                    out.write(f"{stat.size_diff / 1024:.0f} KiB in {stat.count_diff} blocks\n")
+                    out.writelines(f"    {line}\n" for line in stat.traceback.format()[-12:])
+
+        signal.signal(signal.SIGUSR1, where)
     profile_to = os.environ.get("BENCH_PROFILE")  # a path: cProfile the server, written on SIGTERM
     if profile_to:
         import cProfile
@@ -326,6 +342,11 @@ def main() -> None:
               f"in {args.procs} processes")
         time.sleep(2)
         rss_idle = rss_kb(pid) if pid else {}
+        if os.environ.get("BENCH_TRACEMALLOC") and pid:
+            import signal
+
+            os.kill(pid, signal.SIGUSR1)
+            time.sleep(5)
         sent: list[tuple[str, float]] = []
         for _ in range(args.calls):
             start = time.time()

@@ -26,7 +26,7 @@ from queue_app.core.models import Agency
 from queue_app.core.site import today as site_today
 from queue_app.staff.auth import staff_required
 from queue_app.staff.models import Role
-from queue_app.stats import figures, workbooks
+from queue_app.stats import figures
 from queue_app.stats.dashboard import dashboard_snapshot
 from queue_app.stats.export import EXPORT_COLUMNS, export_rows
 
@@ -152,6 +152,8 @@ def stats_export_xlsx():
         first, last = month_range(site_today().strftime("%Y-%m"))
     else:
         first, last = _range()
+    from queue_app.stats import workbooks  # openpyxl (5 MB) only in a process that writes a workbook
+
     data = workbooks.recap_workbook(first, last, agency_id=scoped_agency())
     filename = f"rekap-antrean-{first.isoformat()}-{last.isoformat()}.xlsx"
     return Response(data, mimetype=XLSX,

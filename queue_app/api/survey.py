@@ -28,7 +28,7 @@ from queue_app.core.site import today as site_today
 from queue_app.queue.operations import get_ticket_by_token
 from queue_app.staff.auth import staff_required
 from queue_app.staff.models import Role
-from queue_app.survey import operations, workbook
+from queue_app.survey import operations
 from queue_app.survey.models import SurveyChannel
 from queue_app.survey.questionnaire import unsur_view
 from queue_app.survey.tablet import require_tablet, ticket_for_offer
@@ -146,6 +146,8 @@ def stats_ikm_xlsx():
     else:
         first, last = _range()
     agency_id = scoped_agency()
+    from queue_app.survey import workbook  # openpyxl (5 MB) only in a process that writes a workbook
+
     data = workbook.ikm_workbook(first, last, agency_id=agency_id, service_id=_service_scope(agency_id))
     filename = f"ikm-{first.isoformat()}-{last.isoformat()}.xlsx"
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
