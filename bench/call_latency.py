@@ -405,7 +405,7 @@ def report(args, sent, results, rss_before, rss_idle, rss_after) -> None:  # noq
                         delivered += 1
                         lat_ticket.append((first_seen[a0 - k] - t) * 1000)
     both = lat_display + lat_ticket
-    if args.verbose:
+    if getattr(args, "verbose", False):
         worst: dict[str, float] = {}
         for r in results:
             for c in r["clients"]:

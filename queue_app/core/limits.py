@@ -31,6 +31,13 @@ def init_app(app: Flask, message_queue: str | None) -> None:
     """Bind the limiter; its storage is the message queue's Redis when there is one."""
     uri = message_queue if message_queue and message_queue.startswith(("redis://", "rediss://")) else "memory://"
     app.config.setdefault("RATELIMIT_STORAGE_URI", uri)
+    if uri != "memory://" and "RATELIMIT_STORAGE_OPTIONS" not in app.config:
+        import redis
+
+        # many requests at once under gevent wait for a connection; redis-py's default pool refuses past
+        # 100 (MaxConnectionsError), and a refused count is a request not counted
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "connection_pool": redis.BlockingConnectionPool.from_url(uri, max_connections=50, timeout=5)}
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "mpp-queue")
     limiter.init_app(app)
 

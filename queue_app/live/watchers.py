@@ -39,7 +39,10 @@ class Watchers:
         if url and url.startswith(("redis://", "rediss://", "unix://")):
             import redis
 
-            self._redis = redis.Redis.from_url(url, socket_timeout=2)
+            # a wall of phones connecting at once: greenlets wait for one of the pool's connections
+            # (redis-py's default pool refuses past 100 with MaxConnectionsError, losing the count)
+            pool = redis.BlockingConnectionPool.from_url(url, max_connections=50, timeout=5, socket_timeout=2)
+            self._redis = redis.Redis(connection_pool=pool)
         else:
             self._redis = None
         for counts in self._local.values():
