@@ -256,8 +256,11 @@ def latency_run(args: argparse.Namespace, servers: Servers, token: str, kiosk_ke
     sessions[0].post(f"{urls[0]}/api/counters/{args.counter}/call-next", json={"finish_current": True},
                      headers=headers, timeout=10).raise_for_status()  # clear the counter
 
+    # ticket pages count their place from queue_moved like the visitor page (--plain-tickets: each is sent
+    # its own view per move, the contract's plain client)
+    moves = {} if args.plain_tickets else {"moves": True}
     clients = _interleave([["/display", {"zone": args.zone}]] * n_displays,
-                          [["/ticket", {"token": t["token"]}] for t in watched])
+                          [["/ticket", {"token": t["token"], **moves}] for t in watched])
     per_server = [clients[s::len(urls)] for s in range(len(urls))]  # round-robin by URL
     n_workers = max(args.client_procs, len(urls))
     server_of = [w % len(urls) for w in range(n_workers)]  # each client process talks to one server
@@ -415,6 +418,8 @@ def main() -> None:
     ap.add_argument("--zone", default="lantai-1")
     ap.add_argument("--service", default="PERIZINAN")
     ap.add_argument("--deflate", action="store_true", help="clients offer permessage-deflate like a browser")
+    ap.add_argument("--plain-tickets", action="store_true",
+                    help="ticket pages as plain clients (each sent its view per move) instead of counting")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (config, server logs) at the end")
     args = ap.parse_args()
     if args.procs < 1:

@@ -23,6 +23,7 @@ import functools
 import heapq
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -415,6 +416,15 @@ def estimate_new(day: date, service_id: int, *, ahead: int, priority: bool = Fal
 
     :param ticket_id: the ticket just issued, remembered in this process's queue state.
     """
+    eta = forecast_new(day, service_id, priority=priority)(ahead)
+    if ticket_id is not None:
+        remember_new(day, ticket_id, service_id, priority)
+    return eta
+
+
+def forecast_new(day: date, service_id: int, *, priority: bool = False) -> Callable[[int], int]:
+    """:func:`estimate_new` in two steps: the replay now, the estimate once the people ahead are counted
+    (issuing a ticket replays before it takes the day's number, so the row is locked for less time)."""
     state, age = recent_state(day)
     if age:
         state = QueueState([_Counter(c.services, max(c.free_in - age, 0.0)) for c in state.counters],
@@ -422,10 +432,8 @@ def estimate_new(day: date, service_id: int, *, ahead: int, priority: bool = Fal
     # replayed with the others (it may displace other services' tickets at counters preferring its
     # service); in a very long queue it lies past the replay and Forecast.of continues from there
     extra = (-1, service_id, priority) if len(state.waiting) < MAX_REPLAY else None
-    eta = replay(state, extra).of(-1, service_id, ahead)
-    if ticket_id is not None:
-        remember_new(day, ticket_id, service_id, priority)
-    return max(0, eta)
+    fc = replay(state, extra)
+    return lambda ahead: max(0, fc.of(-1, service_id, ahead))
 
 
 def estimate_joining(day: date, ahead: dict[int, int]) -> dict[int, int]:

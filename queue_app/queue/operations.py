@@ -102,12 +102,12 @@ def issue_ticket(
     if closed is not None and not (booked_slot_at is not None and closed.code == "outside_hours"):
         raise closed
 
-    from queue_app.queue.estimate import ahead_of, estimate_new, recent_state, remember_new
+    from queue_app.queue.estimate import ahead_of, forecast_new, remember_new
 
     # read the estimate's inputs before taking the day's number: on PostgreSQL that row stays locked
     # until commit, so everything done after it delays the next kiosk
     day = clock.local_day(current_site().tz, now)
-    recent_state(day)
+    eta_for = forecast_new(day, service.id, priority=priority)
     seq = upsert_increment(
         DailyNumber.__table__, {"service_id": service.id, "service_day": day}, "last_number"
     )
@@ -133,7 +133,7 @@ def issue_ticket(
     # its place before it is written (its id will be the largest), so the ticket and its event go in one
     # flush: on PostgreSQL the day's number row stays locked until commit, every round trip here counts
     ticket.ahead_at_issue = ahead_of(ticket)
-    ticket.estimated_wait_seconds = estimate_new(day, service.id, ahead=ticket.ahead_at_issue, priority=priority)
+    ticket.estimated_wait_seconds = eta_for(ticket.ahead_at_issue)
     details = {"priority": priority, "kiosk": kiosk}
     if booked_slot_at is not None:
         details["booking"] = True
