@@ -100,3 +100,32 @@ def test_screenshots(phone, live):
         call_next(live, headers)
     phone.wait_for_selector("#tk-call:not([hidden])")
     screenshot(phone, "ticket-called.png", settle_ms=6500)  # after the pulse
+
+
+def test_ticket_page_counts_its_place_through_priority_and_calls(phone, live):
+    """The page counts its own place from the line's queue_moved messages (a priority ticket joins ahead,
+    calls leave) and always agrees with the API."""
+    headers = live.token()
+    for _ in range(3):
+        issue(live)
+    mine = issue(live)
+    open_ticket(phone, live, mine)
+    assert phone.text_content("#tk-ahead") == "3 orang di depan Anda"
+
+    def ahead_is(n: int) -> None:
+        text = "Anda berikutnya" if n == 0 else f"{n} orang di depan Anda"
+        phone.wait_for_function(f"() => document.getElementById('tk-ahead').textContent === {text!r}", timeout=5000)
+        api = requests.get(f"{live.url}/api/tickets/{mine['token']}", timeout=5).json()
+        assert api["ahead"] == n
+
+    r = requests.post(live.url + "/api/tickets", json={"service": "PERIZINAN", "kiosk": "K1", "priority": True},
+                      headers=live.kiosk_headers("K1"), timeout=5)
+    assert r.status_code == 201
+    ahead_is(4)  # a priority visitor goes before me
+    call_next(live, headers)
+    ahead_is(3)
+    call_next(live, headers)
+    ahead_is(2)
+    # it counted: three moves of its line, not a view per move
+    assert phone.evaluate("window.__ticketLog.filter((e) => e === 'counted').length") == 3
+    assert phone.js_errors == []

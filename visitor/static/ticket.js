@@ -15,7 +15,7 @@ const root = $("ticket");
 let current = data.ticket;
 const chime = new Audio("/display/audio/chime.mp3");
 chime.preload = "auto";
-window.__ticketLog = []; // what the page did, for tests: "vibrate", "chime", "chime-blocked"
+window.__ticketLog = []; // what the page did, for tests: "vibrate", "chime", "chime-blocked", "counted"
 const survey = phoneSurvey(data.token, root); // a finished visit turns the page into the survey
 
 function render(tk) {
@@ -91,6 +91,7 @@ function moved(m) {
     const counts = (keys) => keys.filter((k) => k[2] !== mine[2] && calledBefore(k, mine)).length;
     ahead = Math.max(0, ahead + counts(m.joined) - counts(m.left));
     current = { ...current, ahead, queue: { key: mine, version: m.version } };
+    window.__ticketLog.push("counted");
   }
   current = { ...current, estimated_wait_seconds: etaAt(m.eta, ahead) ?? current.estimated_wait_seconds };
   render(current);
