@@ -186,3 +186,27 @@ def call_next(live: LiveServer, headers: dict[str, str], counter: str = "L01") -
                       headers=headers, timeout=5)
     r.raise_for_status()
     return r.json()["ticket"]
+
+
+def wait_until_subscribed(redis_url: str, processes: int = 1, timeout: float = 10.0) -> None:
+    """Wait until ``processes`` servers listen on the Socket.IO channel in Redis.
+
+    A server subscribes when its first socket connects, in a background greenlet: a call published
+    before that is never heard by it (Redis pub/sub keeps nothing), so a test that calls right after
+    connecting a display could lose the race on a loaded machine.
+    """
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            ((_, listening),) = client.pubsub_numsub("mpp-queue")
+            if listening >= processes:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{listening} of {processes} server processes listen on Redis")
+            time.sleep(0.05)
+    finally:
+        client.close()
+

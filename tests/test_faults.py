@@ -22,7 +22,7 @@ import socketio
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from .livesite import LiveServer, Recorder
+from .livesite import LiveServer, Recorder, wait_until_subscribed
 
 pytestmark = pytest.mark.slow
 
@@ -195,6 +195,7 @@ def test_redis_outage_then_calls_reach_the_other_process_again(tmp_path, pg_url,
         rec = Recorder()
         display = _display(b.url, rec)
         rec.wait_for("board", lambda d: True)
+        wait_until_subscribed(redis_url)  # B listens once its first socket is in: A's call must not come first
 
         def call() -> str:
             r = requests.post(a.url + "/api/counters/L01/call-next", json={"finish_current": True},

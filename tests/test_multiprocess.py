@@ -13,7 +13,7 @@ import requests
 import socketio
 import sqlalchemy as sa
 
-from .livesite import LiveServer, Recorder, issue
+from .livesite import LiveServer, Recorder, issue, wait_until_subscribed
 
 pytestmark = pytest.mark.slow
 
@@ -63,6 +63,15 @@ def test_call_through_process_a_reaches_display_on_process_b(tmp_path, pg_url, r
                       wait_timeout=10)
         clients.append(phone)
         rec.wait_for("ticket", lambda d: d["ahead"] == 1)
+        # the visitor page's kind of client: it counts its place from its line's queue_moved
+        counting = socketio.Client(reconnection=False)
+        counting.on("ticket", lambda d: rec.add("counting-ticket", d), namespace="/ticket")
+        counting.on("queue_moved", lambda d: rec.add("queue_moved", d), namespace="/ticket")
+        counting.connect(b.url, namespaces=["/ticket"], auth={"token": mine["token"], "moves": True},
+                         transports=["websocket"], wait_timeout=10)
+        clients.append(counting)
+        version = rec.wait_for("counting-ticket", lambda d: True)["queue"]["version"]
+        wait_until_subscribed(redis_url)  # B listens once its first socket is in: A's call must not come first
 
         start = time.monotonic()
         r = requests.post(a.url + "/api/counters/L01/call-next", json={}, headers=headers, timeout=5)
@@ -71,6 +80,8 @@ def test_call_through_process_a_reaches_display_on_process_b(tmp_path, pg_url, r
         assert time.monotonic() - start < 2.0
         assert called["seq"] == 1 and called["zone"] == "lantai-1" and called["counter"]["code"] == "L01"
         rec.wait_for("ticket", lambda d: d["ahead"] == 0 and d["status"] == "waiting")
+        moved = rec.wait_for("queue_moved", lambda d: d["version"] == version + 1)  # made on A, heard on B
+        assert moved["service"] == "PERIZINAN" and len(moved["left"]) == 1 and moved["joined"] == []
 
         # the next call goes through B itself: seq continues from the database, not per process
         r = requests.post(b.url + "/api/counters/L01/call-next", json={"finish_current": True},
