@@ -54,7 +54,7 @@ def main() -> int:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    from queue_app import MIGRATIONS_DIR, create_app
+    from queue_app import MIGRATIONS_DIR, create_app, use_migrations
     from queue_app.core.apply_config import sync_site
     from queue_app.core.config import TestConfig
     from queue_app.core.extensions import db
@@ -67,6 +67,7 @@ def main() -> int:
     url = args.database_url or f"sqlite:///{tmp / 'year.db'}"
     site = parse_site_config(tomllib.loads(site_toml(args.agencies)), base_dir=tmp)
     app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url, HUB_INLINE_REFRESH=False)
+    use_migrations(app)
     dialect = sa.make_url(url).get_backend_name()
     with app.app_context():
         if dialect == "postgresql":

@@ -32,7 +32,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     from queue_app.core import outbox, safejson  # noqa: F401  (outbox registers the after-commit publisher)
     from queue_app.core.database import init_engine
     from queue_app.core.errors import register_error_handlers
-    from queue_app.core.extensions import csrf, db, login_manager, migrate, socketio
+    from queue_app.core.extensions import csrf, db, login_manager, socketio
     from queue_app.core.i18n import init_app as init_i18n
     from queue_app.core.limits import init_app as init_limits
     from queue_app.live import limits as live_limits
@@ -59,7 +59,6 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
 
     db.init_app(app)
     init_engine(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
@@ -147,13 +146,55 @@ def _register_surfaces(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
+def use_migrations(app: Flask) -> None:
+    """Register Flask-Migrate on ``app``: only where migrations run (the ``db`` commands, a start that
+    finds the schema behind, tests). Importing it imports Alembic, ~11 MB a serving process never needs
+    again once its schema is current."""
+    if "migrate" in app.extensions:
+        return
+    from flask_migrate import Migrate
+
+    from queue_app.core.extensions import db
+
+    Migrate(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+
+
+def _schema_is_current() -> bool:
+    """The database is at the newest migration: its ``alembic_version`` names every head of the migration
+    files (read with a regular expression, so a serving process need not import Alembic to know)."""
+    import re
+
+    import sqlalchemy as sa
+    from sqlalchemy.exc import DBAPIError
+
+    from queue_app.core.extensions import db
+
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in Path(MIGRATIONS_DIR, "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found = re.search(r"^revision = ['\"]([0-9a-z_]+)['\"]", text, re.M)
+        if found is None:
+            return False  # a file this check does not understand: let Alembic decide
+        revisions.add(found.group(1))
+        down = re.search(r"^down_revision = (.+)$", text, re.M)  # None, 'abc' or ('abc', 'def')
+        if down is not None:
+            parents.update(re.findall(r"['\"]([0-9a-z_]+)['\"]", down.group(1)))
+    try:
+        current = set(db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
+    except DBAPIError:  # no such table yet: a new database
+        db.session.rollback()
+        return False
+    db.session.rollback()
+    return bool(current) and current == revisions - parents
+
+
 def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> Path | None:
     """First-start work of a serving process: migrate, apply config.toml, close yesterday's tickets.
 
     :return: the 0600 file holding the generated admin password when the site had no users (print its path,
         never the password: a server's standard output ends up in the journal).
     """
-    from flask_migrate import upgrade
     from sqlalchemy.exc import IntegrityError
 
     from queue_app.booking import operations as booking_operations
@@ -165,7 +206,10 @@ def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> Path | None:
     if migrate_db is None:
         migrate_db = app.config.get("MIGRATE_ON_START", True)
     with app.app_context(), _startup_lock():
-        if migrate_db:
+        if migrate_db and not _schema_is_current():
+            from flask_migrate import upgrade
+
+            use_migrations(app)
             upgrade(directory=MIGRATIONS_DIR)
         sync_site(app.extensions["site"])
         db.session.commit()

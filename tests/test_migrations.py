@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from queue_app import MIGRATIONS_DIR, create_app
+from queue_app import MIGRATIONS_DIR, create_app, use_migrations
 from queue_app.core.config import TestConfig
 from queue_app.core.extensions import db
 
@@ -16,6 +16,7 @@ def _upgrade_and_diff(site, url: str) -> list:
     from flask_migrate import downgrade, upgrade
 
     app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url)
+    use_migrations(app)
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as conn:
@@ -37,3 +38,43 @@ def test_migrations_match_models_sqlite(tmp_path, site):
 @pytest.mark.postgres
 def test_migrations_match_models_postgres(site, pg_url):
     assert _upgrade_and_diff(site, pg_url) == []
+
+
+def test_a_start_migrates_only_a_schema_that_is_behind(tmp_path, site):
+    """bootstrap() upgrades a new or older database, and knows a current one without Alembic."""
+    from flask_migrate import upgrade
+
+    from queue_app import _schema_is_current, bootstrap
+
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url)
+    use_migrations(app)
+    with app.app_context():
+        assert not _schema_is_current()  # a new database
+        upgrade(directory=MIGRATIONS_DIR, revision="b00c14a1e5f2")  # one migration behind
+        assert not _schema_is_current()
+    bootstrap(app, migrate_db=True)
+    with app.app_context():
+        assert _schema_is_current()
+        assert db.session.execute(sa.text("SELECT count(*) FROM queue_versions")).scalar_one() == 0
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_restart_on_a_current_schema_does_not_load_alembic(tmp_path):
+    """A serving process whose schema is current never imports Alembic (~11 MB of its memory)."""
+    import subprocess
+    import sys
+
+    from .helpers import TEST_SITE
+
+    config = tmp_path / "config.toml"
+    config.write_text(TEST_SITE + f'\n[server]\ndatabase_url = "sqlite:///{tmp_path / "q.db"}"\n')
+    script = ("import sys\nfrom queue_app import bootstrap, create_app\n"
+              f"app = create_app(config_path={str(config)!r})\nbootstrap(app)\n"
+              "print('alembic' in sys.modules)\n")
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    again = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    assert first.stdout.split()[-1] == "True"  # a new database: migrated
+    assert again.stdout.split()[-1] == "False"

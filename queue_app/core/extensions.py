@@ -1,7 +1,6 @@
 """Extension objects, created without an app and bound in ``create_app``."""
 
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -9,7 +8,6 @@ from flask_wtf import CSRFProtect
 from queue_app.core.models import Base
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 socketio = SocketIO()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -71,9 +71,10 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Apply migrations to the configured database."""
     from flask_migrate import upgrade
 
-    from queue_app import MIGRATIONS_DIR
+    from queue_app import MIGRATIONS_DIR, use_migrations
 
     app = _app(ctx.find_root())
+    use_migrations(app)
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR, revision=revision)
     click.echo("database is up to date")
@@ -86,9 +87,10 @@ def db_revision(ctx: click.Context, message: str) -> None:
     """(Developers) autogenerate a migration from the models."""
     from flask_migrate import migrate
 
-    from queue_app import MIGRATIONS_DIR
+    from queue_app import MIGRATIONS_DIR, use_migrations
 
     app = _app(ctx.find_root())
+    use_migrations(app)
     with app.app_context():
         migrate(directory=MIGRATIONS_DIR, message=message)
 
@@ -123,8 +125,9 @@ def user_add(ctx: click.Context, username: str, role: str, counters: tuple[str, 
     if bootstrap_needed:
         from flask_migrate import upgrade
 
-        from queue_app import MIGRATIONS_DIR
+        from queue_app import MIGRATIONS_DIR, use_migrations
 
+        use_migrations(app)
         with app.app_context():
             upgrade(directory=MIGRATIONS_DIR)
     with app.app_context():
