@@ -44,6 +44,9 @@ proc_name = "mpp-queue"
 preload_app = False
 # gunicorn sets TCP_NODELAY on the listener and Linux copies it to accepted sockets
 forwarded_allow_ips = os.environ.get("MPP_QUEUE_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 25+ opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl or $XDG_RUNTIME_DIR):
+# the processes of mpp-queue@8001, @8002 (docs/deploy.md) would fight over it, and nothing here uses gunicornc
+control_socket_disable = True
 
 
 def post_worker_init(worker) -> None:  # noqa: ANN001

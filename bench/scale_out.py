@@ -140,10 +140,8 @@ class Servers:
     def _spawn(self, i: int) -> None:
         env = {**self.env, "MPP_QUEUE_BIND": f"127.0.0.1:{self.ports[i]}"}
         with open(self.log_path(i), "ab") as log:  # the child keeps its own copy of the descriptor
-            # gunicorn 27's control socket is one path per user (~/.gunicorn/gunicorn.ctl): give each its own
-            ctl = self.workdir / f"gunicorn-{self.ports[i]}.ctl"
-            cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--control-socket",
-                   str(ctl), "queue_app.wsgi:app"]
+            # as docs/deploy.md starts it (gunicorn.conf.py turns off gunicorn's one-per-user control socket)
+            cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "queue_app.wsgi:app"]
             self.masters.append(subprocess.Popen(cmd, cwd=self.workdir, env=env, stdout=log,
                                                  stderr=subprocess.STDOUT, start_new_session=True))
 
