@@ -45,6 +45,20 @@ def connect(app):
             c.disconnect(ns)
 
 
+def ticket_emits(monkeypatch) -> list[tuple[str, str | None]]:
+    """From now on, every ``(event, room)`` the server emits on /ticket."""
+    sent: list[tuple[str, str | None]] = []
+    real_emit = socketio.emit
+
+    def counting_emit(event, *args, **kwargs):
+        if kwargs.get("namespace") == "/ticket":
+            sent.append((event, kwargs.get("to")))
+        return real_emit(event, *args, **kwargs)
+
+    monkeypatch.setattr(socketio, "emit", counting_emit)
+    return sent
+
+
 @pytest.fixture
 def l3_clerk(staff):
     return staff.headers("clerk3", "clerk", ["L03"])
@@ -335,15 +349,7 @@ def test_a_call_pushes_to_watched_tickets_only(client, clerk, connect, monkeypat
     gone = connect("/ticket", {"token": tickets[-2]["token"]})
     gone.disconnect("/ticket")  # a phone closed: its ticket is no longer watched
     t.get_received("/ticket")
-    sent = []
-    real_emit = socketio.emit
-
-    def counting_emit(event, *args, **kwargs):
-        if kwargs.get("namespace") == "/ticket":
-            sent.append((event, kwargs.get("to")))
-        return real_emit(event, *args, **kwargs)
-
-    monkeypatch.setattr(socketio, "emit", counting_emit)
+    sent = ticket_emits(monkeypatch)
     call_next(client, clerk)
     assert sorted(to for event, to in sent if event == "ticket") == ["ticket:1", "ticket:40"]
     (view,) = events(t, "/ticket", "ticket")
@@ -402,15 +408,7 @@ def test_a_call_sends_one_message_per_line_to_counting_phones(app, client, clerk
     room (plus the called ticket's own view), never a view per phone (issue 15)."""
     tickets = [issue(client) for _ in range(30)]
     phones = [CountingPhone(connect, tickets[i]["token"]) for i in (3, 17, 29)]
-    sent = []
-    real_emit = socketio.emit
-
-    def counting_emit(event, *args, **kwargs):
-        if kwargs.get("namespace") == "/ticket":
-            sent.append((event, kwargs.get("to")))
-        return real_emit(event, *args, **kwargs)
-
-    monkeypatch.setattr(socketio, "emit", counting_emit)
+    sent = ticket_emits(monkeypatch)
     call_next(client, clerk)
     with app.app_context():
         service_id = db.session.scalar(sa.select(Service.id).where(Service.code == "PERIZINAN"))
