@@ -193,7 +193,7 @@ def test_services_say_why_closed_and_when_they_open_in_both_languages(cal_app):
 def test_an_admin_closure_moves_estimates_at_once(cal_app):
     """Friday 14:50, 20 minutes of work: Monday 08:10; once Monday is closed by an admin, Tuesday 08:10."""
     from queue_app.core.extensions import db
-    from queue_app.queue.estimate import _service_codes, wall_seconds
+    from queue_app.queue.wallclock import _service_codes, wall_seconds
     from queue_app.staff.closures import close_site
 
     _travel_to(at(FRI, 14, 50))

@@ -25,33 +25,24 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from queue_app.core import clock
-from queue_app.core.calendar import (
-    CLOSURES_TTL,
-    closures,
-    consume_open_time,
-    epoch_windows,
-    open_windows,
-    serving_end,
-)
 from queue_app.core.database import seconds_between
 from queue_app.core.extensions import db
 from queue_app.core.models import Counter, CounterService, CounterState, Service
-from queue_app.core.site import current_site
+from queue_app.core.site import app_cache
 from queue_app.queue.models import Ticket, TicketState
+from queue_app.queue.wallclock import WallClock
 
 HANDLING_TTL = 30.0
 
 
 def _cache(name: str) -> dict:
-    """A per-app cache: each app (and database) has its own, so tests and sites never share one."""
-    from flask import current_app
+    return app_cache(f"estimate:{name}")
 
-    return current_app.extensions.setdefault("estimate_cache", {}).setdefault(name, {})
 
 SAMPLE = 20
 HISTORY_DAYS = 14
@@ -260,67 +251,6 @@ class Forecast:
         return round(heap[0])
 
 
-def _service_codes() -> dict[int, str]:
-    """Service id → code, once per app (the calendar speaks codes; ids never change meaning)."""
-    codes = _cache("codes")
-    if not codes:
-        codes.update(db.session.execute(sa.select(Service.id, Service.code)).all())
-    return codes
-
-
-class WallClock:
-    """Turns seconds of serving into seconds on the clock, from one "now".
-
-    The one place closed time enters the estimate: the replay counts work, the calendar's open windows
-    (:func:`~queue_app.core.calendar.open_windows`) add every break, evening and holiday it crosses.
-    """
-
-    def __init__(self) -> None:
-        self.now = clock.utcnow()
-        self.start = self.now.timestamp()
-        self.windows: dict[int, tuple[str | None, tuple[tuple[float, float], ...]]] = {}
-
-    def seconds(self, service_id: int, serving: float) -> int:
-        hit = self.windows.get(service_id)
-        if hit is None:
-            code = _service_codes().get(service_id)
-            if code is None:  # a service created after the cache was filled
-                _cache("codes").clear()
-                code = _service_codes().get(service_id)
-            hit = self.windows[service_id] = (code, _windows(code, self.now))
-        end = consume_open_time(hit[1], self.start, serving)
-        if end is None:  # past this week's windows (a long holiday season): the full look-ahead
-            return max(0, round((serving_end(hit[0], self.now, serving) - self.now).total_seconds()))
-        return max(0, round(end - self.start))
-
-
-def wall_seconds(service_id: int, serving: float) -> int:
-    """Seconds from now until ``serving`` seconds of open time have passed for the service."""
-    return WallClock().seconds(service_id, serving)
-
-
-#: the open windows of a week are kept this long per service (as long as the calendar keeps its closures)
-WINDOWS_TTL = CLOSURES_TTL
-WINDOW_DAYS = 8
-
-
-def _windows(code: str | None, now: datetime) -> tuple[tuple[float, float], ...]:
-    """This week's open windows of a service, computed once per few seconds: after a call the hub
-    estimates every waiting ticket, and each would otherwise walk the calendar again."""
-    site = current_site()
-    day = now.astimezone(site.tz).date()
-    cache = _cache("windows")
-    hit = cache.get(code)
-    mono = time.monotonic()
-    # the calendar hands out a new closures dict whenever it re-reads them: an admin's closure counts at once
-    days_closed = closures()
-    if hit is not None and hit[0] == day and hit[3] is days_closed and mono - hit[1] < WINDOWS_TTL:
-        return hit[2]
-    windows = epoch_windows(open_windows(code, day, WINDOW_DAYS, site))
-    cache[code] = (day, mono, windows, days_closed)
-    return windows
-
-
 def replay(state: QueueState, extra: tuple[int, int, bool] | None = None,
            joiners: frozenset[int] = frozenset()) -> Forecast:
     """Replay the queue: who each open counter calls next, and when.
@@ -390,7 +320,7 @@ def recent_state(day: date) -> tuple[QueueState, float]:
     """This process's view of ``day``'s queue, at most ``STATE_TTL`` old, and its age in seconds.
 
     Loading the queue costs more than replaying it, and a ticket issue changes it only by the one
-    ticket it adds (which :func:`estimate_new` appends). Anything that moves a queue in this process
+    ticket it adds (which :func:`remember_new` appends). Anything that moves a queue in this process
     (a call, a finish...) drops it via :func:`forget_forecast`; other processes' changes show within
     a second. This keeps the kiosk's hot path at one load per second instead of one per ticket.
     """
@@ -410,25 +340,21 @@ def forget_forecast() -> None:
     _cache("state").clear()
 
 
-def estimate_new(day: date, service_id: int, *, ahead: int, priority: bool = False,
-                 ticket_id: int | None = None) -> int:
-    """Seconds until call of a ticket for ``service_id`` joining its queue now with ``ahead`` people before it.
-
-    :param ticket_id: the ticket just issued, remembered in this process's queue state.
-    """
-    eta = forecast_new(day, service_id, priority=priority)(ahead)
-    if ticket_id is not None:
-        remember_new(day, ticket_id, service_id, priority)
-    return eta
+def _aged_state(day: date) -> QueueState:
+    """:func:`recent_state` with its counters' free times moved on by its age."""
+    state, age = recent_state(day)
+    if not age:
+        return state
+    return QueueState([_Counter(c.services, max(c.free_in - age, 0.0)) for c in state.counters],
+                      state.waiting, state.totals, state.handling)
 
 
 def forecast_new(day: date, service_id: int, *, priority: bool = False) -> Callable[[int], int]:
-    """:func:`estimate_new` in two steps: the replay now, the estimate once the people ahead are counted
-    (issuing a ticket replays before it takes the day's number, so the row is locked for less time)."""
-    state, age = recent_state(day)
-    if age:
-        state = QueueState([_Counter(c.services, max(c.free_in - age, 0.0)) for c in state.counters],
-                           state.waiting, state.totals, state.handling)
+    """The estimate of a ticket for ``service_id`` joining its queue now, as a function of the people ahead
+    of it: the replay is done now, the estimate once they are counted (issuing a ticket replays before it
+    takes the day's number, so the row is locked for less time). Remember the ticket with :func:`remember_new`.
+    """
+    state = _aged_state(day)
     # replayed with the others (it may displace other services' tickets at counters preferring its
     # service); in a very long queue it lies past the replay and Forecast.of continues from there
     extra = (-1, service_id, priority) if len(state.waiting) < MAX_REPLAY else None
@@ -437,12 +363,9 @@ def forecast_new(day: date, service_id: int, *, priority: bool = False) -> Calla
 
 
 def estimate_joining(day: date, ahead: dict[int, int]) -> dict[int, int]:
-    """:func:`estimate_new` of a normal ticket for each service in ``ahead`` (service id → people ahead),
+    """:func:`forecast_new` of a normal ticket for each service in ``ahead`` (service id → people ahead),
     from one replay: the kiosk's tiles ask for every service at once."""
-    state, age = recent_state(day)
-    if age:
-        state = QueueState([_Counter(c.services, max(c.free_in - age, 0.0)) for c in state.counters],
-                           state.waiting, state.totals, state.handling)
+    state = _aged_state(day)
     whole = len(state.waiting) < MAX_REPLAY  # else each joiner lies past the replay: Forecast.of continues
     fc = replay(state, joiners=frozenset(ahead) if whole else frozenset())
     clock_ = WallClock()

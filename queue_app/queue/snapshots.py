@@ -14,11 +14,10 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from queue_app.core import clock
-from queue_app.core.site import iso
+from queue_app.core.site import app_cache, iso
 
 TTL = timedelta(seconds=1)
 #: past this many entries the cache is emptied (random tokens must not grow it without end)
@@ -35,7 +34,7 @@ def _committed(_session: Session) -> None:
 
 
 def _cache() -> dict[Any, tuple[int, datetime, Any]]:
-    return current_app.extensions.setdefault("snapshots", {})
+    return app_cache("snapshots")
 
 
 def _cached(key: Any, compute) -> Any:  # noqa: ANN001

@@ -1,0 +1,86 @@
+"""Seconds of serving turned into seconds on the clock: the one place closed time enters the estimate.
+
+The replay (queue_app.queue.estimate) counts work; the calendar's open windows
+(:func:`~queue_app.core.calendar.open_windows`) add every break, evening and holiday it crosses.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from queue_app.core import clock
+from queue_app.core.calendar import (
+    CLOSURES_TTL,
+    closures,
+    consume_open_time,
+    epoch_windows,
+    open_windows,
+    serving_end,
+)
+from queue_app.core.extensions import db
+from queue_app.core.models import Service
+from queue_app.core.site import app_cache, current_site
+
+
+def _service_codes() -> dict[int, str]:
+    """Service id → code, once per app (the calendar speaks codes; ids never change meaning)."""
+    codes = app_cache("estimate:codes")
+    if not codes:
+        codes.update(db.session.execute(sa.select(Service.id, Service.code)).all())
+    return codes
+
+
+class WallClock:
+    """Turns seconds of serving into seconds on the clock, from one "now".
+
+    The one place closed time enters the estimate: the replay counts work, the calendar's open windows
+    (:func:`~queue_app.core.calendar.open_windows`) add every break, evening and holiday it crosses.
+    """
+
+    def __init__(self) -> None:
+        self.now = clock.utcnow()
+        self.start = self.now.timestamp()
+        self.windows: dict[int, tuple[str | None, tuple[tuple[float, float], ...]]] = {}
+
+    def seconds(self, service_id: int, serving: float) -> int:
+        hit = self.windows.get(service_id)
+        if hit is None:
+            code = _service_codes().get(service_id)
+            if code is None:  # a service created after the cache was filled
+                app_cache("estimate:codes").clear()
+                code = _service_codes().get(service_id)
+            hit = self.windows[service_id] = (code, _windows(code, self.now))
+        end = consume_open_time(hit[1], self.start, serving)
+        if end is None:  # past this week's windows (a long holiday season): the full look-ahead
+            return max(0, round((serving_end(hit[0], self.now, serving) - self.now).total_seconds()))
+        return max(0, round(end - self.start))
+
+
+def wall_seconds(service_id: int, serving: float) -> int:
+    """Seconds from now until ``serving`` seconds of open time have passed for the service."""
+    return WallClock().seconds(service_id, serving)
+
+
+#: the open windows of a week are kept this long per service (as long as the calendar keeps its closures)
+WINDOWS_TTL = CLOSURES_TTL
+WINDOW_DAYS = 8
+
+
+def _windows(code: str | None, now: datetime) -> tuple[tuple[float, float], ...]:
+    """This week's open windows of a service, computed once per few seconds: after a call the hub
+    estimates every waiting ticket, and each would otherwise walk the calendar again."""
+    site = current_site()
+    day = now.astimezone(site.tz).date()
+    cache = app_cache("estimate:windows")
+    hit = cache.get(code)
+    mono = time.monotonic()
+    # the calendar hands out a new closures dict whenever it re-reads them: an admin's closure counts at once
+    days_closed = closures()
+    if hit is not None and hit[0] == day and hit[3] is days_closed and mono - hit[1] < WINDOWS_TTL:
+        return hit[2]
+    windows = epoch_windows(open_windows(code, day, WINDOW_DAYS, site))
+    cache[code] = (day, mono, windows, days_closed)
+    return windows
