@@ -8,6 +8,7 @@ emitted once per zone, never per socket), ``ticket:<id>`` on /ticket, ``counter:
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -137,7 +138,10 @@ def _push_single_views(pending: Pending) -> set[int]:
     from queue_app.queue.estimate import forecast
 
     day = today()
-    singles = _single_watchers(_sharing_counters(pending.services | set(pending.moves)), day)
+    watched = watchers.watched(Watched.ticket, None, day)  # None: Redis cannot tell, so every waiting ticket
+    if watched == set():
+        return set()  # the usual case: every phone counts its own place
+    singles = _single_watchers(_sharing_counters(pending.services | set(pending.moves)), day, watched)
     if not singles:
         return set()
     fc = forecast(day)[1]
@@ -157,14 +161,11 @@ def _eta_places(waiting: int) -> list[int]:
     return places
 
 
-def _single_watchers(service_ids: set[int], day) -> list[Ticket]:  # noqa: ANN001
-    """Waiting tickets of these services watched by a client that does not count its own place."""
-    ids = watchers.watched(Watched.ticket, None, day)
+def _single_watchers(service_ids: set[int], day: date, ids: set[int] | None) -> list[Ticket]:
+    """Waiting tickets of these services among ``ids`` (None: all of them)."""
     query = sa.select(Ticket).where(Ticket.service_id.in_(service_ids), Ticket.status == TicketState.waiting,
                                     Ticket.service_day == day)
     if ids is not None:
-        if not ids:
-            return []
         query = query.where(Ticket.id.in_(ids))
     return list(db.session.scalars(query.order_by(Ticket.priority.desc(), Ticket.queue_at, Ticket.id)))
 

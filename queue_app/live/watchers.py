@@ -60,7 +60,7 @@ class Watchers:
                 pipe.hincrby(self._key(kind, day), str(ident), 1)
                 pipe.expire(self._key(kind, day), TTL_SECONDS)
                 pipe.execute()
-            except Exception:  # the phone still gets every push: see watched()
+            except Exception:  # Redis is down: watched() cannot read either and then pushes to everyone
                 logger.warning("could not count a watcher in Redis", exc_info=True)
 
     def remove(self, kind: Watched, ident: int, day: date) -> None:

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from queue_app.core.database import upsert_increment
 from queue_app.core.extensions import db
 from queue_app.core.outbox import pending
+from queue_app.queue.estimate import ahead_statement
 from queue_app.queue.models import QueueVersion, Ticket
 
 
@@ -59,15 +60,9 @@ def version_column(service_id: Any, day: Any) -> sa.ScalarSelect:
         QueueVersion.service_id == service_id, QueueVersion.service_day == day).scalar_subquery()
 
 
-def current_version(service_id: int, day: Any) -> int:
-    return int(db.session.execute(sa.select(version_column(service_id, day))).scalar_one())
-
-
 def place(ticket: Ticket) -> tuple[int, dict[str, Any]]:
     """A waiting ticket's people ahead and ``{"key", "version"}``, read in one statement (one snapshot):
     a move committed in between is either in both or in neither."""
-    from queue_app.queue.estimate import ahead_statement
-
     stmt, params = ahead_statement(ticket)
     both = sa.select(stmt.scalar_subquery(), version_column(sa.bindparam("sid"), sa.bindparam("day")))
     ahead, version = db.session.execute(both, params).one()
