@@ -35,6 +35,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     from queue_app.core.extensions import csrf, db, login_manager, socketio
     from queue_app.core.i18n import init_app as init_i18n
     from queue_app.core.limits import init_app as init_limits
+    from queue_app.live import direct as live_direct
     from queue_app.live import limits as live_limits
     from queue_app.live.revoke import client_manager
     from queue_app.staff.auth import bp as auth_bp
@@ -80,6 +81,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
         json=safejson,  # a packet nested too deep is refused like any malformed one, not a RecursionError
     )
     app.extensions["sockets_per_address"] = live_limits.install(socketio.server)
+    live_direct.install(socketio.server)  # under gevent, emits go straight into idle WebSockets
     if site.trusted_proxies:  # outermost, so Socket.IO requests see the client's address too
         # behind nginx every client would otherwise be nginx's address: one guest's wrong passwords
         # would lock every clerk out, one phone's tickets would spend everybody's budget

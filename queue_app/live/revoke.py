@@ -19,13 +19,18 @@ import socketio as sio
 
 from queue_app.core.outbox import LiveEvent
 
+from .direct import DirectSendManager
+
 logger = logging.getLogger(__name__)
 
 ACCESS_ENDED = LiveEvent.access_ended.value
 
 
-class RevokingManager(sio.Manager):
-    """A client manager that disconnects the local members of a room sent ``access_ended``."""
+class RevokingManager(DirectSendManager):
+    """A client manager that disconnects the local members of a room sent ``access_ended``.
+
+    Its emits go straight into idle WebSockets where it can (:mod:`queue_app.live.direct`).
+    """
 
     def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
              callback: Any = None, to: Any = None, **kwargs: Any) -> Any:

@@ -1,0 +1,157 @@
+"""Emits written straight into each WebSocket: one frame built per emit, not one send per socket.
+
+Under gevent, Engine.IO gives every WebSocket a queue and a writer greenlet. An emit to a room of 1,000
+phones and displays puts the packet on 1,000 queues and wakes 1,000 writers, each of which frames the same
+text again (wsproto) and sends it: measured ~45 µs of Python per socket, so the last display of a hall
+heard a call tens of milliseconds after the first (docs/performance.md).
+
+A server's WebSocket frame carries no mask, so every socket of an emit gets the same bytes.
+:class:`DirectSendManager` builds them once and, for each socket whose writer has nothing queued and
+is not writing, hands them to the kernel at once (a non-blocking ``send``). Otherwise the packet takes
+the usual way, the socket's queue, so the order of a socket's messages never changes:
+
+- the writer is busy, or packets wait in its queue: the packet joins that queue behind them;
+- the kernel takes only part of the frame (a phone on a slow link): a greenlet sends the rest while
+  holding the socket's lock, and the writer's next frame waits for that lock;
+- the kernel takes nothing (the socket's buffer is full), or the socket is not a plain WebSocket (long
+  polling, upgrading, TLS terminated in the process, closing): the queue.
+
+Only a plain TCP socket under gevent takes this path; ``install`` leaves any other server as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+import time
+from typing import Any
+
+import socketio as sio
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
+
+logger = logging.getLogger(__name__)
+
+#: how long the rest of a partly sent frame may take before the connection is given up
+FINISH_SECONDS = 20.0
+
+
+def text_frame(text: str) -> bytes:
+    """One unfragmented, unmasked WebSocket text frame (RFC 6455 §5.2) carrying ``text``."""
+    payload = text.encode()
+    n = len(payload)
+    if n < 126:
+        head = bytes((0x81, n))
+    elif n < 1 << 16:
+        head = struct.pack("!BBH", 0x81, 126, n)
+    else:
+        head = struct.pack("!BBQ", 0x81, 127, n)
+    return head + payload
+
+
+def _websocket_class() -> type:
+    """Engine.IO's gevent WebSocket wrapper (simple-websocket) with a send lock and :meth:`write_now`."""
+    import gevent
+    from engineio.async_drivers.gevent import WebSocketWSGI
+    from gevent.lock import Semaphore
+
+    class DirectWebSocketWSGI(WebSocketWSGI):
+        """One WebSocket; its Engine.IO socket finds it as ``direct`` while the connection lasts."""
+
+        def __init__(self, handler: Any, server: Any) -> None:
+            self.lock = Semaphore()  # held while a frame is on its way: the writer's, or the rest of ours
+            self.raw: Any = None  # the OS socket under gevent's, which gevent keeps non-blocking
+            owner = getattr(handler, "__self__", None)  # the Engine.IO socket whose handler this runs
+
+            def run(ws: Any) -> Any:
+                sock = self.ws.sock
+                if owner is not None and not hasattr(sock, "do_handshake"):  # TLS: bytes go through SSL
+                    raw = getattr(sock, "_sock", None)
+                    self.raw = raw if raw is not None and not raw.getblocking() else None  # never block an emit
+                    owner.direct = self if self.raw is not None else None
+                try:
+                    return handler(ws)
+                finally:
+                    if owner is not None:
+                        owner.direct = None
+
+            super().__init__(run, server)
+
+        def send(self, message: Any) -> Any:
+            with self.lock:
+                return super().send(message)
+
+        def close(self) -> Any:
+            with self.lock:
+                return super().close()
+
+        def write_now(self, frame: bytes) -> bool:
+            """Give ``frame`` to the kernel now if nothing is being written; False: use the queue."""
+            if self.lock.locked() or not self.ws.connected:
+                return False
+            try:
+                sent = self.raw.send(frame)
+            except OSError:  # full (EAGAIN) or broken: the writer sends it, or finds out and closes
+                return False
+            if sent < len(frame):
+                self.lock.acquire()
+                gevent.spawn(self._finish, self.ws.sock, memoryview(frame)[sent:])
+            return True
+
+        def _finish(self, sock: Any, rest: memoryview) -> None:
+            """Send the rest of a partly written frame; nothing else may reach this socket before it."""
+            try:
+                with gevent.Timeout(FINISH_SECONDS):
+                    sock.sendall(rest)
+            except (OSError, gevent.Timeout):  # the peer stopped reading: end the connection
+                logger.info("a WebSocket stopped taking data; closing it")
+                sock.close()
+            finally:
+                self.lock.release()
+
+    return DirectWebSocketWSGI
+
+
+class DirectSendManager(sio.Manager):
+    """A client manager whose emits go straight into idle WebSockets (see the module's docstring)."""
+
+    def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
+             callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
+        room = to or room
+        eio = self.server.eio
+        if callback or namespace not in self.rooms or not getattr(eio, "direct_sends", False):
+            return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
+                                **kwargs)
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *args]).encode()
+        if isinstance(encoded, list):  # binary attachments: several packets, the usual way
+            return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, **kwargs)
+        pkt = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        frame = text_frame(pkt.encode())
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        # a socket that has not answered a ping in time is left to Engine.IO, which closes it
+        deadline = time.time() - eio.ping_timeout
+        for sid, eio_sid in self.get_participants(namespace, room):
+            if sid in skip:
+                continue
+            s = eio.sockets.get(eio_sid)
+            direct = getattr(s, "direct", None)
+            if (direct is not None and s.upgraded and not s.upgrading and not s.closed and not s.queue.qsize()
+                    and (s.last_ping or deadline) >= deadline and direct.write_now(frame)):
+                continue
+            self.server._send_eio_packet(eio_sid, pkt)  # its queue and writer, as Engine.IO does
+        return None
+
+
+def install(server: Any) -> bool:
+    """Let ``server`` (a python-socketio Server) write emits directly; only under gevent.
+
+    :return: whether direct sends are on.
+    """
+    eio = server.eio
+    if eio.async_mode != "gevent":
+        return False
+    # a copy: the driver's table is one module-level dict shared by every server of the process
+    eio._async = {**eio._async, "websocket": _websocket_class()}
+    eio.direct_sends = True
+    return True

@@ -1,0 +1,271 @@
+"""Emits written straight into idle WebSockets (queue_app/live/direct.py): the bytes, the routing, the order.
+
+A frame must never be cut by another, whatever the kernel takes; a socket whose writer is busy or has
+packets queued gets the packet through its queue; a slow reader never holds up an emit.
+"""
+
+from __future__ import annotations
+
+import queue
+import struct
+import time
+
+import gevent
+import gevent.event
+import pytest
+import socketio as sio
+import websocket
+from gevent import socket as gsocket
+
+from queue_app.live import direct
+from queue_app.live.direct import DirectSendManager, text_frame
+from tests.livesite import LiveServer, call_next, issue
+
+
+def _parse(data: bytes) -> list[tuple[int, bytes]]:
+    """(opcode, payload) of each complete, unmasked, final frame in ``data``; the rest must be empty."""
+    frames, pos = [], 0
+    while pos < len(data):
+        b0, b1 = data[pos], data[pos + 1]
+        assert b0 & 0xF0 == 0x80 and not b1 & 0x80, data[pos:pos + 10]
+        n, pos = b1 & 0x7F, pos + 2
+        if n == 126:
+            (n,), pos = struct.unpack("!H", data[pos:pos + 2]), pos + 2
+        elif n == 127:
+            (n,), pos = struct.unpack("!Q", data[pos:pos + 8]), pos + 8
+        assert pos + n <= len(data), "a frame was cut short"
+        frames.append((b0 & 0x0F, data[pos:pos + n]))
+        pos += n
+    return frames
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 70000])
+def test_text_frame_is_one_final_unmasked_text_frame(size):
+    text = "é" * (size // 2) + "a" * (size % 2)
+    assert _parse(text_frame(text)) == [(0x1, text.encode())]
+
+
+# --- the WebSocket side: write_now, the lock, the rest of a partly sent frame ------------------------
+
+
+class _FakeServerWS:
+    """Stands for simple_websocket.Server: frames text like it and sends it whole."""
+
+    def __init__(self, sock) -> None:  # noqa: ANN001
+        self.sock = sock
+        self.connected = True
+
+    def send(self, data: str) -> None:
+        self.sock.sendall(text_frame(data))
+
+    def close(self) -> None:
+        self.connected = False
+
+
+class _Owner:
+    """Stands for the Engine.IO socket whose handler the WebSocket runs."""
+
+    direct = None
+
+    def __init__(self) -> None:
+        self.done = gevent.event.Event()
+
+    def handle(self, ws) -> None:  # noqa: ANN001
+        self.done.wait()
+
+
+@pytest.fixture
+def connection():
+    """A running DirectWebSocketWSGI on a real TCP connection with small buffers, and the peer's socket."""
+    listener = gsocket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    peer = gsocket.socket()
+    peer.setsockopt(gsocket.SOL_SOCKET, gsocket.SO_RCVBUF, 4096)
+    peer.connect(listener.getsockname())
+    server_side, _ = listener.accept()
+    server_side.setsockopt(gsocket.SOL_SOCKET, gsocket.SO_SNDBUF, 4096)
+    owner = _Owner()
+    ws = direct._websocket_class()(owner.handle, None)
+    ws.ws = _FakeServerWS(server_side)
+    running = gevent.spawn(ws.app, ws)  # what __call__ does once the handshake is done
+    gevent.sleep(0)
+    assert owner.direct is ws and ws.raw is not None
+    yield ws, peer
+    owner.done.set()
+    running.join(timeout=5)
+    assert owner.direct is None  # the Engine.IO socket forgets it when the connection ends
+    for s in (peer, server_side, listener):
+        s.close()
+
+
+def _read(peer, n_bytes: int, timeout: float = 5.0) -> bytes:  # noqa: ANN001
+    data = b""
+    with gevent.Timeout(timeout):
+        while len(data) < n_bytes:
+            chunk = peer.recv(65536)
+            assert chunk, "closed"
+            data += chunk
+    return data
+
+
+def test_an_idle_socket_gets_the_frame_at_once(connection):
+    ws, peer = connection
+    frame = text_frame('42/display,["called",{"number":"A-001"}]')
+    assert ws.write_now(frame) is True
+    assert not ws.lock.locked()
+    assert _read(peer, len(frame)) == frame
+
+
+def test_a_partly_taken_frame_is_finished_before_anything_else(connection):
+    ws, peer = connection
+    big = "x" * 2_000_000  # far more than the kernel takes at once: only part goes now
+    assert ws.write_now(text_frame(big)) is True
+    assert ws.lock.locked()  # the rest is on its way
+    assert ws.write_now(text_frame("late")) is False  # a second emit would cut it: it takes the queue
+    writer = gevent.spawn(ws.send, "after")  # the socket's writer: waits for the lock
+    gevent.sleep(0.05)
+    assert not writer.ready()
+    data = _read(peer, len(text_frame(big)) + len(text_frame("after")))
+    writer.join(timeout=5)
+    assert _parse(data) == [(0x1, big.encode()), (0x1, b"after")]
+    assert not ws.lock.locked()
+
+
+def test_a_full_socket_takes_the_queue_and_nothing_is_written(connection):
+    ws, peer = connection
+
+    class Full:
+        def send(self, data: bytes) -> int:
+            raise BlockingIOError
+
+    ws.raw = Full()
+    assert ws.write_now(text_frame("x")) is False
+    assert not ws.lock.locked()
+
+
+def test_a_peer_that_stops_reading_is_cut_off(connection, monkeypatch):
+    ws, peer = connection
+    monkeypatch.setattr(direct, "FINISH_SECONDS", 0.2)
+    assert ws.write_now(text_frame("x" * 2_000_000)) is True
+    assert ws.lock.locked()
+    gevent.sleep(0.5)
+    assert not ws.lock.locked()  # the writer may go on (and find the connection closed)
+    assert ws.ws.sock.fileno() == -1
+
+
+# --- the manager side: which sockets take the direct path ----------------------------------------
+
+
+class _Direct:
+    def __init__(self, takes: bool = True) -> None:
+        self.takes = takes
+        self.frames: list[bytes] = []
+
+    def write_now(self, frame: bytes) -> bool:
+        if self.takes:
+            self.frames.append(frame)
+        return self.takes
+
+
+class _EioSocket:
+    def __init__(self, direct_ws=None, **state) -> None:  # noqa: ANN001
+        self.direct = direct_ws
+        self.upgraded, self.upgrading, self.closed, self.last_ping = True, False, False, None
+        self.queue: queue.Queue = queue.Queue()
+        self.__dict__.update(state)
+
+
+@pytest.fixture
+def hall():
+    """A Socket.IO server (not serving) whose /display room ``zone:a`` holds fake sockets by name."""
+    server = sio.Server(client_manager=DirectSendManager(), async_mode="threading")
+    server.eio.direct_sends = True
+    queued: list[tuple[str, object]] = []
+    server._send_eio_packet = lambda eio_sid, pkt: queued.append((eio_sid, pkt.encode()))
+    manager = server.manager
+    manager.set_server(server)
+    manager.initialize()
+
+    def add(name: str, sock: _EioSocket) -> str:
+        server.eio.sockets[name] = sock
+        sid = manager.connect(name, "/display")
+        manager.enter_room(sid, "/display", "zone:a")
+        return sid
+
+    return server, add, queued
+
+
+def test_idle_websockets_get_one_frame_built_once_and_the_others_their_queue(hall):
+    server, add, queued = hall
+    idle, other_idle = _Direct(), _Direct()
+    add("idle", _EioSocket(idle))
+    add("other", _EioSocket(other_idle))
+    add("queued", _EioSocket(_Direct()))
+    server.eio.sockets["queued"].queue.put("an earlier packet")
+    add("upgrading", _EioSocket(_Direct(), upgrading=True))
+    add("polling", _EioSocket(_Direct(), upgraded=False))
+    add("silent", _EioSocket(_Direct(), last_ping=time.time() - 60))  # missed its pong: Engine.IO decides
+    add("answered", _EioSocket(_Direct(), last_ping=time.time()))  # pinged just now, within the timeout
+    add("full", _EioSocket(_Direct(takes=False)))
+    add("no-websocket", _EioSocket(None))
+    skipped = add("skipped", _EioSocket(_Direct()))
+
+    server.emit("called", {"number": "A-001"}, namespace="/display", to="zone:a", skip_sid=skipped)
+
+    text = '42/display,["called",{"number":"A-001"}]'
+    assert idle.frames == other_idle.frames == [text_frame(text)]
+    assert idle.frames[0] is other_idle.frames[0]  # built once
+    assert server.eio.sockets["answered"].direct.frames == [text_frame(text)]
+    assert sorted(queued) == sorted((name, text) for name in
+                                    ("queued", "upgrading", "polling", "silent", "full", "no-websocket"))
+    assert server.eio.sockets["skipped"].direct.frames == []
+
+
+def test_without_direct_sends_every_packet_takes_the_queue(hall):
+    server, add, queued = hall
+    server.eio.direct_sends = False  # not gevent: install() leaves the server as it was
+    ws = _Direct()
+    add("idle", _EioSocket(ws))
+    server.emit("called", {"number": "A-001"}, namespace="/display", to="zone:a")
+    assert ws.frames == [] and queued == [("idle", '42/display,["called",{"number":"A-001"}]')]
+
+
+def test_install_only_under_gevent():
+    assert direct.install(sio.Server(async_mode="threading")) is False
+
+
+# --- end to end: a real gevent server and real WebSocket clients ---------------------------------
+
+
+@pytest.mark.slow
+def test_every_display_hears_every_call_in_order(tmp_path):
+    server = LiveServer(tmp_path / "site", env={"MPP_QUEUE_ASYNC_MODE": "gevent"}).start()
+    clients = []
+    try:
+        url = server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        for _ in range(30):
+            ws = websocket.create_connection(url, timeout=5)
+            assert ws.recv().startswith("0")
+            ws.send('40/display,{"zone":"lantai-1"}')
+            while not ws.recv().startswith("40/display"):
+                pass
+            clients.append(ws)
+        numbers = [issue(server)["number"] for _ in range(12)]
+        headers = server.token()
+        called = [call_next(server, headers)["number"] for _ in numbers]
+        assert called == numbers
+        for ws in clients:
+            heard = []
+            deadline = time.monotonic() + 10
+            while len(heard) < len(called) and time.monotonic() < deadline:
+                msg = ws.recv()
+                if msg == "2":
+                    ws.send("3")
+                elif msg.startswith('42/display,["called"'):
+                    heard.append(sio.packet.Packet(encoded_packet=msg[1:]).data[1]["number"])
+            assert heard == called
+    finally:
+        for ws in clients:
+            ws.close()
+        server.stop()
