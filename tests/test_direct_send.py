@@ -231,6 +231,14 @@ def test_without_direct_sends_every_packet_takes_the_queue(hall):
     assert ws.frames == [] and queued == [("idle", '42/display,["called",{"number":"A-001"}]')]
 
 
+def test_binary_payloads_take_the_queue(hall):
+    server, add, queued = hall
+    ws = _Direct()
+    add("idle", _EioSocket(ws))
+    server.emit("photo", {"png": b"\x89PNG"}, namespace="/display", to="zone:a")  # a placeholder + an attachment
+    assert ws.frames == [] and [name for name, _ in queued] == ["idle", "idle"]
+
+
 def test_install_only_under_gevent():
     assert direct.install(sio.Server(async_mode="threading")) is False
 
