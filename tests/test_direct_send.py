@@ -171,7 +171,7 @@ class _Direct:
 class _EioSocket:
     def __init__(self, direct_ws=None, **state) -> None:  # noqa: ANN001
         self.direct = direct_ws
-        self.upgraded, self.upgrading, self.closed, self.last_ping = True, False, False, None
+        self.upgraded, self.upgrading, self.closing, self.closed, self.last_ping = True, False, False, False, None
         self.queue: queue.Queue = queue.Queue()
         self.__dict__.update(state)
 
@@ -205,6 +205,7 @@ def test_idle_websockets_get_one_frame_built_once_and_the_others_their_queue(hal
     server.eio.sockets["queued"].queue.put("an earlier packet")
     add("upgrading", _EioSocket(_Direct(), upgrading=True))
     add("polling", _EioSocket(_Direct(), upgraded=False))
+    add("closing", _EioSocket(_Direct(), closing=True))  # its CLOSE packet may be on its way
     add("silent", _EioSocket(_Direct(), last_ping=time.time() - 60))  # missed its pong: Engine.IO decides
     add("answered", _EioSocket(_Direct(), last_ping=time.time()))  # pinged just now, within the timeout
     add("full", _EioSocket(_Direct(takes=False)))
@@ -218,7 +219,7 @@ def test_idle_websockets_get_one_frame_built_once_and_the_others_their_queue(hal
     assert idle.frames[0] is other_idle.frames[0]  # built once
     assert server.eio.sockets["answered"].direct.frames == [text_frame(text)]
     assert sorted(queued) == sorted((name, text) for name in
-                                    ("queued", "upgrading", "polling", "silent", "full", "no-websocket"))
+                                    ("queued", "upgrading", "polling", "closing", "silent", "full", "no-websocket"))
     assert server.eio.sockets["skipped"].direct.frames == []
 
 

@@ -136,8 +136,8 @@ class DirectSendManager(sio.Manager):
                 continue
             s = eio.sockets.get(eio_sid)
             direct = getattr(s, "direct", None)
-            if (direct is not None and s.upgraded and not s.upgrading and not s.closed and not s.queue.qsize()
-                    and (s.last_ping or deadline) >= deadline and direct.write_now(frame)):
+            if (direct is not None and s.upgraded and not s.upgrading and not s.closing and not s.closed
+                    and not s.queue.qsize() and (s.last_ping or deadline) >= deadline and direct.write_now(frame)):
                 continue
             self.server._send_eio_packet(eio_sid, pkt)  # its queue and writer, as Engine.IO does
         return None
