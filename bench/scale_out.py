@@ -56,7 +56,7 @@ def latency_run(args: argparse.Namespace, servers: Servers, token: str, kiosk_ke
     """bench/call_latency.py's run: clients spread over the processes, calls alternating between them."""
     import requests
 
-    from bench.call_latency import _interleave, report
+    from bench.call_latency import CLIENTS, _interleave, report
 
     urls = servers.urls
     sessions = [requests.Session() for _ in urls]
@@ -100,7 +100,7 @@ def latency_run(args: argparse.Namespace, servers: Servers, token: str, kiosk_ke
     workers: list[subprocess.Popen] = []
     try:
         for w in range(n_workers):
-            workers.append(subprocess.Popen([sys.executable, __file__, "worker", str(tmp / f"spec{w}.json")]))
+            workers.append(subprocess.Popen([sys.executable, str(CLIENTS), str(tmp / f"spec{w}.json")]))
         deadline = time.time() + 120 + args.clients / 20
         states: list[dict | None] = [None] * n_workers
         while time.time() < deadline:
@@ -285,9 +285,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "worker":
-        from bench.call_latency import worker
-
-        worker(sys.argv[2])
-    else:
-        main()
+    main()
