@@ -2,7 +2,7 @@
 
 Under gevent, Engine.IO gives every WebSocket a queue and a writer greenlet. An emit to a room of 1,000
 phones and displays puts the packet on 1,000 queues and wakes 1,000 writers, each of which frames the same
-text again (wsproto) and sends it: measured ~45 µs of Python per socket, so the last display of a hall
+text again (wsproto) and sends it: measured ~45 µs per socket, so the last display of a hall
 heard a call tens of milliseconds after the first (docs/performance.md).
 
 A server's WebSocket frame carries no mask, so every socket of an emit gets the same bytes.
