@@ -182,14 +182,18 @@ class StuckDriver:
 
 
 def test_a_stuck_driver_cannot_hold_ticket_issue(papp, pclient):
+    # A 1 s budget, not the default 2.7 s: the driver would hold the request for 10 s, and what is proven is
+    # that the budget cuts it. With 2.7 s only 0.3 s of LIMIT was left for the rest of the request, and a
+    # clean-clone CI run once spent 1.2 s more than the budget there (3.9 s): the test measured the machine.
+    papp.config["PRINT_BUDGET_SECONDS"] = 1.0
     papp.extensions["printing"].overrides["net"] = StuckDriver()
     resp, elapsed = issue(pclient)
     assert resp.status_code == 201
     assert resp.get_json()["print"]["status"] == "failed"
     # the budget is the recorded reason (an anonymous caller reads a generic one: tests/test_security_input.py)
     [stored] = jobs(papp)
-    assert "within" in stored.last_error
-    assert elapsed < LIMIT
+    assert "within 1s" in stored.last_error
+    assert 1.0 <= elapsed < LIMIT
 
 
 class SlowPrinter:
