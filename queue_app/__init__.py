@@ -126,6 +126,7 @@ def import_all_models() -> None:
     import queue_app.booking.models
     import queue_app.core.models
     import queue_app.printing.models
+    import queue_app.queue.counts  # its flush hooks keep queue_counts true wherever tickets change
     import queue_app.queue.models
     import queue_app.staff.models
     import queue_app.survey.models  # noqa: F401

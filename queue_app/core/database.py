@@ -10,6 +10,7 @@ import time
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from queue_app.core.extensions import db
 
@@ -137,9 +138,19 @@ def upsert_increment(table: sa.Table, keys: dict, column: str, *, start: int = 1
     return int(db.session.execute(stmt, keys).scalar_one())
 
 
+def upsert_add(table: sa.Table, keys: dict, column: str, amount: int, *, session: Session | None = None) -> None:
+    """Atomically add ``amount`` to ``column`` of the row with ``keys`` (creating it at ``amount``).
+
+    :param session: the session to write in (default: the app's), e.g. the one a session event fired for.
+    """
+    session = session if session is not None else db.session()
+    stmt = _upsert_statement(session.get_bind().dialect.name, table, tuple(keys), column, None)
+    session.execute(stmt, {**keys, "amount": amount})
+
+
 @functools.cache
-def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...], column: str, start: int):  # noqa: ANN202
-    # built once: this runs for every ticket issued and every call
+def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...], column: str, start: int | None):  # noqa: ANN202
+    """Built once: this runs for every ticket issued and every call. ``start`` None: add ``:amount``."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":
@@ -147,12 +158,11 @@ def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...], colu
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database {dialect}")
     col = table.c[column]
-    return (
-        insert(table)
-        .values(**{k: sa.bindparam(k, type_=table.c[k].type) for k in keys}, **{column: start})
-        .on_conflict_do_update(index_elements=list(keys), set_={column: col + 1})
-        .returning(col)
-    )
+    initial = sa.bindparam("amount", type_=col.type) if start is None else start
+    stmt = insert(table).values(**{k: sa.bindparam(k, type_=table.c[k].type) for k in keys}, **{column: initial})
+    if start is None:
+        return stmt.on_conflict_do_update(index_elements=list(keys), set_={column: col + stmt.excluded[column]})
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_={column: col + 1}).returning(col)
 
 
 def seconds_between(start: sa.ColumnElement, end: sa.ColumnElement) -> sa.ColumnElement[float]:

@@ -34,6 +34,7 @@ from queue_app.core.database import seconds_between
 from queue_app.core.extensions import db
 from queue_app.core.models import Counter, CounterService, CounterState, Service
 from queue_app.core.site import app_cache
+from queue_app.queue.counts import pending_delta, waiting_column, waiting_counts
 from queue_app.queue.models import Ticket, TicketState
 from queue_app.queue.wallclock import WallClock
 
@@ -77,12 +78,19 @@ def _statements(dialect: str) -> dict[str, sa.Select]:
         sa.and_(Ticket.queue_at == sa.bindparam("queue_at"), Ticket.id < sa.bindparam("tid")),
     )
     count = sa.select(sa.func.count()).select_from(Ticket)
+    later_normal = count.where(Ticket.service_id == sa.bindparam("sid"), Ticket.service_day == sa.bindparam("day"),
+                               Ticket.status == TicketState.waiting, Ticket.priority == sa.false(),
+                               Ticket.queue_at > sa.bindparam("queue_at"))
     return {
         "handling": sa.select(sa.func.sum(recent.c.secs), sa.func.count()),
         # a priority ticket has only earlier priority tickets before it; anyone else has every
         # priority ticket and every earlier ticket before it
         "ahead_priority": count.where(same_queue, Ticket.priority, earlier),
         "ahead_normal": count.where(same_queue, sa.or_(Ticket.priority, earlier)),
+        # a normal ticket not written yet (its id will be the largest): everyone waiting but the normal
+        # tickets queued after it, from the kept count rather than counting the line
+        "ahead_new": sa.select(waiting_column(sa.bindparam("sid"), sa.bindparam("day"))
+                               - later_normal.scalar_subquery()),
     }
 
 
@@ -115,6 +123,9 @@ def ahead_of(ticket: Ticket) -> int:
     if ticket.status is not TicketState.waiting:
         return 0
     stmt, params = ahead_statement(ticket)
+    if ticket.id is None and not ticket.priority:  # issuing: as ahead_normal, without reading the whole line
+        stmt = _stmt("ahead_new")
+        return int(db.session.execute(stmt, params).scalar_one()) + pending_delta(params["sid"], params["day"])
     return int(db.session.execute(stmt, params).scalar_one())
 
 
@@ -180,22 +191,22 @@ def load_state(day: date) -> QueueState:
         counters.setdefault(cid, _Counter([], 0.0)).services.append(sid)
         if cur_sid is not None:
             busy[cid] = (cur_sid, called)
-    waiting = [(tid, sid, bool(prio)) for tid, sid, prio in db.session.execute(
-        sa.select(Ticket.id, Ticket.service_id, Ticket.priority)
-        .where(Ticket.service_day == day, Ticket.status == TicketState.waiting)
-        .order_by(Ticket.priority.desc(), Ticket.queue_at, Ticket.id)
-        .limit(MAX_REPLAY)
-    )]
+    # priority tickets, then the others, each read from the front of ix_tickets_line (one ORDER BY priority
+    # DESC over both would sort the whole line)
+    waiting: list[tuple[int, int, bool]] = []
+    for prio in (True, False):
+        waiting += [(tid, sid, prio) for tid, sid in db.session.execute(
+            sa.select(Ticket.id, Ticket.service_id)
+            .where(Ticket.service_day == day, Ticket.status == TicketState.waiting, Ticket.priority == prio)
+            .order_by(Ticket.queue_at, Ticket.id)
+            .limit(MAX_REPLAY - len(waiting))
+        )] if len(waiting) < MAX_REPLAY else []
     if len(waiting) < MAX_REPLAY:
         totals: dict[int, int] = {}
         for _, sid, _ in waiting:
             totals[sid] = totals.get(sid, 0) + 1
     else:
-        totals = dict(db.session.execute(
-            sa.select(Ticket.service_id, sa.func.count())
-            .where(Ticket.service_day == day, Ticket.status == TicketState.waiting)
-            .group_by(Ticket.service_id)
-        ).all())
+        totals = waiting_counts(day)
     wanted = {sid for c in counters.values() for sid in c.services} | set(totals)
     handling = {sid: cached_handling(sid) for sid in wanted}
     for cid, (sid, called) in busy.items():

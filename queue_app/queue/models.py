@@ -53,6 +53,10 @@ class Ticket(Base):
         sa.Index("ix_tickets_queue", "service_day", "status", "service_id", "priority", "issued_at"),
         # every call order, estimate and "people ahead" sorts by the queue time
         sa.Index("ix_tickets_queue_at", "service_day", "status", "service_id", "priority", "queue_at"),
+        # the whole hall's line in call order, read from its front (queue_app.queue.estimate.load_state)
+        sa.Index("ix_tickets_line", "service_day", "status", "priority", "queue_at", "id"),
+        # a service's latest finished tickets, newest first (the handling time of the estimate)
+        sa.Index("ix_tickets_finished", "service_id", "finished_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,8 +70,10 @@ class Ticket(Base):
     #: The service the ticket was issued for; statistics count ``issued`` here
     issued_service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"))
     #: The queue it is in now (differs after a transfer)
-    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), index=True)
-    status: Mapped[TicketState] = mapped_column(enum_column(TicketState), default=TicketState.waiting)
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), index=True, active_history=True)
+    #: active_history: the old value is loaded before a change, so queue_app.queue.counts can tell what left
+    status: Mapped[TicketState] = mapped_column(enum_column(TicketState), default=TicketState.waiting,
+                                                active_history=True)
     priority: Mapped[bool] = mapped_column(default=False)
     issued_at: Mapped[datetime]
     #: The queue time that orders the queue (after priority): ``issued_at`` for a walk-in; for a booking the
@@ -168,3 +174,14 @@ class QueueVersion(Base):
     service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), primary_key=True)
     service_day: Mapped[date] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class QueueCount(Base):
+    """Waiting tickets of a service's line of a day, changed in the transaction of each ticket that joins or
+    leaves it (queue_app.queue.counts): the kiosk's tiles and the board read it instead of counting."""
+
+    __tablename__ = "queue_counts"
+
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), primary_key=True)
+    service_day: Mapped[date] = mapped_column(primary_key=True)
+    waiting: Mapped[int] = mapped_column(default=0)

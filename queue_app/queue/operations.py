@@ -27,7 +27,7 @@ from queue_app.core.errors import (
 )
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_counter, get_service
-from queue_app.core.models import Counter, CounterService, CounterState
+from queue_app.core.models import Counter, CounterState
 from queue_app.core.outbox import LiveEvent, record, touch
 from queue_app.core.site import current_site, today
 from queue_app.queue.estimate import forget_forecast, forget_handling
@@ -187,24 +187,41 @@ def call_next(counter_code: str, *, actor: User | None, finish_current: bool = F
                               current=counter.current_ticket.number)
         _finish(counter, actor=actor)
 
-    stmt = (
-        sa.select(Ticket)
-        .join(CounterService, sa.and_(CounterService.service_id == Ticket.service_id,
-                                      CounterService.counter_id == counter.id))
-        .where(Ticket.status == TicketState.waiting, Ticket.service_day == today())
-        .order_by(Ticket.priority.desc(), sa.case((Ticket.priority, 0), else_=CounterService.position),
-                  Ticket.queue_at, Ticket.id)
-        .limit(1)
-    )
-    if is_postgres():
-        # Two clerks calling at once each get a different row instead of waiting for each other.
-        stmt = stmt.with_for_update(of=Ticket, skip_locked=True)
-    ticket = db.session.scalar(stmt)
+    ticket = _next_waiting(counter)
     if ticket is None:
         db.session.flush()
         return None
     _call(counter, ticket, actor=actor)
     return ticket
+
+
+def _next_waiting(counter: Counter) -> Ticket | None:
+    """The ticket :func:`call_next` takes, in the order its docstring gives.
+
+    One query per step (the priority tickets of all the counter's services, then each of its positions in
+    turn), each reading the first entry of an index range (``ix_tickets_queue_at``): a single ORDER BY over
+    ``CASE priority ... position`` made the database sort every waiting ticket on every call.
+    """
+    groups: dict[int, list[int]] = {}
+    for link in counter.service_links:
+        groups.setdefault(link.position, []).append(link.service_id)
+    waiting = (
+        sa.select(Ticket)
+        .where(Ticket.status == TicketState.waiting, Ticket.service_day == today())
+        .order_by(Ticket.queue_at, Ticket.id)
+        .limit(1)
+    )
+    every = [sid for group in groups.values() for sid in group]
+    steps = [waiting.where(Ticket.priority == sa.true(), Ticket.service_id.in_(every))]
+    steps += [waiting.where(Ticket.priority == sa.false(), Ticket.service_id.in_(groups[p])) for p in sorted(groups)]
+    for stmt in steps if groups else ():
+        if is_postgres():
+            # Two clerks calling at once each get a different row instead of waiting for each other.
+            stmt = stmt.with_for_update(of=Ticket, skip_locked=True)
+        ticket = db.session.scalar(stmt)
+        if ticket is not None:
+            return ticket
+    return None
 
 
 def call_number(counter_code: str, number: str, *, actor: User | None) -> Ticket:

@@ -11,6 +11,7 @@ from queue_app.core.extensions import db
 from queue_app.core.models import Counter, Service
 from queue_app.core.site import current_site, iso
 from queue_app.core.site import today as site_today
+from queue_app.queue import counts
 from queue_app.queue.estimate import estimate_joining, forecast
 from queue_app.queue.models import Ticket, TicketState
 from queue_app.queue.moves import place
@@ -101,13 +102,8 @@ def _parse_iso(value: str | None) -> datetime | None:
 
 
 def waiting_counts(day=None) -> dict[int, int]:  # noqa: ANN001
-    """Waiting tickets per service id today."""
-    rows = db.session.execute(
-        sa.select(Ticket.service_id, sa.func.count())
-        .where(Ticket.status == TicketState.waiting, Ticket.service_day == (day or site_today()))
-        .group_by(Ticket.service_id)
-    )
-    return {sid: n for sid, n in rows}
+    """Waiting tickets per service id today (kept as tickets move, not counted: queue_app.queue.counts)."""
+    return counts.waiting_counts(day or site_today())
 
 
 def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,132 @@
+"""Waiting tickets per service and day, kept in the database as tickets move (issue 15: a flat cost).
+
+The kiosk's tiles, the board, the dashboard and the estimate ask "how many wait for each service?" on every
+request and after every call. Counting the waiting tickets reads the whole line each time (SQLite: about
+0.5 ms per 3,000, five times per call); :class:`~queue_app.queue.models.QueueCount` holds the answer instead.
+It changes in the transaction of the change it counts, so it is exactly as true as the tickets and shared
+by every process:
+
+- after each flush, the tickets that joined or left ``waiting`` (or changed service while waiting) are
+  summed per (service, day) on the session (``status`` and ``service_id`` keep their old value for this:
+  ``active_history``);
+- just before commit, each sum is added to its row with one upsert, in a fixed order: on PostgreSQL a
+  row is locked only from there to the commit, so two clerks of one service hardly wait for each other;
+- a rollback drops them.
+
+Every change of a ticket's state goes through the ORM (queue_app.queue.transitions), so the flush sees it;
+a bulk ``UPDATE tickets`` would not, and there is none. A savepoint may not change a ticket (its rollback
+could not take the sums back): :func:`_collect` refuses that loudly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, UOWTransaction
+
+from queue_app.core.database import upsert_add
+from queue_app.core.extensions import db
+from queue_app.queue.models import QueueCount, Ticket, TicketState
+
+_KEY = "queue_count_deltas"
+
+
+def waiting_counts(day: date) -> dict[int, int]:
+    """Waiting tickets per service id on ``day``, this transaction's own changes included."""
+    rows = db.session.execute(
+        sa.select(QueueCount.service_id, QueueCount.waiting).where(QueueCount.service_day == day)
+    )
+    counts = {sid: n for sid, n in rows}
+    for (sid, d), n in _pending(db.session()).items():
+        if d == day:
+            counts[sid] = counts.get(sid, 0) + n
+    return {sid: n for sid, n in counts.items() if n}
+
+
+def waiting_column(service_id: sa.ColumnElement | int, day: sa.ColumnElement | date) -> sa.ScalarSelect:
+    """The committed count of a service's line as a scalar subquery (0 before its first ticket)."""
+    return sa.select(sa.func.coalesce(sa.func.max(QueueCount.waiting), 0)).where(
+        QueueCount.service_id == service_id, QueueCount.service_day == day).scalar_subquery()
+
+
+def pending_delta(service_id: int, day: date) -> int:
+    """What this transaction has changed in a line's count and not yet written (see the module doc)."""
+    return _pending(db.session()).get((service_id, day), 0)
+
+
+def recount() -> int:
+    """Rebuild every row from the tickets; return how many rows were wrong. For a schema upgrade and for
+    ``mpp-queue db recount``; the caller holds the write transaction (no ticket may move meanwhile)."""
+    truth = {(sid, day): n for sid, day, n in db.session.execute(
+        sa.select(Ticket.service_id, Ticket.service_day, sa.func.count())
+        .where(Ticket.status == TicketState.waiting).group_by(Ticket.service_id, Ticket.service_day))}
+    stored = {(sid, day): n for sid, day, n in db.session.execute(
+        sa.select(QueueCount.service_id, QueueCount.service_day, QueueCount.waiting))}
+    wrong = 0
+    for key in sorted(truth.keys() | stored.keys()):
+        if truth.get(key, 0) != stored.get(key, 0):
+            wrong += 1
+            upsert_add(QueueCount.__table__, {"service_id": key[0], "service_day": key[1]}, "waiting",
+                       truth.get(key, 0) - stored.get(key, 0))
+    return wrong
+
+
+def _pending(session: Session) -> Counter:
+    return session.info.get(_KEY) or Counter()
+
+
+def _line(status: object, service_id: object, day: object) -> tuple[int, date] | None:
+    """The line a ticket in this state is counted in, or None."""
+    waiting = status is None or status == TicketState.waiting  # None: not set yet, the column's default
+    return (service_id, day) if waiting and service_id is not None else None
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _collect(session: Session, flush_context: UOWTransaction) -> None:
+    deltas: Counter = Counter()
+    for obj in session.new:
+        if isinstance(obj, Ticket) and (line := _line(obj.status, obj.service_id, obj.service_day)):
+            deltas[line] += 1
+    for obj in session.dirty:
+        if not isinstance(obj, Ticket):
+            continue
+        state = sa.inspect(obj)
+        status, service = state.attrs.status.history, state.attrs.service_id.history
+        if not status.has_changes() and not service.has_changes():
+            continue
+        old_status = status.deleted[0] if status.deleted else obj.status
+        old_service = service.deleted[0] if service.deleted else obj.service_id
+        if line := _line(old_status, old_service, obj.service_day):
+            deltas[line] -= 1
+        if line := _line(obj.status, obj.service_id, obj.service_day):
+            deltas[line] += 1
+    for obj in session.deleted:
+        if isinstance(obj, Ticket) and (line := _line(obj.status, obj.service_id, obj.service_day)):
+            deltas[line] -= 1
+    deltas = Counter({k: v for k, v in deltas.items() if v})
+    if not deltas:
+        return
+    if session.in_nested_transaction():
+        raise RuntimeError("A ticket's state changed inside a savepoint: queue_counts could not follow its rollback.")
+    session.info.setdefault(_KEY, Counter()).update(deltas)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _write(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # the outer commit writes them
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit's own flush comes after this hook: its changes must be counted too
+    deltas = session.info.pop(_KEY, None)
+    for (service_id, day), amount in sorted((deltas or {}).items()):
+        if amount:
+            upsert_add(QueueCount.__table__, {"service_id": service_id, "service_day": day}, "waiting", amount,
+                       session=session)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: sa.orm.SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost one ended: committed (written above) or rolled back
+        session.info.pop(_KEY, None)

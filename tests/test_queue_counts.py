@@ -1,0 +1,131 @@
+"""queue_counts: the waiting count of each line, kept in the transaction of every change (queue_app.queue.counts)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from queue_app.core import clock
+from queue_app.core.database import begin_write
+from queue_app.core.errors import QueueError
+from queue_app.core.extensions import db
+from queue_app.core.site import today
+from queue_app.queue import counts, operations
+from queue_app.queue.estimate import ahead_of
+from queue_app.queue.models import QueueCount, Ticket, TicketState
+from queue_app.queue.read_models import waiting_counts
+
+pytestmark = pytest.mark.both_databases
+
+
+def truth() -> dict[int, int]:
+    """What counting the tickets says."""
+    return dict(db.session.execute(
+        sa.select(Ticket.service_id, sa.func.count())
+        .where(Ticket.status == TicketState.waiting, Ticket.service_day == today())
+        .group_by(Ticket.service_id)).all())
+
+
+def test_every_verb_keeps_the_counts_exact(ctx):
+    """A random day of every verb that moves a ticket (and the errors that roll one back): after each
+    step the kept counts equal a fresh count of the tickets."""
+    rng = random.Random(15)
+    services, counters = ["PERIZINAN", "NONIZIN", "HALAL"], ["L01", "L02", "L03"]
+    steps = {"issue": 0, "call": 0, "finish": 0, "no_show": 0, "transfer": 0, "serve": 0, "call_number": 0,
+             "rolled back": 0}
+    for _ in range(250):
+        verb = rng.choice(["issue", "issue", "priority", "call", "call", "finish", "no_show", "transfer", "serve",
+                           "call_number", "rollback"])
+        counter = rng.choice(counters)
+        try:
+            if verb in ("issue", "priority"):
+                operations.issue_ticket(rng.choice(services), priority=verb == "priority")
+                verb = "issue"
+            elif verb == "call":
+                operations.call_next(counter, actor=None, finish_current=True)
+            elif verb == "finish":
+                operations.finish(counter, actor=None)
+            elif verb == "no_show":
+                operations.no_show(counter, actor=None)
+            elif verb == "transfer":
+                operations.transfer(counter, rng.choice(services), actor=None)
+            elif verb == "serve":
+                operations.start_serving(counter, actor=None)
+            elif verb == "call_number":
+                waiting = db.session.scalars(sa.select(Ticket.number).where(Ticket.status == TicketState.waiting)
+                                             .order_by(Ticket.id.desc()).limit(1)).first()
+                operations.call_number(counter, waiting or "A-999", actor=None)
+            else:  # a change that is rolled back must leave no trace in the counts
+                operations.issue_ticket("PERIZINAN")
+                operations.call_next("L01", actor=None, finish_current=True)
+                db.session.flush()
+                db.session.rollback()
+                steps["rolled back"] += 1
+                continue
+            db.session.commit()
+            steps[verb] += 1
+        except QueueError:  # busy counter, nobody waiting, quota, same service...
+            db.session.rollback()
+        assert waiting_counts() == truth(), verb
+        clock.travel(timedelta(seconds=20))
+    assert all(steps.values()), steps  # every kind of step happened at least once
+
+
+def test_a_transactions_own_changes_count_before_commit(ctx):
+    operations.issue_ticket("PERIZINAN")
+    operations.issue_ticket("PERIZINAN")
+    db.session.commit()
+    operations.issue_ticket("PERIZINAN")
+    db.session.flush()
+    assert waiting_counts()[ctx_service_id("PERIZINAN")] == 3  # flushed, not written to queue_counts yet
+    stored = db.session.scalar(sa.select(QueueCount.waiting))
+    assert stored == 2
+    db.session.commit()
+    assert db.session.scalar(sa.select(QueueCount.waiting)) == 3
+
+
+def test_ahead_of_a_new_ticket_counts_bookings_queued_later_as_behind(ctx):
+    """A booking checked in early keeps its slot time: a walk-in issued before that slot is ahead of it."""
+    operations.issue_ticket("PERIZINAN")
+    slot = clock.utcnow() + timedelta(minutes=30)
+    operations.issue_ticket("PERIZINAN", booked_slot_at=slot)
+    operations.issue_ticket("PERIZINAN", priority=True)
+    db.session.commit()
+    walk_in, _ = operations.issue_ticket("PERIZINAN")
+    # 1 walk-in and 1 priority before it; the booking (queued at its slot) comes after it
+    assert walk_in.ahead_at_issue == 2
+    db.session.commit()
+    assert ahead_of(walk_in) == 2  # the same by counting the line (a written ticket)
+
+
+def test_recount_repairs_a_wrong_row(ctx):
+    operations.issue_ticket("PERIZINAN")
+    operations.issue_ticket("HALAL")
+    db.session.commit()
+    begin_write()
+    db.session.execute(sa.update(QueueCount).values(waiting=QueueCount.waiting + 5))
+    db.session.commit()
+    assert waiting_counts() != truth()
+    begin_write()
+    assert counts.recount() == 2
+    db.session.commit()
+    assert waiting_counts() == truth()
+    begin_write()
+    assert counts.recount() == 0
+
+
+def test_a_ticket_may_not_change_inside_a_savepoint(ctx):
+    begin_write()
+    with pytest.raises(RuntimeError, match="savepoint"), db.session.begin_nested():
+        operations.issue_ticket("PERIZINAN")
+    db.session.rollback()
+    assert waiting_counts() == truth() == {}
+
+
+def ctx_service_id(code: str) -> int:
+    from queue_app.core.models import Service
+
+    return db.session.scalar(sa.select(Service.id).where(Service.code == code))
