@@ -129,3 +129,36 @@ def ctx_service_id(code: str) -> int:
     from queue_app.core.models import Service
 
     return db.session.scalar(sa.select(Service.id).where(Service.code == code))
+
+
+def test_db_recount_command(tmp_path):
+    """``mpp-queue db recount`` puts a row edited by hand right and says what it did."""
+    from click.testing import CliRunner
+
+    from queue_app import create_app
+    from queue_app.ops.cli import cli
+    from tests.helpers import TEST_SITE
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(TEST_SITE)
+
+    def run() -> str:
+        result = CliRunner().invoke(cli, ["--config", str(cfg), "db", "recount"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert CliRunner().invoke(cli, ["--config", str(cfg), "db", "upgrade"]).exit_code == 0
+    app = create_app(config_path=str(cfg))
+    with app.app_context():
+        from queue_app.core.apply_config import sync_site
+
+        sync_site(app.extensions["site"])
+        operations.issue_ticket("PERIZINAN")
+        db.session.commit()
+        assert "all correct" in run()
+        begin_write()
+        db.session.execute(sa.update(QueueCount).values(waiting=7))
+        db.session.commit()
+    assert "1 row(s) corrected" in run()
+    with app.app_context():
+        assert waiting_counts() == truth() and sum(truth().values()) == 1

@@ -80,6 +80,22 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     click.echo("database is up to date")
 
 
+@db.command("recount")
+@click.pass_context
+def db_recount(ctx: click.Context) -> None:
+    """Rebuild the kept waiting counts from the tickets (after editing tickets by hand in SQL)."""
+    from queue_app.core.database import begin_write
+    from queue_app.core.extensions import db as database
+    from queue_app.queue.counts import recount
+
+    app = _app(ctx.find_root())
+    with app.app_context():
+        begin_write()  # no ticket moves while the rows are compared and fixed
+        wrong = recount()
+        database.session.commit()
+    click.echo(f"waiting counts: {wrong} row(s) corrected" if wrong else "waiting counts: all correct")
+
+
 @db.command("revision")
 @click.option("-m", "--message", required=True)
 @click.pass_context

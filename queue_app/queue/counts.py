@@ -14,8 +14,9 @@ by every process:
 - a rollback drops them.
 
 Every change of a ticket's state goes through the ORM (queue_app.queue.transitions), so the flush sees it;
-a bulk ``UPDATE tickets`` would not, and there is none. A savepoint may not change a ticket (its rollback
-could not take the sums back): :func:`_collect` refuses that loudly.
+a bulk ``UPDATE tickets`` would not, and there is none (``mpp-queue db recount`` repairs the rows after a
+hand edit in SQL). A savepoint may not change a ticket (its rollback could not take the sums back):
+:func:`_collect` refuses that loudly.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ def pending_delta(service_id: int, day: date) -> int:
 
 
 def recount() -> int:
-    """Rebuild every row from the tickets; return how many rows were wrong. For a schema upgrade and for
-    ``mpp-queue db recount``; the caller holds the write transaction (no ticket may move meanwhile)."""
+    """Rebuild every row from the tickets; return how many rows were wrong (``mpp-queue db recount``, after
+    tickets were edited by hand). The caller holds the write transaction: no ticket may move meanwhile."""
     truth = {(sid, day): n for sid, day, n in db.session.execute(
         sa.select(Ticket.service_id, Ticket.service_day, sa.func.count())
         .where(Ticket.status == TicketState.waiting).group_by(Ticket.service_id, Ticket.service_day))}
