@@ -1,8 +1,11 @@
 """How the cost of the hot requests grows with the waiting queue: p50/p99 at 30, 300 and 3,000 waiting.
 
     python bench/queue_growth.py                       # SQLite in a temp folder
-    python bench/queue_growth.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+    python bench/queue_growth.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench --sizes 3000
     python bench/queue_growth.py --sizes 30,300,3000 --rounds 200
+
+Each size has its own SQLite database, and the sizes are measured in turn, round by round, so a change in
+this shared machine's speed during the run weighs on each alike (one PostgreSQL database holds one size).
 
 Measured in one process through the WSGI app (no network), so the figures are the server's own work per
 request, including what it does after commit (HUB_INLINE_REFRESH: the pushes to phones, staff screens and
@@ -46,6 +49,41 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=150, help="requests measured per operation and size")
     args = ap.parse_args()
 
+
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.database_url and len(sizes) > 1:
+        raise SystemExit("--database-url holds one queue: give one size with it (--sizes 3000)")
+    # one database per size, filled first, then measured round by round in turn: a drift of this shared
+    # machine's speed during the run then weighs on every size alike
+    sites = {size: _build(size, args.database_url) for size in sizes}
+    names = ("call-next (finish current)", "GET /api/services", "GET /api/display", "GET /api/tickets/<token>",
+             "POST /api/tickets")
+    times = {size: {name: [] for name in names} for size in sizes}
+    url = args.database_url or "sqlite"
+    print(f"database: {url.split('://')[0]}; {args.rounds} requests each, the sizes measured in turn")
+    print(f"{'waiting':>8} {'operation':<28} {'p50 ms':>8} {'p99 ms':>8}")
+    for _ in range(args.rounds):
+        for size in sizes:
+            _round(sites[size], times[size])
+    for size in sizes:
+        for name, values in times[size].items():
+            print(f"{size:>8} {name:<28} {pct(values, 50):>8.1f} {pct(values, 99):>8.1f}")
+        print(f"{'':>8} (mean of all: {statistics.mean(v for vs in times[size].values() for v in vs) * 1000:.1f} ms)")
+    if len(sizes) > 1:
+        first, last = sizes[0], sizes[-1]
+        for name in ("call-next (finish current)", "GET /api/services"):
+            growth = pct(times[last][name], 50) / pct(times[first][name], 50) - 1
+            print(f"{name}: p50 at {last} is {growth * 100:+.0f} % of its cost at {first} (target: within 20 %)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def _build(size: int, database_url: str | None) -> dict:
+    """An app on its own database with ``size`` tickets waiting, a clerk's token and kiosk K1's key."""
     import sqlalchemy as sa
 
     from queue_app import create_app, import_all_models
@@ -60,7 +98,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="growth-"))
     site = parse_site_config(tomllib.loads(site_toml(agencies=3) + KIOSK), base_dir=tmp)
-    url = args.database_url or f"sqlite:///{tmp / 'growth.db'}"
+    url = database_url or f"sqlite:///{tmp / 'growth.db'}"
     app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url, HUB_INLINE_REFRESH=True,
                      RATELIMIT_TICKETS_PER_KIOSK=0, SQLITE_STRICT_WRITES=False)
     import_all_models()
@@ -75,44 +113,30 @@ def main() -> int:
         token, _ = issue_token(user)
         kiosk_key = create_key("kiosk", "K1")
         db.session.commit()
-    client = app.test_client()
-    staff = {"Authorization": f"Bearer {token}"}
-    kiosk = {"X-Kiosk-Key": kiosk_key}
-    kiosk_code = "K1"
-
-    print(f"database: {url.split('://')[0]}; service {service}, counter {counter}; {args.rounds} requests each")
-    print(f"{'waiting':>8} {'operation':<28} {'p50 ms':>8} {'p99 ms':>8}")
-    for size in [int(s) for s in args.sizes.split(",")]:
-        with app.app_context():
-            waiting = db.session.scalar(sa.text("SELECT count(*) FROM tickets WHERE status = 'waiting'"))
-            for _ in range(max(0, size - waiting)):
-                operations.issue_ticket(service)
-            db.session.commit()
-        last = None
-        times: dict[str, list[float]] = {k: [] for k in ("call-next (finish current)", "GET /api/services",
-                                                         "GET /api/display", "GET /api/tickets/<token>",
-                                                         "POST /api/tickets")}
-        for _ in range(args.rounds):
-            t0 = time.perf_counter()
-            resp = client.post("/api/tickets", json={"service": service, "kiosk": kiosk_code}, headers=kiosk)
-            times["POST /api/tickets"].append(time.perf_counter() - t0)
-            assert resp.status_code == 201, resp.get_data(as_text=True)
-            last = resp.get_json()["token"]
-            t0 = time.perf_counter()
-            resp = client.post(f"/api/counters/{counter}/call-next", json={"finish_current": True}, headers=staff)
-            times["call-next (finish current)"].append(time.perf_counter() - t0)
-            assert resp.status_code == 200, resp.get_data(as_text=True)
-            for name, path in (("GET /api/services", "/api/services"), ("GET /api/display", "/api/display"),
-                               ("GET /api/tickets/<token>", f"/api/tickets/{last}")):
-                t0 = time.perf_counter()
-                resp = client.get(path)
-                times[name].append(time.perf_counter() - t0)
-                assert resp.status_code == 200, resp.get_data(as_text=True)
-        for name, values in times.items():
-            print(f"{size:>8} {name:<28} {pct(values, 50):>8.1f} {pct(values, 99):>8.1f}")
-        print(f"{'':>8} (mean of all: {statistics.mean(v for vs in times.values() for v in vs) * 1000:.1f} ms)")
-    return 0
+        for _ in range(size):
+            operations.issue_ticket(service)
+        db.session.commit()
+        assert db.session.scalar(sa.text("SELECT count(*) FROM tickets WHERE status = 'waiting'")) == size
+    return {"client": app.test_client(), "service": service, "counter": counter,
+            "staff": {"Authorization": f"Bearer {token}"}, "kiosk": {"X-Kiosk-Key": kiosk_key}}
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _round(site: dict, times: dict[str, list[float]]) -> None:
+    """A kiosk's ticket, the clerk's call (the queue stays the same length), then the three reads."""
+    client = site["client"]
+    t0 = time.perf_counter()
+    resp = client.post("/api/tickets", json={"service": site["service"], "kiosk": "K1"}, headers=site["kiosk"])
+    times["POST /api/tickets"].append(time.perf_counter() - t0)
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    last = resp.get_json()["token"]
+    t0 = time.perf_counter()
+    resp = client.post(f"/api/counters/{site['counter']}/call-next", json={"finish_current": True},
+                       headers=site["staff"])
+    times["call-next (finish current)"].append(time.perf_counter() - t0)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    for name, path in (("GET /api/services", "/api/services"), ("GET /api/display", "/api/display"),
+                       ("GET /api/tickets/<token>", f"/api/tickets/{last}")):
+        t0 = time.perf_counter()
+        resp = client.get(path)
+        times[name].append(time.perf_counter() - t0)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
