@@ -78,9 +78,6 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 def _build(size: int, database_url: str | None) -> dict:
     """An app on its own database with ``size`` tickets waiting, a clerk's token and kiosk K1's key."""
@@ -140,3 +137,7 @@ def _round(site: dict, times: dict[str, list[float]]) -> None:
         resp = client.get(path)
         times[name].append(time.perf_counter() - t0)
         assert resp.status_code == 200, resp.get_data(as_text=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

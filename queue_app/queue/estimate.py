@@ -30,7 +30,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from queue_app.core import clock
-from queue_app.core.database import seconds_between
+from queue_app.core.database import WRITE_OPTION, seconds_between
 from queue_app.core.extensions import db
 from queue_app.core.models import Counter, CounterService, CounterState, Service
 from queue_app.core.site import app_cache
@@ -284,31 +284,42 @@ def replay(state: QueueState, extra: tuple[int, int, bool] | None = None,
         order[tid] = n
         service_of[tid] = sid
     out = Forecast({}, state.handling, state.counters)
-    out.free_at = [c.free_in for c in state.counters]
+    out.free_at = free_at = [c.free_in for c in state.counters]
     heap = [(c.free_in, i) for i, c in enumerate(state.counters)]
     heapq.heapify(heap)
-    while heap and len(out.etas) < len(tickets):
-        t, i = heapq.heappop(heap)
+    # the loop runs once per replayed ticket (up to MAX_REPLAY) for every tile and call: locals, and no
+    # look at the priority queues once they are empty
+    lists, handling = [c.services for c in state.counters], state.handling
+    etas, times, joins = out.etas, out.times, out.joins
+    left, left_prio = len(tickets), sum(len(q) for q in prio.values())
+    pop, push = heapq.heappop, heapq.heappush
+    while heap and left:
+        t, i = pop(heap)
         pick = None
-        for sid in state.counters[i].services:
-            q = prio.get(sid)
-            if q and (pick is None or order[q[0]] < order[pick[0]]):
-                pick = q
+        if left_prio:
+            for sid in lists[i]:
+                q = prio.get(sid)
+                if q and (pick is None or order[q[0]] < order[pick[0]]):
+                    pick = q
+            if pick is not None:
+                left_prio -= 1
         if pick is None:
-            for sid in state.counters[i].services:
-                if normal.get(sid):
-                    pick = normal[sid]
+            for sid in lists[i]:
+                q = normal.get(sid)
+                if q:
+                    pick = q
                     break
-                if sid in joiners and sid not in out.joins:
-                    out.joins[sid] = t  # a joiner of this service would be at the front here
-        if pick is None:
-            continue  # nothing left this counter may serve; it stays free from t
+                if sid in joiners and sid not in joins:
+                    joins[sid] = t  # a joiner of this service would be at the front here
+            else:
+                continue  # nothing left this counter may serve; it stays free from t
         tid = pick.popleft()
+        left -= 1
         sid = service_of[tid]
-        out.etas[tid] = round(t)
-        out.times.setdefault(sid, []).append(t)
-        out.free_at[i] = t + state.handling.get(sid, 300.0)
-        heapq.heappush(heap, (out.free_at[i], i))
+        etas[tid] = round(t)
+        times.setdefault(sid, []).append(t)
+        free_at[i] = t + handling.get(sid, 300.0)
+        push(heap, (free_at[i], i))
     # every ticket is taken: a joiner goes to the first counter serving its service that frees up
     for t, i in sorted(heap):
         for sid in state.counters[i].services:
@@ -318,8 +329,15 @@ def replay(state: QueueState, extra: tuple[int, int, bool] | None = None,
 
 
 def forecast(day: date) -> tuple[QueueState, Forecast]:
-    """The queue state and its replay, for every waiting ticket of ``day``."""
+    """The queue state and its replay, for every waiting ticket of ``day``, read now.
+
+    Read outside a write, the state also becomes this process's :func:`recent_state`: after a call the
+    hub reads it for the phones, and the kiosks' tiles and tickets of the next second replay from it
+    instead of reading the line again.
+    """
     state = load_state(day)
+    if not db.session().connection().get_execution_options().get(WRITE_OPTION):
+        _cache("state")["s"] = (clock.utcnow(), day, state)
     return state, replay(state)
 
 
