@@ -117,6 +117,21 @@ def test_recount_repairs_a_wrong_row(ctx):
     assert counts.recount() == 0
 
 
+def test_the_housekeeping_check_says_so_and_repairs(ctx, caplog):
+    operations.issue_ticket("PERIZINAN")
+    operations.issue_ticket("PERIZINAN")
+    db.session.commit()
+    assert counts.check_today(today()) == 0 and not caplog.records  # all true: a read, nothing said
+    begin_write()  # a change that escapes the flush hook: a bulk UPDATE
+    db.session.execute(sa.update(Ticket).where(Ticket.number == "A-001").values(status=TicketState.cancelled))
+    db.session.commit()
+    assert waiting_counts() != truth()
+    assert counts.check_today(today()) == 1
+    db.session.commit()
+    assert waiting_counts() == truth() and sum(truth().values()) == 1
+    assert "kept 2 waiting, the tickets say 1; repaired" in caplog.text
+
+
 def test_a_ticket_may_not_change_inside_a_savepoint(ctx):
     begin_write()
     with pytest.raises(RuntimeError, match="savepoint"), db.session.begin_nested():

@@ -113,17 +113,21 @@ def housekeeping_loop(app: Flask) -> None:
 
 
 def housekeeping(app: Flask) -> None:
-    """One round: stale tickets, expired tokens (and their sockets), sockets whose access ended, printers."""
+    """One round: stale tickets, the kept waiting counts, expired tokens (and their sockets), sockets whose
+    access ended, printers."""
     from queue_app.booking import operations as booking_operations
     from queue_app.core.extensions import db
+    from queue_app.core.site import today
     from queue_app.live.namespaces import sweep_staff
     from queue_app.printing.agents import sweep_agents
-    from queue_app.queue import operations
+    from queue_app.queue import counts, operations
     from queue_app.staff.auth import purge_expired_tokens
 
     with app.app_context():
         try:
             operations.close_stale_tickets()
+            db.session.commit()
+            counts.check_today(today())
             db.session.commit()
             purge_expired_tokens()
             db.session.commit()

@@ -21,15 +21,18 @@ hand edit in SQL). A savepoint may not change a ticket (its rollback could not t
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, UOWTransaction
 
-from queue_app.core.database import upsert_add
+from queue_app.core.database import begin_write, upsert_add
 from queue_app.core.extensions import db
 from queue_app.queue.models import QueueCount, Ticket, TicketState
+
+logger = logging.getLogger(__name__)
 
 _KEY = "queue_count_deltas"
 
@@ -57,21 +60,49 @@ def pending_delta(service_id: int, day: date) -> int:
     return _pending(db.session()).get((service_id, day), 0)
 
 
-def recount() -> int:
-    """Rebuild every row from the tickets; return how many rows were wrong (``mpp-queue db recount``, after
-    tickets were edited by hand). The caller holds the write transaction: no ticket may move meanwhile."""
-    truth = {(sid, day): n for sid, day, n in db.session.execute(
-        sa.select(Ticket.service_id, Ticket.service_day, sa.func.count())
-        .where(Ticket.status == TicketState.waiting).group_by(Ticket.service_id, Ticket.service_day))}
-    stored = {(sid, day): n for sid, day, n in db.session.execute(
-        sa.select(QueueCount.service_id, QueueCount.service_day, QueueCount.waiting))}
-    wrong = 0
-    for key in sorted(truth.keys() | stored.keys()):
-        if truth.get(key, 0) != stored.get(key, 0):
-            wrong += 1
-            upsert_add(QueueCount.__table__, {"service_id": key[0], "service_day": key[1]}, "waiting",
-                       truth.get(key, 0) - stored.get(key, 0))
-    return wrong
+def differences(day: date | None = None) -> list[tuple[int, date, int, int]]:
+    """``(service id, day, kept, counted)`` of every line whose kept count is not the tickets' count.
+
+    One statement, so one snapshot: a transaction committing meanwhile is in both sides or in neither.
+    """
+    counted = sa.select(Ticket.service_id.label("sid"), Ticket.service_day.label("day"),
+                        sa.func.count().label("counted"), sa.literal_column("0").label("kept")
+                        ).where(Ticket.status == TicketState.waiting).group_by(Ticket.service_id, Ticket.service_day)
+    kept = sa.select(QueueCount.service_id, QueueCount.service_day, sa.literal_column("0"), QueueCount.waiting)
+    if day is not None:
+        counted, kept = counted.where(Ticket.service_day == day), kept.where(QueueCount.service_day == day)
+    both = sa.union_all(counted, kept).subquery()
+    rows = db.session.execute(
+        sa.select(both.c.sid, both.c.day, sa.func.sum(both.c.kept), sa.func.sum(both.c.counted))
+        .group_by(both.c.sid, both.c.day).having(sa.func.sum(both.c.kept) != sa.func.sum(both.c.counted))
+        .order_by(both.c.sid, both.c.day))
+    return [(sid, d, int(k), int(c)) for sid, d, k, c in rows]
+
+
+def recount(day: date | None = None) -> int:
+    """Put right every row that differs from the tickets (of ``day``, or all); return how many did.
+
+    The caller holds the write transaction. Safe beside other writers: the difference comes from one
+    snapshot, and what others commit meanwhile adds its own change to the row on top of the repair.
+    """
+    wrong = differences(day)
+    for sid, d, kept, counted in wrong:
+        upsert_add(QueueCount.__table__, {"service_id": sid, "service_day": d}, "waiting", counted - kept)
+    return len(wrong)
+
+
+def check_today(day: date) -> int:
+    """The server's housekeeping check (every round): a difference means a change escaped the flush hook
+    (a bulk UPDATE, a hand edit): say so loudly, then repair it. Reads only, unless something is wrong."""
+    if not differences(day):
+        return 0
+    db.session.rollback()
+    begin_write()  # SQLite: read again under the write lock, so nothing moves between the look and the fix
+    wrong = differences(day)
+    for sid, d, kept, counted in wrong:
+        logger.error("queue_counts: service %s on %s kept %s waiting, the tickets say %s; repaired", sid, d, kept,
+                     counted)
+    return recount(day)
 
 
 def _pending(session: Session) -> Counter:
