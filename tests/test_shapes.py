@@ -21,7 +21,7 @@ from queue_app.api.declare import Media
 from queue_app.api.shapes.common import Error
 from queue_app.core import clock
 from queue_app.core.extensions import db
-from tests.helpers import TEST_SITE, Staff, built_app, kiosk_headers, make_site
+from tests.helpers import TEST_SITE, Staff, built_app, kiosk_headers, make_site, travel_to_midday
 
 pytestmark = pytest.mark.both_databases
 
@@ -173,6 +173,7 @@ def booking_app(tmp_path, db_url):
 
 def test_every_endpoint_answers_its_declared_shape(booking_app):
     app = booking_app
+    travel_to_midday(app)  # the day below travels minutes and hours: it must not cross midnight
     staff = Staff(app)
     call = Checked(app)
     clerk = staff.headers("clerk1", "clerk", ["L01", "L02"])
