@@ -91,7 +91,7 @@ def db_recount(ctx: click.Context) -> None:
     app = _app(ctx.find_root())
     with app.app_context():
         begin_write()  # no ticket moves while the rows are compared and fixed
-        wrong = recount()
+        wrong = len(recount())
         database.session.commit()
     click.echo(f"waiting counts: {wrong} row(s) corrected" if wrong else "waiting counts: all correct")
 

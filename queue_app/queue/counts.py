@@ -79,8 +79,9 @@ def differences(day: date | None = None) -> list[tuple[int, date, int, int]]:
     return [(sid, d, int(k), int(c)) for sid, d, k, c in rows]
 
 
-def recount(day: date | None = None) -> int:
-    """Put right every row that differs from the tickets (of ``day``, or all); return how many did.
+def recount(day: date | None = None) -> list[tuple[int, date, int, int]]:
+    """Put right every row that differs from the tickets (of ``day``, or all); return what differed
+    (as :func:`differences`).
 
     The caller holds the write transaction. Safe beside other writers: the difference comes from one
     snapshot, and what others commit meanwhile adds its own change to the row on top of the repair.
@@ -88,7 +89,7 @@ def recount(day: date | None = None) -> int:
     wrong = differences(day)
     for sid, d, kept, counted in wrong:
         upsert_add(QueueCount.__table__, {"service_id": sid, "service_day": d}, "waiting", counted - kept)
-    return len(wrong)
+    return wrong
 
 
 def check_today(day: date) -> int:
@@ -97,12 +98,12 @@ def check_today(day: date) -> int:
     if not differences(day):
         return 0
     db.session.rollback()
-    begin_write()  # SQLite: read again under the write lock, so nothing moves between the look and the fix
-    wrong = differences(day)
+    begin_write()  # SQLite: look again under the write lock, so nothing moves between the look and the fix
+    wrong = recount(day)
     for sid, d, kept, counted in wrong:
         logger.error("queue_counts: service %s on %s kept %s waiting, the tickets say %s; repaired", sid, d, kept,
                      counted)
-    return recount(day)
+    return len(wrong)
 
 
 def _pending(session: Session) -> Counter:
