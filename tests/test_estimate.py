@@ -38,3 +38,34 @@ def test_one_replay_with_joiners_equals_one_replay_per_new_ticket(seed):
         assert together.joins.get(sid) == (None if -1 not in alone.etas else pytest.approx(alone.etas[-1], abs=0.5)), sid
         # the joiners never change the forecast of the tickets already waiting
         assert together.etas == replay(state).etas
+
+
+def test_a_line_past_the_replay_shares_one_replay_and_estimates_as_a_fresh_read(app, ctx, monkeypatch):
+    """Past ``MAX_REPLAY`` waiting, new tickets and tiles read the state's one replay instead of each
+    replaying it; the estimate must be what a fresh read of the line gives, and a priority ticket (which
+    joins ahead, inside the replayed front) must drop the shared replay."""
+    from queue_app.core.extensions import db
+    from queue_app.core.site import today
+    from queue_app.queue import estimate, operations
+
+    from .helpers import travel_to_midday
+
+    monkeypatch.setattr(estimate, "MAX_REPLAY", 4)
+    travel_to_midday(app)
+    for _ in range(6):
+        operations.issue_ticket("PERIZINAN")
+        db.session.commit()
+    state, _ = estimate.recent_state(today())
+    shared = estimate._long_replay(state)
+    for _ in range(3):
+        ticket, _ = operations.issue_ticket("PERIZINAN")
+        db.session.commit()
+        assert estimate.recent_state(today())[0].replayed is shared  # the same replay, not a new one
+        estimate.forget_forecast()  # what a process reading the line afresh estimates for that place
+        fresh = estimate.forecast_new(today(), ticket.service_id)(ticket.ahead_at_issue)
+        assert ticket.estimated_wait_seconds == pytest.approx(fresh, abs=1)
+        assert ticket.estimated_wait_seconds > 0
+        shared = estimate._long_replay(estimate.recent_state(today())[0])
+    operations.issue_ticket("PERIZINAN", priority=True)
+    db.session.commit()
+    assert estimate.recent_state(today())[0].replayed is None

@@ -170,6 +170,8 @@ class QueueState:
     #: waiting tickets per service, including those not loaded
     totals: dict[int, int]
     handling: dict[int, float]
+    #: the replay of the first ``MAX_REPLAY`` tickets, kept with a long line's state (:func:`_long_replay`)
+    replayed: Forecast | None = field(default=None, compare=False, repr=False)
 
 
 def load_state(day: date) -> QueueState:
@@ -338,7 +340,10 @@ def forecast(day: date) -> tuple[QueueState, Forecast]:
     state = load_state(day)
     if not db.session().connection().get_execution_options().get(WRITE_OPTION):
         _cache("state")["s"] = (clock.utcnow(), day, state)
-    return state, replay(state)
+    fc = replay(state)
+    if len(state.waiting) >= MAX_REPLAY:  # the same replay :func:`_long_replay` would run
+        state.replayed = fc
+    return state, fc
 
 
 #: How long a process reuses the queue state it loaded for the estimates of new tickets
@@ -369,13 +374,26 @@ def forget_forecast() -> None:
     _cache("state").clear()
 
 
-def _aged_state(day: date) -> QueueState:
-    """:func:`recent_state` with its counters' free times moved on by its age."""
-    state, age = recent_state(day)
+def _aged(state: QueueState, age: float) -> QueueState:
+    """``state`` with its counters' free times moved on by ``age`` seconds."""
     if not age:
         return state
     return QueueState([_Counter(c.services, max(c.free_in - age, 0.0)) for c in state.counters],
                       state.waiting, state.totals, state.handling)
+
+
+def _long_replay(state: QueueState) -> Forecast:
+    """The replay of a long line's first ``MAX_REPLAY`` tickets, once per loaded state.
+
+    A ticket joining a line that long lies past the replay, so it changes nothing the replay computes:
+    the kiosk's tickets and tiles of the state's second (up to 1 s, :data:`STATE_TTL`) share one replay
+    instead of each running the same few hundred steps. Tickets :func:`remember_new` appends lie past it
+    too; one inserted ahead (a priority ticket) drops it.
+    """
+    if state.replayed is None:
+        state.replayed = replay(QueueState(state.counters, state.waiting[:MAX_REPLAY], state.totals,
+                                           state.handling))
+    return state.replayed
 
 
 def forecast_new(day: date, service_id: int, *, priority: bool = False) -> Callable[[int], int]:
@@ -383,7 +401,12 @@ def forecast_new(day: date, service_id: int, *, priority: bool = False) -> Calla
     of it: the replay is done now, the estimate once they are counted (issuing a ticket replays before it
     takes the day's number, so the row is locked for less time). Remember the ticket with :func:`remember_new`.
     """
-    state = _aged_state(day)
+    state, age = recent_state(day)
+    if len(state.waiting) >= MAX_REPLAY:
+        # past the replay: the line's shared replay, its times moved on by the state's age
+        fc, wall = _long_replay(state), WallClock()
+        return lambda ahead: max(0, wall.seconds(service_id, max(0.0, fc.serving_of(-1, service_id, ahead) - age)))
+    state = _aged(state, age)
     # replayed with the others (it may displace other services' tickets at counters preferring its
     # service); in a very long queue it lies past the replay and Forecast.of continues from there
     extra = (-1, service_id, priority) if len(state.waiting) < MAX_REPLAY else None
@@ -394,16 +417,19 @@ def forecast_new(day: date, service_id: int, *, priority: bool = False) -> Calla
 def estimate_joining(day: date, ahead: dict[int, int]) -> dict[int, int]:
     """:func:`forecast_new` of a normal ticket for each service in ``ahead`` (service id → people ahead),
     from one replay: the kiosk's tiles ask for every service at once."""
-    state = _aged_state(day)
-    whole = len(state.waiting) < MAX_REPLAY  # else each joiner lies past the replay: Forecast.of continues
-    fc = replay(state, joiners=frozenset(ahead) if whole else frozenset())
+    state, age = recent_state(day)
     clock_ = WallClock()
+    if len(state.waiting) >= MAX_REPLAY:  # each joiner lies past the replay: the line's shared one continues
+        fc = _long_replay(state)
+        return {sid: max(0, clock_.seconds(sid, max(0.0, fc.serving_of(-1, sid, n) - age)))
+                for sid, n in ahead.items()}
+    fc = replay(_aged(state, age), joiners=frozenset(ahead))
     out = {}
     for sid, n in ahead.items():
-        if whole and sid in fc.joins:
+        if sid in fc.joins:
             out[sid] = max(0, clock_.seconds(sid, round(fc.joins[sid])))
-        else:  # no open counter serves it (or a very long queue): as Forecast.of extrapolates
-            out[sid] = max(0, fc.of(-1, sid, n))
+        else:  # no open counter serves it: as Forecast.of extrapolates
+            out[sid] = max(0, clock_.seconds(sid, fc.serving_of(-1, sid, n)))
     return out
 
 
@@ -416,4 +442,6 @@ def remember_new(day: date, ticket_id: int, service_id: int, priority: bool) -> 
     # keep call order: priority tickets before normal ones, each oldest first
     at = sum(1 for w in waiting if w[2]) if priority else len(waiting)
     waiting.insert(at, (ticket_id, service_id, priority))
+    if at < MAX_REPLAY:
+        hit[2].replayed = None  # it changes the replayed front
     hit[2].totals[service_id] = hit[2].totals.get(service_id, 0) + 1
