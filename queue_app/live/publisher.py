@@ -16,7 +16,6 @@ from flask import Flask, current_app
 from sqlalchemy.orm import selectinload
 
 from queue_app.core.extensions import db, socketio
-from queue_app.core.lookups import counters_with_current
 from queue_app.core.models import Counter, CounterService, Service
 from queue_app.core.outbox import LiveEvent, Pending
 from queue_app.core.site import today
@@ -194,11 +193,14 @@ def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
     from queue_app.queue.read_models import counter_to_dict, waiting_counts
 
     counts = waiting_counts()
-    services = {s.id: s.code for s in db.session.scalars(sa.select(Service).where(Service.id.in_(service_ids)))}
+    services, agency_of = {}, {}
+    for sid, code, agency_id in db.session.execute(
+        sa.select(Service.id, Service.code, Service.agency_id).where(Service.id.in_(service_ids))
+    ):
+        services[sid], agency_of[sid] = code, agency_id
     payload = {"services": {code: counts.get(sid, 0) for sid, code in services.items()}}
     socketio.emit(LiveEvent.queue_changed.value, payload, namespace="/counter", to="staff")
     socketio.emit(LiveEvent.queue_changed.value, payload, namespace="/dashboard", to="staff")
-    agency_of = dict(db.session.execute(sa.select(Service.id, Service.agency_id).where(Service.id.in_(services))).all())
     for agency_id in set(agency_of.values()):  # dashboards of managers scoped to one agency
         scoped = {code: counts.get(sid, 0) for sid, code in services.items() if agency_of.get(sid) == agency_id}
         socketio.emit(LiveEvent.queue_changed.value, {"services": scoped}, namespace="/dashboard",
@@ -299,13 +301,18 @@ def _emit_board_changed(app: Flask) -> None:
     _board_changed["last"] = time.monotonic()
     counts = waiting_counts()
     services = dict(db.session.execute(sa.select(Service.id, Service.code)).all())
+    # one row per counter with its current ticket's number: every call sends this, so no objects are built
+    rows = db.session.execute(
+        sa.select(Counter.code, Counter.zone, Counter.state, Ticket.number, Ticket.status)
+        .outerjoin(Ticket, Ticket.id == Counter.current_ticket_id)
+        .where(Counter.active).order_by(Counter.position)
+    )
     payload = {
         "services": {code: counts.get(sid, 0) for sid, code in services.items()},
         "counters": [
-            {"code": c.code, "zone": c.zone, "state": c.state.value,
-             "current": c.current_ticket.number if c.current_ticket else None,
-             "status": c.current_ticket.status.value if c.current_ticket else None}
-            for c in counters_with_current()
+            {"code": code, "zone": zone, "state": state.value, "current": number,
+             "status": status.value if status is not None else None}
+            for code, zone, state, number, status in rows
         ],
     }
     socketio.emit(LiveEvent.board_changed.value, payload, namespace="/display")
