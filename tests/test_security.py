@@ -241,6 +241,16 @@ def test_ticket_issue_is_rate_limited_per_kiosk(client, limits):
     # (the per-address limit of anonymous public tickets: tests/test_security_access.py)
 
 
+def test_limits_are_counted_in_code_so_no_route_carries_a_decorator_limit(app):
+    """core/limits.py takes Flask-Limiter's check out of every request; a ``@limiter.limit`` added to a
+    route would then never be applied, so none may exist (apply a limit with ``limits.hit`` instead)."""
+    from queue_app.core.limits import limiter
+
+    manager = limiter.limit_manager
+    assert not manager._decorated_limits and not manager._blueprint_limits and not manager._application_limits
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
+
+
 def test_login_attempts_are_rate_limited(app, staff, limits):
     from queue_app.core.limits import limiter
 

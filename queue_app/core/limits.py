@@ -40,6 +40,11 @@ def init_app(app: Flask, message_queue: str | None) -> None:
             "connection_pool": redis.BlockingConnectionPool.from_url(uri, max_connections=50, timeout=5)}
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "mpp-queue")
     limiter.init_app(app)
+    # no route carries a decorator limit (each limit is hit where its key is known), so Flask-Limiter's own
+    # check before every request would only look for limits to apply: a cost on every poll and ticket
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)
 
 
 def _limit(per_minute: int) -> RateLimitItemPerMinute:

@@ -187,7 +187,9 @@ def call_next(counter_code: str, *, actor: User | None, finish_current: bool = F
                               current=counter.current_ticket.number)
         _finish(counter, actor=actor)
 
-    ticket = _next_waiting(counter)
+    # the finish's changes cannot change who waits: they go in the call's flush instead of one of their own
+    with db.session.no_autoflush:
+        ticket = _next_waiting(counter)
     if ticket is None:
         db.session.flush()
         return None

@@ -58,10 +58,12 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def offer_body(ticket: Ticket, counter: Counter) -> dict[str, Any]:
+    with db.session.no_autoflush:  # the service's name does not depend on the finish being written yet
+        service_name = ticket.service.name
     return {
         "offer": _serializer().dumps([ticket.id, counter.code]),
         "number": ticket.number,
-        "service_name": ticket.service.name,
+        "service_name": service_name,
         "counter": counter.code,
         "finished_at": iso(ticket.finished_at),
     }
