@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -11,12 +13,16 @@ from queue_app.core.extensions import db
 from queue_app.core.models import Counter, CounterService, Service
 
 
+@functools.cache
+def _service_by_code(active_only: bool) -> sa.Select:
+    """Built once: every ticket looks its service up, and building the statement cost as much as running it."""
+    stmt = sa.select(Service).where(Service.code == sa.bindparam("code")).options(joinedload(Service.agency))
+    return stmt.where(Service.active) if active_only else stmt
+
+
 def get_service(code: str, *, active_only: bool = True) -> Service:
     """:raise ServiceNotFound:"""
-    stmt = sa.select(Service).where(Service.code == code).options(joinedload(Service.agency))
-    if active_only:
-        stmt = stmt.where(Service.active)
-    service = db.session.scalar(stmt)
+    service = db.session.scalar(_service_by_code(active_only), {"code": code})
     if service is None:
         raise ServiceNotFound(f'No service with code "{code}".')
     return service

@@ -20,6 +20,8 @@ import hashlib
 import hmac
 from typing import Any
 
+import sqlalchemy as sa
+
 from queue_app.core import clock
 from queue_app.core.database import begin_write
 from queue_app.core.extensions import db
@@ -74,9 +76,12 @@ def create_key(kind: str, code: str) -> str:
 
 def key_fingerprint(kind: str, code: str) -> str | None:
     """The stored hash of the current key (None: no key yet); a socket remembers it to notice a rotation."""
-    row = db.session.get(Setting, _row_key(kind, code))
-    stored = row.value.get("sha256") if row is not None and isinstance(row.value, dict) else None
+    value = db.session.execute(_STORED_VALUE, {"key": _row_key(kind, code)}).scalar()  # no object: asked per ticket
+    stored = value.get("sha256") if isinstance(value, dict) else None
     return stored if isinstance(stored, str) else None
+
+
+_STORED_VALUE = sa.select(Setting.value).where(Setting.key == sa.bindparam("key"))
 
 
 def check_key(kind: str, code: Any, key: Any) -> bool:
