@@ -78,6 +78,21 @@ def serve_child(config: str, port: int) -> None:
                     out.writelines(f"    {line}\n" for line in stat.traceback.format()[-12:])
 
         signal.signal(signal.SIGUSR1, where)
+    gc_to = os.environ.get("BENCH_GC")  # a path: one line per collection of generation 1 or 2 and its pause
+    if gc_to:
+        import gc
+
+        started = {}
+
+        def pause(phase: str, info: dict) -> None:
+            if phase == "start":
+                started["t"] = time.perf_counter()
+            elif info["generation"] > 0:
+                with open(gc_to, "a") as out:
+                    out.write(f"{time.time():.3f} gen{info['generation']} {(time.perf_counter() - started['t']) * 1000:.1f} ms "
+                              f"collected {info['collected']}\n")
+
+        gc.callbacks.append(pause)
     profile_to = os.environ.get("BENCH_PROFILE")  # a path: cProfile the server, written on SIGTERM
     if profile_to:
         import cProfile
