@@ -244,6 +244,45 @@ def test_install_only_under_gevent():
     assert direct.install(sio.Server(async_mode="threading")) is False
 
 
+def _greenlets() -> int:
+    import gc
+
+    return sum(1 for o in gc.get_objects() if isinstance(o, gevent.Greenlet) and not o.dead)
+
+
+def test_pings_come_from_a_timer_not_a_greenlet_asleep_per_socket():
+    from engineio import packet as eio_packet
+    from engineio import socket as eio_socket
+
+    server = sio.Server(async_mode="gevent", ping_interval=0.05, ping_timeout=5)
+    assert direct.install(server)
+    sock = eio_socket.Socket(server.eio, "s1")
+    before = _greenlets()
+    sock.schedule_ping()  # as Engine.IO does on connect
+    assert _greenlets() == before  # nothing waits for the interval but a timer of the loop
+    gevent.sleep(0.2)
+    assert sock.queue.get_nowait().packet_type == eio_packet.PING and sock.last_ping
+    assert sock.queue.empty()  # one ping until it is answered
+    sock.receive(eio_packet.Packet(eio_packet.PONG))  # the answer schedules the next one
+    gevent.sleep(0.2)
+    assert sock.queue.get_nowait().packet_type == eio_packet.PING
+    sock.receive(eio_packet.Packet(eio_packet.PONG))
+    sock.closed = True  # a socket that closed meanwhile is not pinged
+    gevent.sleep(0.2)
+    assert sock.queue.empty() and _greenlets() == before
+
+
+def test_a_server_without_timer_pings_keeps_engineios_pinger(monkeypatch):
+    from engineio import socket as eio_socket
+
+    direct.install(sio.Server(async_mode="gevent"))  # the class is patched for every server of the process
+    server = sio.Server(async_mode="threading")
+    started = []
+    monkeypatch.setattr(server.eio, "start_background_task", lambda target, *a, **k: started.append(target))
+    eio_socket.Socket(server.eio, "s1").schedule_ping()
+    assert [t.__name__ for t in started] == ["_send_ping"]
+
+
 # --- end to end: a real gevent server and real WebSocket clients ---------------------------------
 
 
