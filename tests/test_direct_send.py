@@ -244,6 +244,46 @@ def test_install_only_under_gevent():
     assert direct.install(sio.Server(async_mode="threading")) is False
 
 
+def _client_frame(opcode: int, payload: bytes) -> bytes:
+    """A final, masked client frame (RFC 6455 §5.3: a client masks every frame)."""
+    mask = b"\x11\x22\x33\x44"
+    assert len(payload) < 126
+    return bytes((0x80 | opcode, 0x80 | len(payload))) + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+
+
+def test_the_handler_reads_its_websocket_itself_with_no_reader_greenlet():
+    import gevent.event
+    import simple_websocket
+
+    server_side, client = gsocket.socketpair()
+
+    class Raw:
+        _sock = server_side
+
+    class Input:
+        raw = Raw()
+
+    environ = {"SERVER_SOFTWARE": "gevent/24", "wsgi.input": Input(), "HTTP_HOST": "hall",
+               "HTTP_UPGRADE": "websocket", "HTTP_CONNECTION": "Upgrade", "HTTP_SEC_WEBSOCKET_VERSION": "13",
+               "HTTP_SEC_WEBSOCKET_KEY": "dGhlIHNhbXBsZSBub25jZQ=="}
+    before = _greenlets()
+    ws = direct._inline_reader_class()(environ, event_class=gevent.event.Event)
+    assert _greenlets() == before  # simple-websocket would have started its reader here
+    assert client.recv(4096).startswith(b"HTTP/1.1 101")
+    client.sendall(_client_frame(0x1, b"40/display,") + _client_frame(0x9, b"hi"))  # a message, then a ping
+    assert ws.receive() == "40/display,"
+    client.sendall(_client_frame(0x1, b"3"))
+    assert ws.receive() == "3"
+    assert _parse(client.recv(4096)) == [(0xA, b"hi")]  # the ping was answered on the way
+    client.sendall(_client_frame(0x8, struct.pack("!H", 1000)))  # the client closes
+    with pytest.raises(simple_websocket.ConnectionClosed):
+        ws.receive()
+    assert _parse(client.recv(4096))[0][0] == 0x8  # the close handshake is answered
+    assert not ws.connected and ws.sock.fileno() == -1  # and the socket is closed, as the reader did
+    server_side.close()  # pywsgi's own handle on the connection (simple-websocket read a duplicate)
+    client.close()
+
+
 def _greenlets() -> int:
     import gc
 

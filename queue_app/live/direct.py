@@ -49,14 +49,74 @@ def text_frame(text: str) -> bytes:
     return head + payload
 
 
+class _NotStarted:
+    """simple-websocket's reader thread, never started: :class:`InlineReader` reads in its caller's greenlet."""
+
+    name = "(_thread)"
+
+    def __init__(self, target: Any = None) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+
+def _inline_reader_class() -> type:
+    import simple_websocket
+    from wsproto.utilities import LocalProtocolError
+
+    class InlineReader(simple_websocket.Server):
+        """simple-websocket's server side without its reader greenlet.
+
+        simple-websocket reads each socket in a greenlet of its own and hands messages to the one that
+        waits in :meth:`receive` (Engine.IO's handler): two greenlets, with their saved stacks, per
+        connected display or phone. Here :meth:`receive` reads the socket itself, with the same steps the
+        reader took (wsproto's events, pings answered, the close handshake), so only the handler waits.
+        Engine.IO never passes a timeout, and nothing else reads these sockets.
+        """
+
+        def __init__(self, environ: Any, **kwargs: Any) -> None:
+            super().__init__(environ, **{**kwargs, "thread_class": _NotStarted})
+
+        def receive(self, timeout: float | None = None) -> Any:
+            while self.connected and not self.input_buffer:
+                try:
+                    data = self.sock.recv(self.receive_bytes)
+                    if not data:
+                        raise OSError("closed by the peer")
+                    self.ws.receive_data(data)
+                    self.connected = self._handle_events()
+                except (OSError, LocalProtocolError):
+                    self.connected = False
+            if self.input_buffer:
+                return self.input_buffer.pop(0)
+            self.sock.close()  # as the reader did once the connection ended
+            raise simple_websocket.ConnectionClosed(self.close_reason, self.close_message)
+
+    return InlineReader
+
+
 def _websocket_class() -> type:
-    """Engine.IO's gevent WebSocket wrapper (simple-websocket) with a send lock and :meth:`write_now`."""
+    """Engine.IO's gevent WebSocket wrapper (simple-websocket) with a send lock, :meth:`write_now` and no
+    reader greenlet (:class:`InlineReader`)."""
     import gevent
     from engineio.async_drivers.gevent import WebSocketWSGI
     from gevent.lock import Semaphore
 
+    inline_reader = _inline_reader_class()
+
     class DirectWebSocketWSGI(WebSocketWSGI):
         """One WebSocket; its Engine.IO socket finds it as ``direct`` while the connection lasts."""
+
+        def __call__(self, environ: Any, start_response: Any) -> Any:
+            # engineio's SimpleWebSocketWSGI.__call__, with the reader-less server
+            self.ws = inline_reader(environ, **self.server_args)
+            ret = self.app(self)
+            if self.ws.mode == "gunicorn":
+                raise StopIteration()
+            if self.ws.mode == "werkzeug":
+                raise ConnectionError()
+            return ret
 
         def __init__(self, handler: Any, server: Any) -> None:
             self.lock = Semaphore()  # held while a frame is on its way: the writer's, or the rest of ours
