@@ -63,9 +63,11 @@ class _FakeServerWS:
 
 
 class _Owner:
-    """Stands for the Engine.IO socket whose handler the WebSocket runs."""
+    """Stands for the Engine.IO socket whose handler the WebSocket runs (its own handler: ``connected``, as
+    after a polling client's upgrade; a direct connection's is tested with a real socket below)."""
 
     direct = None
+    connected = True
 
     def __init__(self) -> None:
         self.done = gevent.event.Event()
@@ -357,3 +359,76 @@ def test_every_display_hears_every_call_in_order(tmp_path):
         for ws in clients:
             ws.close()
         server.stop()
+
+
+class _ScriptedWS:
+    """A WebSocket for :func:`direct._serve_websocket`: records what is written, yields on each write (a
+    slow kernel), and delivers the client's messages from a gevent queue (None: the client closed)."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.closed = False
+        self.incoming: gevent.queue.Queue = gevent.queue.Queue()
+
+    def send(self, message: str) -> None:
+        gevent.sleep(0)
+        self.sent.append(message)
+
+    def wait(self):  # noqa: ANN201
+        return self.incoming.get()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def served():
+    """An Engine.IO socket (gevent server, direct sends) that connected straight over WebSocket."""
+    import gevent.queue  # noqa: F401
+    from engineio import packet as eio_packet
+    from engineio import socket as eio_socket
+
+    server = sio.Server(async_mode="gevent")
+    direct.install(server)
+    sock = eio_socket.Socket(server.eio, "s1")
+    sock.send(eio_packet.Packet(eio_packet.OPEN, {"sid": "s1"}))  # queued by the connect, before the handler
+    ws = _ScriptedWS()
+    handler = gevent.spawn(direct._serve_websocket, sock, ws)
+    gevent.sleep(0.05)
+    yield sock, ws, handler
+    handler.kill()
+
+
+def test_a_direct_websocket_has_no_writer_greenlet_and_keeps_the_order(served):
+    from engineio import packet as eio_packet
+
+    sock, ws, handler = served
+    assert ws.sent == ['0{"sid":"s1"}'] and sock.upgraded and sock.connected
+    writer = sock.queue._writer
+    assert writer.greenlet is None  # idle: the handler waits for the client, nothing waits for packets
+    idle = _greenlets()
+    for n in range(5):  # each write yields: the later packets wait behind the first, in order
+        sock.send(eio_packet.Packet(eio_packet.MESSAGE, f"m{n}"))
+    assert sock.queue.qsize() == 5  # the direct path sees them queued and queues behind them too
+    gevent.sleep(0.05)
+    assert ws.sent[1:] == [f"4m{n}" for n in range(5)]
+    assert writer.greenlet is None and _greenlets() == idle  # the writer ended with the queue empty
+
+
+def test_a_direct_websocket_closes_both_ways(served):
+    from engineio import packet as eio_packet
+
+    sock, ws, handler = served
+    with gevent.Timeout(2):
+        sock.close(wait=True)  # the server ends it: CLOSE written, then the WebSocket closed, and no hang
+    assert ws.sent[-1] == eio_packet.Packet(eio_packet.CLOSE).encode() and ws.closed
+    ws.incoming.put(None)  # the client's close reaches the handler
+    handler.join(timeout=2)
+    assert handler.dead and sock.closed
+
+
+def test_a_client_that_closes_ends_its_socket(served):
+    sock, ws, handler = served
+    ws.incoming.put(None)
+    handler.join(timeout=2)
+    assert handler.dead and ws.closed and sock.closed

@@ -13,10 +13,14 @@ def _collected(obj: object) -> bool:
 
 
 def test_prepare_declines_compression_and_freezes_what_startup_built(app):
+    import gevent
+
     assert _collected(app)
+    tracked = gevent.config.track_greenlet_tree
     try:
         prepare(app)
         assert isinstance(app.wsgi_app, NoWebSocketCompression)
+        assert gevent.config.track_greenlet_tree is False  # no spawner stack kept per greenlet (per socket)
         # the app and what it holds left the collector's generations: a full collection no longer walks them
         assert not _collected(app) and not _collected(app.extensions)
         assert _collected([])  # while what is made afterwards is collected as usual
@@ -24,3 +28,4 @@ def test_prepare_declines_compression_and_freezes_what_startup_built(app):
         assert not isinstance(app.wsgi_app.wsgi_app, NoWebSocketCompression)
     finally:
         gc.unfreeze()  # the next tests' apps are collected as usual
+        gevent.config.track_greenlet_tree = tracked

@@ -130,6 +130,8 @@ def _websocket_class() -> type:
                     self.raw = raw if raw is not None and not raw.getblocking() else None  # never block an emit
                     owner.direct = self if self.raw is not None else None
                 try:
+                    if owner is not None and not owner.connected:  # straight to WebSocket, not an upgrade
+                        return _serve_websocket(owner, ws)
                     return handler(ws)
                 finally:
                     if owner is not None:
@@ -170,6 +172,163 @@ def _websocket_class() -> type:
                 self.lock.release()
 
     return DirectWebSocketWSGI
+
+
+class _Writer:
+    """Engine.IO's writer of one WebSocket, as a greenlet that lives only while the socket's queue holds packets.
+
+    Engine.IO keeps a writer greenlet per socket blocked on the socket's queue, though direct sends leave
+    that queue empty nearly always (a ping every 20 s, a packet behind a busy send). Here a packet put on the
+    queue starts the writer if it is not running; it writes everything queued, in order, and ends when the
+    queue is empty. Its end mark (None, put when the connection ends) closes the WebSocket, as Engine.IO's.
+    """
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.queue: Any = None
+        self.greenlet: Any = None
+        self.finished = False
+
+    def wake(self) -> None:
+        import gevent
+
+        if self.greenlet is None:
+            self.greenlet = gevent.spawn(self._run)
+
+    def _run(self) -> None:
+        from gevent.queue import Empty
+
+        try:
+            while True:
+                try:
+                    pkt = self.queue.get(block=False)
+                except Empty:
+                    return
+                self.queue.task_done()  # Socket.close(wait=True) joins the queue
+                if self.finished:
+                    continue  # the WebSocket is closed: what comes after is dropped, as it would wait forever
+                if pkt is None:
+                    self.finished = True
+                    self.ws.close()
+                    continue
+                try:
+                    self.ws.send(pkt.encode())
+                except Exception:  # noqa: BLE001  as Engine.IO's writer: any failure ends the connection
+                    self.finished = True
+                    self.ws.close()
+        finally:
+            self.greenlet = None
+
+    def join(self) -> None:
+        greenlet = self.greenlet
+        if greenlet is not None:
+            greenlet.join()
+
+
+class PacketQueue:
+    """The packet queue of a socket :func:`_serve_websocket` serves: what Engine.IO asks of a socket's queue
+    (put, task_done, join, qsize), and a wake-up of its :class:`_Writer` on each put.
+
+    gevent's queue keeps three deques per socket (~2.4 KB) for waiters that never come here: only the
+    writer takes packets, and only when there are some (``get`` never blocks; Engine.IO's blocking ``poll``
+    serves long polling, which an upgraded socket refuses).
+    """
+
+    __slots__ = ("_items", "_writer", "_unfinished", "_all_done")
+
+    def __init__(self, writer: _Writer) -> None:
+        self._items: list[Any] = []
+        self._writer = writer
+        self._unfinished = 0
+        self._all_done: Any = None
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        self._items.append(item)
+        self._unfinished += 1
+        self._writer.wake()
+
+    def put_nowait(self, item: Any) -> None:
+        self.put(item)
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        from gevent.queue import Empty
+
+        if not self._items:
+            raise Empty
+        return self._items.pop(0)
+
+    def get_nowait(self) -> Any:
+        return self.get(block=False)
+
+    def qsize(self) -> int:
+        return len(self._items)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def task_done(self) -> None:
+        self._unfinished -= 1
+        if self._unfinished <= 0 and self._all_done is not None:
+            self._all_done.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Until every packet put was taken and done (``Socket.close(wait=True)``)."""
+        if self._unfinished <= 0:
+            return
+        import gevent.event
+
+        if self._all_done is None or self._all_done.is_set():
+            self._all_done = gevent.event.Event()
+        self._all_done.wait(timeout)
+
+
+def _serve_websocket(sock: Any, ws: Any) -> list:
+    """Engine.IO's ``Socket._websocket_handler`` for a client that connects over WebSocket directly, with a
+    :class:`_Writer` instead of a writer greenlet for the connection's whole life (engineio 4.x's steps)."""
+    from engineio import exceptions
+    from gevent.queue import Empty
+
+    server = sock.server
+    sock.connected = True
+    sock.upgraded = True
+    writer = _Writer(ws)
+    queued, old = [], sock.queue
+    while True:  # the OPEN packet (and anything else the connect queued) moves to the new queue, in order
+        try:
+            queued.append(old.get(block=False))
+        except Empty:
+            break
+        old.task_done()
+    sock.queue = writer.queue = PacketQueue(writer)
+    for pkt in queued:
+        sock.queue.put(pkt)
+    del queued, old  # this frame lasts as long as the connection
+    server.logger.info("%s: Upgrade to websocket successful", sock.sid)
+    while True:
+        try:
+            data = ws.wait()
+            if data and len(data) > server.max_http_buffer_size:
+                raise ValueError("packet is too large")
+        except Exception as exc:  # noqa: BLE001
+            if not sock.closed:
+                server.logger.info('%s: Unexpected error "%s", closing connection', sock.sid, str(exc))
+            break
+        if data is None:  # closed by the client
+            break
+        try:
+            sock.receive(eio_packet.Packet(encoded_packet=data))
+        except exceptions.UnknownPacketError:
+            pass
+        except exceptions.SocketIsClosedError:
+            server.logger.info("Receive error -- socket is closed")
+            break
+        except Exception:  # noqa: BLE001
+            server.logger.exception("Unknown receive error")
+            break
+    sock.queue.put(None)  # the writer closes the WebSocket once it has written what is queued
+    writer.join()
+    sock.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+    return []
 
 
 class DirectSendManager(sio.Manager):

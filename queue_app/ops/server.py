@@ -63,6 +63,11 @@ def prepare(app: Flask) -> Flask:
     """Production tweaks shared by ``mpp-queue serve`` and the gunicorn worker (gunicorn.conf.py)."""
     if not isinstance(app.wsgi_app, NoWebSocketCompression):
         app.wsgi_app = NoWebSocketCompression(app.wsgi_app)
+    import gevent
+
+    # gevent records, for every greenlet, who spawned it and the spawner's stack (a debugging aid): ~2.5 KB
+    # kept per connected socket, and work on every spawn (gevent's own docs on this setting)
+    gevent.config.track_greenlet_tree = False
     settle_startup_objects()
     return app
 
