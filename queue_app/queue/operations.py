@@ -187,8 +187,7 @@ def call_next(counter_code: str, *, actor: User | None, finish_current: bool = F
                               current=counter.current_ticket.number)
         _finish(counter, actor=actor)
 
-    # the finish's changes cannot change who waits: they go in the call's flush instead of one of their own
-    with db.session.no_autoflush:
+    with db.session.no_autoflush:  # the finish cannot change who waits: it goes in the call's flush
         ticket = _next_waiting(counter)
     if ticket is None:
         db.session.flush()
