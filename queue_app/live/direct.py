@@ -26,8 +26,11 @@ import struct
 import time
 from typing import Any
 
+import gevent
+import gevent.event
 import socketio as sio
 from engineio import packet as eio_packet
+from gevent.queue import Empty
 from socketio import packet as sio_packet
 
 logger = logging.getLogger(__name__)
@@ -99,7 +102,6 @@ def _inline_reader_class() -> type:
 def _websocket_class() -> type:
     """Engine.IO's gevent WebSocket wrapper (simple-websocket) with a send lock, :meth:`write_now` and no
     reader greenlet (:class:`InlineReader`)."""
-    import gevent
     from engineio.async_drivers.gevent import WebSocketWSGI
     from gevent.lock import Semaphore
 
@@ -190,14 +192,10 @@ class _Writer:
         self.finished = False
 
     def wake(self) -> None:
-        import gevent
-
         if self.greenlet is None:
             self.greenlet = gevent.spawn(self._run)
 
     def _run(self) -> None:
-        from gevent.queue import Empty
-
         try:
             while True:
                 try:
@@ -251,7 +249,6 @@ class PacketQueue:
         self.put(item)
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
-        from gevent.queue import Empty
 
         if not self._items:
             raise Empty
@@ -275,8 +272,6 @@ class PacketQueue:
         """Until every packet put was taken and done (``Socket.close(wait=True)``)."""
         if self._unfinished <= 0:
             return
-        import gevent.event
-
         if self._all_done is None or self._all_done.is_set():
             self._all_done = gevent.event.Event()
         self._all_done.wait(timeout)
@@ -286,7 +281,6 @@ def _serve_websocket(sock: Any, ws: Any) -> list:
     """Engine.IO's ``Socket._websocket_handler`` for a client that connects over WebSocket directly, with a
     :class:`_Writer` instead of a writer greenlet for the connection's whole life (engineio 4.x's steps)."""
     from engineio import exceptions
-    from gevent.queue import Empty
 
     server = sock.server
     sock.connected = True
@@ -397,8 +391,6 @@ def _install_timer_pings(eio: Any) -> None:
             return original(sock)
         if sock.last_ping:  # as Engine.IO: a new ping only once the previous one was answered
             sock.last_ping = None
-            import gevent
-
             timer = gevent.get_hub().loop.timer(sock.server.ping_interval, ref=False)
             timer.start(_ping_due, sock, timer)
         return None
@@ -409,8 +401,6 @@ def _install_timer_pings(eio: Any) -> None:
 
 def _ping_due(sock: Any, timer: Any) -> None:
     """In the event loop: hand the ping to a greenlet (sending may close the socket, which runs handlers)."""
-    import gevent
-
     timer.close()
     gevent.spawn(_ping, sock)
 
