@@ -21,6 +21,7 @@ hand edit in SQL). A savepoint may not change a ticket (its rollback could not t
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from datetime import date
@@ -39,14 +40,18 @@ _KEY = "queue_count_deltas"
 
 def waiting_counts(day: date) -> dict[int, int]:
     """Waiting tickets per service id on ``day``, this transaction's own changes included."""
-    rows = db.session.execute(
-        sa.select(QueueCount.service_id, QueueCount.waiting).where(QueueCount.service_day == day)
-    )
+    rows = db.session.execute(_counts_statement(), {"day": day})
     counts = {sid: n for sid, n in rows}
     for (sid, d), n in _pending(db.session()).items():
         if d == day:
             counts[sid] = counts.get(sid, 0) + n
     return {sid: n for sid, n in counts.items() if n}
+
+
+@functools.cache
+def _counts_statement() -> sa.Select:
+    """Built once: every call and every kiosk refresh asks, and building costs more than SQLite's answer."""
+    return sa.select(QueueCount.service_id, QueueCount.waiting).where(QueueCount.service_day == sa.bindparam("day"))
 
 
 def waiting_column(service_id: sa.ColumnElement | int, day: sa.ColumnElement | date) -> sa.ScalarSelect:

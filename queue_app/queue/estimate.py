@@ -81,8 +81,29 @@ def _statements(dialect: str) -> dict[str, sa.Select]:
     later_normal = count.where(Ticket.service_id == sa.bindparam("sid"), Ticket.service_day == sa.bindparam("day"),
                                Ticket.status == TicketState.waiting, Ticket.priority == sa.false(),
                                Ticket.queue_at > sa.bindparam("queue_at"))
+    current = Ticket.__table__.alias("current")  # the ticket a counter is busy with
     return {
-        "handling": sa.select(sa.func.sum(recent.c.secs), sa.func.count()),
+        # with the service's configured typical time, the prior, in the same round trip
+        "handling": sa.select(sa.func.sum(recent.c.secs), sa.func.count(),
+                              sa.select(Service.typical_service_seconds)
+                              .where(Service.id == sa.bindparam("sid")).scalar_subquery()),
+        # the open counters with their services in order, and the service and call time of what each serves
+        "open_counters": (
+            sa.select(CounterService.counter_id, CounterService.service_id, current.c.service_id,
+                      current.c.last_called_at)
+            .join(Counter, Counter.id == CounterService.counter_id)
+            .outerjoin(current, current.c.id == Counter.current_ticket_id)
+            .where(Counter.active, Counter.state == CounterState.open)
+            .order_by(CounterService.counter_id, CounterService.position)
+        ),
+        # the first ``n`` waiting tickets of the day with priority ``prio``, from the front of ix_tickets_line
+        "front": (
+            sa.select(Ticket.id, Ticket.service_id)
+            .where(Ticket.service_day == sa.bindparam("day"), Ticket.status == TicketState.waiting,
+                   Ticket.priority == sa.bindparam("prio"))
+            .order_by(Ticket.queue_at, Ticket.id)
+            .limit(sa.bindparam("n", type_=sa.Integer))
+        ),
         # a priority ticket has only earlier priority tickets before it; anyone else has every
         # priority ticket and every earlier ticket before it
         "ahead_priority": count.where(same_queue, Ticket.priority, earlier),
@@ -98,12 +119,13 @@ def _stmt(name: str) -> sa.Select:
     return _statements(db.engine.dialect.name)[name]
 
 
-def handling_seconds(service: Service) -> float:
+def handling_seconds(service_id: int) -> float:
     """Recent mean seconds a counter spends on one ticket of this service (see module doc)."""
     since = clock.utcnow() - timedelta(days=HISTORY_DAYS)
-    total, n = db.session.execute(_stmt("handling"), {"sid": service.id, "since": since}).one()
-    prior = float(service.typical_service_seconds)
-    return (float(total or 0) + PRIOR_WEIGHT * prior) / (int(n) + PRIOR_WEIGHT)
+    total, n, prior = db.session.execute(_stmt("handling"), {"sid": service_id, "since": since}).one()
+    if prior is None:
+        raise LookupError(f"no service with id {service_id}")
+    return (float(total or 0) + PRIOR_WEIGHT * float(prior)) / (int(n) + PRIOR_WEIGHT)
 
 
 def ahead_statement(ticket: Ticket) -> tuple[sa.Select, dict]:
@@ -144,7 +166,7 @@ def cached_handling(service_id: int) -> float:
     hit = cache.get(service_id)
     if hit is not None and now - hit[1] < HANDLING_TTL:
         return hit[0]
-    value = handling_seconds(db.session.get(Service, service_id))
+    value = handling_seconds(service_id)
     cache[service_id] = (value, now)
     return value
 
@@ -179,17 +201,9 @@ def load_state(day: date) -> QueueState:
     from queue_app.core import clock
 
     now = clock.utcnow()
-    current = Ticket.__table__.alias("current")
     counters: dict[int, _Counter] = {}
     busy: dict[int, tuple[int, object]] = {}
-    for cid, sid, cur_sid, called in db.session.execute(
-        sa.select(CounterService.counter_id, CounterService.service_id, current.c.service_id,
-                  current.c.last_called_at)
-        .join(Counter, Counter.id == CounterService.counter_id)
-        .outerjoin(current, current.c.id == Counter.current_ticket_id)
-        .where(Counter.active, Counter.state == CounterState.open)
-        .order_by(CounterService.counter_id, CounterService.position)
-    ):
+    for cid, sid, cur_sid, called in db.session.execute(_stmt("open_counters")):
         counters.setdefault(cid, _Counter([], 0.0)).services.append(sid)
         if cur_sid is not None:
             busy[cid] = (cur_sid, called)
@@ -197,12 +211,9 @@ def load_state(day: date) -> QueueState:
     # DESC over both would sort the whole line)
     waiting: list[tuple[int, int, bool]] = []
     for prio in (True, False):
-        waiting += [(tid, sid, prio) for tid, sid in db.session.execute(
-            sa.select(Ticket.id, Ticket.service_id)
-            .where(Ticket.service_day == day, Ticket.status == TicketState.waiting, Ticket.priority == prio)
-            .order_by(Ticket.queue_at, Ticket.id)
-            .limit(MAX_REPLAY - len(waiting))
-        )] if len(waiting) < MAX_REPLAY else []
+        if len(waiting) < MAX_REPLAY:
+            rows = db.session.execute(_stmt("front"), {"day": day, "prio": prio, "n": MAX_REPLAY - len(waiting)})
+            waiting += [(tid, sid, prio) for tid, sid in rows]
     if len(waiting) < MAX_REPLAY:
         totals: dict[int, int] = {}
         for _, sid, _ in waiting:
