@@ -387,3 +387,33 @@ def test_housekeeping_purges_expired_tokens(app, staff):
         left = db.session.scalars(sa.select(ApiToken)).all()
         assert [t.user.username for t in left] == ["boss"]
     assert app.test_client().get("/api/me", headers=fresh).status_code == 200
+
+
+def _recording_manager(steps: list):
+    from queue_app.live.revoke import RevokingRedisManager
+
+    mgr = RevokingRedisManager("redis://127.0.0.1:6379/15", channel="order-test")  # connects only to publish
+    mgr._publish = lambda message: steps.append(("publish", message))
+    mgr._handle_emit = lambda message: steps.append(("local", message))
+    return mgr
+
+
+def test_a_call_is_published_to_the_other_processes_before_this_one_sends_it():
+    """python-socketio sends to the local sockets and then publishes: another process's displays waited for
+    all of this one's sends (bench/scale_out.py). Ours publishes first, the same message."""
+    import socketio as sio
+
+    ours, theirs = [], []
+    _recording_manager(ours).emit("called", {"number": "A-001"}, namespace="/display", to="zone:lantai-1")
+    mgr = _recording_manager(theirs)
+    sio.PubSubManager.emit(mgr, "called", {"number": "A-001"}, namespace="/display", to="zone:lantai-1")
+    assert [step for step, _ in ours] == ["publish", "local"]
+    assert [step for step, _ in theirs] == ["local", "publish"]
+    theirs[0][1]["host_id"] = ours[0][1]["host_id"]  # each manager has its own id
+    assert ours[0][1] == ours[1][1] == theirs[0][1]
+    # several arguments travel as PubSubManager sends them; binary data keeps its way (encoded first)
+    args, binary = [], []
+    _recording_manager(args).emit("x", (1, "two"), namespace="/ticket", room="queue:1")
+    assert args[0][1]["data"] == [1, "two"] and args[0][0] == "publish"
+    _recording_manager(binary).emit("x", b"\x00\x01", namespace="/ticket", room="queue:1")
+    assert [step for step, _ in binary] == ["local", "publish"] and binary[0][1]["binary"] is True

@@ -58,6 +58,27 @@ class RevokingManager(DirectSendManager):
 class RevokingRedisManager(sio.RedisManager, RevokingManager):
     """Through Redis: PubSubManager publishes, and its local delivery lands in :class:`RevokingManager`."""
 
+    def emit(self, event: str, data: Any, namespace: str | None = None, room: Any = None, skip_sid: Any = None,
+             callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
+        """PubSubManager's emit with its two steps swapped: publish to the other processes, then send here.
+
+        python-socketio sends to this process's own sockets first and publishes after, so the other
+        processes started on a call's displays and phones only once this one had written to all of its own
+        (about 15 µs a socket): with a thousand sockets each, the processes sent one after the other
+        instead of side by side. The message is the one PubSubManager publishes; an emit with a callback or
+        binary data, or one not meant for the queue, takes PubSubManager's own way.
+        """
+        args = list(data) if isinstance(data, tuple) else [data]
+        if kwargs.get("ignore_queue") or callback is not None or sio.packet.Packet.data_is_binary(args):
+            return super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid,
+                                callback=callback, to=to, **kwargs)
+        message = {"method": "emit", "event": event, "data": args, "binary": False,
+                   "namespace": namespace or "/", "room": to or room, "skip_sid": skip_sid, "callback": None,
+                   "host_id": self.host_id}
+        self._publish(message)  # the other processes' sends start while this one writes its own
+        self._handle_emit(message)
+        return None
+
 
 def client_manager(message_queue: str | None, channel: str) -> sio.Manager:
     """The Socket.IO client manager for this site: Redis-backed when ``message_queue`` is a Redis URL."""
