@@ -85,6 +85,22 @@ def _tickets_with_views() -> sa.Select:
             .options(joinedload(Ticket.service), joinedload(Ticket.counter)).order_by(Ticket.id))
 
 
+@functools.cache
+def _services_by_id() -> sa.Select:
+    return sa.select(Service.id, Service.code, Service.agency_id).where(
+        Service.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+@functools.cache
+def _counters_with_views() -> sa.Select:
+    """Counters by id with what the panels' view shows (their services, the ticket they serve): built once,
+    and the current ticket joined instead of loaded lazily, for the counter of every call."""
+    return (sa.select(Counter).where(Counter.id.in_(sa.bindparam("ids", expanding=True)))
+            .options(selectinload(Counter.service_links).selectinload(CounterService.service),
+                     joinedload(Counter.current_ticket).joinedload(Ticket.service))
+            .order_by(Counter.id))
+
+
 def _refresh(pending: Pending) -> None:
     done: set[int] = set()
     if pending.services or pending.moves:
@@ -202,9 +218,7 @@ def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
 
     counts = waiting_counts()
     services, agency_of = {}, {}
-    for sid, code, agency_id in db.session.execute(
-        sa.select(Service.id, Service.code, Service.agency_id).where(Service.id.in_(service_ids))
-    ):
+    for sid, code, agency_id in db.session.execute(_services_by_id(), {"ids": sorted(service_ids)}):
         services[sid], agency_of[sid] = code, agency_id
     payload = {"services": {code: counts.get(sid, 0) for sid, code in services.items()}}
     socketio.emit(LiveEvent.queue_changed.value, payload, namespace="/counter", to="staff")
@@ -213,10 +227,8 @@ def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
         scoped = {code: counts.get(sid, 0) for sid, code in services.items() if agency_of.get(sid) == agency_id}
         socketio.emit(LiveEvent.queue_changed.value, {"services": scoped}, namespace="/dashboard",
                       to=f"agency:{agency_id}")
-    for counter in db.session.scalars(
-        sa.select(Counter).where(Counter.id.in_(counter_ids))
-        .options(selectinload(Counter.service_links).selectinload(CounterService.service))
-    ):
+    counters = db.session.scalars(_counters_with_views(), {"ids": sorted(counter_ids)}) if counter_ids else []
+    for counter in counters:
         body = counter_to_dict(counter)
         socketio.emit(LiveEvent.counter_changed.value, body, namespace="/counter", to="staff")
         socketio.emit(LiveEvent.counter_changed.value, body, namespace="/dashboard", to="staff")
@@ -297,6 +309,18 @@ def _emit_board_changed_later(app: Flask, delay: float) -> None:
             db.session.rollback()
 
 
+@functools.cache
+def _board_statements() -> dict[str, sa.Select]:
+    """Built once: the board goes out after every call (coalesced to once a second)."""
+    return {
+        "services": sa.select(Service.id, Service.code),
+        # one row per counter with its current ticket's number: no objects are built
+        "counters": (sa.select(Counter.code, Counter.zone, Counter.state, Ticket.number, Ticket.status)
+                     .outerjoin(Ticket, Ticket.id == Counter.current_ticket_id)
+                     .where(Counter.active).order_by(Counter.position)),
+    }
+
+
 def _emit_board_changed(app: Flask) -> None:
     """``board_changed``: every service's waiting count and every counter's state and current number.
 
@@ -308,13 +332,8 @@ def _emit_board_changed(app: Flask) -> None:
 
     _board_changed["last"] = time.monotonic()
     counts = waiting_counts()
-    services = dict(db.session.execute(sa.select(Service.id, Service.code)).all())
-    # one row per counter with its current ticket's number: every call sends this, so no objects are built
-    rows = db.session.execute(
-        sa.select(Counter.code, Counter.zone, Counter.state, Ticket.number, Ticket.status)
-        .outerjoin(Ticket, Ticket.id == Counter.current_ticket_id)
-        .where(Counter.active).order_by(Counter.position)
-    )
+    services = dict(db.session.execute(_board_statements()["services"]).all())
+    rows = db.session.execute(_board_statements()["counters"])
     payload = {
         "services": {code: counts.get(sid, 0) for sid, code in services.items()},
         "counters": [

@@ -7,11 +7,13 @@ same transaction, records what the hub must publish, and flushes. Committing is 
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from queue_app.core import clock, signals
 from queue_app.core.database import begin_write, is_postgres, upsert_increment
@@ -50,9 +52,17 @@ logger = logging.getLogger(__name__)
 # --- lookups ---------------------------------------------------------------------------------
 
 
+@functools.cache
+def _ticket_by_token() -> sa.Select:
+    """Built once, with the service and counter that every view of a ticket shows: each phone asks for its
+    ticket when it opens the page and whenever it reconnects."""
+    return (sa.select(Ticket).where(Ticket.token == sa.bindparam("token"))
+            .options(joinedload(Ticket.service), joinedload(Ticket.counter)))
+
+
 def get_ticket_by_token(token: str) -> Ticket:
     """:raise TicketNotFound:"""
-    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.token == token)) if token else None
+    ticket = db.session.scalar(_ticket_by_token(), {"token": token}) if token else None
     if ticket is None:
         raise TicketNotFound("No ticket with that token.")
     return ticket

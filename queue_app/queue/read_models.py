@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from queue_app.core.extensions import db
 from queue_app.core.models import Counter, Service
@@ -106,10 +108,16 @@ def waiting_counts(day=None) -> dict[int, int]:  # noqa: ANN001
     return counts.waiting_counts(day or site_today())
 
 
+@functools.cache
+def _active_services() -> sa.Select:
+    """Built once, with their agencies (one query, not one lazy load per agency): every kiosk refreshes its tiles."""
+    return sa.select(Service).where(Service.active).order_by(Service.position).options(joinedload(Service.agency))
+
+
 def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
     """``GET /api/services``: what a kiosk shows on its tiles."""
     counts = waiting_counts()
-    services = db.session.scalars(sa.select(Service).where(Service.active).order_by(Service.position)).all()
+    services = db.session.scalars(_active_services()).all()
     offered = None
     if kiosk:
         conf = current_site().kiosk(kiosk)
