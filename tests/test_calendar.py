@@ -205,3 +205,33 @@ def test_an_admin_closure_moves_estimates_at_once(cal_app):
         db.session.commit()
         assert abs(wall_seconds(sid, 20 * 60) - (at(monday + timedelta(days=1), 8, 10) - at(FRI, 14, 50))
                    .total_seconds()) < 5
+
+
+def test_a_wait_longer_than_a_week_reads_the_calendar_once_and_agrees_with_serving_end(cal_app, monkeypatch):
+    """A line of thousands waits weeks of open time: the estimate counts it through the whole look-ahead (with
+    Christmas on the way) as serving_end does, from windows walked once, not on every tile and ticket."""
+    from queue_app.core import calendar
+    from queue_app.core.calendar import serving_end
+    from queue_app.queue import wallclock
+    from queue_app.queue.wallclock import WallClock, _service_codes
+
+    _travel_to(at(MON, 9))
+    hours = (2, 7 * 5 + 3, 7 * 14 + 1)  # today; past the week's windows; past Christmas
+    with cal_app.app_context():
+        sid = {code: i for i, code in _service_codes().items()}["PERIZINAN"]
+        expected = [(serving_end("PERIZINAN", at(MON, 9), h * 3600.0) - at(MON, 9)).total_seconds() for h in hours]
+        walks = []
+        real = calendar.open_windows
+
+        def counted(*args, **kwargs):
+            walks.append(args[2])
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(calendar, "open_windows", counted)
+        monkeypatch.setattr(wallclock, "open_windows", counted)
+        for _ in range(3):
+            for h, want in zip(hours, expected, strict=True):
+                assert abs(WallClock().seconds(sid, h * 3600.0) - want) < 5, h
+        # past the look-ahead's last opening: plain time, as serving_end
+        assert abs(WallClock().seconds(sid, 10**7) - 10**7) < 5
+    assert walks == [wallclock.WINDOW_DAYS, calendar.LOOKAHEAD_DAYS + 1]

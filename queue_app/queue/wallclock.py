@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from queue_app.core import clock
 from queue_app.core.calendar import (
     CLOSURES_TTL,
+    LOOKAHEAD_DAYS,
     closures,
     consume_open_time,
     epoch_windows,
     open_windows,
-    serving_end,
 )
 from queue_app.core.extensions import db
 from queue_app.core.models import Service
@@ -54,8 +54,10 @@ class WallClock:
                 code = _service_codes().get(service_id)
             hit = self.windows[service_id] = (code, _windows(code, self.now))
         end = consume_open_time(hit[1], self.start, serving)
-        if end is None:  # past this week's windows (a long holiday season): the full look-ahead
-            return max(0, round((serving_end(hit[0], self.now, serving) - self.now).total_seconds()))
+        if end is None:  # past this week's windows (a long holiday season, a very long line): the look-ahead's
+            end = consume_open_time(_windows(hit[0], self.now, LOOKAHEAD_DAYS + 1), self.start, serving)
+        if end is None:  # no opening left in the look-ahead: plain time, as serving_end counts it
+            return max(0, round(serving))
         return max(0, round(end - self.start))
 
 
@@ -69,18 +71,20 @@ WINDOWS_TTL = CLOSURES_TTL
 WINDOW_DAYS = 8
 
 
-def _windows(code: str | None, now: datetime) -> tuple[tuple[float, float], ...]:
-    """This week's open windows of a service, computed once per few seconds: after a call the hub
-    estimates every waiting ticket, and each would otherwise walk the calendar again."""
+def _windows(code: str | None, now: datetime, days: int = WINDOW_DAYS) -> tuple[tuple[float, float], ...]:
+    """The open windows of a service for ``days`` days from today (this week's, or the whole look-ahead for
+    the few waits longer than that), computed once per few seconds: after a call the hub estimates every
+    waiting ticket, and each would otherwise walk the calendar again; a kiosk tile of a line of 3,000 walked
+    32 days of it on every refresh."""
     site = current_site()
     day = now.astimezone(site.tz).date()
     cache = app_cache("estimate:windows")
-    hit = cache.get(code)
+    hit = cache.get((code, days))
     mono = time.monotonic()
     # the calendar hands out a new closures dict whenever it re-reads them: an admin's closure counts at once
     days_closed = closures()
     if hit is not None and hit[0] == day and hit[3] is days_closed and mono - hit[1] < WINDOWS_TTL:
         return hit[2]
-    windows = epoch_windows(open_windows(code, day, WINDOW_DAYS, site))
-    cache[code] = (day, mono, windows, days_closed)
+    windows = epoch_windows(open_windows(code, day, days, site))
+    cache[(code, days)] = (day, mono, windows, days_closed)
     return windows
