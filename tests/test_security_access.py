@@ -417,3 +417,16 @@ def test_a_call_is_published_to_the_other_processes_before_this_one_sends_it():
     assert args[0][1]["data"] == [1, "two"] and args[0][0] == "publish"
     _recording_manager(binary).emit("x", b"\x00\x01", namespace="/ticket", room="queue:1")
     assert [step for step, _ in binary] == ["local", "publish"] and binary[0][1]["binary"] is True
+
+
+def test_the_message_queue_gives_up_connecting_quickly_since_a_call_is_published_before_it_is_sent():
+    """A publish that hangs on a Redis that does not answer would now also hold this process's own sends."""
+    import redis
+
+    from queue_app.live.revoke import REDIS_CONNECT_SECONDS, client_manager
+
+    mgr = client_manager("redis://10.255.255.1:6379/0", "timeout-test")  # a non-routable address: no answer
+    assert mgr.redis_options == {"socket_connect_timeout": REDIS_CONNECT_SECONDS}
+    pool = redis.Redis.from_url(mgr.redis_url, **mgr.redis_options).connection_pool
+    assert pool.connection_kwargs["socket_connect_timeout"] == REDIS_CONNECT_SECONDS
+    assert pool.connection_kwargs.get("socket_timeout") is None  # the listener waits on a quiet channel

@@ -85,5 +85,13 @@ def client_manager(message_queue: str | None, channel: str) -> sio.Manager:
     if message_queue:
         if not message_queue.startswith(("redis://", "rediss://")):
             raise ValueError("server.message_queue must be a redis:// URL")
-        return RevokingRedisManager(message_queue, channel=channel)
+        # a Redis that does not answer must not hold a call's publish (and so this process's own sends, which
+        # follow it) for the kernel's two minutes of connect retries; reads keep no timeout, since the
+        # listener waits on an idle channel for as long as the hall is quiet
+        return RevokingRedisManager(message_queue, channel=channel,
+                                    redis_options={"socket_connect_timeout": REDIS_CONNECT_SECONDS})
     return RevokingManager()
+
+
+#: how long connecting to the message queue's Redis may take before a publish gives up (and is logged)
+REDIS_CONNECT_SECONDS = 2.0
