@@ -9,7 +9,7 @@ given up after 90 s. Everything runs in-process on a temp SQLite file with the c
 ``clock.travel``, through the same engine verbs the API calls, so ``Ticket.estimated_wait_seconds`` is
 exactly what the kiosk would have shown. The first day only warms up the service history the method
 learns from; the figures cover the following days. Keep the seed when comparing two versions of
-queue_app/estimate.py.
+queue_app/queue/estimate.py and queue_app/queue/replay.py.
 """
 
 from __future__ import annotations

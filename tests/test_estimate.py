@@ -1,5 +1,5 @@
 """The replay's shortcut for the kiosk's tiles: one replay with ``joiners`` must give each service exactly
-the estimate a replay with that service's new ticket added gives (queue_app.queue.estimate.replay)."""
+the estimate a replay with that service's new ticket added gives (queue_app.queue.replay.replay)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from queue_app.queue.estimate import QueueState, _Counter, replay
+from queue_app.queue.replay import OpenCounter, QueueState, replay
 
 
 def random_state(rng: random.Random) -> QueueState:
@@ -15,7 +15,7 @@ def random_state(rng: random.Random) -> QueueState:
     counters = []
     for _ in range(rng.randint(0, 5)):
         listed = rng.sample(services, rng.randint(1, len(services)))
-        counters.append(_Counter(listed, rng.choice([0.0, rng.uniform(0, 900)])))
+        counters.append(OpenCounter(listed, rng.choice([0.0, rng.uniform(0, 900)])))
     waiting = []
     for tid in range(1, rng.randint(0, 60) + 1):
         waiting.append((tid, rng.choice(services), rng.random() < 0.15))
