@@ -203,7 +203,7 @@ def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> Path | None:
     from queue_app.booking import operations as booking_operations
     from queue_app.core.apply_config import sync_site
     from queue_app.core.extensions import db
-    from queue_app.queue import operations
+    from queue_app.queue import rollover
     from queue_app.staff.auth import ensure_first_admin
 
     if migrate_db is None:
@@ -216,7 +216,7 @@ def bootstrap(app: Flask, *, migrate_db: bool | None = None) -> Path | None:
             upgrade(directory=MIGRATIONS_DIR)
         sync_site(app.extensions["site"])
         db.session.commit()
-        closed = operations.close_stale_tickets()
+        closed = rollover.close_stale_tickets()
         db.session.commit()
         booking_operations.expire_bookings()
         db.session.commit()

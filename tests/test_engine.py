@@ -23,7 +23,7 @@ from queue_app.core.errors import (
 from queue_app.core.extensions import db
 from queue_app.core.models import Service
 from queue_app.core.site import current_site, today
-from queue_app.queue import operations
+from queue_app.queue import operations, rollover
 from queue_app.queue.idempotency import remember_key, replay_key
 from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState
 from queue_app.queue.transitions import TRANSITIONS
@@ -336,7 +336,7 @@ def test_day_rollover_restarts_numbers_and_never_calls_yesterday(ctx):
     called = operations.call_next("L01", actor=None)
     assert called.id == t.id  # yesterday's tickets are skipped
     db.session.commit()
-    assert operations.close_stale_tickets() == 2
+    assert rollover.close_stale_tickets() == 2
     db.session.commit()
     db.session.refresh(y1)
     assert y1.status is TicketState.cancelled and kinds(y1)[-1] == "cancelled"

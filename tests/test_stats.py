@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from queue_app.core import clock
 from queue_app.core.extensions import db
 from queue_app.core.site import current_site
-from queue_app.queue import operations
+from queue_app.queue import operations, rollover
 from queue_app.staff.auth import create_user
 from queue_app.staff.models import User
 from queue_app.stats import charts, dashboard
@@ -91,7 +91,7 @@ def scripted_day() -> dict[str, User]:
     act(operations.finish, "L01", actor=c1)
 
     at(D_1, 14, 0)
-    act(operations.close_stale_tickets)
+    act(rollover.close_stale_tickets)
     act(issue, "PERIZINAN")
     at(D_1, 14, 5)
     act(issue, "NONIZIN")
@@ -103,7 +103,7 @@ def scripted_day() -> dict[str, User]:
     act(issue, "HALAL")
 
     at(D, 8, 0)
-    assert act(operations.close_stale_tickets) == 2
+    assert act(rollover.close_stale_tickets) == 2
     act(issue, "PERIZINAN")
     at(D, 8, 2)
     act(issue, "PERIZINAN")
@@ -273,7 +273,7 @@ def test_figures_equal_the_hand_computation(db_app):
 
         # --- next morning: A-004 and P-003 are cancelled on their own day D -------------------------
         at(date(2026, 11, 11), 7, 30)
-        assert act(operations.close_stale_tickets) == 2
+        assert act(rollover.close_stale_tickets) == 2
         s = stats.summary(D, D)
         got = by_code(s["services"])
         assert (got["PERIZINAN"]["cancelled"], got["HALAL"]["cancelled"], got["NONIZIN"]["cancelled"]) == (1, 1, 0)

@@ -141,12 +141,12 @@ def housekeeping(app: Flask) -> None:
     from queue_app.core.site import today
     from queue_app.live.namespaces import sweep_staff
     from queue_app.printing.agents import sweep_agents
-    from queue_app.queue import counts, operations
+    from queue_app.queue import counts, rollover
     from queue_app.staff.auth import purge_expired_tokens
 
     with app.app_context():
         try:
-            operations.close_stale_tickets()
+            rollover.close_stale_tickets()
             db.session.commit()
             counts.check_today(today())
             db.session.commit()

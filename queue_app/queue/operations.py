@@ -432,29 +432,3 @@ def _current(counter: Counter) -> Ticket:
     if counter.current_ticket is None:
         raise InvalidTransition(f"{counter.name} has no current ticket.")
     return counter.current_ticket
-
-
-# --- day rollover ----------------------------------------------------------------------------
-
-
-def close_stale_tickets(*, actor: User | None = None) -> int:
-    """Cancel tickets still waiting from an earlier day; they must never be called the next morning.
-
-    Called at start, by the server's housekeeping loop and lazily; ``call_next`` already ignores
-    them, so this only makes their end explicit in the log and the statistics.
-    :return: how many were cancelled.
-    """
-    begin_write()
-    stmt = sa.select(Ticket).where(Ticket.status == TicketState.waiting, Ticket.service_day < today())
-    if is_postgres():  # several processes sweep at once: each ticket is closed (and logged) by one
-        stmt = stmt.with_for_update(skip_locked=True)
-    stale = db.session.scalars(stmt).all()
-    now = clock.utcnow()
-    for ticket in stale:
-        ticket.status = TicketState.cancelled
-        ticket.finished_at = now
-        log_event(ticket, EventKind.cancelled, now, actor=actor, details={"reason": "day_ended"})
-    if stale:
-        touch(tickets={t.id for t in stale})
-    db.session.flush()
-    return len(stale)
