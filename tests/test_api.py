@@ -154,6 +154,35 @@ def test_display_snapshot(client, clerk):
     assert client.get("/api/display").get_json()["zones"] == ["lantai-1", "lantai-2"]
 
 
+def test_a_counter_verb_reads_and_locks_its_counter_once_per_transaction(app, client, clerk):
+    """The API locks the counter before it looks up a repeated key, the verb then asks for it: one SELECT
+    (FOR UPDATE on PostgreSQL), not two. The next request's transaction reads and locks it again."""
+    import sqlalchemy as sa
+
+    from queue_app.core.extensions import db
+
+    issue(client)
+    issue(client)
+    reads = []
+
+    def seen(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+        if statement.startswith("SELECT counters.") and "counters.code =" in statement:
+            reads.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for n in (1, 2):
+            resp = client.post("/api/counters/L01/call-next", json={"finish_current": True}, headers=clerk)
+            assert resp.status_code == 200 and resp.get_json()["ticket"]["number"] == f"A-00{n}"
+            assert len(reads) == n
+        if engine.dialect.name == "postgresql":
+            assert all("FOR UPDATE" in r for r in reads)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+
+
 def test_health(client):
     body = client.get("/api/health").get_json()
     assert body["database"] == "ok" and "p1" in body["printers"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, SessionTransaction, joinedload, selectinload
 
 from queue_app.core.database import is_postgres
 from queue_app.core.errors import CounterNotFound, ServiceNotFound
@@ -30,14 +30,35 @@ def get_service(code: str, *, active_only: bool = True) -> Service:
 
 def get_counter(code: str, *, lock: bool = False) -> Counter:
     """:param lock: lock the row (PostgreSQL) so two requests for one counter queue up.
-    :raise CounterNotFound:"""
+    :raise CounterNotFound:
+
+    A counter locked once in a transaction is not read again in it: the API locks it before it looks up a
+    repeated Idempotency-Key, then the verb asks for it, and a second SELECT would only hand back the same
+    object (the session keeps the one it has) after a round trip. The lock lasts until the transaction ends,
+    and so does this memo (:func:`_forget_locked`).
+    """
+    session = db.session()
+    locked = session.info.get(_LOCKED) if lock else None
+    if locked is not None and code in locked:
+        return locked[code]
     stmt = sa.select(Counter).where(Counter.code == code, Counter.active)
     if lock and is_postgres():
         stmt = stmt.with_for_update()
-    counter = db.session.scalar(stmt)
+    counter = session.scalar(stmt)
     if counter is None:
         raise CounterNotFound(f'No counter with code "{code}".')
+    if lock:
+        session.info.setdefault(_LOCKED, {})[code] = counter
     return counter
+
+
+_LOCKED = "locked_counters"
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_locked(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended, and its locks with it
+        session.info.pop(_LOCKED, None)
 
 
 def counters_with_current() -> list[Counter]:
