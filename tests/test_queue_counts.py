@@ -87,6 +87,38 @@ def test_a_transactions_own_changes_count_before_commit(ctx):
     assert db.session.scalar(sa.select(QueueCount.waiting)) == 3
 
 
+def test_a_read_transaction_reads_the_rows_once_and_a_write_reads_afresh(ctx):
+    """A kiosk's tiles and a call's refresh ask several times in one read transaction: one statement. The
+    memo ends with the transaction, and a write transaction (whose own upserts change the rows) never keeps it."""
+    operations.issue_ticket("PERIZINAN")
+    operations.issue_ticket("PERIZINAN")
+    db.session.commit()
+    reads = []
+
+    def count(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+        if statement.startswith("SELECT queue_counts.service_id, queue_counts.waiting"):
+            reads.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        sid = ctx_service_id("PERIZINAN")
+        assert waiting_counts() == waiting_counts() == {sid: 2}
+        assert len(reads) == 1
+        db.session.commit()  # a new transaction reads again, and sees what was committed meanwhile
+        operations.issue_ticket("PERIZINAN")
+        db.session.commit()  # (its pushes to the staff screens read the rows too)
+        reads.clear()
+        assert waiting_counts() == waiting_counts() == {sid: 3} and len(reads) == 1
+        begin_write()  # a write transaction: every ask reads, so its own change of the rows shows
+        assert waiting_counts() == {sid: 3}
+        db.session.execute(sa.update(QueueCount).values(waiting=QueueCount.waiting + 5))
+        assert waiting_counts() == {sid: 8} and len(reads) == 3
+        db.session.rollback()
+        assert waiting_counts() == {sid: 3} and len(reads) == 4
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
 def test_ahead_of_a_new_ticket_counts_bookings_queued_later_as_behind(ctx):
     """A booking checked in early keeps its slot time: a walk-in issued before that slot is ahead of it."""
     operations.issue_ticket("PERIZINAN")

@@ -29,23 +29,41 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, UOWTransaction
 
-from queue_app.core.database import begin_write, upsert_add
+from queue_app.core.database import WRITE_OPTION, begin_write, upsert_add
 from queue_app.core.extensions import db
 from queue_app.queue.models import QueueCount, Ticket, TicketState
 
 logger = logging.getLogger(__name__)
 
 _KEY = "queue_count_deltas"
+_READ_KEY = "queue_counts_read"
 
 
 def waiting_counts(day: date) -> dict[int, int]:
     """Waiting tickets per service id on ``day``, this transaction's own changes included."""
-    rows = db.session.execute(_counts_statement(), {"day": day})
-    counts = {sid: n for sid, n in rows}
+    counts = dict(_committed(day))
     for (sid, d), n in _pending(db.session()).items():
         if d == day:
             counts[sid] = counts.get(sid, 0) + n
     return {sid: n for sid, n in counts.items() if n}
+
+
+def _committed(day: date) -> dict[int, int]:
+    """The rows of ``day``, read once per read transaction.
+
+    A kiosk's tiles need them twice (the tiles' counts and a long line's replay) and a call's refresh three
+    times (the phones' estimates, the staff screens, the board). Inside one read transaction they cannot
+    change but by a commit elsewhere, which SQLite's snapshot hides anyway and which on PostgreSQL would only
+    make the reads of one request disagree. A write transaction reads afresh each time: its own upserts
+    (:func:`recount`) change the rows. The memo ends with its transaction (:func:`_forget`).
+    """
+    session = db.session()
+    if session.connection().get_execution_options().get(WRITE_OPTION):
+        return dict(session.execute(_counts_statement(), {"day": day}).all())
+    memo = session.info.get(_READ_KEY)
+    if memo is None or memo[0] != day:
+        memo = session.info[_READ_KEY] = (day, dict(session.execute(_counts_statement(), {"day": day}).all()))
+    return memo[1]
 
 
 @functools.cache
@@ -168,3 +186,4 @@ def _write(session: Session) -> None:
 def _forget(session: Session, transaction: sa.orm.SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost one ended: committed (written above) or rolled back
         session.info.pop(_KEY, None)
+        session.info.pop(_READ_KEY, None)
