@@ -133,6 +133,42 @@ def test_ahead_of_a_new_ticket_counts_bookings_queued_later_as_behind(ctx):
     assert ahead_of(walk_in) == 2  # the same by counting the line (a written ticket)
 
 
+def test_ahead_of_is_exact_counted_from_either_end(ctx):
+    """A written normal ticket's people ahead are counted from the front near the front and as the kept count
+    less those behind near the back: both exact, for every ticket of a mixed line (priority, bookings queued at
+    their slot, a transfer, calls), committed or with this transaction's calls not yet written."""
+    rng = random.Random(7)
+    for _ in range(40):
+        kind = rng.random()
+        if kind < 0.15:
+            operations.issue_ticket(rng.choice(["PERIZINAN", "NONIZIN"]), priority=True)
+        elif kind < 0.3:
+            operations.issue_ticket("PERIZINAN", booked_slot_at=clock.utcnow() + timedelta(minutes=rng.randint(1, 90)))
+        else:
+            operations.issue_ticket(rng.choice(["PERIZINAN", "NONIZIN"]))
+        db.session.commit()
+        clock.travel(timedelta(seconds=rng.randint(1, 30)))
+    operations.call_next("L01", actor=None)
+    operations.transfer("L01", "NONIZIN", actor=None)  # back to waiting, in another service's line
+    db.session.commit()
+
+    def check() -> int:
+        waiting = db.session.scalars(sa.select(Ticket).where(Ticket.status == TicketState.waiting)).all()
+        for t in waiting:
+            mine = (not t.priority, t.queue_at, t.id)
+            expected = sum(1 for o in waiting if o.service_id == t.service_id and (not o.priority, o.queue_at, o.id) < mine)
+            assert ahead_of(t) == expected, t.number
+        return len(waiting)
+
+    assert check() >= 35
+    begin_write()
+    for _ in range(3):
+        operations.call_next("L02", actor=None, finish_current=True)
+    db.session.flush()  # the calls are in this transaction's unwritten counts, not in queue_counts yet
+    assert check() >= 32
+    db.session.rollback()
+
+
 def test_recount_repairs_a_wrong_row(ctx):
     operations.issue_ticket("PERIZINAN")
     operations.issue_ticket("HALAL")

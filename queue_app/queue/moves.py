@@ -15,6 +15,7 @@ server processes' messages crossing). A walk-in joining at the end moves nobody 
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,10 +61,15 @@ def version_column(service_id: Any, day: Any) -> sa.ScalarSelect:
         QueueVersion.service_id == service_id, QueueVersion.service_day == day).scalar_subquery()
 
 
+@functools.cache
+def _with_version(ahead: sa.Select) -> sa.Select:
+    """Built once per count: every phone that opens its page asks, and building costs more than the answer."""
+    return sa.select(ahead.scalar_subquery(), version_column(sa.bindparam("sid"), sa.bindparam("day")))
+
+
 def place(ticket: Ticket) -> tuple[int, dict[str, Any]]:
     """A waiting ticket's people ahead and ``{"key", "version"}``, read in one statement (one snapshot):
     a move committed in between is either in both or in neither."""
     stmt, params = ahead_statement(ticket)
-    both = sa.select(stmt.scalar_subquery(), version_column(sa.bindparam("sid"), sa.bindparam("day")))
-    ahead, version = db.session.execute(both, params).one()
+    ahead, version = db.session.execute(_with_version(stmt), params).one()
     return int(ahead), {"key": queue_key(ticket), "version": int(version)}
