@@ -56,7 +56,7 @@ def test_a_line_past_the_replay_shares_one_replay_and_estimates_as_a_fresh_read(
         operations.issue_ticket("PERIZINAN")
         db.session.commit()
     state, _ = estimate.recent_state(today())
-    shared = estimate._long_replay(state)
+    shared = estimate._shared_replay(state)
     for _ in range(3):
         ticket, _ = operations.issue_ticket("PERIZINAN")
         db.session.commit()
@@ -65,7 +65,47 @@ def test_a_line_past_the_replay_shares_one_replay_and_estimates_as_a_fresh_read(
         fresh = estimate.forecast_new(today(), ticket.service_id)(ticket.ahead_at_issue)
         assert ticket.estimated_wait_seconds == pytest.approx(fresh, abs=1)
         assert ticket.estimated_wait_seconds > 0
-        shared = estimate._long_replay(estimate.recent_state(today())[0])
+        shared = estimate._shared_replay(estimate.recent_state(today())[0])
     operations.issue_ticket("PERIZINAN", priority=True)
     db.session.commit()
     assert estimate.recent_state(today())[0].replayed is None
+
+
+def test_phones_views_of_one_second_share_one_read_and_one_replay(app, ctx, monkeypatch):
+    """After a restart or a lost message every phone asks for its view at once: within a second they share
+    one read of the line and one replay, and each estimate is what a fresh read gives. This process's own
+    call drops the shared state at once."""
+    import sqlalchemy as sa
+
+    from queue_app.core.extensions import db
+    from queue_app.core.site import today
+    from queue_app.queue import estimate, operations
+    from queue_app.queue.models import Ticket, TicketState
+    from queue_app.queue.read_models import ticket_public
+
+    from .helpers import travel_to_midday
+
+    travel_to_midday(app)
+    for n in range(12):
+        operations.issue_ticket("PERIZINAN" if n % 3 else "NONIZIN")
+        db.session.commit()
+    operations.call_next("L01", actor=None)
+    db.session.commit()
+    estimate.forget_forecast()
+    loads, replays = [], []
+    real_load, real_replay = estimate.load_state, estimate.replay
+    monkeypatch.setattr(estimate, "load_state", lambda day: loads.append(day) or real_load(day))
+    monkeypatch.setattr(estimate, "replay", lambda *a, **k: replays.append(1) or real_replay(*a, **k))
+    waiting = db.session.scalars(sa.select(Ticket).where(Ticket.status == TicketState.waiting)
+                                 .order_by(Ticket.id)).all()
+    views = {t.id: ticket_public(t) for t in waiting}
+    assert len(views) == 11 and len(loads) == 1 and len(replays) == 1
+    fresh = estimate.forecast(today())[1]
+    for t in waiting:
+        assert views[t.id]["estimated_wait_seconds"] == pytest.approx(
+            fresh.of(t.id, t.service_id, views[t.id]["ahead"]), abs=1), t.number
+    operations.call_next("L02", actor=None)
+    db.session.commit()
+    loads.clear()
+    ticket_public(waiting[-1])
+    assert len(loads) == 1  # the call in this process dropped the shared state: read again

@@ -239,9 +239,7 @@ def forecast(day: date) -> tuple[QueueState, Forecast]:
     state = load_state(day)
     if not db.session().connection().get_execution_options().get(WRITE_OPTION):
         _cache("state")["s"] = (clock.utcnow(), day, state)
-    fc = replay(state)
-    if len(state.waiting) >= MAX_REPLAY:  # the same replay :func:`_long_replay` would run
-        state.replayed = fc
+    fc = state.replayed = replay(state)  # the same replay :func:`_shared_replay` would run
     return state, fc
 
 
@@ -281,18 +279,33 @@ def _aged(state: QueueState, age: float) -> QueueState:
                       state.waiting, state.totals, state.handling)
 
 
-def _long_replay(state: QueueState) -> Forecast:
-    """The replay of a long line's first ``MAX_REPLAY`` tickets, once per loaded state.
+def _shared_replay(state: QueueState) -> Forecast:
+    """The replay of the state's first ``MAX_REPLAY`` tickets, once per loaded state.
 
-    A ticket joining a line that long lies past the replay, so it changes nothing the replay computes:
-    the kiosk's tickets and tiles of the state's second (up to 1 s, :data:`STATE_TTL`) share one replay
-    instead of each running the same few hundred steps. Tickets :func:`remember_new` appends lie past it
-    too; one inserted ahead (a priority ticket) drops it.
+    The phones' views of the state's second (up to 1 s, :data:`STATE_TTL`) read it, and so do the kiosk's
+    tickets and tiles of a long line: a ticket joining a line that long lies past the replay, so it changes
+    nothing the replay computes, and they share one replay instead of each running the same few hundred
+    steps. Tickets :func:`remember_new` appends past it leave it; one appended inside it, or inserted ahead
+    (a priority ticket), drops it.
     """
     if state.replayed is None:
         state.replayed = replay(QueueState(state.counters, state.waiting[:MAX_REPLAY], state.totals,
                                            state.handling))
     return state.replayed
+
+
+def eta_of(day: date, ticket_id: int, service_id: int, ahead: int) -> int:
+    """The estimate of a waiting ticket with ``ahead`` people before it (a phone's view), from this process's
+    :func:`recent_state` and its one replay, moved on by the state's age.
+
+    A phone opens its page after taking its ticket, and after a restart or a lost message every phone asks
+    again at once: one read and one replay per second serve them all, instead of one each. Its people ahead
+    are counted afresh by the caller; like the kiosk's tiles, the estimate may miss another process's change
+    of the last second.
+    """
+    state, age = recent_state(day)
+    served = _shared_replay(state).serving_of(ticket_id, service_id, ahead)
+    return max(0, WallClock().seconds(service_id, max(0.0, served - age)))
 
 
 def forecast_new(day: date, service_id: int, *, priority: bool = False) -> Callable[[int], int]:
@@ -303,7 +316,7 @@ def forecast_new(day: date, service_id: int, *, priority: bool = False) -> Calla
     state, age = recent_state(day)
     if len(state.waiting) >= MAX_REPLAY:
         # past the replay: the line's shared replay, its times moved on by the state's age
-        fc, wall = _long_replay(state), WallClock()
+        fc, wall = _shared_replay(state), WallClock()
         return lambda ahead: max(0, wall.seconds(service_id, max(0.0, fc.serving_of(-1, service_id, ahead) - age)))
     state = _aged(state, age)
     # replayed with the others (it may displace other services' tickets at counters preferring its
@@ -319,7 +332,7 @@ def estimate_joining(day: date, ahead: dict[int, int]) -> dict[int, int]:
     state, age = recent_state(day)
     clock_ = WallClock()
     if len(state.waiting) >= MAX_REPLAY:  # each joiner lies past the replay: the line's shared one continues
-        fc = _long_replay(state)
+        fc = _shared_replay(state)
         return {sid: max(0, clock_.seconds(sid, max(0.0, fc.serving_of(-1, sid, n) - age)))
                 for sid, n in ahead.items()}
     fc = replay(_aged(state, age), joiners=frozenset(ahead))

@@ -14,7 +14,7 @@ from queue_app.core.models import Counter, Service
 from queue_app.core.site import current_site, iso
 from queue_app.core.site import today as site_today
 from queue_app.queue import counts
-from queue_app.queue.estimate import estimate_joining, forecast
+from queue_app.queue.estimate import estimate_joining, eta_of
 from queue_app.queue.models import Ticket, TicketState
 from queue_app.queue.moves import place
 from queue_app.queue.opening import closed_error, reopens_label
@@ -54,7 +54,7 @@ def ticket_public(ticket: Ticket, *, ahead: int | None = None, eta: int | None =
         queue = None
         if not known:
             ahead, queue = place(ticket)
-            eta = forecast(ticket.service_day)[1].of(ticket.id, ticket.service_id, ahead)
+            eta = eta_of(ticket.service_day, ticket.id, ticket.service_id, ahead)
         return waiting_view(ticket.number, ticket.service.code, ticket.service.name, ticket.priority,
                             ticket.issued_at, ticket.called_at, ahead or 0, eta, queue)
     active = ticket.status in (TicketState.called, TicketState.serving)

@@ -30,7 +30,7 @@ class QueueState:
     totals: dict[int, int]
     handling: dict[int, float]
     #: the replay of a long line's first ``MAX_REPLAY`` tickets, kept with its state
-    #: (:func:`queue_app.queue.estimate._long_replay`)
+    #: (:func:`queue_app.queue.estimate._shared_replay`)
     replayed: Forecast | None = field(default=None, compare=False, repr=False)
 
 
