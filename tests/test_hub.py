@@ -422,6 +422,26 @@ def test_a_call_sends_one_message_per_line_to_counting_phones(app, client, clerk
     assert all(p.gaps == 0 for p in phones)
 
 
+def test_the_hall_hears_a_call_before_the_lines_moves_are_worked_out(app, client, clerk, connect, monkeypatch):
+    """Emits to idle WebSockets are sent as they are made: the display's ``called`` goes out first, then the
+    moves are worked out (a replay) and sent, and only then the rest (staff screens, board) in the background."""
+    from queue_app.live import publisher
+
+    issue(client)
+    issue(client)
+    phone = CountingPhone(connect, issue(client)["token"])
+    order: list[str] = []
+    real_emit, real_moves = socketio.emit, publisher._queue_moved_messages
+    monkeypatch.setattr(socketio, "emit", lambda event, *a, **k: order.append(event) or real_emit(event, *a, **k))
+    monkeypatch.setattr(publisher, "_queue_moved_messages", lambda p: order.append("moves worked out") or real_moves(p))
+    monkeypatch.setattr(socketio, "start_background_task", lambda *a, **k: order.append("background"))
+    monkeypatch.setitem(app.config, "HUB_INLINE_REFRESH", False)  # as served: the pushes after the response
+    call_next(client, clerk)
+    assert order[:4] == ["called", "moves worked out", "queue_moved", "background"], order
+    phone.drain()
+    assert phone.view["ahead"] == 1 and phone.gaps == 0
+
+
 def test_counting_phones_stay_exact_through_priority_transfers_and_calls(client, clerk, staff, connect):
     """A seeded day of walk-ins, priority tickets, calls at two counters and transfers between the two
     lines: after every step each counting phone's place equals the API's, without re-reading it."""
