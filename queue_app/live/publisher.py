@@ -138,7 +138,7 @@ def _queue_moved_messages(pending: Pending) -> list[tuple[dict[str, Any], str]]:
         return []
     fc = forecast(today())[1]
     counts = waiting_counts()
-    codes = dict(db.session.execute(sa.select(Service.id, Service.code).where(Service.id.in_(rooms))).all())
+    codes = {sid: code for sid, code, _ in db.session.execute(_services_by_id(), {"ids": sorted(rooms)}).all()}
     out = []
     for sid in sorted(rooms):
         n = counts.get(sid, 0)
@@ -195,13 +195,17 @@ def _single_watchers(service_ids: set[int], day: date, ids: set[int] | None) -> 
     return list(db.session.scalars(query.order_by(Ticket.priority.desc(), Ticket.queue_at, Ticket.id)))
 
 
+@functools.cache
+def _active_links() -> sa.Select:
+    """Built once: every call asks which lines share a counter with the one that moved."""
+    return (sa.select(CounterService.counter_id, CounterService.service_id)
+            .join(Counter, Counter.id == CounterService.counter_id).where(Counter.active))
+
+
 def _sharing_counters(service_ids: set[int]) -> set[int]:
     """``service_ids`` plus every service linked to them through active counters that serve both."""
     links: dict[int, set[int]] = {}
-    for counter_id, service_id in db.session.execute(
-        sa.select(CounterService.counter_id, CounterService.service_id)
-        .join(Counter, Counter.id == CounterService.counter_id).where(Counter.active)
-    ):
+    for counter_id, service_id in db.session.execute(_active_links()).all():
         links.setdefault(counter_id, set()).add(service_id)
     found = set(service_ids)
     grew = True

@@ -124,14 +124,15 @@ def _stmt(name: str) -> sa.Select:
     return _statements(db.engine.dialect.name)[name]
 
 
-def _core_rows(name: str, params: dict) -> sa.CursorResult:
+def _core_rows(name: str, params: dict) -> list[sa.Row]:
     """One of the statements above run on the session's connection: plain rows, without the ORM's handling of
-    each (the front of a long line is 300 rows: 0.49 -> 0.32 ms). Pending changes are flushed first, as
+    each (the front of a long line is 300 rows: 0.49 -> 0.32 ms), fetched at once (iterating the result
+    fetched them one by one: 300 ``fetchone`` calls). Pending changes are flushed first, as
     ``session.execute`` would."""
     session = db.session()
     if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()
-    return session.connection().execute(_stmt(name), params)
+    return session.connection().execute(_stmt(name), params).all()
 
 
 def handling_seconds(service_id: int) -> float:
