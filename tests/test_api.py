@@ -183,6 +183,29 @@ def test_a_counter_verb_reads_and_locks_its_counter_once_per_transaction(app, cl
         sa.event.remove(engine, "before_cursor_execute", seen)
 
 
+def test_a_bearer_token_and_its_user_are_read_in_one_statement(app, client, clerk):
+    """Every request with a bearer token looks the token up: its user comes joined, not in a second trip."""
+    import sqlalchemy as sa
+
+    from queue_app.core.extensions import db
+
+    seen = []
+
+    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/api/counters", headers=clerk).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    tokens = [s for s in seen if "FROM api_tokens" in s]
+    assert len(tokens) == 1 and "JOIN users" in tokens[0]
+    assert not [s for s in seen if s.startswith("SELECT users.")], seen
+
+
 def test_health(client):
     body = client.get("/api/health").get_json()
     assert body["database"] == "ok" and "p1" in body["printers"]
