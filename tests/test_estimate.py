@@ -27,6 +27,37 @@ def random_state(rng: random.Random) -> QueueState:
     return QueueState(counters, waiting, totals, handling)
 
 
+def plain_replay(state: QueueState) -> dict[int, float]:
+    """The method of queue_app/queue/estimate.py's docstring, written as plainly as it reads: the counter free
+    first (then the lower index) takes the oldest priority ticket of any of its services, else the first
+    ticket of its first listed service that has one; a counter with nothing left stops. Call times by id."""
+    free = {i: c.free_in for i, c in enumerate(state.counters)}
+    waiting = list(state.waiting)  # call order: priority first, then queue order
+    etas: dict[int, float] = {}
+    while free and waiting:
+        i = min(free, key=lambda k: (free[k], k))
+        services = state.counters[i].services
+        pick = next((w for w in waiting if w[2] and w[1] in services), None)
+        if pick is None:
+            pick = next((min((w for w in waiting if w[1] == sid), key=waiting.index)
+                         for sid in services if any(w[1] == sid for w in waiting)), None)
+        if pick is None:
+            del free[i]
+            continue
+        waiting.remove(pick)
+        etas[pick[0]] = free[i]
+        free[i] += state.handling.get(pick[1], 300.0)
+    return etas
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_the_replay_calls_as_the_method_says(seed):
+    """The replay's loop is written for speed (it runs for every tile and call); it must call every ticket when
+    the plain reading of the method does."""
+    state = random_state(random.Random(seed))
+    assert {tid: round(t) for tid, t in replay(state).etas.items()} == {tid: round(t) for tid, t in plain_replay(state).items()}
+
+
 @pytest.mark.parametrize("seed", range(300))
 def test_one_replay_with_joiners_equals_one_replay_per_new_ticket(seed):
     rng = random.Random(seed)

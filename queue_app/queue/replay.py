@@ -38,7 +38,8 @@ class QueueState:
 class Forecast:
     """The replay's result: when each replayed ticket is called, and where every counter stands after."""
 
-    etas: dict[int, int]
+    #: when each replayed ticket is called (seconds of serving from now)
+    etas: dict[int, float]
     handling: dict[int, float]
     counters: list[OpenCounter]
     #: per service: call times of its replayed tickets, in queue order
@@ -61,7 +62,7 @@ class Forecast:
     def serving_of(self, ticket_id: int, service_id: int, position: int) -> int:
         """Seconds of serving until call: the replay's own figure, as if the site never closed."""
         if ticket_id in self.etas:
-            return self.etas[ticket_id]
+            return round(self.etas[ticket_id])
         times = self.times.get(service_id, [])
         if position < len(times):
             return round(times[position])
@@ -92,51 +93,56 @@ def replay(state: QueueState, extra: tuple[int, int, bool] | None = None,
     prio: dict[int, deque[int]] = {}
     normal: dict[int, deque[int]] = {}
     order: dict[int, int] = {}
-    service_of: dict[int, int] = {}
     tickets = state.waiting
     if extra is not None:
         tickets = [*tickets, extra]
     for n, (tid, sid, is_prio) in enumerate(tickets):
-        (prio if is_prio else normal).setdefault(sid, deque()).append(tid)
+        lines = prio if is_prio else normal
+        q = lines.get(sid)
+        if q is None:
+            q = lines[sid] = deque()
+        q.append(tid)
         order[tid] = n
-        service_of[tid] = sid
     out = Forecast({}, state.handling, state.counters)
     out.free_at = free_at = [c.free_in for c in state.counters]
     heap = [(c.free_in, i) for i, c in enumerate(state.counters)]
     heapq.heapify(heap)
-    # the loop runs once per replayed ticket (up to MAX_REPLAY) for every tile and call: locals, and no
-    # look at the priority queues once they are empty
-    lists, handling = [c.services for c in state.counters], state.handling
-    etas, times, joins = out.etas, out.times, out.joins
+    # the loop runs once per replayed ticket (up to MAX_REPLAY) for every tile and call, so it keeps to
+    # locals and subscripts: each queue's service and handling time are looked up once, not per ticket, a
+    # counter that takes a ticket goes back on the heap in the same step, and the priority queues are not
+    # looked at once they are empty
+    lists, etas, joins = [c.services for c in state.counters], out.etas, out.joins
+    handling = {sid: state.handling.get(sid, 300.0) for sid in {*prio, *normal}}
+    times: dict[int, list[float]] = {sid: [] for sid in handling}
     left, left_prio = len(tickets), sum(len(q) for q in prio.values())
-    pop, push = heapq.heappop, heapq.heappush
+    pop, replace = heapq.heappop, heapq.heapreplace
     while heap and left:
-        t, i = pop(heap)
+        t, i = heap[0]
         pick = None
         if left_prio:
             for sid in lists[i]:
                 q = prio.get(sid)
                 if q and (pick is None or order[q[0]] < order[pick[0]]):
-                    pick = q
+                    pick, picked = q, sid
             if pick is not None:
                 left_prio -= 1
         if pick is None:
             for sid in lists[i]:
                 q = normal.get(sid)
                 if q:
-                    pick = q
+                    pick, picked = q, sid
                     break
                 if sid in joiners and sid not in joins:
                     joins[sid] = t  # a joiner of this service would be at the front here
             else:
+                pop(heap)
                 continue  # nothing left this counter may serve; it stays free from t
-        tid = pick.popleft()
+        etas[pick.popleft()] = t
         left -= 1
-        sid = service_of[tid]
-        etas[tid] = round(t)
-        times.setdefault(sid, []).append(t)
-        free_at[i] = t + handling.get(sid, 300.0)
-        push(heap, (free_at[i], i))
+        times[picked].append(t)
+        free_at[i] = t + handling[picked]
+        replace(heap, (free_at[i], i))
+    out.times = {sid: ts for sid, ts in times.items() if ts}
     # every ticket is taken: a joiner goes to the first counter serving its service that frees up
     for t, i in sorted(heap):
         for sid in state.counters[i].services:
