@@ -373,3 +373,20 @@ def test_rolled_back_call_is_never_published(app, display_client):
         operations.call_next("L01", actor=None)
         db.session.rollback()
     assert [e for e in display_client.get_received("/display") if e["name"] == "called"] == []
+
+
+def test_the_next_waiting_ticket_comes_with_its_service(ctx):
+    """A call announces the called ticket's service: it comes in the same statement (priority step and normal
+    step alike), not in a lazy load after the finish's flush, which may have let the session forget it."""
+    from queue_app.core.database import begin_write
+    from queue_app.core.lookups import get_counter
+
+    operations.issue_ticket("PERIZINAN")
+    operations.issue_ticket("PERIZINAN", priority=True)
+    db.session.commit()
+    for priority in (True, False):
+        begin_write()
+        ticket = operations._next_waiting(get_counter("L01", lock=True))
+        assert ticket.priority is priority and "service" not in sa.inspect(ticket).unloaded
+        operations.call_next("L01", actor=None, finish_current=True)
+        db.session.commit()

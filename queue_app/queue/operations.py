@@ -216,23 +216,36 @@ def _next_waiting(counter: Counter) -> Ticket | None:
     groups: dict[int, list[int]] = {}
     for link in counter.service_links:
         groups.setdefault(link.position, []).append(link.service_id)
-    waiting = (
-        sa.select(Ticket)
-        .where(Ticket.status == TicketState.waiting, Ticket.service_day == today())
-        .order_by(Ticket.queue_at, Ticket.id)
-        .limit(1)
-    )
     every = [sid for group in groups.values() for sid in group]
-    steps = [waiting.where(Ticket.priority == sa.true(), Ticket.service_id.in_(every))]
-    steps += [waiting.where(Ticket.priority == sa.false(), Ticket.service_id.in_(groups[p])) for p in sorted(groups)]
-    for stmt in steps if groups else ():
-        if is_postgres():
-            # Two clerks calling at once each get a different row instead of waiting for each other.
-            stmt = stmt.with_for_update(of=Ticket, skip_locked=True)
-        ticket = db.session.scalar(stmt)
+    steps = [(True, every)] + [(False, groups[p]) for p in sorted(groups)]
+    day = today()
+    for priority, service_ids in steps if groups else ():
+        ticket = db.session.scalar(_waiting_step(priority, is_postgres()), {"day": day, "sids": service_ids})
         if ticket is not None:
             return ticket
     return None
+
+
+@functools.cache
+def _waiting_step(priority: bool, postgres: bool) -> sa.Select:
+    """The first waiting ticket of some services (priority or not), built once: every call runs two or more.
+
+    Its service comes joined: the call announces it, and the one the finish loaded may be gone by then (the
+    session forgets an object nothing refers to once its changes are flushed).
+    """
+    stmt = (
+        sa.select(Ticket)
+        .where(Ticket.status == TicketState.waiting, Ticket.service_day == sa.bindparam("day"),
+               Ticket.priority == (sa.true() if priority else sa.false()),
+               Ticket.service_id.in_(sa.bindparam("sids", expanding=True)))
+        .order_by(Ticket.queue_at, Ticket.id)
+        .limit(1)
+        .options(joinedload(Ticket.service))
+    )
+    if postgres:
+        # Two clerks calling at once each get a different row instead of waiting for each other.
+        stmt = stmt.with_for_update(of=Ticket, skip_locked=True)
+    return stmt
 
 
 def call_number(counter_code: str, number: str, *, actor: User | None) -> Ticket:
