@@ -129,10 +129,16 @@ def _core_rows(name: str, params: dict) -> list[sa.Row]:
     each (the front of a long line is 300 rows: 0.49 -> 0.32 ms), fetched at once (iterating the result
     fetched them one by one: 300 ``fetchone`` calls). Pending changes are flushed first, as
     ``session.execute`` would."""
+    _flush_pending()
+    return db.session.connection().execute(_stmt(name), params).all()
+
+
+def _flush_pending() -> None:
+    """Flush what the session has pending, as executing a statement would (autoflush), but now: before a
+    statement run on the bare connection, or before this transaction's unwritten counts are read."""
     session = db.session()
     if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()
-    return session.connection().execute(_stmt(name), params).all()
 
 
 def handling_seconds(service_id: int) -> float:
@@ -150,9 +156,7 @@ def ahead_statement(ticket: Ticket) -> tuple[sa.Select, dict]:
     # a ticket not written yet will have the largest id: only the queue time orders it
     tid = ticket.id if ticket.id is not None else NOT_YET_WRITTEN
     sid = ticket.service_id or ticket.service.id
-    session = db.session()
-    if session.autoflush and (session.new or session.dirty or session.deleted):
-        session.flush()  # as executing would, but before this transaction's unwritten count is read
+    _flush_pending()
     return stmt, {"sid": sid, "day": ticket.service_day, "tid": tid, "queue_at": ticket.queue_at,
                   "seq": ticket.seq or 0, "pending": pending_delta(sid, ticket.service_day)}
 
