@@ -78,11 +78,12 @@ def _prepare(db_url: str, base: str) -> None:
 
 def _run(target, args_list) -> list:  # noqa: ANN001
     ctx = mp.get_context("spawn")
-    start, out = ctx.Event(), ctx.Queue()
+    # a barrier, not an event the parent sets: a worker still importing the app would start late, and
+    # one clerk could call all 60 tickets before the other was there (a CI run failed that way)
+    start, out = ctx.Barrier(len(args_list), timeout=120), ctx.Queue()
     procs = [ctx.Process(target=target, args=(*args, start, out)) for args in args_list]
     for p in procs:
         p.start()
-    start.set()
     results = [out.get(timeout=240) for _ in procs]
     for p in procs:
         p.join(timeout=60)
@@ -116,7 +117,7 @@ def _check_racing_clerks(db_url: str, base: str) -> None:
     results = _run(_call_worker, [(db_url, base, "L01"), (db_url, base, "L02")])
     called = [n for r in results for n in r]
     assert len(called) == len(set(called)) == 60  # every ticket called exactly once
-    assert all(r for r in results)  # both clerks got work
+    assert all(r for r in results), [len(r) for r in results]  # both clerks got work
 
 
 @pytest.mark.slow
