@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import random
 import sqlite3
+import threading
 import time
 
 import sqlalchemy as sa
@@ -136,6 +137,64 @@ def upsert_increment(table: sa.Table, keys: dict, column: str, *, start: int = 1
     """
     stmt = _upsert_statement(db.engine.dialect.name, table, tuple(keys), column, start)
     return int(db.session.execute(stmt, keys).scalar_one())
+
+
+# --- turns: this process's writers of a hot row served first come, first served ----------------------
+
+_turns: dict[tuple, threading.Lock] = {}
+_HELD = "mpp_turns_held"
+#: past this many, the turns nobody holds are dropped (one per service and day accrues on PostgreSQL)
+_MAX_TURNS = 256
+
+
+def take_turn(key: tuple) -> None:
+    """On PostgreSQL, wait for this process's earlier writers of ``key`` to end their transactions, in turn.
+
+    For a hot row that every writer of ``key`` locks until commit, such as a service's day number: its
+    waiters in PostgreSQL are not served in turn (ten kiosks on one service: p50 28 ms, p99 190 ms; in
+    turn, p99 55 ms at the same tickets/s, docs/performance.md). Here they wait in a queue (gevent wakes a
+    lock's waiters in order) and reach the row one at a time; the turn is held until the session's
+    outermost transaction ends, as the row lock is. It is only an aid, so it never waits where that could
+    hide a deadlock from PostgreSQL's detector: a writer already holding a turn does not queue for another,
+    and after ``WRITE_WAIT_SECONDS`` a writer goes on without its turn. Writers of other processes are
+    not in this queue. SQLite needs none: ``BEGIN IMMEDIATE`` lets one writer in at a time.
+    """
+    session = db.session()
+    engine = session.get_bind()
+    if engine.dialect.name != "postgresql":
+        return
+    key = (id(engine), *key)
+    lock = _turns.get(key)
+    if lock is None:
+        if len(_turns) > _MAX_TURNS:
+            for old, other in list(_turns.items()):
+                if not other.locked():
+                    _turns.pop(old, None)
+        lock = _turns.setdefault(key, threading.Lock())
+    held = session.info.setdefault(_HELD, [])
+    if lock in held:
+        return
+    if lock.acquire(blocking=not held, timeout=WRITE_WAIT_SECONDS if not held else -1):
+        held.append(lock)
+
+
+def _end_turns(session: Session) -> None:
+    for lock in session.info.pop(_HELD, ()):
+        lock.release()
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _pass_turns_on(session: Session) -> None:
+    """The next writer may queue on the row while this one commits (alone there, so in turn): its wake-up
+    then overlaps the commit's flush to disk instead of leaving the row idle after it."""
+    if not session.in_nested_transaction():
+        _end_turns(session)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _give_turns_back(session: Session, transaction: sa.orm.SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended: rolled back or closed (or committed)
+        _end_turns(session)
 
 
 def upsert_add(table: sa.Table, keys: dict, column: str, amount: int, *, session: Session | None = None) -> None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from queue_app.core import clock, signals
-from queue_app.core.database import begin_write, is_postgres, upsert_increment
+from queue_app.core.database import begin_write, is_postgres, take_turn, upsert_increment
 from queue_app.core.errors import (
     CounterBusy,
     CounterPaused,
@@ -118,6 +118,7 @@ def issue_ticket(
     # until commit, so everything done after it delays the next kiosk
     day = clock.local_day(current_site().tz, now)
     eta_for = forecast_new(day, service.id, priority=priority)
+    take_turn(("day number", service.id, day))  # this process's kiosks of the service, in the order they came
     seq = upsert_increment(
         DailyNumber.__table__, {"service_id": service.id, "service_day": day}, "last_number"
     )
