@@ -212,6 +212,9 @@ class FakeNetworkPrinter:
             except (TimeoutError, OSError):
                 continue
             with self._lock:
+                if self._stop.is_set():  # stop() has closed the open ones already: this one would linger
+                    conn.close()
+                    break
                 self.connections += 1
                 self._open.add(conn)
             t = threading.Thread(target=self._serve, args=(conn, f"{peer[0]}:{peer[1]}"), daemon=True)
@@ -224,8 +227,9 @@ class FakeNetworkPrinter:
         queries: list[int] = []
         dropped = False
         mode_seen = self._mode
-        conn.settimeout(0.1)
         try:
+            # inside the try: stop() may close the socket before this thread first touches it
+            conn.settimeout(0.1)
             while not self._stop.is_set():
                 mode = self._mode
                 if mode is Mode.hang:

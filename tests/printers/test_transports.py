@@ -315,3 +315,14 @@ def test_printers_package_imports_no_web_stack() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_fake_printer_stopped_before_a_connection_is_served_raises_nothing() -> None:
+    """stop() closes the open connections; a serving thread that starts only then must end quietly (a CI run
+    once failed a later test on this thread's "Bad file descriptor")."""
+    fake = FakeNetworkPrinter(port=0)
+    left, right = socket.socketpair()
+    right.close()  # as stop() leaves it
+    fake._serve(right, "peer")  # must not raise
+    left.close()
+    assert fake.jobs == []
