@@ -151,10 +151,10 @@ def take_turn(key: tuple) -> None:
     """On PostgreSQL, wait for this process's earlier writers of ``key`` to end their transactions, in turn.
 
     For a hot row that every writer of ``key`` locks until commit, such as a service's day number: its
-    waiters in PostgreSQL are not served in turn (ten kiosks on one service: p50 28 ms, p99 190 ms; in
-    turn, p99 55 ms at the same tickets/s, docs/performance.md). Here they wait in a queue (gevent wakes a
-    lock's waiters in order) and reach the row one at a time; the turn is held until the session's
-    outermost transaction ends, as the row lock is. It is only an aid, so it never waits where that could
+    waiters in PostgreSQL are not served in turn (ten kiosks on one service: p99 169–183 ms; in
+    turn, p99 56–58 ms at the same tickets/s, docs/performance.md). Here they wait in a queue (gevent wakes a
+    lock's waiters in order) and reach the row one at a time. The turn passes on when the holder starts to
+    commit (the next one then waits on the row alone) or its transaction ends. It is only an aid, so it never waits where that could
     hide a deadlock from PostgreSQL's detector: a writer already holding a turn does not queue for another,
     and after ``WRITE_WAIT_SECONDS`` a writer goes on without its turn. Writers of other processes are
     not in this queue. SQLite needs none: ``BEGIN IMMEDIATE`` lets one writer in at a time.
