@@ -154,10 +154,11 @@ def take_turn(key: tuple) -> None:
     waiters in PostgreSQL are not served in turn (ten kiosks on one service: p99 169–183 ms; in
     turn, p99 56–58 ms at the same tickets/s, docs/performance.md). Here they wait in a queue (gevent wakes a
     lock's waiters in order) and reach the row one at a time. The turn passes on when the holder starts to
-    commit (the next one then waits on the row alone) or its transaction ends. It is only an aid, so it never waits where that could
-    hide a deadlock from PostgreSQL's detector: a writer already holding a turn does not queue for another,
-    and after ``WRITE_WAIT_SECONDS`` a writer goes on without its turn. Writers of other processes are
-    not in this queue. SQLite needs none: ``BEGIN IMMEDIATE`` lets one writer in at a time.
+    commit (the next one then waits on the row alone) or its transaction ends. It is only an aid, so it
+    never waits where that could hide a deadlock from PostgreSQL's detector: a writer already holding a
+    turn does not queue for another, and after ``WRITE_WAIT_SECONDS`` a writer goes on without its turn.
+    Writers of other processes are not in this queue. SQLite needs none: ``BEGIN IMMEDIATE`` lets one
+    writer in at a time.
     """
     session = db.session()
     engine = session.get_bind()
