@@ -143,8 +143,6 @@ def upsert_increment(table: sa.Table, keys: dict, column: str, *, start: int = 1
 
 _turns: dict[tuple, threading.Lock] = {}
 _HELD = "mpp_turns_held"
-#: past this many, the turns nobody holds are dropped (one per service and day accrues on PostgreSQL)
-_MAX_TURNS = 256
 
 
 def take_turn(key: tuple) -> None:
@@ -158,20 +156,13 @@ def take_turn(key: tuple) -> None:
     never waits where that could hide a deadlock from PostgreSQL's detector: a writer already holding a
     turn does not queue for another, and after ``WRITE_WAIT_SECONDS`` a writer goes on without its turn.
     Writers of other processes are not in this queue. SQLite needs none: ``BEGIN IMMEDIATE`` lets one
-    writer in at a time.
+    writer in at a time. Keep ``key`` to a bounded set (a service, not a service and day): a turn is kept
+    for the life of the process.
     """
-    session = db.session()
-    engine = session.get_bind()
-    if engine.dialect.name != "postgresql":
+    if not is_postgres():
         return
-    key = (id(engine), *key)
-    lock = _turns.get(key)
-    if lock is None:
-        if len(_turns) > _MAX_TURNS:
-            for old, other in list(_turns.items()):
-                if not other.locked():
-                    _turns.pop(old, None)
-        lock = _turns.setdefault(key, threading.Lock())
+    lock = _turns.setdefault((id(db.engine), *key), threading.Lock())
+    session = db.session()
     held = session.info.setdefault(_HELD, [])
     if lock in held:
         return

@@ -118,7 +118,7 @@ def issue_ticket(
     # until commit, so everything done after it delays the next kiosk
     day = clock.local_day(current_site().tz, now)
     eta_for = forecast_new(day, service.id, priority=priority)
-    take_turn(("day number", service.id, day))  # this process's kiosks of the service, in the order they came
+    take_turn(("day number", service.id))  # this process's kiosks of the service, in the order they came
     seq = upsert_increment(
         DailyNumber.__table__, {"service_id": service.id, "service_day": day}, "last_number"
     )
