@@ -44,6 +44,24 @@ log = logging.getLogger("printers.agent")
 NAMESPACE = "/agent"
 STATUS_INTERVAL = 15.0
 REMEMBERED_JOBS = 512
+CONNECT_WAIT = 5.0  # seconds, the agent's ``wait_timeout`` for a namespace to connect
+
+
+class _Client(socketio.Client):
+    """python-socketio's client, minus one race.
+
+    Its ``connected`` flag turns true only when ``connect()`` returns, on the connecting thread, after
+    the namespace's CONNECT was handled on a message thread (where :meth:`PrintAgent._on_connect` ran).
+    A server's DISCONNECT handled in between is dropped (``if not self.connected: return``), and the
+    agent would believe itself connected for good, with no jobs ever coming (4 in 30 tries on a busy
+    machine). Such a DISCONNECT waits here, on its own message thread, for ``connect()`` to finish.
+    """
+
+    def _handle_disconnect(self, namespace: str | None) -> None:
+        deadline = time.monotonic() + CONNECT_WAIT
+        while not self.connected and (namespace or "/") in self.namespaces and time.monotonic() < deadline:
+            time.sleep(0.01)
+        super()._handle_disconnect(namespace)
 
 
 class PrintAgent:
@@ -75,7 +93,7 @@ class PrintAgent:
         self._status_now = threading.Event()
         self._print_lock = threading.Lock()  # one job (or status check) at a time on the device
         self._emit_lock = threading.Lock()
-        self.sio = socketio.Client(
+        self.sio = _Client(
             reconnection=True,
             reconnection_attempts=0,  # forever
             reconnection_delay=1,
@@ -97,7 +115,16 @@ class PrintAgent:
 
     def _on_disconnect(self, reason: object = None) -> None:
         self.connected.clear()
-        if not self._stop.is_set():
+        if self._stop.is_set():
+            return
+        if reason == self.sio.reason.SERVER_DISCONNECT:  # python-socketio does not reconnect after this
+            log.error(
+                "the server %s ended the connection (a new key for printer %s?); not reconnecting: "
+                "restart the agent with the printer's current key",
+                self.server,
+                self.printer_code,
+            )
+        else:
             log.warning("disconnected from %s (%s); reconnecting", self.server, reason or "connection lost")
 
     def _on_connect_error(self, data: object = None) -> None:
@@ -197,7 +224,7 @@ class PrintAgent:
             auth={"printer": self.printer_code, "key": self.key},
             namespaces=[NAMESPACE],
             transports=self.transports,
-            wait_timeout=5,
+            wait_timeout=CONNECT_WAIT,
         )
 
     def run(self) -> None:

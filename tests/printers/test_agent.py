@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -240,3 +241,40 @@ def test_cli_arguments_build_the_local_printer() -> None:
         ]
     )
     assert config_from_args(args).path == "/dev/ttyUSB0"
+
+
+def test_a_disconnect_before_connect_returns_is_not_lost() -> None:
+    """python-socketio marks itself connected only when connect() returns, after the namespace's CONNECT
+    was handled on another thread; a server's DISCONNECT handled in between must still end the connection
+    (on a busy machine it came in that window 4 times in 30, and the agent believed itself connected)."""
+    agent = PrintAgent("http://127.0.0.1:9", "kiosk-1", KEY, FakePrinter("kiosk-1"))
+    agent.sio.namespaces = {NAMESPACE: "sid-1"}  # the CONNECT was handled: _on_connect ran
+    agent.connected.set()
+    assert agent.sio.connected is False  # connect() has not returned yet
+    handler = threading.Thread(target=agent.sio._handle_disconnect, args=(NAMESPACE,))
+    handler.start()
+    time.sleep(0.1)
+    assert agent.connected.is_set()  # held until connect() returns, not dropped
+    agent.sio.connected = True  # connect() returns
+    handler.join(5)
+    assert not handler.is_alive()
+    assert not agent.connected.is_set() and agent.sio.namespaces == {}
+
+
+def test_a_server_disconnect_is_logged_as_final(
+    server: AgentServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server ends an agent's connection when the printer gets a new key; python-socketio does not
+    reconnect after that, so the log must not promise it."""
+    agent = start_agent(server.url, FakePrinter("kiosk-1"))
+    try:
+        assert server.connected.wait(10)
+        wait_until(agent.connected.is_set, 5)  # else release() has no connection to end
+        with caplog.at_level(logging.WARNING, logger="printers.agent"):
+            server.release(agent)  # the server's disconnect; the handler logs just after `connected` clears
+            wait_until(lambda: [r for r in caplog.records if r.name == "printers.agent"], 5)
+        (record,) = [r for r in caplog.records if r.name == "printers.agent"]
+        assert record.levelno == logging.ERROR and "not reconnecting" in record.getMessage()
+        assert "kiosk-1" in record.getMessage()
+    finally:
+        agent.stop()
