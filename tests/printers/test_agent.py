@@ -75,7 +75,8 @@ class AgentServer:
         """Stop an agent quickly: disconnect it from the server side first (the werkzeug test server
         never answers a client's websocket close frame, which costs the client a 3 s timeout)."""
         sid = self.sids.get(agent.printer_code)
-        if sid and agent.connected.is_set():
+        # the server sees the connect before the agent's own handler runs: wait for that, else no disconnect
+        if sid and agent.connected.wait(5):
             self.sio.disconnect(sid, namespace=NAMESPACE)
             wait_until(lambda: not agent.connected.is_set(), 5)
         agent.stop()
@@ -269,7 +270,6 @@ def test_a_server_disconnect_is_logged_as_final(
     agent = start_agent(server.url, FakePrinter("kiosk-1"))
     try:
         assert server.connected.wait(10)
-        wait_until(agent.connected.is_set, 5)  # else release() has no connection to end
 
         def warnings() -> list[logging.LogRecord]:  # not the INFO lines, whatever level logging is set to
             return [r for r in caplog.records if r.name == "printers.agent" and r.levelno >= logging.WARNING]
