@@ -65,6 +65,50 @@ def test_issue_writes_event_and_estimate(ctx):
     assert t.estimated_wait_seconds == 0  # nobody ahead, counters free
 
 
+def test_an_issued_ticket_is_written_whole_and_counted(ctx):
+    """The ticket and its event skip the flush (insert_now): every column is in the row, the object in the
+    session is the row as loaded, and the line's count follows even through a rollback."""
+    from queue_app.queue import counts
+
+    before = counts.waiting_counts(today())
+    t, created = operations.issue_ticket("PERIZINAN", kiosk=None)
+    assert created and t.id is not None
+    state = sa.inspect(t)
+    assert state.persistent and not state.modified and t in db.session
+    service = db.session.scalar(sa.select(Service).where(Service.code == "PERIZINAN"))
+    assert (t.service_id, t.issued_service_id, t.service, t.issued_service) == (service.id, service.id, service, service)
+    assert counts.waiting_counts(today()).get(service.id, 0) == before.get(service.id, 0) + 1
+    db.session.commit()
+    row = db.session.execute(sa.select(Ticket.__table__).where(Ticket.id == t.id)).mappings().one()
+    assert (row["status"], row["recalls"], row["priority"], row["counter_id"], row["called_at"]) == (
+        TicketState.waiting, 0, False, None, None)
+    assert row["number"] == t.number and row["estimated_wait_seconds"] == t.estimated_wait_seconds
+    event = db.session.scalars(sa.select(TicketEvent).where(TicketEvent.ticket_id == t.id)).one()
+    assert (event.kind, event.service_id, event.details) == (EventKind.issued, service.id,
+                                                              {"priority": False, "kiosk": None})
+    assert counts.differences(today()) == []
+
+    operations.issue_ticket("PERIZINAN")
+    db.session.rollback()  # the ticket, its event and its count go together
+    assert counts.differences(today()) == []
+    assert counts.waiting_counts(today()).get(service.id) == before.get(service.id, 0) + 1
+
+
+def test_insert_now_takes_only_a_new_object_with_its_computed_defaults_set(ctx):
+    from queue_app.core.database import begin_write, insert_now
+
+    t = issue()
+    begin_write()
+    with pytest.raises(ValueError, match="new object"):
+        insert_now(t)
+    event = TicketEvent(ticket_id=t.id, kind=EventKind.recalled, at=clock.utcnow(), service_id=t.service_id)
+    with pytest.raises(ValueError, match="details"):  # its default is a function: the caller must say
+        insert_now(event)
+    event.details = {}
+    insert_now(event)
+    assert event.id is not None and event.counter_id is None and sa.inspect(event).persistent
+
+
 def test_unknown_service_and_kiosk(ctx):
     with pytest.raises(ServiceNotFound):
         operations.issue_ticket("NOPE")

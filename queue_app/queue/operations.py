@@ -44,7 +44,7 @@ from queue_app.queue.models import (
 )
 from queue_app.queue.moves import moved
 from queue_app.queue.opening import closed_error
-from queue_app.queue.transitions import log_event, move
+from queue_app.queue.transitions import log_event, move, write_issued
 from queue_app.staff.models import User
 
 logger = logging.getLogger(__name__)
@@ -141,16 +141,14 @@ def issue_ticket(
         kiosk=kiosk,
         recalls=0,
     )
-    # its place before it is written (its id will be the largest), so the ticket and its event go in one
-    # flush: on PostgreSQL the day's number row stays locked until commit, every round trip here counts
+    # its place before it is written (its id will be the largest): on PostgreSQL the day's number row stays
+    # locked until commit, so every round trip here counts
     ticket.ahead_at_issue = ahead_of(ticket)
     ticket.estimated_wait_seconds = eta_for(ticket.ahead_at_issue)
     details = {"priority": priority, "kiosk": kiosk}
     if booked_slot_at is not None:
         details["booking"] = True
-    log_event(ticket, EventKind.issued, now, actor=actor, details=details)
-    db.session.add(ticket)
-    db.session.flush()
+    write_issued(ticket, actor=actor, details=details)
     if booked_slot_at is not None:
         forget_forecast()  # the cached queue state appends new tickets at the back; this one may belong further ahead
     else:
