@@ -108,6 +108,19 @@ def test_insert_now_takes_only_a_new_object_with_its_computed_defaults_set(ctx):
     insert_now(event)
     assert event.id is not None and event.counter_id is None and sa.inspect(event).persistent
 
+    from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+    class Other(DeclarativeBase):
+        pass
+
+    class Thing(Other):  # never created: insert_now refuses before it writes
+        __tablename__ = "things"
+        id = mapped_column(sa.Integer, primary_key=True)
+        made = mapped_column(sa.String(8), server_default="x")
+
+    with pytest.raises(ValueError, match="made"):  # the database's default: the caller must say too
+        insert_now(Thing())
+
 
 def test_unknown_service_and_kiosk(ctx):
     with pytest.raises(ServiceNotFound):

@@ -246,20 +246,26 @@ def insert_now(obj: object) -> None:
                 values[local] = getattr(target, remote)
     for key, default in plan.defaults:
         if key not in values:
-            if callable(default):
-                raise ValueError(f"insert_now(): set {key} of {state.mapper.class_.__name__}, its default is computed")
+            if default is _COMPUTED:
+                raise ValueError(f"insert_now(): set {key} of {state.mapper.class_.__name__} (its default is "
+                                 "computed)")
             values[key] = default
     session = db.session()
-    values[plan.pk] = session.connection().execute(plan.statement, {c: values[k] for k, c in plan.columns}).scalar_one()
+    row = {column: values[key] for key, column in plan.columns}
+    values[plan.pk] = session.connection().execute(plan.statement, row).scalar_one()
     make_transient_to_detached(obj)
     session.add(obj)
+
+
+#: A column default insert_now cannot give (a function, or the database's own): the caller must set it
+_COMPUTED = object()
 
 
 class _InsertPlan(NamedTuple):
     statement: sa.Insert
     pk: str  # the primary key's attribute
     columns: list[tuple[str, str]]  # (attribute, column) of every other column
-    defaults: list[tuple[str, object]]  # (attribute, plain default or None; a callable: must be set)
+    defaults: list[tuple[str, object]]  # (attribute, its plain default, None, or _COMPUTED)
     many_to_one: list[tuple[str, list[tuple[str, str]]]]  # (relationship, [(local attribute, remote attribute)])
 
 
@@ -271,8 +277,11 @@ def _insert_plan(mapper: Mapper) -> _InsertPlan:
     attrs = [a for a in mapper.column_attrs if a.key != pk_attr]
     defaults = []
     for a in attrs:
-        default = a.columns[0].default
-        defaults.append((a.key, None if default is None else default.arg if default.is_scalar else callable))
+        default, column = a.columns[0].default, a.columns[0]
+        if default is not None:  # the ORM's flush would give this one before the database's
+            defaults.append((a.key, default.arg if default.is_scalar else _COMPUTED))
+        else:
+            defaults.append((a.key, _COMPUTED if column.server_default is not None else None))
     many_to_one = [(rel.key, [(mapper.get_property_by_column(local).key, rel.mapper.get_property_by_column(remote).key)
                               for local, remote in rel.local_remote_pairs])
                    for rel in mapper.relationships if rel.direction is MANYTOONE]

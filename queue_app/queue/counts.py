@@ -15,9 +15,9 @@ by every process:
 
 Every change of a ticket's state goes through the ORM (queue_app.queue.transitions), so the flush sees it,
 but one: a new ticket is written with one INSERT outside the flush (``insert_now``, the hot path of issue
-15), and :func:`written_new` counts it. A bulk ``UPDATE tickets`` would not be seen, and there is none (``mpp-queue db recount`` repairs the rows after a
-hand edit in SQL). A savepoint may not change a ticket (its rollback could not take the sums back):
-:func:`_collect` refuses that loudly.
+15), and :func:`written_new` counts it. A bulk ``UPDATE tickets`` would not be seen, and there is none
+(``mpp-queue db recount`` repairs the rows after a hand edit in SQL). A savepoint may not change a ticket
+(its rollback could not take the sums back): :func:`_collect` refuses that loudly.
 """
 
 from __future__ import annotations
