@@ -127,6 +127,15 @@ def begin_write() -> None:
     session.connection(execution_options={WRITE_OPTION: True})
 
 
+def flush_pending() -> None:
+    """Flush what the session has pending, as executing a statement would (autoflush), but now: before a
+    statement run on the bare connection (``db.session.connection().execute``: plain rows, without the ORM's
+    handling of a result, for the hot reads), or before this transaction's unwritten counts are read."""
+    session = db.session()
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+
+
 def is_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 

@@ -9,6 +9,7 @@ counts only when it fails, so :func:`hit` is called after the failure).
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -40,11 +41,16 @@ def init_app(app: Flask, message_queue: str | None) -> None:
             "connection_pool": redis.BlockingConnectionPool.from_url(uri, max_connections=50, timeout=5)}
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "mpp-queue")
     limiter.init_app(app)
-    # no route carries a decorator limit (each limit is hit where its key is known), so Flask-Limiter's own
-    # check before every request would only look for limits to apply: a cost on every poll and ticket
-    hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks:
-        hooks.remove(limiter._check_request_limit)
+    # no route carries a decorator limit (each limit is hit where its key is known) and no header is sent,
+    # so Flask-Limiter's own hooks (the check before every request, the headers after it, the reset of its
+    # per-request state) would only look for limits to apply: a cost on every poll and ticket
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        hooks[None] = [f for f in hooks.get(None, []) if not _limiters(f)]
+
+
+def _limiters(hook: object) -> bool:
+    """Whether a request hook is Flask-Limiter's (a method of :data:`limiter`, or a partial given it)."""
+    return getattr(hook, "__self__", None) is limiter or (isinstance(hook, functools.partial) and limiter in hook.args)
 
 
 def _limit(per_minute: int) -> RateLimitItemPerMinute:

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from queue_app.core import clock
-from queue_app.core.database import WRITE_OPTION, seconds_between
+from queue_app.core.database import WRITE_OPTION, flush_pending, seconds_between
 from queue_app.core.extensions import db
 from queue_app.core.models import Counter, CounterService, CounterState, Service
 from queue_app.core.site import app_cache
@@ -129,16 +129,8 @@ def _core_rows(name: str, params: dict) -> list[sa.Row]:
     each (the front of a long line is 300 rows: 0.49 -> 0.32 ms), fetched at once (iterating the result
     fetched them one by one: 300 ``fetchone`` calls). Pending changes are flushed first, as
     ``session.execute`` would."""
-    _flush_pending()
+    flush_pending()
     return db.session.connection().execute(_stmt(name), params).all()
-
-
-def _flush_pending() -> None:
-    """Flush what the session has pending, as executing a statement would (autoflush), but now: before a
-    statement run on the bare connection, or before this transaction's unwritten counts are read."""
-    session = db.session()
-    if session.autoflush and (session.new or session.dirty or session.deleted):
-        session.flush()
 
 
 def handling_seconds(service_id: int) -> float:
@@ -156,7 +148,7 @@ def ahead_statement(ticket: Ticket) -> tuple[sa.Select, dict]:
     # a ticket not written yet will have the largest id: only the queue time orders it
     tid = ticket.id if ticket.id is not None else NOT_YET_WRITTEN
     sid = ticket.service_id or ticket.service.id
-    _flush_pending()
+    flush_pending()
     return stmt, {"sid": sid, "day": ticket.service_day, "tid": tid, "queue_at": ticket.queue_at,
                   "seq": ticket.seq or 0, "pending": pending_delta(sid, ticket.service_day)}
 
@@ -171,8 +163,8 @@ def ahead_of(ticket: Ticket) -> int:
     stmt, params = ahead_statement(ticket)
     if ticket.id is None and not ticket.priority:  # issuing: as ahead_normal, without reading the whole line
         stmt = _stmt("ahead_new")
-        return int(db.session.execute(stmt, params).scalar_one()) + params["pending"]
-    return int(db.session.execute(stmt, params).scalar_one())
+        return int(db.session.connection().execute(stmt, params).scalar_one()) + params["pending"]
+    return int(db.session.connection().execute(stmt, params).scalar_one())  # flushed: ahead_statement
 
 
 # --- forecast by replaying the queue ---------------------------------------------------------

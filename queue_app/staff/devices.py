@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from queue_app.core import clock
-from queue_app.core.database import begin_write
+from queue_app.core.database import begin_write, flush_pending
 from queue_app.core.extensions import db
 from queue_app.core.models import Setting
 from queue_app.core.outbox import end_access
@@ -76,12 +76,13 @@ def create_key(kind: str, code: str) -> str:
 
 def key_fingerprint(kind: str, code: str) -> str | None:
     """The stored hash of the current key (None: no key yet); a socket remembers it to notice a rotation."""
-    value = db.session.execute(_STORED_VALUE, {"key": _row_key(kind, code)}).scalar()  # no object: asked per ticket
+    flush_pending()  # a plain row, not through the ORM: asked for every ticket
+    value = db.session.connection().execute(_STORED_VALUE, {"key": _row_key(kind, code)}).scalar()
     stored = value.get("sha256") if isinstance(value, dict) else None
     return stored if isinstance(stored, str) else None
 
 
-_STORED_VALUE = sa.select(Setting.value).where(Setting.key == sa.bindparam("key"))
+_STORED_VALUE = sa.select(Setting.__table__.c.value).where(Setting.__table__.c.key == sa.bindparam("key"))
 
 
 def check_key(kind: str, code: Any, key: Any) -> bool:
