@@ -275,24 +275,30 @@ class _InsertPlan(NamedTuple):
     pk: str  # the primary key's attribute
     columns: list[tuple[str, str]]  # (attribute, column) of every other column
     defaults: list[tuple[str, object]]  # (attribute, its plain default, None, or _COMPUTED)
-    many_to_one: list[tuple[str, list[tuple[str, str]]]]  # (relationship, [(local attribute, remote attribute)])
+    #: (relationship, [(local attribute, remote attribute)]) of each many-to-one
+    many_to_one: list[tuple[str, list[tuple[str, str]]]]
 
 
 @functools.cache
 def _insert_plan(mapper: Mapper) -> _InsertPlan:
     """Worked out once per class: this runs for every ticket issued."""
+
+    def attr(m: Mapper, column: sa.Column) -> str:
+        return m.get_property_by_column(column).key
+
     (pk,) = mapper.primary_key  # every table here has a one-column key
-    pk_attr = mapper.get_property_by_column(pk).key
-    attrs = [a for a in mapper.column_attrs if a.key != pk_attr]
-    defaults = []
-    for a in attrs:
-        default, column = a.columns[0].default, a.columns[0]
-        if default is not None:  # the ORM's flush would give this one before the database's
-            defaults.append((a.key, default.arg if default.is_scalar else _COMPUTED))
+    columns, defaults = [], []
+    for a in mapper.column_attrs:
+        column = a.columns[0]
+        if column is pk:
+            continue
+        columns.append((a.key, column.key))
+        if column.default is not None:  # the ORM's flush would give this one before the database's
+            defaults.append((a.key, column.default.arg if column.default.is_scalar else _COMPUTED))
         else:
             defaults.append((a.key, _COMPUTED if column.server_default is not None else None))
-    many_to_one = [(rel.key, [(mapper.get_property_by_column(local).key, rel.mapper.get_property_by_column(remote).key)
+    many_to_one = [(rel.key, [(attr(mapper, local), attr(rel.mapper, remote))
                               for local, remote in rel.local_remote_pairs])
                    for rel in mapper.relationships if rel.direction is MANYTOONE]
-    return _InsertPlan(sa.insert(mapper.local_table).returning(pk), pk_attr,
-                       [(a.key, a.columns[0].key) for a in attrs], defaults, many_to_one)
+    statement = sa.insert(mapper.local_table).returning(pk)
+    return _InsertPlan(statement, attr(mapper, pk), columns, defaults, many_to_one)

@@ -50,7 +50,9 @@ def init_app(app: Flask, message_queue: str | None) -> None:
 
 def _limiters(hook: object) -> bool:
     """Whether a request hook is Flask-Limiter's (a method of :data:`limiter`, or a partial given it)."""
-    return getattr(hook, "__self__", None) is limiter or (isinstance(hook, functools.partial) and limiter in hook.args)
+    if isinstance(hook, functools.partial):
+        return limiter in hook.args
+    return getattr(hook, "__self__", None) is limiter
 
 
 def _limit(per_minute: int) -> RateLimitItemPerMinute:
