@@ -253,14 +253,15 @@ def insert_now(obj: object) -> None:
         if target is not None:
             for local, remote in pairs:
                 values[local] = getattr(target, remote)
-    for key, default in plan.defaults:
+    row = {}
+    for key, column, default in plan.columns:
         if key not in values:
             if default is _COMPUTED:
                 raise ValueError(f"insert_now(): set {key} of {state.mapper.class_.__name__} (its default is "
                                  "computed)")
             values[key] = default
+        row[column] = values[key]
     session = db.session()
-    row = {column: values[key] for key, column in plan.columns}
     values[plan.pk] = session.connection().execute(plan.statement, row).scalar_one()
     make_transient_to_detached(obj)
     session.add(obj)
@@ -273,8 +274,8 @@ _COMPUTED = object()
 class _InsertPlan(NamedTuple):
     statement: sa.Insert
     pk: str  # the primary key's attribute
-    columns: list[tuple[str, str]]  # (attribute, column) of every other column
-    defaults: list[tuple[str, object]]  # (attribute, its plain default, None, or _COMPUTED)
+    #: (attribute, column, its plain default, None or _COMPUTED) of every other column
+    columns: list[tuple[str, str, object]]
     #: (relationship, [(local attribute, remote attribute)]) of each many-to-one
     many_to_one: list[tuple[str, list[tuple[str, str]]]]
 
@@ -287,18 +288,18 @@ def _insert_plan(mapper: Mapper) -> _InsertPlan:
         return m.get_property_by_column(column).key
 
     (pk,) = mapper.primary_key  # every table here has a one-column key
-    columns, defaults = [], []
+    columns = []
     for a in mapper.column_attrs:
         column = a.columns[0]
         if column is pk:
             continue
-        columns.append((a.key, column.key))
         if column.default is not None:  # the ORM's flush would give this one before the database's
-            defaults.append((a.key, column.default.arg if column.default.is_scalar else _COMPUTED))
+            default = column.default.arg if column.default.is_scalar else _COMPUTED
         else:
-            defaults.append((a.key, _COMPUTED if column.server_default is not None else None))
+            default = _COMPUTED if column.server_default is not None else None
+        columns.append((a.key, column.key, default))
     many_to_one = [(rel.key, [(attr(mapper, local), attr(rel.mapper, remote))
                               for local, remote in rel.local_remote_pairs])
                    for rel in mapper.relationships if rel.direction is MANYTOONE]
     statement = sa.insert(mapper.local_table).returning(pk)
-    return _InsertPlan(statement, attr(mapper, pk), columns, defaults, many_to_one)
+    return _InsertPlan(statement, attr(mapper, pk), columns, many_to_one)
