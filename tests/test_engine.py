@@ -28,6 +28,8 @@ from queue_app.queue.idempotency import remember_key, replay_key
 from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState
 from queue_app.queue.transitions import TRANSITIONS
 
+from .helpers import built_app, take_ticket
+
 pytestmark = pytest.mark.both_databases  # every test that builds the app: SQLite and PostgreSQL
 
 
@@ -448,3 +450,81 @@ def test_the_next_waiting_ticket_comes_with_its_service(ctx):
         assert ticket.priority is priority and "service" not in sa.inspect(ticket).unloaded
         operations.call_next("L01", actor=None, finish_current=True)
         db.session.commit()
+
+
+# --- the pool's ping ----------------------------------------------------------------------------
+
+
+def _pinging(monkeypatch) -> list[object]:
+    """Record every ping the pool makes before handing out a connection."""
+    pings: list[object] = []
+    dialect = db.engine.dialect
+    real = dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda dbapi_conn: pings.append(dbapi_conn) or real(dbapi_conn))
+    return pings
+
+
+def _backend_pid() -> int:
+    with db.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+
+
+def _cut_every_connection(url: str) -> set[int]:
+    """What a PostgreSQL restart does to the app's pooled connections (the suite runs alone on its database)."""
+    with sa.create_engine(url, poolclass=sa.pool.NullPool).connect() as admin:
+        others = admin.exec_driver_sql("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND pid <> pg_backend_pid()").scalars().all()
+        cut = [pid for pid in others
+               if admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar_one()]
+    assert cut
+    return set(cut)
+
+
+def test_a_connection_is_pinged_only_after_it_sat_idle(ctx, monkeypatch):
+    from queue_app.core import database
+
+    pings = _pinging(monkeypatch)
+    for _ in range(3):  # each request hands its connection back: the next one takes it without a round trip
+        issue()
+        db.session.remove()
+    assert pings == []
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.05)
+    import time
+
+    time.sleep(0.1)
+    issue()
+    assert pings  # every connection the issue took had sat idle
+
+
+def test_a_dead_idle_connection_is_replaced_before_a_request_meets_it(site, pg_url, monkeypatch):
+    """What pool_pre_ping did, for a connection left idle: PostgreSQL cut it (a restart, an admin's
+    pg_terminate_backend) and the next ticket is issued on a new one, with no error."""
+    from queue_app.core import database
+
+    with built_app(site, pg_url) as app:
+        client = app.test_client()
+        assert take_ticket(client).status_code == 201
+        with app.app_context():
+            pings = _pinging(monkeypatch)
+        dead = _cut_every_connection(pg_url)
+        monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
+        resp = take_ticket(client)
+        assert resp.status_code == 201, resp.get_json()
+        assert len(pings) == 1  # the dead one; the pool then emptied itself and opened a new one
+        with app.app_context():
+            assert _backend_pid() not in dead
+
+
+def test_a_connection_cut_while_just_used_fails_one_request_with_503_then_heals(site, pg_url, monkeypatch):
+    """Not pinged (it came back a moment ago): its statement meets the cut, the request answers 503 like
+    any database outage, and the pool, emptied, serves the next request."""
+    with built_app(site, pg_url) as app:
+        client = app.test_client()
+        assert take_ticket(client).status_code == 201
+        with app.app_context():
+            pings = _pinging(monkeypatch)
+        _cut_every_connection(pg_url)
+        resp = take_ticket(client)
+        assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "database_unavailable"
+        assert take_ticket(client).status_code == 201
+        assert pings == []

@@ -10,7 +10,8 @@ class Config:
     SECRET_KEY = os.environ.get("MPP_QUEUE_SECRET_KEY")
     #: Filled from config.toml (or $MPP_QUEUE_DATABASE_URL) by create_app
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: No pool_pre_ping: a connection is pinged only after it sat idle (queue_app.core.database)
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     #: gevent in production; eventlet is unmaintained and threading cannot hold 1000 sockets
     SOCKETIO_ASYNC_MODE = os.environ.get("MPP_QUEUE_ASYNC_MODE", "gevent")
     MAX_CONTENT_LENGTH = 64 * 1024

@@ -23,15 +23,51 @@ BUSY_TIMEOUT_MS = 5000
 WRITE_OPTION = "mpp_write"
 
 
+#: A pooled connection handed back this recently is used without a ping first (see _ping_after_idle)
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
 def init_engine(app: Flask) -> None:
     """Configure the engine Flask-SQLAlchemy built for this app."""
     with app.app_context():
         engine = db.engine
+        _ping_after_idle(engine)
         if engine.dialect.name == "sqlite":
             _setup_sqlite(engine)
             if app.config.get("SQLITE_STRICT_WRITES"):
                 _refuse_writes_in_read_transactions(engine)
 
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use when it sat unused for PING_AFTER_IDLE_SECONDS or more.
+
+    SQLAlchemy's ``pool_pre_ping`` pings before every use: one more round trip per request on PostgreSQL
+    (every kiosk press, every call). A connection that came back to the pool a moment ago was alive then;
+    one left idle is pinged, so after a database restart (which cuts every connection and takes longer
+    than this) the pool is refilled before a request meets a dead connection. If one still does, its
+    statement fails as a disconnect: the pool is emptied and the request answers 503 ``database_unavailable``.
+    """
+
+    @sa.event.listens_for(engine.pool, "checkin")
+    def _checked_in(dbapi_conn, record) -> None:  # noqa: ANN001
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @sa.event.listens_for(engine.pool, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy) -> None:  # noqa: ANN001
+        idle_since = record.info.pop(_IDLE_SINCE, None)  # a new connection has none: it needs no ping
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if not engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                raise
+            # the pool empties itself (the others are as dead after a restart) and takes a new connection
+            raise sa.exc.InvalidatePoolError(f"a pooled connection was dead: {exc}") from exc
+
+
+_IDLE_SINCE = "mpp_idle_since"
 
 _DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
