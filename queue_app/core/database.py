@@ -183,7 +183,8 @@ def upsert_increment(table: sa.Table, keys: dict, column: str, *, start: int = 1
     SQLite holds the write lock of the ``BEGIN IMMEDIATE`` transaction.
     """
     stmt = _upsert_statement(db.engine.dialect.name, table, tuple(keys), column, start)
-    return int(db.session.execute(stmt, keys).scalar_one())
+    # on the connection: Session.execute would only add the ORM's dispatch to a Core statement
+    return int(db.session.connection().execute(stmt, keys).scalar_one())
 
 
 # --- turns: this process's writers of a hot row served first come, first served ----------------------
@@ -243,7 +244,7 @@ def upsert_add(table: sa.Table, keys: dict, column: str, amount: int, *, session
     """
     session = session if session is not None else db.session()
     stmt = _upsert_statement(session.get_bind().dialect.name, table, tuple(keys), column, None)
-    session.execute(stmt, {**keys, "amount": amount})
+    session.connection().execute(stmt, {**keys, "amount": amount})
 
 
 @functools.cache
