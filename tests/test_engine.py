@@ -528,3 +528,80 @@ def test_a_connection_cut_while_just_used_fails_one_request_with_503_then_heals(
         assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "database_unavailable"
         assert take_ticket(client).status_code == 201
         assert pings == []
+
+
+# --- the catalogue each process keeps (queue_app.core.lookups) -----------------------------------
+
+
+def _statements_of(fn) -> list[str]:  # noqa: ANN001
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        fn()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def _elsewhere(sql: str, **params) -> None:
+    """A write made by another process (or an operator's psql): a connection of its own, committed."""
+    engine = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def test_a_ticket_reads_the_catalogue_token_not_the_service(ctx):
+    issue()  # the first use loads the catalogue
+    statements = _statements_of(lambda: operations.issue_ticket("PERIZINAN"))  # (after commit the screens read)
+    db.session.commit()
+    assert sum("catalogue_version" in s for s in statements) == 1
+    assert not any("FROM services" in s for s in statements), statements
+    ticket = issue("HALAL")
+    assert (ticket.service.code, ticket.service.agency.code) == ("HALAL", "DINKOPUKM")
+
+
+def test_a_service_changed_in_another_process_is_seen_by_the_next_ticket(ctx):
+    issue("NONIZIN")
+    _elsewhere("UPDATE services SET closed_on = :day, closed_reason = 'Sistem sedang gangguan' "
+               "WHERE code = 'NONIZIN'", day=today())
+    with pytest.raises(ServiceClosed, match="gangguan"):
+        operations.issue_ticket("NONIZIN")
+    db.session.rollback()
+    _elsewhere("UPDATE agencies SET name = 'Badan POM' WHERE code = 'DINKOPUKM'")
+    assert issue("HALAL").service.agency.name == "Badan POM"
+    _elsewhere("UPDATE services SET active = :no WHERE code = 'HALAL'", no=False)
+    with pytest.raises(ServiceNotFound):
+        operations.issue_ticket("HALAL")
+
+
+def test_a_rolled_back_change_does_not_stay_in_the_catalogue(ctx):
+    from queue_app.staff.admin import close_service
+
+    issue("NONIZIN")
+    close_service(None, "NONIZIN", "Sistem sedang gangguan")
+    with pytest.raises(ServiceClosed):  # this transaction sees its own change (and loads it)
+        operations.issue_ticket("NONIZIN")
+    db.session.rollback()
+    assert issue("NONIZIN").service.closed_on is None
+
+
+def test_every_write_to_agencies_or_services_gives_the_catalogue_a_new_token(ctx):
+    def token() -> str | None:
+        db.session.rollback()
+        return db.session.scalar(sa.text("SELECT token FROM catalogue_version"))
+
+    tokens = [token()]
+    for sql in ("UPDATE services SET name_en = 'x' WHERE code = 'HALAL'",
+                "UPDATE agencies SET name = 'y' WHERE code = 'DINKOPUKM'",
+                "INSERT INTO agencies (code, name, active) VALUES ('NEW', 'New', :yes)",
+                "DELETE FROM agencies WHERE code = 'NEW'"):
+        _elsewhere(sql, yes=True)
+        tokens.append(token())
+    assert None not in tokens and len(set(tokens)) == len(tokens), tokens

@@ -24,11 +24,30 @@ def _upgrade_and_diff(site, url: str) -> list:
         upgrade(directory=MIGRATIONS_DIR)
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+        _check_catalogue_triggers()
         downgrade(directory=MIGRATIONS_DIR, revision="base")
         upgrade(directory=MIGRATIONS_DIR)
         db.session.remove()
         db.engine.dispose()
     return diff
+
+
+def _check_catalogue_triggers() -> None:
+    """The migrated database has what create_all gives: triggers that change the catalogue's token on any
+    write to agencies or services (a later SQLite batch migration of those tables would drop them)."""
+    from queue_app.core.database import WRITE_OPTION
+
+    tokens = []
+    with db.engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
+        for sql in ("INSERT INTO agencies (code, name, active) VALUES ('X', 'X', :yes)",
+                    "INSERT INTO services (code, agency_id, name, name_en, prefix, target_wait_minutes, daily_quota, "
+                    "typical_service_seconds, position, active, closed_reason) "
+                    "SELECT 'S', id, 'S', '', 'S', 15, 0, 300, 0, :yes, '' FROM agencies",
+                    "UPDATE services SET name = 'T'", "DELETE FROM services", "UPDATE agencies SET name = 'Y'"):
+            conn.execute(sa.text(sql), {"yes": True})
+            tokens.append(conn.execute(sa.text("SELECT token FROM catalogue_version")).scalar())
+        conn.execute(sa.text("DELETE FROM agencies"))
+    assert None not in tokens and len(set(tokens)) == len(tokens), tokens
 
 
 def test_migrations_match_models_sqlite(tmp_path, site):

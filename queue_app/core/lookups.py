@@ -3,29 +3,74 @@
 from __future__ import annotations
 
 import functools
+import weakref
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, SessionTransaction, joinedload, selectinload
 
-from queue_app.core.database import is_postgres
+from queue_app.core.database import flush_pending, is_postgres
 from queue_app.core.errors import CounterNotFound, ServiceNotFound
 from queue_app.core.extensions import db
-from queue_app.core.models import Counter, CounterService, Service
-
-
-@functools.cache
-def _service_by_code(active_only: bool) -> sa.Select:
-    """Built once: every ticket looks its service up, and building the statement cost as much as running it."""
-    stmt = sa.select(Service).where(Service.code == sa.bindparam("code")).options(joinedload(Service.agency))
-    return stmt.where(Service.active) if active_only else stmt
+from queue_app.core.models import CatalogueVersion, Counter, CounterService, Service
 
 
 def get_service(code: str, *, active_only: bool = True) -> Service:
-    """:raise ServiceNotFound:"""
-    service = db.session.scalar(_service_by_code(active_only), {"code": code})
-    if service is None:
+    """The service with its agency, from this process's catalogue while the database's token says it holds.
+
+    Every kiosk press looks its service up; loading it through the ORM with its agency was a tenth of the
+    request (issue 15). The catalogue is checked on each call against :class:`CatalogueVersion`, whose
+    token the database's own triggers change with any write to agencies or services, so it is never
+    behind what this transaction can read.
+
+    :raise ServiceNotFound:
+    """
+    session = db.session()
+    cached = _catalogue(session).get(code)
+    service = None
+    if cached is not None:
+        present = session.identity_map.get(sa.inspect(cached).key)
+        service = present if present is not None else session.merge(cached, load=False)
+    if service is None or (active_only and not service.active):
         raise ServiceNotFound(f'No service with code "{code}".')
     return service
+
+
+class _Catalogue(NamedTuple):
+    token: str | None
+    services: dict[str, Service]  # by code; detached, each with its agency loaded
+
+
+#: per engine (tests build many apps in one process)
+_catalogues: weakref.WeakKeyDictionary[sa.Engine, _Catalogue] = weakref.WeakKeyDictionary()
+
+
+@functools.cache
+def _statements() -> tuple[sa.Select, sa.Select]:
+    """The token's read and the catalogue's load, built once (not at import: the mappers are not all there)."""
+    return (sa.select(CatalogueVersion.token).where(CatalogueVersion.id == 1),
+            sa.select(Service).options(joinedload(Service.agency)))
+
+
+def _catalogue(session: Session) -> dict[str, Service]:
+    """Every service by code, as this transaction sees them: kept while the token is the same.
+
+    The token is read before the services: a change committed between the two reads leaves data newer than
+    the token, which only costs one more load on the next call, never a stale answer.
+    """
+    flush_pending()  # this transaction's own changes first: their triggers change the token
+    connection = session.connection()
+    token_read, load = _statements()
+    token = connection.execute(token_read).scalar()
+    kept = _catalogues.get(connection.engine)
+    if kept is not None and token is not None and kept.token == token:
+        return kept.services
+    with Session(bind=connection) as loader:  # a session of its own: what it loads is left detached
+        services = {s.code: s for s in loader.scalars(load)}
+        loader.expunge_all()
+    if token is not None:  # no row yet (an emptied database): nothing can tell when these go stale
+        _catalogues[connection.engine] = _Catalogue(token, services)
+    return services
 
 
 def get_counter(code: str, *, lock: bool = False) -> Counter:

@@ -7,7 +7,8 @@ Each feature keeps its own models (``queue_app.queue.models``, ``queue_app.staff
 from queue_app.core.models.base import Base
 from queue_app.core.models.closures import SiteClosure
 from queue_app.core.models.counters import Counter, CounterService, CounterState
-from queue_app.core.models.services import Agency, Service
+from queue_app.core.models.services import Agency, CatalogueVersion, Service
 from queue_app.core.models.settings import Setting
 
-__all__ = ["Agency", "Base", "Counter", "CounterService", "CounterState", "Service", "Setting", "SiteClosure"]
+__all__ = ["Agency", "Base", "CatalogueVersion", "Counter", "CounterService", "CounterState", "Service", "Setting",
+           "SiteClosure"]

@@ -59,3 +59,64 @@ class Service(Base):
 
     def __repr__(self) -> str:
         return f"<Service {self.code} {self.prefix}>"
+
+
+class CatalogueVersion(Base):
+    """One row whose token changes with every change to an agency or a service, made by the database itself
+    (triggers, :data:`CATALOGUE_TRIGGERS`): a process keeps the services in memory and, reading this one
+    short row, knows whether they are still what the database holds (queue_app.core.lookups)."""
+
+    __tablename__ = "catalogue_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(32))
+
+
+def _new_token_sql(dialect: str) -> str:
+    """A fresh random token: a counter could come back to a value a rolled-back change had cached."""
+    if dialect == "postgresql":
+        return ("INSERT INTO catalogue_version (id, token) VALUES (1, md5(random()::text || clock_timestamp()::text)) "
+                "ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token")
+    return "INSERT OR REPLACE INTO catalogue_version (id, token) VALUES (1, lower(hex(randomblob(16))))"
+
+
+#: The tables whose rows the in-memory catalogue holds
+CATALOGUE_TABLES = ("agencies", "services")
+
+
+def catalogue_triggers(dialect: str) -> list[str]:
+    """DDL of the triggers that give :class:`CatalogueVersion` a new token on any write to its tables.
+
+    In the database, not in an ORM hook, so that no write escapes them: a migration, a bulk statement or an
+    operator's SQL. Run by ``create_all`` (below) and by the migration that added them; a test checks
+    that a migrated database has them (a SQLite batch migration that rebuilds a table would drop them).
+    """
+    if dialect == "postgresql":
+        ddl = ["CREATE OR REPLACE FUNCTION catalogue_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
+               f"BEGIN {_new_token_sql(dialect)}; RETURN NULL; END $$"]
+        for table in CATALOGUE_TABLES:
+            ddl += [f"DROP TRIGGER IF EXISTS catalogue_changed ON {table}",
+                    f"CREATE TRIGGER catalogue_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION catalogue_changed()"]
+        return ddl
+    return [*catalogue_triggers_dropped(dialect),
+            *(f"CREATE TRIGGER catalogue_{table}_{event.lower()} AFTER {event} ON {table} "
+              f"BEGIN {_new_token_sql(dialect)}; END"
+              for table in CATALOGUE_TABLES for event in ("INSERT", "UPDATE", "DELETE"))]
+
+
+def catalogue_triggers_dropped(dialect: str) -> list[str]:
+    """DDL that undoes :func:`catalogue_triggers` (a migration's downgrade)."""
+    if dialect == "postgresql":
+        return [*(f"DROP TRIGGER IF EXISTS catalogue_changed ON {table}" for table in CATALOGUE_TABLES),
+                "DROP FUNCTION IF EXISTS catalogue_changed()"]
+    return [f"DROP TRIGGER IF EXISTS catalogue_{table}_{event}"
+            for table in CATALOGUE_TABLES for event in ("insert", "update", "delete")]
+
+
+@sa.event.listens_for(Base.metadata, "after_create")
+def _create_catalogue_triggers(_metadata, connection, **_kw) -> None:  # noqa: ANN001
+    if not {*CATALOGUE_TABLES, "catalogue_version"} <= set(sa.inspect(connection).get_table_names()):
+        return  # a partial create_all (a test's own tables)
+    for statement in catalogue_triggers(connection.dialect.name):
+        connection.exec_driver_sql(statement)
