@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from queue_app.core import clock
 from queue_app.core.errors import (
@@ -28,7 +29,7 @@ from queue_app.queue.idempotency import remember_key, replay_key
 from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState
 from queue_app.queue.transitions import TRANSITIONS
 
-from .helpers import built_app, take_ticket
+from .helpers import built_app, kiosk_key, take_ticket
 
 pytestmark = pytest.mark.both_databases  # every test that builds the app: SQLite and PostgreSQL
 
@@ -558,11 +559,20 @@ def _elsewhere(sql: str, **params) -> None:
 
 
 def test_a_ticket_reads_the_catalogue_token_not_the_service(ctx):
+    from queue_app.staff.devices import check_key
+
+    key = kiosk_key(current_app._get_current_object(), "K1")
     issue()  # the first use loads the catalogue
-    statements = _statements_of(lambda: operations.issue_ticket("PERIZINAN"))  # (after commit the screens read)
+
+    def kiosk_press() -> None:  # as POST /api/tickets does: one transaction, the key, the ticket (then commit)
+        operations.begin_write()
+        assert check_key("kiosk", "K1", key)
+        operations.issue_ticket("PERIZINAN", kiosk="K1")
+
+    statements = _statements_of(kiosk_press)
     db.session.commit()
-    assert sum("catalogue_version" in s for s in statements) == 1
-    assert not any("FROM services" in s for s in statements), statements
+    assert sum("catalogue_version" in s for s in statements) == 1, statements
+    assert not any("FROM services" in s or "FROM settings" in s for s in statements), statements
     ticket = issue("HALAL")
     assert (ticket.service.code, ticket.service.agency.code) == ("HALAL", "DINKOPUKM")
 
@@ -581,6 +591,16 @@ def test_a_service_changed_in_another_process_is_seen_by_the_next_ticket(ctx):
         operations.issue_ticket("HALAL")
 
 
+def test_a_kiosk_key_changed_in_another_process_is_refused_at_once(ctx):
+    from queue_app.staff.devices import check_key
+
+    key = kiosk_key(current_app._get_current_object(), "K1")
+    assert check_key("kiosk", "K1", key)
+    db.session.commit()
+    _elsewhere("UPDATE settings SET value = :v WHERE key = 'kiosk_key:K1'", v='{"sha256": "0"}')
+    assert not check_key("kiosk", "K1", key)
+
+
 def test_a_rolled_back_change_does_not_stay_in_the_catalogue(ctx):
     from queue_app.staff.admin import close_service
 
@@ -592,7 +612,7 @@ def test_a_rolled_back_change_does_not_stay_in_the_catalogue(ctx):
     assert issue("NONIZIN").service.closed_on is None
 
 
-def test_every_write_to_agencies_or_services_gives_the_catalogue_a_new_token(ctx):
+def test_every_write_to_agencies_services_or_settings_gives_the_catalogue_a_new_token(ctx):
     def token() -> str | None:
         db.session.rollback()
         return db.session.scalar(sa.text("SELECT token FROM catalogue_version"))
@@ -601,7 +621,9 @@ def test_every_write_to_agencies_or_services_gives_the_catalogue_a_new_token(ctx
     for sql in ("UPDATE services SET name_en = 'x' WHERE code = 'HALAL'",
                 "UPDATE agencies SET name = 'y' WHERE code = 'DINKOPUKM'",
                 "INSERT INTO agencies (code, name, active) VALUES ('NEW', 'New', :yes)",
-                "DELETE FROM agencies WHERE code = 'NEW'"):
+                "DELETE FROM agencies WHERE code = 'NEW'",
+                "INSERT INTO settings (key, value, updated_at) VALUES ('k', '1', CURRENT_TIMESTAMP)",
+                "UPDATE settings SET value = '2' WHERE key = 'k'", "DELETE FROM settings WHERE key = 'k'"):
         _elsewhere(sql, yes=True)
         tokens.append(token())
     assert None not in tokens and len(set(tokens)) == len(tokens), tokens

@@ -34,7 +34,7 @@ def _upgrade_and_diff(site, url: str) -> list:
 
 def _check_catalogue_triggers() -> None:
     """The migrated database has what create_all gives: triggers that change the catalogue's token on any
-    write to agencies or services (a later SQLite batch migration of those tables would drop them)."""
+    write to agencies, services or settings (a later SQLite batch migration of those tables drops them)."""
     from queue_app.core.database import WRITE_OPTION
 
     tokens = []
@@ -43,7 +43,9 @@ def _check_catalogue_triggers() -> None:
                     "INSERT INTO services (code, agency_id, name, name_en, prefix, target_wait_minutes, daily_quota, "
                     "typical_service_seconds, position, active, closed_reason) "
                     "SELECT 'S', id, 'S', '', 'S', 15, 0, 300, 0, :yes, '' FROM agencies",
-                    "UPDATE services SET name = 'T'", "DELETE FROM services", "UPDATE agencies SET name = 'Y'"):
+                    "UPDATE services SET name = 'T'", "DELETE FROM services", "UPDATE agencies SET name = 'Y'",
+                    "INSERT INTO settings (key, value, updated_at) VALUES ('k', '1', CURRENT_TIMESTAMP)",
+                    "UPDATE settings SET value = '2'", "DELETE FROM settings"):
             conn.execute(sa.text(sql), {"yes": True})
             tokens.append(conn.execute(sa.text("SELECT token FROM catalogue_version")).scalar())
         conn.execute(sa.text("DELETE FROM agencies"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, SessionTransaction, joinedload, selectinload
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, SessionTransaction, joinedload, selectinload
 from queue_app.core.database import flush_pending, is_postgres
 from queue_app.core.errors import CounterNotFound, ServiceNotFound
 from queue_app.core.extensions import db
-from queue_app.core.models import CatalogueVersion, Counter, CounterService, Service
+from queue_app.core.models import CatalogueVersion, Counter, CounterService, Service, Setting
 
 
 def get_service(code: str, *, active_only: bool = True) -> Service:
@@ -20,13 +20,13 @@ def get_service(code: str, *, active_only: bool = True) -> Service:
 
     Every kiosk press looks its service up; loading it through the ORM with its agency was a tenth of the
     request (issue 15). The catalogue is checked on each call against :class:`CatalogueVersion`, whose
-    token the database's own triggers change with any write to agencies or services, so it is never
-    behind what this transaction can read.
+    token the database's own triggers change with any write to agencies, services or settings, so it is
+    never behind what this transaction can read.
 
     :raise ServiceNotFound:
     """
     session = db.session()
-    cached = _catalogue(session).get(code)
+    cached = _catalogue(session).services.get(code)
     service = None
     if cached is not None:
         present = session.identity_map.get(sa.inspect(cached).key)
@@ -36,9 +36,16 @@ def get_service(code: str, *, active_only: bool = True) -> Service:
     return service
 
 
+def setting_value(key: str) -> Any:
+    """The value of a ``settings`` row (None when there is none), from the same catalogue: a kiosk's key is
+    checked on every ticket. Read-only: change a setting through its :class:`Setting` row."""
+    return _catalogue(db.session()).settings.get(key)
+
+
 class _Catalogue(NamedTuple):
     token: str | None
     services: dict[str, Service]  # by code; detached, each with its agency loaded
+    settings: dict[str, Any]  # key -> value
 
 
 #: per engine (tests build many apps in one process)
@@ -46,31 +53,49 @@ _catalogues: weakref.WeakKeyDictionary[sa.Engine, _Catalogue] = weakref.WeakKeyD
 
 
 @functools.cache
-def _statements() -> tuple[sa.Select, sa.Select]:
-    """The token's read and the catalogue's load, built once (not at import: the mappers are not all there)."""
+def _statements() -> tuple[sa.Select, sa.Select, sa.Select]:
+    """The token's read and the catalogue's loads, built once (not at import: the mappers are not all there)."""
+    settings = Setting.__table__.c
     return (sa.select(CatalogueVersion.token).where(CatalogueVersion.id == 1),
-            sa.select(Service).options(joinedload(Service.agency)))
+            sa.select(Service).options(joinedload(Service.agency)),
+            sa.select(settings.key, settings.value))
 
 
-def _catalogue(session: Session) -> dict[str, Service]:
-    """Every service by code, as this transaction sees them: kept while the token is the same.
+def _catalogue(session: Session) -> _Catalogue:
+    """Every service by code and every setting, as this transaction sees them: kept while the token holds.
 
     The token is read before the services: a change committed between the two reads leaves data newer than
-    the token, which only costs one more load on the next call, never a stale answer.
+    the token, which only costs one more load on the next call, never a stale answer. Within a transaction
+    it is read once (a kiosk's key, then its service) until the transaction writes through the ORM, as
+    every writer of these tables does: its triggers change the token.
     """
-    flush_pending()  # this transaction's own changes first: their triggers change the token
+    flush_pending()  # this transaction's own changes first
+    memo = session.info.get(_MEMO)
+    if memo is not None and memo[0] is session.get_transaction():
+        return memo[1]
     connection = session.connection()
-    token_read, load = _statements()
+    token_read, load_services, load_settings = _statements()
     token = connection.execute(token_read).scalar()
     kept = _catalogues.get(connection.engine)
     if kept is not None and token is not None and kept.token == token:
-        return kept.services
+        session.info[_MEMO] = (session.get_transaction(), kept)
+        return kept
     with Session(bind=connection) as loader:  # a session of its own: what it loads is left detached
-        services = {s.code: s for s in loader.scalars(load)}
+        services = {s.code: s for s in loader.scalars(load_services)}
         loader.expunge_all()
+    catalogue = _Catalogue(token, services, {key: value for key, value in connection.execute(load_settings)})
     if token is not None:  # no row yet (an emptied database): nothing can tell when these go stale
-        _catalogues[connection.engine] = _Catalogue(token, services)
-    return services
+        _catalogues[connection.engine] = catalogue
+    session.info[_MEMO] = (session.get_transaction(), catalogue)
+    return catalogue
+
+
+_MEMO = "mpp_catalogue"
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_after_a_write(session: Session, _flush_context) -> None:  # noqa: ANN001
+    session.info.pop(_MEMO, None)
 
 
 def get_counter(code: str, *, lock: bool = False) -> Counter:

@@ -20,11 +20,10 @@ import hashlib
 import hmac
 from typing import Any
 
-import sqlalchemy as sa
-
 from queue_app.core import clock
-from queue_app.core.database import begin_write, flush_pending
+from queue_app.core.database import begin_write
 from queue_app.core.extensions import db
+from queue_app.core.lookups import setting_value
 from queue_app.core.models import Setting
 from queue_app.core.outbox import end_access
 
@@ -76,13 +75,9 @@ def create_key(kind: str, code: str) -> str:
 
 def key_fingerprint(kind: str, code: str) -> str | None:
     """The stored hash of the current key (None: no key yet); a socket remembers it to notice a rotation."""
-    flush_pending()  # a plain row, not through the ORM: asked for every ticket
-    value = db.session.connection().execute(_STORED_VALUE, {"key": _row_key(kind, code)}).scalar()
+    value = setting_value(_row_key(kind, code))  # from the catalogue: asked for every ticket
     stored = value.get("sha256") if isinstance(value, dict) else None
     return stored if isinstance(stored, str) else None
-
-
-_STORED_VALUE = sa.select(Setting.__table__.c.value).where(Setting.__table__.c.key == sa.bindparam("key"))
 
 
 def check_key(kind: str, code: Any, key: Any) -> bool:

@@ -62,8 +62,8 @@ class Service(Base):
 
 
 class CatalogueVersion(Base):
-    """One row whose token changes with every change to an agency or a service, made by the database itself
-    (triggers, :data:`CATALOGUE_TRIGGERS`): a process keeps the services in memory and, reading this one
+    """One row whose token changes with every write to agencies, services or settings, made by the database
+    itself (triggers, :func:`catalogue_triggers`): a process keeps those rows in memory and, reading this one
     short row, knows whether they are still what the database holds (queue_app.core.lookups)."""
 
     __tablename__ = "catalogue_version"
@@ -80,8 +80,8 @@ def _new_token_sql(dialect: str) -> str:
     return "INSERT OR REPLACE INTO catalogue_version (id, token) VALUES (1, lower(hex(randomblob(16))))"
 
 
-#: The tables whose rows the in-memory catalogue holds
-CATALOGUE_TABLES = ("agencies", "services")
+#: The tables whose rows the in-memory catalogue holds: rarely written, read by every kiosk press
+CATALOGUE_TABLES = ("agencies", "services", "settings")
 
 
 def catalogue_triggers(dialect: str) -> list[str]:

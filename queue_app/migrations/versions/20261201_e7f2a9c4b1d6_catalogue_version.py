@@ -1,5 +1,5 @@
-"""catalogue version: one row whose token the database changes with any write to agencies or services, so
-each process can keep the services in memory and check them with one short read (issue 15)
+"""catalogue version: one row whose token the database changes with any write to agencies, services or
+settings, so each process can keep those rows in memory and check them with one short read (issue 15)
 
 Revision ID: e7f2a9c4b1d6
 Revises: d4e8f1a2b3c5
