@@ -10,8 +10,8 @@ from queue_app.core import clock
 from queue_app.core.calendar import holiday_name
 from queue_app.core.errors import ZoneNotFound
 from queue_app.core.extensions import db
-from queue_app.core.lookups import counters_with_current
-from queue_app.core.models import Counter, Setting
+from queue_app.core.lookups import counters_with_current, setting_value
+from queue_app.core.models import Counter
 from queue_app.core.models.settings import DISPLAY_NOTICES, RUNNING_TEXT
 from queue_app.core.site import current_site, iso, today
 from queue_app.queue.models import EventKind, Ticket, TicketEvent, ZoneSequence
@@ -58,8 +58,8 @@ def board_snapshot(zone: str | None) -> dict[str, Any]:
     ]
     seqs = dict(db.session.execute(sa.select(ZoneSequence.zone, ZoneSequence.seq)
                                    .where(ZoneSequence.zone.in_(zones))).all())
-    running = db.session.get(Setting, RUNNING_TEXT)
-    notices = db.session.get(Setting, DISPLAY_NOTICES)
+    running = setting_value(RUNNING_TEXT)
+    notices = setting_value(DISPLAY_NOTICES)
     return {
         "site": conf.name,
         "zone": zone,
@@ -67,10 +67,10 @@ def board_snapshot(zone: str | None) -> dict[str, Any]:
         "seq": {z: seqs.get(z, 0) for z in zones},
         "now": iso(clock.utcnow()),
         "timezone": conf.timezone,
-        "running_text": running.value if running else conf.display.running_text,
+        "running_text": running if running is not None else conf.display.running_text,
         # the whole building is closed today (holiday or an admin's closure): the display shows a banner
         "closed": holiday_name(today()),
-        "notices": notices.value if notices is not None and isinstance(notices.value, list) else [],
+        "notices": notices if isinstance(notices, list) else [],
         "voice": conf.display.voice,
         "number_reading": conf.display.number_reading,
         "latest": recent[0] if recent else None,

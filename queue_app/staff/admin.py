@@ -18,7 +18,7 @@ from queue_app.core import clock
 from queue_app.core.database import begin_write
 from queue_app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from queue_app.core.extensions import db
-from queue_app.core.lookups import get_service
+from queue_app.core.lookups import get_service, setting_value
 from queue_app.core.models import Service, Setting
 from queue_app.core.outbox import LiveEvent, end_access, record, touch
 from queue_app.core.site import current_site, today
@@ -196,8 +196,8 @@ def _services_changed(service: Service) -> None:
 
 def running_text() -> str:
     """The display's running text: the admin's setting, else config.toml's."""
-    row = db.session.get(Setting, RUNNING_TEXT)
-    return str(row.value) if row is not None else current_site().display.running_text
+    value = setting_value(RUNNING_TEXT)
+    return str(value) if value is not None else current_site().display.running_text
 
 
 def set_running_text(actor: User | None, text: str) -> str:

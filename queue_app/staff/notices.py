@@ -11,7 +11,7 @@ from typing import Any
 from queue_app.core.database import begin_write
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
-from queue_app.core.models import Setting
+from queue_app.core.lookups import setting_value
 from queue_app.core.models.settings import DISPLAY_NOTICES
 from queue_app.staff.admin import _to_every_zone, audit, store_setting
 from queue_app.staff.models import User
@@ -22,8 +22,8 @@ MAX_TEXT = 400
 
 
 def notices() -> list[dict[str, str]]:
-    row = db.session.get(Setting, DISPLAY_NOTICES)
-    return list(row.value) if row is not None and isinstance(row.value, list) else []
+    value = setting_value(DISPLAY_NOTICES)
+    return list(value) if isinstance(value, list) else []
 
 
 def set_notices(actor: User | None, items: list[dict[str, Any]]) -> list[dict[str, str]]:

@@ -21,7 +21,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from queue_app.core.extensions import db
-from queue_app.core.models import Agency, Setting
+from queue_app.core.lookups import setting_value
+from queue_app.core.models import Agency
 from queue_app.core.site import current_site
 from queue_app.stats import figures
 from queue_app.stats.export import spreadsheet_text
@@ -72,8 +73,8 @@ def _minutes(seconds: int | None) -> float | None:
 
 
 def _signer() -> dict[str, str]:
-    row = db.session.get(Setting, "report_signer")
-    value = row.value if row is not None and isinstance(row.value, dict) else {}
+    value = setting_value("report_signer")
+    value = value if isinstance(value, dict) else {}
     region = _region(current_site().name)
     return {
         "title": str(value.get("title") or f"Kepala DPMPTSP {region}"),
