@@ -591,6 +591,21 @@ def test_a_service_changed_in_another_process_is_seen_by_the_next_ticket(ctx):
         operations.issue_ticket("HALAL")
 
 
+def test_the_kiosk_tiles_follow_a_change_made_in_another_process(ctx):
+    from queue_app.queue.read_models import services_public
+
+    def tile(code: str) -> dict | None:
+        db.session.rollback()  # a new request
+        return next((t for t in services_public() if t["code"] == code), None)
+
+    assert tile("NONIZIN")["open"]
+    _elsewhere("UPDATE services SET closed_on = :day, closed_reason = 'Sistem sedang gangguan' "
+               "WHERE code = 'NONIZIN'", day=today())
+    assert tile("NONIZIN")["closed_message"] == "Sistem sedang gangguan"
+    _elsewhere("UPDATE services SET active = :no WHERE code = 'NONIZIN'", no=False)
+    assert tile("NONIZIN") is None
+
+
 def test_a_kiosk_key_changed_in_another_process_is_refused_at_once(ctx):
     from queue_app.staff.devices import check_key
 

@@ -36,6 +36,12 @@ def get_service(code: str, *, active_only: bool = True) -> Service:
     return service
 
 
+def active_services() -> list[Service]:
+    """The active services in the site's order, each with its agency, from the catalogue: for screens that
+    only read them (the kiosk's tiles). Shared by every request of the process: never change them."""
+    return _catalogue(db.session()).active
+
+
 def setting_value(key: str) -> Any:
     """The value of a ``settings`` row (None when there is none), from the same catalogue: a kiosk's key is
     checked on every ticket. Read-only: change a setting through its :class:`Setting` row."""
@@ -45,6 +51,7 @@ def setting_value(key: str) -> Any:
 class _Catalogue(NamedTuple):
     token: str | None
     services: dict[str, Service]  # by code; detached, each with its agency loaded
+    active: list[Service]  # the active ones, in the site's order
     settings: dict[str, Any]  # key -> value
 
 
@@ -83,7 +90,8 @@ def _catalogue(session: Session) -> _Catalogue:
     with Session(bind=connection) as loader:  # a session of its own: what it loads is left detached
         services = {s.code: s for s in loader.scalars(load_services)}
         loader.expunge_all()
-    catalogue = _Catalogue(token, services, {key: value for key, value in connection.execute(load_settings)})
+    active = sorted((s for s in services.values() if s.active), key=lambda s: s.position)
+    catalogue = _Catalogue(token, services, active, {key: value for key, value in connection.execute(load_settings)})
     if token is not None:  # no row yet (an emptied database): nothing can tell when these go stale
         _catalogues[connection.engine] = catalogue
     session.info[_MEMO] = (session.get_transaction(), catalogue)

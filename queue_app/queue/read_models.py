@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from queue_app.core.extensions import db
-from queue_app.core.models import Counter, Service
+from queue_app.core.lookups import active_services
+from queue_app.core.models import Counter
 from queue_app.core.site import current_site, iso
 from queue_app.core.site import today as site_today
 from queue_app.queue import counts
@@ -108,16 +107,10 @@ def waiting_counts(day=None) -> dict[int, int]:  # noqa: ANN001
     return counts.waiting_counts(day or site_today())
 
 
-@functools.cache
-def _active_services() -> sa.Select:
-    """Built once, with their agencies (one query, not one lazy load per agency): every kiosk refreshes its tiles."""
-    return sa.select(Service).where(Service.active).order_by(Service.position).options(joinedload(Service.agency))
-
-
 def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
     """``GET /api/services``: what a kiosk shows on its tiles."""
     counts = waiting_counts()
-    services = db.session.scalars(_active_services()).all()
+    services = active_services()  # from the catalogue: every kiosk refreshes its tiles
     offered = None
     if kiosk:
         conf = current_site().kiosk(kiosk)
