@@ -616,6 +616,20 @@ def test_a_kiosk_key_changed_in_another_process_is_refused_at_once(ctx):
     assert not check_key("kiosk", "K1", key)
 
 
+def test_a_write_in_the_same_transaction_is_seen_by_the_next_lookup(ctx):
+    """However it is written (here plain SQL, not the ORM), the transaction's next lookup sees its own write."""
+    from queue_app.core.lookups import setting_value
+
+    operations.begin_write()
+    assert setting_value("report_signer") is None  # the catalogue, read once in this transaction
+    db.session.connection().execute(sa.text(
+        "INSERT INTO settings (key, value, updated_at) VALUES ('report_signer', '{\"name\": \"Budi\"}', "
+        "CURRENT_TIMESTAMP)"))
+    assert setting_value("report_signer") == {"name": "Budi"}
+    db.session.rollback()
+    assert setting_value("report_signer") is None
+
+
 def test_a_rolled_back_change_does_not_stay_in_the_catalogue(ctx):
     from queue_app.staff.admin import close_service
 

@@ -73,19 +73,20 @@ def _catalogue(session: Session) -> _Catalogue:
 
     The token is read before the services: a change committed between the two reads leaves data newer than
     the token, which only costs one more load on the next call, never a stale answer. Within a transaction
-    it is read once (a kiosk's key, then its service) until the transaction writes through the ORM, as
-    every writer of these tables does: its triggers change the token.
+    it is read once (a kiosk's key, then its service) until the transaction writes anything: a write to
+    one of these tables changes the token (:func:`_forget_after_a_write`).
     """
     flush_pending()  # this transaction's own changes first
-    memo = session.info.get(_MEMO)
-    if memo is not None and memo[0] is session.get_transaction():
-        return memo[1]
     connection = session.connection()
+    transaction = connection.get_transaction()
+    memo = connection.info.get(_MEMO)
+    if memo is not None and memo[0] is transaction:
+        return memo[1]
     token_read, load_services, load_settings = _statements()
     token = connection.execute(token_read).scalar()
     kept = _catalogues.get(connection.engine)
     if kept is not None and token is not None and kept.token == token:
-        session.info[_MEMO] = (session.get_transaction(), kept)
+        connection.info[_MEMO] = (transaction, kept)
         return kept
     with Session(bind=connection) as loader:  # a session of its own: what it loads is left detached
         services = {s.code: s for s in loader.scalars(load_services)}
@@ -94,16 +95,19 @@ def _catalogue(session: Session) -> _Catalogue:
     catalogue = _Catalogue(token, services, active, {key: value for key, value in connection.execute(load_settings)})
     if token is not None:  # no row yet (an emptied database): nothing can tell when these go stale
         _catalogues[connection.engine] = catalogue
-    session.info[_MEMO] = (session.get_transaction(), catalogue)
+    connection.info[_MEMO] = (transaction, catalogue)
     return catalogue
 
 
+#: on the connection's info: (its transaction, the catalogue checked in it)
 _MEMO = "mpp_catalogue"
 
 
-@sa.event.listens_for(Session, "after_flush")
-def _forget_after_a_write(session: Session, _flush_context) -> None:  # noqa: ANN001
-    session.info.pop(_MEMO, None)
+@sa.event.listens_for(sa.Engine, "after_cursor_execute")
+def _forget_after_a_write(conn, _cursor, _statement, _parameters, context, _executemany) -> None:  # noqa: ANN001
+    """Any statement but a built SELECT (an ORM flush, a Core write, any text or plain SQL) ends the memo."""
+    if _MEMO in conn.info and not (context.compiled is not None and context.compiled.statement.is_select):
+        del conn.info[_MEMO]
 
 
 def get_counter(code: str, *, lock: bool = False) -> Counter:
