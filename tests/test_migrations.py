@@ -37,8 +37,9 @@ def _check_catalogue_triggers() -> None:
     write to agencies, services or settings (a later SQLite batch migration of those tables drops them)."""
     from queue_app.core.database import WRITE_OPTION
 
-    tokens = []
     with db.engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
+        # a token from the start: a database upgraded with no change to these tables still keeps a catalogue
+        tokens = [conn.execute(sa.text("SELECT token FROM catalogue_version")).scalar()]
         for sql in ("INSERT INTO agencies (code, name, active) VALUES ('X', 'X', :yes)",
                     "INSERT INTO services (code, agency_id, name, name_en, prefix, target_wait_minutes, daily_quota, "
                     "typical_service_seconds, position, active, closed_reason) "

@@ -91,6 +91,7 @@ def catalogue_triggers(dialect: str) -> list[str]:
     operator's SQL. Run by ``create_all`` (below) and by the migration that added them; a test checks
     that a migrated database has them (a SQLite batch migration that rebuilds a table would drop them).
     """
+    # the last statement gives the row its first token: a database upgraded to this has no write yet
     if dialect == "postgresql":
         ddl = ["CREATE OR REPLACE FUNCTION catalogue_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
                f"BEGIN {_new_token_sql(dialect)}; RETURN NULL; END $$"]
@@ -98,11 +99,12 @@ def catalogue_triggers(dialect: str) -> list[str]:
             ddl += [f"DROP TRIGGER IF EXISTS catalogue_changed ON {table}",
                     f"CREATE TRIGGER catalogue_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
                     "FOR EACH STATEMENT EXECUTE FUNCTION catalogue_changed()"]
-        return ddl
+        return [*ddl, _new_token_sql(dialect)]
     return [*catalogue_triggers_dropped(dialect),
             *(f"CREATE TRIGGER catalogue_{table}_{event.lower()} AFTER {event} ON {table} "
               f"BEGIN {_new_token_sql(dialect)}; END"
-              for table in CATALOGUE_TABLES for event in ("INSERT", "UPDATE", "DELETE"))]
+              for table in CATALOGUE_TABLES for event in ("INSERT", "UPDATE", "DELETE")),
+            _new_token_sql(dialect)]
 
 
 def catalogue_triggers_dropped(dialect: str) -> list[str]:
@@ -118,5 +120,8 @@ def catalogue_triggers_dropped(dialect: str) -> list[str]:
 def _create_catalogue_triggers(_metadata, connection, **_kw) -> None:  # noqa: ANN001
     if not {*CATALOGUE_TABLES, "catalogue_version"} <= set(sa.inspect(connection).get_table_names()):
         return  # a partial create_all (a test's own tables)
+    from queue_app.core.database import WRITE_OPTION
+
+    connection.execution_options(**{WRITE_OPTION: True})  # create_all's transaction writes (the first token)
     for statement in catalogue_triggers(connection.dialect.name):
         connection.exec_driver_sql(statement)
