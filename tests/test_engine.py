@@ -485,6 +485,7 @@ def test_a_connection_is_pinged_only_after_it_sat_idle(ctx, monkeypatch):
     from queue_app.core import database
 
     pings = _pinging(monkeypatch)
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 3600.0)  # however slow this machine is now
     for _ in range(3):  # each request hands its connection back: the next one takes it without a round trip
         issue()
         db.session.remove()
@@ -519,6 +520,9 @@ def test_a_dead_idle_connection_is_replaced_before_a_request_meets_it(site, pg_u
 def test_a_connection_cut_while_just_used_fails_one_request_with_503_then_heals(site, pg_url, monkeypatch):
     """Not pinged (it came back a moment ago): its statement meets the cut, the request answers 503 like
     any database outage, and the pool, emptied, serves the next request."""
+    from queue_app.core import database
+
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 3600.0)  # "a moment ago", however slow the machine
     with built_app(site, pg_url) as app:
         client = app.test_client()
         assert take_ticket(client).status_code == 201
