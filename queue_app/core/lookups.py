@@ -92,7 +92,8 @@ def _catalogue(session: Session) -> _Catalogue:
         services = {s.code: s for s in loader.scalars(load_services)}
         loader.expunge_all()
     active = sorted((s for s in services.values() if s.active), key=lambda s: s.position)
-    catalogue = _Catalogue(token, services, active, {key: value for key, value in connection.execute(load_settings)})
+    settings = {key: value for key, value in connection.execute(load_settings)}
+    catalogue = _Catalogue(token, services, active, settings)
     if token is not None:  # no row yet (an emptied database): nothing can tell when these go stale
         _catalogues[connection.engine] = catalogue
     connection.info[_MEMO] = (transaction, catalogue)
