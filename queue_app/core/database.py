@@ -108,99 +108,16 @@ def _setup_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 
-    writers = _Writers(engine) if engine.url.database not in (None, "", ":memory:") else None
-
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
         if conn.get_execution_options().get(WRITE_OPTION):
-            if writers is None:
-                _begin_immediate(conn)
-            else:
-                writers.begin(conn)
+            _begin_immediate(conn)
         else:
             conn.exec_driver_sql("BEGIN")
 
 
 #: How long a writer waits for SQLite's write lock before giving up ("database is locked")
 WRITE_WAIT_SECONDS = 15.0
-
-
-class _Writers:
-    """This process's SQLite writers, in turn, with each commit's fsync off the event loop under gevent.
-
-    ``synchronous = FULL`` makes every commit wait for the disk (p50 0.5 ms, p99 3 ms here). Under gevent
-    that wait stopped the whole process: no other request was read, routed or answered meanwhile, a fifth of
-    a kiosk press's time at 10 kiosks. Now the COMMIT runs on gevent's thread pool (SQLite lets go of the
-    GIL while it syncs) and the loop serves other requests; the 201 still goes out after the sync. So that
-    the writers of this process do not spin on ``BEGIN IMMEDIATE`` meanwhile, they queue on a lock taken
-    before it and given back when the transaction ends (gevent wakes a lock's waiters in order). Writers of
-    other processes still meet SQLite's lock, as before (:func:`_begin_immediate`).
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self.lock = threading.Lock()  # gevent's, once the standard library is patched
-        self.pool = None
-        try:
-            from gevent import get_hub, monkey
-
-            if monkey.is_module_patched("threading"):
-                self.pool = get_hub().threadpool
-        except ImportError:  # pragma: no cover - gevent is a dependency
-            pass
-        sa.event.listen(engine, "commit", self._commit)
-        sa.event.listen(engine, "rollback", self._rollback)
-        # a transaction ended without a commit or rollback of its own: its connection is reset or closed
-        sa.event.listen(engine.pool, "reset", self._on_reset)
-        sa.event.listen(engine.pool, "close", self._on_close)
-        sa.event.listen(engine.pool, "invalidate", self._on_invalidate)
-
-    def begin(self, conn) -> None:  # noqa: ANN001
-        if not self.lock.acquire(timeout=WRITE_WAIT_SECONDS):
-            raise sqlite3.OperationalError("database is locked (this process's writers did not finish)")
-        conn.info[_WRITING] = True
-        try:
-            _begin_immediate(conn)
-        except BaseException:
-            self._release(conn.info)
-            raise
-
-    def _commit(self, conn) -> None:  # noqa: ANN001
-        """Commit here, before SQLAlchemy's own ``commit()`` (which then finds no transaction left)."""
-        if not conn.info.get(_WRITING):
-            return
-        dbapi_conn = conn.connection.dbapi_connection
-        try:
-            if self.pool is not None:
-                self.pool.apply(dbapi_conn.commit)
-            else:
-                dbapi_conn.commit()
-        finally:
-            self._release(conn.info)
-
-    def _rollback(self, conn) -> None:  # noqa: ANN001
-        if conn.invalidated:  # its connection was thrown away, and gave the lock back then
-            return
-        if conn.info.get(_WRITING):
-            try:
-                conn.connection.dbapi_connection.rollback()
-            finally:
-                self._release(conn.info)
-
-    def _on_reset(self, dbapi_connection, connection_record, reset_state) -> None:  # noqa: ANN001
-        self._release(connection_record.info)
-
-    def _on_close(self, dbapi_connection, connection_record) -> None:  # noqa: ANN001
-        self._release(connection_record.info)
-
-    def _on_invalidate(self, dbapi_connection, connection_record, exception) -> None:  # noqa: ANN001
-        self._release(connection_record.info)
-
-    def _release(self, info: dict) -> None:
-        if info.pop(_WRITING, False):
-            self.lock.release()
-
-
-_WRITING = "mpp_writing"
 
 
 def _begin_immediate(conn) -> None:  # noqa: ANN001
