@@ -27,15 +27,17 @@ sys.path.insert(0, str(ROOT))
 
 
 def _client_proc(url: str, service: str, threads: int, seconds: float, start_at: float, out,  # noqa: ANN001
-                 kiosk_key: str = "") -> None:
+                 kiosk_key: str = "", first: int = 0) -> None:
     u = urlparse(url)
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
+    services = service.split(",")
 
-    def run() -> None:
+    def run(i: int) -> None:
         conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
-        body = json.dumps({"service": service, "kiosk": "K1"})  # kiosk K1, with its key, as at a real site
+        # kiosk K1, with its key, as at a real site; client i of all takes the i-th service of the list in turn
+        body = json.dumps({"service": services[i % len(services)], "kiosk": "K1"})
         mine: list[float] = []
         while time.time() < start_at:
             time.sleep(0.001)
@@ -60,7 +62,7 @@ def _client_proc(url: str, service: str, threads: int, seconds: float, start_at:
         with lock:
             latencies.extend(mine)
 
-    ts = [threading.Thread(target=run) for _ in range(threads)]
+    ts = [threading.Thread(target=run, args=(first + i,)) for i in range(threads)]
     for t in ts:
         t.start()
     for t in ts:
@@ -74,8 +76,8 @@ def measure(url: str, service: str, clients: int, seconds: float, kiosk_key: str
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     start_at = time.time() + 1.5
-    procs = [ctx.Process(target=_client_proc, args=(url, service, n, seconds, start_at, out, kiosk_key))
-             for n in per]
+    procs = [ctx.Process(target=_client_proc, args=(url, service, n, seconds, start_at, out, kiosk_key, sum(per[:i])))
+             for i, n in enumerate(per)]
     for p in procs:
         p.start()
     lat: list[float] = []
@@ -96,7 +98,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", help="a running server; default: start one")
     ap.add_argument("--database-url", help="database for the server this script starts (default: SQLite file)")
-    ap.add_argument("--service", default="PERIZINAN")
+    ap.add_argument("--service", default="PERIZINAN",
+                    help="a service code, or several separated by commas: the clients take them in turn")
     ap.add_argument("--clients", default="1,10,50")
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--kiosk-key", default="", help="key of kiosk K1 (mpp-queue kiosk key K1; with --url)")

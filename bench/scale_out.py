@@ -62,7 +62,7 @@ def latency_run(args: argparse.Namespace, servers: Servers, token: str, kiosk_ke
     sessions = [requests.Session() for _ in urls]
     headers = {"Authorization": f"Bearer {token}"}
     kiosk = {"X-Kiosk-Key": kiosk_key}
-    ticket = {"service": args.service, "kiosk": "K1"}
+    ticket = {"service": args.service.split(",")[0], "kiosk": "K1"}
     n_tickets = round(args.clients * args.ticket_share)
     n_displays = args.clients - n_tickets
     # fillers are called; the watched tickets wait behind them, so every call moves each one's ``ahead``
@@ -238,7 +238,9 @@ def main() -> None:
     ap.add_argument("--issue-clients", type=int, default=10, help="ticket clients per throughput run")
     ap.add_argument("--counter", default="L01")
     ap.add_argument("--zone", default="lantai-1")
-    ap.add_argument("--service", default="PERIZINAN")
+    ap.add_argument("--service", default="PERIZINAN",
+                    help="the issue runs' service, or several separated by commas: the clients take them in turn "
+                         "(the calls take the first)")
     ap.add_argument("--deflate", action="store_true", help="clients offer permessage-deflate like a browser")
     ap.add_argument("--plain-tickets", action="store_true",
                     help="ticket pages as plain clients (each sent its view per move) instead of counting")
