@@ -236,6 +236,8 @@ class PrintAgent:
                 self._connect_once()
                 break
             except socketio.exceptions.ConnectionError as e:
+                if self._stop.is_set():  # stopped while this attempt was under way: nothing to retry
+                    break
                 wait = min(self.max_backoff, delay) * (0.5 + random.random() / 2)
                 log.warning("cannot connect to %s (%s); retrying in %.0fs", self.server, e, wait)
                 self._stop.wait(wait)

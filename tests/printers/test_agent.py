@@ -272,7 +272,9 @@ def test_a_server_disconnect_is_logged_as_final(
         assert server.connected.wait(10)
 
         def warnings() -> list[logging.LogRecord]:  # not the INFO lines, whatever level logging is set to
-            return [r for r in caplog.records if r.name == "printers.agent" and r.levelno >= logging.WARNING]
+            # this agent's only: an earlier test's agent may still be ending (a CI run failed on its line)
+            return [r for r in caplog.records if r.name == "printers.agent" and r.levelno >= logging.WARNING
+                    and server.url in r.getMessage()]
 
         with caplog.at_level(logging.WARNING, logger="printers.agent"):
             server.release(agent)  # the server's disconnect; the handler logs just after `connected` clears
@@ -282,3 +284,25 @@ def test_a_server_disconnect_is_logged_as_final(
         assert "kiosk-1" in record.getMessage()
     finally:
         agent.stop()
+
+
+def test_an_agent_stopped_while_connecting_does_not_say_it_will_retry(caplog: pytest.LogCaptureFixture) -> None:
+    """stop() during a connect attempt that then fails: the agent ends without a "retrying" line (such a
+    line from a stopped agent showed up in a later test's log and failed it)."""
+    agent = PrintAgent("http://127.0.0.1:9", "kiosk-1", KEY, FakePrinter("kiosk-1"))
+    attempting, fail_now = threading.Event(), threading.Event()
+
+    def connect_once() -> None:
+        attempting.set()
+        fail_now.wait(10)
+        raise socketio.exceptions.ConnectionError("refused")
+
+    agent._connect_once = connect_once  # type: ignore[method-assign]
+    with caplog.at_level(logging.INFO, logger="printers.agent"):
+        runner = agent.start()
+        assert attempting.wait(10)
+        agent.stop()
+        fail_now.set()
+        runner.join(5)
+    assert not runner.is_alive()
+    assert [r.getMessage() for r in caplog.records if r.name == "printers.agent" and "retrying" in r.getMessage()] == []
