@@ -126,6 +126,44 @@ def test_insert_now_takes_only_a_new_object_with_its_computed_defaults_set(ctx):
         insert_now(Thing())
 
 
+def test_insert_now_reads_extra_values_in_the_inserts_round_trip(ctx):
+    """``returning=``: SQL the INSERT returns too (a ticket's place, issue 15), set on unmapped attributes."""
+    from queue_app.core.database import begin_write, insert_now
+
+    t = issue()
+    begin_write()
+    # not counting the row written: SQLite's RETURNING sees it, PostgreSQL's does not
+    events = sa.select(sa.func.count()).select_from(TicketEvent).where(
+        TicketEvent.ticket_id == sa.bindparam("of"), TicketEvent.kind == EventKind.issued).scalar_subquery()
+    extra = (("seen_events", events + sa.bindparam("plus", type_=sa.Integer)),)
+    event = TicketEvent(ticket_id=t.id, kind=EventKind.recalled, at=clock.utcnow(), service_id=t.service_id,
+                        details={})
+    insert_now(event, extra, {"of": t.id, "plus": 10})
+    assert event.seen_events == 11 and event.id is not None and not sa.inspect(event).modified
+    with pytest.raises(ValueError, match="does not map"):
+        insert_now(TicketEvent(ticket_id=t.id, kind=EventKind.recalled, at=clock.utcnow(), details={}),
+                   (("service_id", sa.literal(1)),))
+
+
+def test_upsert_increments_takes_several_rows_at_once_and_rolls_back_with_them(ctx):
+    from queue_app.core.database import begin_write, upsert_increments
+    from queue_app.queue.models import DailyNumber, QueueCount
+
+    begin_write()
+    sid = db.session.scalar(sa.select(Service.id).where(Service.code == "NONIZIN"))
+    line = {"service_id": sid, "service_day": today()}
+    both = ((DailyNumber.__table__, line, "last_number"), (QueueCount.__table__, line, "waiting"))
+    assert upsert_increments(*both) == [1, 1]  # both rows made
+    db.session.execute(sa.update(QueueCount).values(waiting=5))
+    assert upsert_increments(*both) == [2, 6]  # in the order given
+    db.session.commit()
+    begin_write()
+    assert upsert_increments(*both) == [3, 7]
+    db.session.rollback()
+    begin_write()
+    assert upsert_increments(*both) == [3, 7]
+
+
 def test_unknown_service_and_kiosk(ctx):
     with pytest.raises(ServiceNotFound):
         operations.issue_ticket("NOPE")

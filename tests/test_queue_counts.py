@@ -14,7 +14,7 @@ from queue_app.core.errors import QueueError
 from queue_app.core.extensions import db
 from queue_app.core.site import today
 from queue_app.queue import counts, operations
-from queue_app.queue.estimate import ahead_of
+from queue_app.queue.estimate import ahead_of, forecast_new
 from queue_app.queue.models import QueueCount, Ticket, TicketState
 from queue_app.queue.read_models import waiting_counts
 
@@ -75,16 +75,26 @@ def test_every_verb_keeps_the_counts_exact(ctx):
 
 
 def test_a_transactions_own_changes_count_before_commit(ctx):
+    """A new ticket is added to its row with its number (one statement, while the number's row is locked
+    anyway); other changes are summed after each flush and written just before the commit."""
     operations.issue_ticket("PERIZINAN")
     operations.issue_ticket("PERIZINAN")
     db.session.commit()
+    stored = sa.select(QueueCount.waiting)
     operations.issue_ticket("PERIZINAN")
+    assert waiting_counts()[ctx_service_id("PERIZINAN")] == 3
+    assert db.session.scalar(stored) == 3  # written with its number
+    operations.call_next("L01", actor=None)
     db.session.flush()
-    assert waiting_counts()[ctx_service_id("PERIZINAN")] == 3  # flushed, not written to queue_counts yet
-    stored = db.session.scalar(sa.select(QueueCount.waiting))
-    assert stored == 2
+    assert waiting_counts()[ctx_service_id("PERIZINAN")] == 2  # flushed, not written to queue_counts yet
+    assert db.session.scalar(stored) == 3
     db.session.commit()
-    assert db.session.scalar(sa.select(QueueCount.waiting)) == 3
+    assert db.session.scalar(stored) == 2
+    db.session.rollback()
+    begin_write()
+    operations.issue_ticket("PERIZINAN")
+    db.session.rollback()  # the count goes back with the number
+    assert db.session.scalar(stored) == 2 and waiting_counts()[ctx_service_id("PERIZINAN")] == 2
 
 
 def test_a_read_transaction_reads_the_rows_once_and_a_write_reads_afresh(ctx):
@@ -119,16 +129,23 @@ def test_a_read_transaction_reads_the_rows_once_and_a_write_reads_afresh(ctx):
         sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
-def test_ahead_of_a_new_ticket_counts_bookings_queued_later_as_behind(ctx):
+def test_ahead_of_a_new_ticket_counts_bookings_queued_later_as_behind(ctx, monkeypatch):
     """A booking checked in early keeps its slot time: a walk-in issued before that slot is ahead of it."""
+    from queue_app.queue import estimate
+
+    monkeypatch.setattr(estimate, "MAX_REPLAY", 2)  # a long line: the estimate follows the place
     operations.issue_ticket("PERIZINAN")
     slot = clock.utcnow() + timedelta(minutes=30)
-    operations.issue_ticket("PERIZINAN", booked_slot_at=slot)
+    for _ in range(5):
+        operations.issue_ticket("PERIZINAN", booked_slot_at=slot)
     operations.issue_ticket("PERIZINAN", priority=True)
     db.session.commit()
+    eta_for = forecast_new(today(), ctx_service_id("PERIZINAN"))
+    db.session.rollback()
     walk_in, _ = operations.issue_ticket("PERIZINAN")
-    # 1 walk-in and 1 priority before it; the booking (queued at its slot) comes after it
+    # 1 walk-in and 1 priority before it; the bookings (queued at their slot) come after it
     assert walk_in.ahead_at_issue == 2
+    assert walk_in.estimated_wait_seconds == eta_for(2) != eta_for(7)  # its estimate follows its place
     db.session.commit()
     assert ahead_of(walk_in) == 2  # the same by counting the line (a written ticket)
 
@@ -201,11 +218,26 @@ def test_the_housekeeping_check_says_so_and_repairs(ctx, caplog):
 
 
 def test_a_ticket_may_not_change_inside_a_savepoint(ctx):
+    operations.issue_ticket("PERIZINAN")
+    db.session.commit()
     begin_write()
     with pytest.raises(RuntimeError, match="savepoint"), db.session.begin_nested():
-        operations.issue_ticket("PERIZINAN")
+        operations.call_next("L01", actor=None)
     db.session.rollback()
-    assert waiting_counts() == truth() == {}
+    assert waiting_counts() == truth() == {ctx_service_id("PERIZINAN"): 1}
+
+
+def test_a_ticket_issued_in_a_savepoint_rolled_back_is_not_counted(ctx):
+    """A new ticket's count is a statement beside its number's, so a savepoint's rollback takes both back."""
+    operations.issue_ticket("PERIZINAN")
+    db.session.commit()
+    begin_write()
+    savepoint = db.session.begin_nested()
+    operations.issue_ticket("PERIZINAN")
+    savepoint.rollback()
+    operations.issue_ticket("PERIZINAN")
+    db.session.commit()
+    assert waiting_counts() == truth() == {ctx_service_id("PERIZINAN"): 2}
 
 
 def ctx_service_id(code: str) -> int:

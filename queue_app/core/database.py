@@ -187,6 +187,40 @@ def upsert_increment(table: sa.Table, keys: dict, column: str, *, start: int = 1
     return int(db.session.connection().execute(stmt, keys).scalar_one())
 
 
+def upsert_increments(*rows: tuple[sa.Table, dict, str]) -> list[int]:
+    """:func:`upsert_increment` on several rows at once; return their new values, in order.
+
+    On PostgreSQL one statement (one round trip) that locks the rows in the order given, for writers that
+    hold a hot row until commit and should hold it for as few round trips as possible (a ticket's number and
+    its line's count, issue 15). Each row's value is its latest committed one plus one, whatever the
+    statement waited for. On SQLite, where statements cost no round trip, one after the other.
+    """
+    if not is_postgres():
+        return [upsert_increment(table, keys, column) for table, keys, column in rows]
+    stmt = _upserts_statement(tuple((table, tuple(keys), column) for table, keys, column in rows))
+    params = {f"r{i}_{k}": v for i, (_, keys, _) in enumerate(rows) for k, v in keys.items()}
+    return [int(v) for v in db.session.connection().execute(stmt, params).one()]
+
+
+@functools.cache
+def _upserts_statement(rows: tuple[tuple[sa.Table, tuple[str, ...], str], ...]) -> sa.Select:
+    """PostgreSQL: each upsert a data-modifying CTE (they run however the outer SELECT is read, and every one
+    of them to its end), read in the order given."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    ctes = []
+    for i, (table, keys, column) in enumerate(rows):
+        col = table.c[column]
+        stmt = insert(table).values(**{k: sa.bindparam(f"r{i}_{k}", type_=table.c[k].type) for k in keys},
+                                    **{column: 1})
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={column: col + 1})
+        ctes.append(stmt.returning(col.label("v")).cte(f"r{i}"))
+    joined = ctes[0]
+    for cte in ctes[1:]:  # each has one row; joined on true, as the linter of cartesian products wants
+        joined = joined.join(cte, sa.true())
+    return sa.select(*(c.c.v for c in ctes)).select_from(joined)
+
+
 # --- turns: this process's writers of a hot row served first come, first served ----------------------
 
 _turns: dict[tuple, threading.Lock] = {}
@@ -271,7 +305,8 @@ def seconds_between(start: sa.ColumnElement, end: sa.ColumnElement) -> sa.Column
     return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0
 
 
-def insert_now(obj: object) -> None:
+def insert_now(obj: object, returning: tuple[tuple[str, sa.ColumnElement], ...] = (),
+               params: dict | None = None) -> None:
     """Write a new ORM object with one INSERT now, outside the unit of work, and keep it in the session.
 
     For the hottest write (a ticket: issue 15), where the flush's bookkeeping for one new row (ordering the
@@ -279,18 +314,23 @@ def insert_now(obj: object) -> None:
     persistent, every column set (unset ones to their column's plain default, else None; a many-to-one
     given as an object fills its foreign key), the primary key read back. Flush events do not see it, so a
     caller whose flush hooks keep something up to date (queue_app.queue.counts) must tell them itself.
+
+    :param returning: ``(attribute, SQL expression)`` pairs the INSERT returns too (with ``params`` for their
+        bind parameters), set on the object: attributes the ORM does not map, such as a count read in the
+        INSERT's round trip. Build the expressions once: the statement is kept per expression. Whether a
+        subquery there sees the row being written differs (SQLite's does, PostgreSQL's does not): leave it out.
     """
     state = sa.inspect(obj)
     if not state.transient:
         raise ValueError(f"insert_now() takes a new object, not {obj!r}")
-    plan = _insert_plan(state.mapper)
+    plan = _insert_plan(state.mapper, returning)
     values = state.dict  # a new object has no history to keep: its columns are written in place
     for rel, pairs in plan.many_to_one:
         target = values.get(rel)
         if target is not None:
             for local, remote in pairs:
                 values[local] = getattr(target, remote)
-    row = {}
+    row = dict(params) if params else {}
     for key, column, default in plan.columns:
         if key not in values:
             if default is _COMPUTED:
@@ -299,9 +339,12 @@ def insert_now(obj: object) -> None:
             values[key] = default
         row[column] = values[key]
     session = db.session()
-    values[plan.pk] = session.connection().execute(plan.statement, row).scalar_one()
+    written = session.connection().execute(plan.statement, row).one()
+    values[plan.pk] = written[0]
     make_transient_to_detached(obj)
     session.add(obj)
+    for (key, _), value in zip(returning, written[1:], strict=True):
+        setattr(obj, key, value)
 
 
 #: A column default insert_now cannot give (a function, or the database's own): the caller must set it
@@ -318,13 +361,15 @@ class _InsertPlan(NamedTuple):
 
 
 @functools.cache
-def _insert_plan(mapper: Mapper) -> _InsertPlan:
-    """Worked out once per class: this runs for every ticket issued."""
+def _insert_plan(mapper: Mapper, returning: tuple[tuple[str, sa.ColumnElement], ...] = ()) -> _InsertPlan:
+    """Worked out once per class (and extra values returned): this runs for every ticket issued."""
 
     def attr(m: Mapper, column: sa.Column) -> str:
         return m.get_property_by_column(column).key
 
     (pk,) = mapper.primary_key  # every table here has a one-column key
+    if any(key in mapper.attrs for key, _ in returning):
+        raise ValueError("insert_now(): returning= is for attributes the ORM does not map")
     columns = []
     for a in mapper.column_attrs:
         column = a.columns[0]
@@ -338,5 +383,5 @@ def _insert_plan(mapper: Mapper) -> _InsertPlan:
     many_to_one = [(rel.key, [(attr(mapper, local), attr(rel.mapper, remote))
                               for local, remote in rel.local_remote_pairs])
                    for rel in mapper.relationships if rel.direction is MANYTOONE]
-    statement = sa.insert(mapper.local_table).returning(pk)
+    statement = sa.insert(mapper.local_table).returning(pk, *(expr for _, expr in returning))
     return _InsertPlan(statement, attr(mapper, pk), columns, many_to_one)

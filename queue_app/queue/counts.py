@@ -15,7 +15,8 @@ by every process:
 
 Every change of a ticket's state goes through the ORM (queue_app.queue.transitions), so the flush sees it,
 but one: a new ticket is written with one INSERT outside the flush (``insert_now``, the hot path of issue
-15), and :func:`written_new` counts it. A bulk ``UPDATE tickets`` would not be seen, and there is none
+15), and ``issue_ticket`` adds it to its row at once, in the statement that takes its number (the number's
+row is locked until commit anyway, and on PostgreSQL this saves a round trip while it is). A bulk ``UPDATE tickets`` would not be seen, and there is none
 (``mpp-queue db recount`` repairs the rows after a hand edit in SQL). A savepoint may not change a ticket
 (its rollback could not take the sums back): :func:`_collect` refuses that loudly.
 """
@@ -163,12 +164,6 @@ def _collect(session: Session, flush_context: UOWTransaction) -> None:
         if isinstance(obj, Ticket) and (line := _line(obj.status, obj.service_id, obj.service_day)):
             deltas[line] -= 1
     _add(session, deltas)
-
-
-def written_new(ticket: Ticket) -> None:
-    """Count a ticket that :func:`~queue_app.core.database.insert_now` wrote, past the flush hook."""
-    if line := _line(ticket.status, ticket.service_id, ticket.service_day):
-        _add(db.session(), Counter({line: 1}))
 
 
 def _add(session: Session, deltas: Counter) -> None:

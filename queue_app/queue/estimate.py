@@ -76,7 +76,6 @@ def _statements(dialect: str) -> dict[str, sa.Select]:
     # slot. Each side is a range of the index (an OR of the two made the database test every waiting ticket).
     before = sa.and_(Ticket.queue_at <= queue_at, sa.or_(Ticket.queue_at < queue_at, Ticket.id < tid))
     after = sa.and_(Ticket.queue_at >= queue_at, sa.or_(Ticket.queue_at > queue_at, Ticket.id > tid))
-    later_normal = line(False).where(Ticket.queue_at > queue_at)
     # a normal ticket has every priority ticket and the earlier normal ones before it: counted from the front
     # when it is near the front, and as the line's kept count less those behind it when it is near the back
     # (where a visitor who just took a ticket opens its page); either way exact, in one statement (one
@@ -114,10 +113,37 @@ def _statements(dialect: str) -> dict[str, sa.Select]:
         "ahead_priority": line(True).where(before),
         # the databases evaluate only the branch taken (SQLite's CASE, PostgreSQL's lazy InitPlans)
         "ahead_normal": sa.select(sa.case((issued_after * 2 < waiting_now, from_the_back), else_=from_the_front)),
-        # a normal ticket not written yet (its id will be the largest): everyone waiting but the normal
-        # tickets queued after it, from the kept count rather than counting the line
-        "ahead_new": sa.select(waiting_column(sid, day) - later_normal.scalar_subquery()),
     }
+
+
+@functools.cache
+def _new_place_sql() -> tuple[tuple[str, sa.ColumnElement], ...]:
+    """A new normal ticket's place, read by its own INSERT (``insert_now``'s ``returning``): everyone waiting
+    in its line but itself and the normal tickets queued after it (bookings checked in before their slot).
+    Its own bind parameters, apart from the INSERT's columns; queued at its own time, the ticket is not one
+    of those "after" (on SQLite the INSERT's RETURNING sees the new row)."""
+    later_normal = sa.select(sa.func.count()).select_from(Ticket).where(
+        Ticket.service_id == sa.bindparam("place_sid"), Ticket.service_day == sa.bindparam("place_day"),
+        Ticket.status == TicketState.waiting, Ticket.priority == sa.false(),
+        Ticket.queue_at > sa.bindparam("place_queue_at"))
+    return (("ahead_at_issue", sa.bindparam("place_others", type_=sa.Integer) - later_normal.scalar_subquery()),)
+
+
+def new_place(ticket: Ticket, waiting: int) -> tuple[int, tuple[tuple[str, sa.ColumnElement], ...], dict]:
+    """The place of a normal ticket being issued, for its INSERT: ``(its likely value, the SQL, its parameters)``.
+
+    :param waiting: its line's kept count with the ticket in it (:func:`queue_app.queue.counts` counts a new
+        ticket when its number is taken, and that read waits for the row's lock, so it is the latest).
+
+    Read by the INSERT rather than before it: on PostgreSQL the number's row is locked from the
+    number's upsert to the commit, and a read between them was one more round trip while it was. The
+    likely value (no booking queued after it) lets the caller estimate its wait before the INSERT; a
+    statement after the lock was taken sees every booking checked in before, so the INSERT's is exact.
+    """
+    others = waiting - 1 + pending_delta(ticket.service.id, ticket.service_day)
+    params = {"place_others": others, "place_sid": ticket.service.id, "place_day": ticket.service_day,
+              "place_queue_at": ticket.queue_at}
+    return others, _new_place_sql(), params
 
 
 def _stmt(name: str) -> sa.Select:
@@ -160,11 +186,10 @@ def ahead_of(ticket: Ticket) -> int:
     """Waiting tickets of the same queue that will be called before this one (priority first)."""
     if ticket.status is not TicketState.waiting:
         return 0
+    if ticket.id is None and not ticket.priority:
+        raise ValueError("a normal ticket being issued has its place from new_place()")
     stmt, params = ahead_statement(ticket)
-    if ticket.id is None and not ticket.priority:  # issuing: as ahead_normal, without reading the whole line
-        stmt = _stmt("ahead_new")
-        return int(db.session.connection().execute(stmt, params).scalar_one()) + params["pending"]
-    return int(db.session.connection().execute(stmt, params).scalar_one())  # flushed: ahead_statement
+    return int(db.session.connection().execute(stmt, params).scalar_one())
 
 
 # --- forecast by replaying the queue ---------------------------------------------------------

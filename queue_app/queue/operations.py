@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from queue_app.core import clock, signals
-from queue_app.core.database import begin_write, is_postgres, take_turn, upsert_increment
+from queue_app.core.database import begin_write, is_postgres, take_turn, upsert_increment, upsert_increments
 from queue_app.core.errors import (
     CounterBusy,
     CounterPaused,
@@ -38,6 +38,7 @@ from queue_app.queue.models import (
     DailyNumber,
     EventKind,
     IdempotencyKey,
+    QueueCount,
     Ticket,
     TicketState,
     ZoneSequence,
@@ -112,16 +113,18 @@ def issue_ticket(
     if closed is not None and not (booked_slot_at is not None and closed.code == "outside_hours"):
         raise closed
 
-    from queue_app.queue.estimate import ahead_of, forecast_new, remember_new
+    from queue_app.queue.estimate import ahead_of, forecast_new, new_place, remember_new
 
     # read the estimate's inputs before taking the day's number: on PostgreSQL that row stays locked
     # until commit, so everything done after it delays the next kiosk
     day = clock.local_day(current_site().tz, now)
     eta_for = forecast_new(day, service.id, priority=priority)
     take_turn(("day number", service.id))  # this process's kiosks of the service, in the order they came
-    seq = upsert_increment(
-        DailyNumber.__table__, {"service_id": service.id, "service_day": day}, "last_number"
-    )
+    # the number and the ticket's count in its line (queue_app.queue.counts) in one round trip: from here to
+    # the commit both rows stay locked on PostgreSQL, so each round trip after this delays the next kiosk
+    line = {"service_id": service.id, "service_day": day}
+    seq, waiting = upsert_increments((DailyNumber.__table__, line, "last_number"),
+                                     (QueueCount.__table__, line, "waiting"))
     if service.daily_quota and seq > service.daily_quota and booked_slot_at is None:
         raise QuotaReached(f"Today's quota of {service.daily_quota} tickets for {service.name} is reached.",
                            service=service.code)
@@ -141,14 +144,19 @@ def issue_ticket(
         kiosk=kiosk,
         recalls=0,
     )
-    # its place before it is written (its id will be the largest): on PostgreSQL the day's number row stays
-    # locked until commit, so every round trip here counts
-    ticket.ahead_at_issue = ahead_of(ticket)
-    ticket.estimated_wait_seconds = eta_for(ticket.ahead_at_issue)
     details = {"priority": priority, "kiosk": kiosk}
     if booked_slot_at is not None:
         details["booking"] = True
-    write_issued(ticket, actor=actor, details=details)
+    if priority:  # only the priority tickets before it: a short count
+        ticket.ahead_at_issue = ahead_of(ticket)
+        ticket.estimated_wait_seconds = eta_for(ticket.ahead_at_issue)
+        write_issued(ticket, actor=actor, details=details)
+    else:  # its place read by its INSERT, with no round trip of its own
+        likely, place_sql, place_params = new_place(ticket, waiting)
+        ticket.estimated_wait_seconds = eta_for(likely)
+        write_issued(ticket, actor=actor, details=details, returning=place_sql, params=place_params)
+        if ticket.ahead_at_issue != likely:  # a booking checked in before its slot waits behind it
+            ticket.estimated_wait_seconds = eta_for(ticket.ahead_at_issue)
     if booked_slot_at is not None:
         forget_forecast()  # the cached queue state appends new tickets at the back; this one may belong further ahead
     else:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from queue_app.core.database import insert_now
 from queue_app.core.errors import InvalidTransition
 from queue_app.core.extensions import db
-from queue_app.queue.counts import written_new
 from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState
 
 if TYPE_CHECKING:
@@ -39,14 +40,18 @@ def move(ticket: Ticket, to: TicketState) -> None:
     ticket.status = to
 
 
-def write_issued(ticket: Ticket, *, actor: User | None, details: dict[str, Any]) -> None:
-    """Write a new ticket and its ``issued`` event now, one INSERT each, and count it in its line.
+def write_issued(ticket: Ticket, *, actor: User | None, details: dict[str, Any],
+                 returning: tuple[tuple[str, sa.ColumnElement], ...] = (), params: dict | None = None) -> None:
+    """Write a new ticket and its ``issued`` event now, one INSERT each.
 
     Not through the flush: for the one write every kiosk press makes, the unit of work's bookkeeping was a
-    fifth of the request (issue 15). Every later change of the ticket goes through the ORM as usual.
+    fifth of the request (issue 15). Every later change of the ticket goes through the ORM as usual. The
+    caller has counted it in its line already, with its number (``issue_ticket``).
+
+    :param returning: values the ticket's INSERT reads too, with ``params``
+        (:func:`~queue_app.core.database.insert_now`).
     """
-    insert_now(ticket)
-    written_new(ticket)
+    insert_now(ticket, returning, params)
     insert_now(_event(ticket, EventKind.issued, ticket.issued_at, actor=actor, details=details))
 
 
