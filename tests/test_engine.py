@@ -145,6 +145,42 @@ def test_insert_now_reads_extra_values_in_the_inserts_round_trip(ctx):
                    (("service_id", sa.literal(1)),))
 
 
+def test_insert_now_writes_a_row_and_its_child_in_one_round_trip_on_postgres(ctx):
+    """``then=``: a new ticket's first event, its foreign key from the ticket's INSERT (one statement on
+    PostgreSQL, two on SQLite), both persistent as if loaded."""
+    from queue_app.core.database import begin_write, insert_now, is_postgres
+
+    t = issue()
+    begin_write()
+    ticket = Ticket(token="then-test", number="A-900", seq=900, service_day=t.service_day,
+                    issued_service_id=t.service_id, service_id=t.service_id, issued_at=t.issued_at,
+                    queue_at=t.queue_at, recalls=0)
+    event = TicketEvent(kind=EventKind.issued, at=t.issued_at, service_id=t.service_id, details={"x": 1})
+    statements = []
+
+    def seen(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        insert_now(ticket, then=event)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert len(statements) == (1 if is_postgres() else 2)
+    assert event.ticket_id == ticket.id is not None and event.id is not None
+    assert sa.inspect(ticket).persistent and sa.inspect(event).persistent and not sa.inspect(event).modified
+    db.session.commit()
+    row = db.session.execute(sa.select(TicketEvent.__table__).where(TicketEvent.id == event.id)).mappings().one()
+    assert (row["ticket_id"], row["kind"], row["details"]) == (ticket.id, EventKind.issued, {"x": 1})
+    assert db.session.scalar(sa.select(Ticket.number).where(Ticket.id == ticket.id)) == "A-900"
+    begin_write()
+    with pytest.raises(ValueError, match="one foreign key"):  # refused before anything is written
+        insert_now(Ticket(token="then-2", number="A-901", seq=901, service_day=t.service_day,
+                          issued_service_id=t.service_id, service_id=t.service_id, issued_at=t.issued_at,
+                          queue_at=t.queue_at, recalls=0), then=Service(code="X"))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(Ticket.token == "then-2")) == 0
+
+
 def test_upsert_increments_takes_several_rows_at_once_and_rolls_back_with_them(ctx):
     from queue_app.core.database import begin_write, upsert_increments
     from queue_app.queue.models import DailyNumber, QueueCount

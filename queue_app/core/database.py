@@ -306,7 +306,7 @@ def seconds_between(start: sa.ColumnElement, end: sa.ColumnElement) -> sa.Column
 
 
 def insert_now(obj: object, returning: tuple[tuple[str, sa.ColumnElement], ...] = (),
-               params: dict | None = None) -> None:
+               params: dict | None = None, *, then: object | None = None) -> None:
     """Write a new ORM object with one INSERT now, outside the unit of work, and keep it in the session.
 
     For the hottest write (a ticket: issue 15), where the flush's bookkeeping for one new row (ordering the
@@ -319,18 +319,48 @@ def insert_now(obj: object, returning: tuple[tuple[str, sa.ColumnElement], ...] 
         bind parameters), set on the object: attributes the ORM does not map, such as a count read in the
         INSERT's round trip. Build the expressions once: the statement is kept per expression. Whether a
         subquery there sees the row being written differs (SQLite's does, PostgreSQL's does not): leave it out.
+    :param then: a second new object, whose foreign key to ``obj`` is not set yet (a ticket's first event),
+        written the same way after ``obj``: on PostgreSQL in the same statement (a data-modifying CTE), so
+        one round trip writes both; on SQLite, where a statement costs no round trip, with its own INSERT.
     """
     state = sa.inspect(obj)
     if not state.transient:
         raise ValueError(f"insert_now() takes a new object, not {obj!r}")
     plan = _insert_plan(state.mapper, returning)
+    row = _row(state, plan)
+    connection = db.session.connection()
+    if then is None:
+        written = connection.execute(plan.statement, {**(params or {}), **row}).one()
+        _persist(obj, plan, written[0], returning, written[1:])
+        return
+    then_state = sa.inspect(then)
+    if not then_state.transient:
+        raise ValueError(f"insert_now() takes a new object, not {then!r}")
+    link, link_column = _link(then_state.mapper, state.mapper)  # before anything is written
+    if not is_postgres():
+        insert_now(obj, returning, params)
+        then_state.dict[link] = sa.inspect(obj).dict[plan.pk]
+        insert_now(then)
+        return
+    then_plan = _insert_plan(then_state.mapper)
+    then_row = _row(then_state, then_plan)
+    values = {**(params or {}), **{f"p_{k}": v for k, v in row.items()},
+              **{f"c_{k}": v for k, v in then_row.items() if k != link_column}}
+    written = connection.execute(_chained_statement(state.mapper, returning, then_state.mapper), values).one()
+    _persist(obj, plan, written[0], returning, written[1:-1])
+    then_state.dict[link] = written[0]
+    _persist(then, then_plan, written[-1])
+
+
+def _row(state: sa.orm.InstanceState, plan: _InsertPlan) -> dict:
+    """The INSERT's values of a new object by column, its unset attributes set to their defaults."""
     values = state.dict  # a new object has no history to keep: its columns are written in place
     for rel, pairs in plan.many_to_one:
         target = values.get(rel)
         if target is not None:
             for local, remote in pairs:
                 values[local] = getattr(target, remote)
-    row = dict(params) if params else {}
+    row = {}
     for key, column, default in plan.columns:
         if key not in values:
             if default is _COMPUTED:
@@ -338,13 +368,50 @@ def insert_now(obj: object, returning: tuple[tuple[str, sa.ColumnElement], ...] 
                                  "computed)")
             values[key] = default
         row[column] = values[key]
-    session = db.session()
-    written = session.connection().execute(plan.statement, row).one()
-    values[plan.pk] = written[0]
+    return row
+
+
+def _persist(obj: object, plan: _InsertPlan, pk: object, returning: tuple = (), extra: tuple = ()) -> None:
+    """Make a written object persistent in the session, as if loaded, with its key and returned values."""
+    sa.inspect(obj).dict[plan.pk] = pk
     make_transient_to_detached(obj)
-    session.add(obj)
-    for (key, _), value in zip(returning, written[1:], strict=True):
+    db.session.add(obj)
+    for (key, _), value in zip(returning, extra, strict=True):
         setattr(obj, key, value)
+
+
+@functools.cache
+def _link(child: Mapper, parent: Mapper) -> tuple[str, str]:
+    """The attribute and column of ``child``'s one foreign key to ``parent``'s primary key."""
+    (pk,) = parent.primary_key
+    links = [(child.get_property_by_column(local).key, local.key)
+             for rel in child.relationships if rel.direction is MANYTOONE and rel.mapper is parent
+             for local, remote in rel.local_remote_pairs if remote is pk]
+    if len(set(links)) != 1:
+        raise ValueError(f"insert_now(then=...): {child.class_.__name__} needs one foreign key to "
+                         f"{parent.class_.__name__}")
+    return links[0]
+
+
+@functools.cache
+def _chained_statement(parent: Mapper, returning: tuple, child: Mapper) -> sa.Select:
+    """PostgreSQL: ``WITH parent AS (INSERT ... RETURNING id, ...), child AS (INSERT ... SELECT parent.id, ...)``,
+    the parent's columns bound as ``p_<column>``, the child's as ``c_<column>``."""
+    parent_plan, child_plan = _insert_plan(parent, returning), _insert_plan(child)
+    (parent_pk,), (child_pk,) = parent.primary_key, child.primary_key
+    table = parent.local_table
+    first = (sa.insert(table)
+             .values({c: sa.bindparam(f"p_{c}", type_=table.c[c].type) for _, c, _ in parent_plan.columns})
+             .returning(parent_pk, *(expr.label(f"returned_{i}") for i, (_, expr) in enumerate(returning)))
+             .cte("parent"))
+    _, link_column = _link(child, parent)
+    table = child.local_table
+    columns = [c for _, c, _ in child_plan.columns]
+    source = sa.select(*(first.c[parent_pk.key] if c == link_column
+                         else sa.bindparam(f"c_{c}", type_=table.c[c].type) for c in columns))
+    second = sa.insert(table).from_select(columns, source).returning(child_pk).cte("child")
+    return sa.select(first.c[parent_pk.key], *(first.c[f"returned_{i}"] for i in range(len(returning))),
+                     second.c[child_pk.key]).select_from(first.join(second, sa.true()))
 
 
 #: A column default insert_now cannot give (a function, or the database's own): the caller must set it
