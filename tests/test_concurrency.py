@@ -142,3 +142,58 @@ def test_racing_clerks_never_get_the_same_ticket_postgres(tmp_path, pg_url):
     _check_racing_clerks(pg_url, str(tmp_path))
 
 
+
+
+def test_a_priority_ticket_and_a_call_take_their_lines_rows_in_one_order_postgres(tmp_path, pg_url):
+    """A clerk's call takes its line's version row (``moved``), then its count (at commit). A priority ticket
+    being issued takes its count with its number, and moves the line too: it must take the version row
+    first as well, or each could wait for the other's row and PostgreSQL would fail one as a deadlock."""
+    import threading
+    import time
+
+    from queue_app.core.extensions import db
+    from queue_app.core.models import Service
+    from queue_app.queue import operations
+    from queue_app.queue.models import QueueCount, QueueVersion
+
+    from .helpers import built_app, make_site
+
+    with built_app(make_site(tmp_path), pg_url) as app:
+        with app.app_context():
+            operations.issue_ticket("PERIZINAN", priority=True)  # the line's version and count rows exist
+            db.session.commit()
+            sid = db.session.scalar(sa.select(Service.id).where(Service.code == "PERIZINAN"))
+        errors: list[BaseException] = []
+
+        def issue() -> None:
+            with app.app_context():
+                try:
+                    operations.issue_ticket("PERIZINAN", priority=True)
+                    db.session.commit()
+                except BaseException as exc:  # noqa: BLE001 - reported by the test below
+                    errors.append(exc)
+
+        clerk_engine = sa.create_engine(pg_url)
+        try:
+            with clerk_engine.connect() as clerk, clerk_engine.connect() as watcher:
+                clerk.execute(sa.text("SET lock_timeout = '5s'"))
+                # a call's move: the version row, held to its commit
+                clerk.execute(sa.update(QueueVersion).where(QueueVersion.service_id == sid)
+                              .values(version=QueueVersion.version + 1))
+                issuer = threading.Thread(target=issue)
+                issuer.start()
+                deadline = time.monotonic() + 10
+                while not watcher.execute(sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database()")).scalar():
+                    watcher.rollback()  # a fresh snapshot of the activity next time
+                    assert time.monotonic() < deadline, "the priority ticket never waited for the version row"
+                    time.sleep(0.01)
+                # the call's commit: its line's count
+                clerk.execute(sa.update(QueueCount).where(QueueCount.service_id == sid)
+                              .values(waiting=QueueCount.waiting - 1))
+                clerk.commit()
+                issuer.join(10)
+        finally:
+            clerk_engine.dispose()
+        assert not issuer.is_alive() and errors == []

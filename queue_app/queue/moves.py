@@ -16,7 +16,7 @@ server processes' messages crossing). A walk-in joining at the end moves nobody 
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,13 +46,23 @@ def moved(ticket: Ticket, *, joined: bool) -> None:
     The first move of a service in a transaction bumps its version; the message sent after commit
     carries every move of the transaction under that one version.
     """
-    moves = pending().moves
-    entry = moves.get(ticket.service_id)
-    if entry is None:
-        version = upsert_increment(QueueVersion.__table__,
-                                   {"service_id": ticket.service_id, "service_day": ticket.service_day}, "version")
-        entry = moves[ticket.service_id] = {"version": version, "left": [], "joined": []}
+    entry = will_move(ticket.service_id, ticket.service_day)
     entry["joined" if joined else "left"].append(queue_key(ticket))
+
+
+def will_move(service_id: int, day: date) -> dict[str, Any]:
+    """Bump a line's version for this transaction's moves now (once per transaction), before :func:`moved`.
+
+    For a writer that would otherwise lock the version's row after others: the version's row must be taken
+    before the line's count (``queue_counts``), as a clerk's call takes them, or on PostgreSQL a priority
+    ticket being issued (which takes its count with its number) and a call could each wait for the other's row.
+    """
+    moves = pending().moves
+    entry = moves.get(service_id)
+    if entry is None:
+        version = upsert_increment(QueueVersion.__table__, {"service_id": service_id, "service_day": day}, "version")
+        entry = moves[service_id] = {"version": version, "left": [], "joined": []}
+    return entry
 
 
 def version_column(service_id: Any, day: Any) -> sa.ScalarSelect:

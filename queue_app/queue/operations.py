@@ -43,7 +43,7 @@ from queue_app.queue.models import (
     TicketState,
     ZoneSequence,
 )
-from queue_app.queue.moves import moved
+from queue_app.queue.moves import moved, will_move
 from queue_app.queue.opening import closed_error
 from queue_app.queue.transitions import log_event, move, write_issued
 from queue_app.staff.models import User
@@ -120,6 +120,8 @@ def issue_ticket(
     day = clock.local_day(current_site().tz, now)
     eta_for = forecast_new(day, service.id, priority=priority)
     take_turn(("day number", service.id))  # this process's kiosks of the service, in the order they came
+    if priority or booked_slot_at is not None:
+        will_move(service.id, day)  # it moves others back: the line's version row before its count, as a call
     # the number and the ticket's count in its line (queue_app.queue.counts) in one round trip: from here to
     # the commit both rows stay locked on PostgreSQL, so each round trip after this delays the next kiosk
     line = {"service_id": service.id, "service_day": day}
