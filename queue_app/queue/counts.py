@@ -16,8 +16,9 @@ by every process:
 Every change of a ticket's state goes through the ORM (queue_app.queue.transitions), so the flush sees it,
 but one: a new ticket is written with one INSERT outside the flush (``insert_now``, the hot path of issue
 15), and ``issue_ticket`` adds it to its row at once, in the statement that takes its number (the number's
-row is locked until commit anyway, and on PostgreSQL this saves a round trip while it is). A bulk ``UPDATE tickets`` would not be seen, and there is none
-(``mpp-queue db recount`` repairs the rows after a hand edit in SQL). A savepoint may not change a ticket
+row is locked until commit anyway, and on PostgreSQL this saves a round trip while it is; a savepoint's
+rollback takes both back). A bulk ``UPDATE tickets`` would not be seen, and there is none (``mpp-queue db
+recount`` repairs the rows after a hand edit in SQL). A savepoint may not change a ticket through the ORM
 (its rollback could not take the sums back): :func:`_collect` refuses that loudly.
 """
 
