@@ -284,6 +284,23 @@ class Soak:
                 self.error(f"display {zone}: {len(missing)} calls never arrived, e.g. {sorted(missing)[:3]}")
 
 
+def warn_if_past_midnight(config_text: str, seconds: float) -> None:
+    """The soak's day is the site's real one, open 00:00-23:59: a run that reaches the site's midnight meets
+    its last minute closed (every kiosk press refused, ``outside_hours``) and then the day's rollover, and
+    fails on errors that are the calendar's, not the server's. Say so before it starts."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    found = re.search(r'^timezone = "([^"]+)"', config_text, flags=re.M)
+    tz = ZoneInfo(found.group(1) if found else "Asia/Jakarta")
+    now = datetime.now(tz)
+    end = now + timedelta(seconds=seconds * 1.4)  # the day takes longer than hours/speed (session figures)
+    if end.date() != now.date() or end.time() >= datetime.strptime("23:59", "%H:%M").time():
+        print(f"WARNING: this run may reach midnight in {tz.key} (now {now:%H:%M}, the day takes about "
+              f"{seconds * 1.4 / 60:.0f} min): the site closes at 23:59 and rolls over at 00:00, so kiosk "
+              "presses will fail then. Start it after midnight, or shorten it (--hours, --speed).", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--visitors", type=int, default=1500)
@@ -301,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="mpp-soak-"))
     printer = FakeNetworkPrinter(port=0).start()
     text, services, zones = site_config(printer.port, args.counters)
+    warn_if_past_midnight(text, args.hours * 3600 / args.speed)
     # one driver process plays every kiosk, phone and display from one address: the per-address ticket
     # limit and socket cap are for real clients
     env = {"MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_SOCKETS_PER_ADDRESS": "0"}
