@@ -99,7 +99,8 @@ def test_an_issued_ticket_is_written_whole_and_counted(ctx):
 
 
 def test_insert_now_takes_only_a_new_object_with_its_computed_defaults_set(ctx):
-    from queue_app.core.database import begin_write, insert_now
+    from queue_app.core.database import begin_write
+    from queue_app.core.inserts import insert_now
 
     t = issue()
     begin_write()
@@ -128,7 +129,8 @@ def test_insert_now_takes_only_a_new_object_with_its_computed_defaults_set(ctx):
 
 def test_insert_now_reads_extra_values_in_the_inserts_round_trip(ctx):
     """``returning=``: SQL the INSERT returns too (a ticket's place, issue 15), set on unmapped attributes."""
-    from queue_app.core.database import begin_write, insert_now
+    from queue_app.core.database import begin_write
+    from queue_app.core.inserts import insert_now
 
     t = issue()
     begin_write()
@@ -148,7 +150,8 @@ def test_insert_now_reads_extra_values_in_the_inserts_round_trip(ctx):
 def test_insert_now_writes_a_row_and_its_child_in_one_round_trip_on_postgres(ctx):
     """``then=``: a new ticket's first event, its foreign key from the ticket's INSERT (one statement on
     PostgreSQL, two on SQLite), both persistent as if loaded."""
-    from queue_app.core.database import begin_write, insert_now, is_postgres
+    from queue_app.core.database import begin_write, is_postgres
+    from queue_app.core.inserts import insert_now
 
     t = issue()
     begin_write()

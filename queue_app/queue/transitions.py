@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from queue_app.core.database import insert_now
 from queue_app.core.errors import InvalidTransition
 from queue_app.core.extensions import db
+from queue_app.core.inserts import insert_now
 from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def write_issued(ticket: Ticket, *, actor: User | None, details: dict[str, Any],
     caller has counted it in its line already, with its number (``issue_ticket``).
 
     :param returning: values the ticket's INSERT reads too, with ``params``
-        (:func:`~queue_app.core.database.insert_now`).
+        (:func:`~queue_app.core.inserts.insert_now`).
     """
     event = _event(ticket, EventKind.issued, ticket.issued_at, actor=actor, details=details)
     insert_now(ticket, returning, params, then=event)  # one round trip on PostgreSQL
