@@ -184,6 +184,27 @@ def test_insert_now_writes_a_row_and_its_child_in_one_round_trip_on_postgres(ctx
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(Ticket.token == "then-2")) == 0
 
 
+def test_a_rollback_takes_what_insert_now_wrote_out_of_the_session(ctx):
+    """As for a row the flush inserted: after a rollback (or a savepoint's) the object is no longer in the
+    session, so a later row given the same id (SQLite gives a rolled-back id again) can be written."""
+    from queue_app.core.database import begin_write
+
+    t = issue()
+    db.session.commit()
+    begin_write()
+    savepoint = db.session.begin_nested()
+    in_savepoint, _ = operations.issue_ticket("PERIZINAN")
+    savepoint.rollback()
+    kept, _ = operations.issue_ticket("PERIZINAN")  # the same id again on SQLite
+    assert sa.inspect(in_savepoint).transient and sa.inspect(kept).persistent
+    db.session.rollback()
+    assert sa.inspect(kept).transient
+    again, _ = operations.issue_ticket("PERIZINAN")
+    db.session.commit()
+    assert sa.inspect(again).persistent and in_savepoint is not kept is not again
+    assert db.session.scalars(sa.select(Ticket.number).order_by(Ticket.id)).all() == [t.number, again.number]
+
+
 def test_upsert_increments_takes_several_rows_at_once_and_rolls_back_with_them(ctx):
     from queue_app.core.database import begin_write, upsert_increments
     from queue_app.queue.models import DailyNumber, QueueCount

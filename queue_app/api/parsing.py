@@ -63,6 +63,12 @@ def json_body(*, required: bool = True) -> dict[str, Any]:
     return data
 
 
+def well_formed_idempotency_key() -> bool:
+    """Whether the request's Idempotency-Key is absent or well formed (:func:`idempotency_key` would not raise)."""
+    key = request.headers.get("Idempotency-Key")
+    return key is None or bool(IDEMPOTENCY_KEY_RE.match(key))
+
+
 def idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:

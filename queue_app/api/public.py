@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from queue_app.api import bp
 from queue_app.api.declare import documented, parse_body
-from queue_app.api.parsing import IDEMPOTENCY_KEY, idempotency_key
+from queue_app.api.parsing import IDEMPOTENCY_KEY, idempotency_key, well_formed_idempotency_key
 from queue_app.api.shapes.public import (
     Board,
     Health,
@@ -19,11 +19,11 @@ from queue_app.api.shapes.public import (
     Service,
     TicketRequest,
 )
-from queue_app.api.takers import KIOSK_HEADER, ticket_taker
+from queue_app.api.takers import KIOSK_HEADER, claimed_taker
 from queue_app.core.database import begin_write
 from queue_app.core.extensions import db
 from queue_app.core.site import current_site, iso
-from queue_app.queue import operations
+from queue_app.queue import operations, presses
 from queue_app.queue.read_models import services_public, ticket_public
 
 
@@ -43,13 +43,28 @@ def list_services():
                      KIOSK_HEADER: ({"type": "string"}, False,
                                     'the key of the kiosk named in "kiosk" (mpp-queue kiosk key CODE)')})
 def create_ticket():
-    """Issue a ticket: a kiosk with its key, staff, or anyone when ``[site] public_tickets`` (see takers.py)."""
+    """Issue a ticket: a kiosk with its key, staff, or anyone when ``[site] public_tickets`` (see takers.py).
+
+    An ordinary press is issued together with the presses of its service that arrive with it
+    (:mod:`queue_app.queue.presses`); alone, or when that batch could not take it, it is issued here.
+    """
     # a caller without any credential was told 401 before its body was read (api/__init__.py)
     data = parse_body(TicketRequest)
     service, priority, kiosk = data.service, bool(data.priority), data.kiosk
+    taker = claimed_taker(kiosk, priority)
+    proven = False
+    if taker.joins and well_formed_idempotency_key():
+        key = idempotency_key()
+        press = presses.issue_together(presses.Press(service, kiosk, key, taker.prove, _issued_body))
+        if press.outcome is presses.Outcome.refused:
+            raise press.error
+        if press.outcome is presses.Outcome.issued:
+            return _answer(db.session.merge(press.ticket, load=False), press.created, press.body, kiosk)
+        proven = press.proven
     begin_write()  # the kiosk's key is checked in the issuing transaction: one transaction, not two
-    ticket_taker(kiosk, priority)
-    key = idempotency_key()
+    if not proven:
+        taker.prove()
+    key = idempotency_key()  # a malformed key is told after the taker's own refusals
     try:
         ticket, created = operations.issue_ticket(service, priority=priority, kiosk=kiosk, idempotency_key=key)
         body = _issued_body(ticket, created)  # before commit, which would expire what it reads
@@ -62,6 +77,11 @@ def create_ticket():
         ticket, created = operations.issue_ticket(service, priority=priority, kiosk=kiosk, idempotency_key=key)
         body = _issued_body(ticket, created)
         db.session.commit()
+    return _answer(ticket, created, body, kiosk)
+
+
+def _answer(ticket, created: bool, body: dict, kiosk: str | None):  # noqa: ANN001, ANN202
+    """Print the committed ticket (or read how its first print went) and answer 201."""
     printing = current_app.extensions["printing"]
     outcome = printing.print_ticket(ticket, kiosk) if created else printing.last_result(ticket)
     body["print"] = print_for_caller(outcome)

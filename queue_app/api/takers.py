@@ -13,7 +13,7 @@ a kiosk or staff member with a malformed body gets the usual 400/422 first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,10 +33,51 @@ KIND = "kiosk"
 
 @dataclass(frozen=True)
 class Taker:
-    """Who is taking a ticket: ``staff``, ``kiosk`` (key proven) or ``public`` (anonymous, public mode)."""
+    """Who is taking a ticket: ``staff``, ``kiosk`` or ``public`` (anonymous, public mode), as the request
+    claims it (:func:`claimed_taker`); :meth:`prove` checks the claim.
+
+    A claim holds what the request said (the kiosk's key, the caller's address), so it can be proven outside
+    the request's own context: in the write transaction that issues the ticket, which for a kiosk's press
+    may be another request's (:mod:`queue_app.queue.presses`).
+    """
 
     kind: str
     kiosk: str | None = None
+    key: str | None = field(default=None, repr=False)  # the kiosk key presented; None: none (or another kiosk's)
+    address: str = "?"
+    priority: bool = False
+
+    @property
+    def joins(self) -> bool:
+        """Whether its press may be issued together with others (queue_app.queue.presses): an ordinary
+        ticket at a kiosk or in public mode. Staff requests and priority tickets are issued alone."""
+        return self.kind != "staff" and not self.priority
+
+    def prove(self) -> Taker:
+        """Check the claim (the kiosk's key is read in the current transaction) and count its rate limit.
+
+        :raise KioskUnauthorized: a kiosk is named without its key or with a wrong one.
+        :raise KioskRequired: anonymous, and the site does not take public tickets.
+        :raise PriorityNotAllowed: anonymous (public mode) asking for priority.
+        :raise RateLimited: the kiosk's or the address's budget for this minute is spent.
+        """
+        if self.kind == "staff":
+            return self
+        if self.kind == "kiosk":
+            if self.key is None or not devices.check_key(KIND, self.kiosk, self.key):
+                raise KioskUnauthorized(f'This request names kiosk "{self.kiosk}" without its key '
+                                        f"(send {KIOSK_HEADER}, or enrol this browser on /admin/kiosks).")
+            hit("tickets-kiosk", current_app.config.get("RATELIMIT_TICKETS_PER_KIOSK", 0), self.kiosk,
+                message="Too many tickets from this kiosk in a minute.")
+            return self
+        if not current_site().public_tickets:
+            raise KioskRequired('Tickets are taken at a kiosk: send its key (X-Kiosk-Key) with "kiosk", '
+                                "or sign in as staff.")
+        if self.priority:
+            raise PriorityNotAllowed("Priority tickets are issued at a kiosk or by staff.")
+        hit("tickets-public", current_app.config.get("RATELIMIT_TICKETS_PUBLIC", 0), self.address,
+            message="Too many tickets from this address in a minute.")
+        return self
 
 
 def _peek(name: str) -> Any:
@@ -87,34 +128,23 @@ def refuse_anonymous() -> None:
                             "or sign in as staff.")
 
 
-def ticket_taker(kiosk: str | None, priority: bool) -> Taker:
-    """Decide who is asking for a ticket (the body already validated), or refuse.
-
-    :raise KioskUnauthorized: a kiosk is named without its key or with a wrong one (staff aside).
-    :raise KioskRequired: anonymous, and the site does not take public tickets.
-    :raise PriorityNotAllowed: anonymous (public mode) asking for priority.
-    :raise RateLimited: the kiosk's or the address's budget for this minute is spent.
-    """
+def claimed_taker(kiosk: str | None, priority: bool) -> Taker:
+    """Who this request says is taking a ticket (the body already validated); nothing is read from the
+    database yet. A browser session signed in as staff must carry its CSRF token (checked here)."""
     if current_user.is_authenticated:
         if not g.get("auth_via_token"):
             csrf.protect()  # a browser session: a foreign page must not issue tickets in its name
-        return Taker("staff", kiosk)
+        return Taker("staff", kiosk, priority=priority)
     if kiosk is not None:
         credential = kiosk_credential(kiosk)
-        if credential is None or credential[0] != kiosk or not devices.check_key(KIND, kiosk, credential[1]):
-            raise KioskUnauthorized(f'This request names kiosk "{kiosk}" without its key '
-                                    f"(send {KIOSK_HEADER}, or enrol this browser on /admin/kiosks).")
-        hit("tickets-kiosk", current_app.config.get("RATELIMIT_TICKETS_PER_KIOSK", 0), kiosk,
-            message="Too many tickets from this kiosk in a minute.")
-        return Taker("kiosk", kiosk)
-    if not current_site().public_tickets:
-        raise KioskRequired('Tickets are taken at a kiosk: send its key (X-Kiosk-Key) with "kiosk", '
-                            "or sign in as staff.")
-    if priority:
-        raise PriorityNotAllowed("Priority tickets are issued at a kiosk or by staff.")
-    hit("tickets-public", current_app.config.get("RATELIMIT_TICKETS_PUBLIC", 0), request.remote_addr or "?",
-        message="Too many tickets from this address in a minute.")
-    return Taker("public")
+        key = credential[1] if credential is not None and credential[0] == kiosk else None
+        return Taker("kiosk", kiosk, key, priority=priority)
+    return Taker("public", None, address=request.remote_addr or "?", priority=priority)
+
+
+def ticket_taker(kiosk: str | None, priority: bool) -> Taker:
+    """Decide who is asking for a ticket (the body already validated), or refuse: :meth:`Taker.prove`."""
+    return claimed_taker(kiosk, priority).prove()
 
 
 def enrolled_kiosk() -> str | None:

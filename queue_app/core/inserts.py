@@ -81,9 +81,15 @@ def _row(state: sa.orm.InstanceState, plan: _InsertPlan) -> dict:
 
 def _persist(obj: object, plan: _InsertPlan, pk: object, returning: tuple = (), extra: tuple = ()) -> None:
     """Make a written object persistent in the session, as if loaded, with its key and returned values."""
-    sa.inspect(obj).dict[plan.pk] = pk
+    state = sa.inspect(obj)
+    state.dict[plan.pk] = pk
     make_transient_to_detached(obj)
-    db.session.add(obj)
+    session = db.session()
+    session.add(obj)
+    # as the flush does for a row it inserts (Session._register_altered): a rollback of this transaction or
+    # savepoint then takes the object out of the session, where it would stay persistent with its row gone
+    # (and SQLite, which gives a rolled-back id again, would then refuse the next row's object)
+    session._transaction._new[state] = True
     for (key, _), value in zip(returning, extra, strict=True):
         setattr(obj, key, value)
 

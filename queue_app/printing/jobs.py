@@ -317,11 +317,11 @@ class Printing:
         state = str(state)
         now = clock.utcnow()
         row = db.session.get(PrinterStatus, code)
-        if row is None:
-            row = PrinterStatus(code=code, state=state, message=message[:300], checked_at=now)
-            db.session.add(row)
+        if row is None and _insert_status(code, state, message[:300], now):
             changed = True
         else:
+            # two tickets printed at once can both find no row: the second updates the one the first wrote
+            row = row if row is not None else db.session.get(PrinterStatus, code)
             changed = row.state != state
             row.state = state
             row.message = message[:300]
@@ -361,3 +361,13 @@ class Printing:
                 "jobs_today": {s.value: counts.get(p.code, {}).get(s.value, 0) for s in PrintJobState},
             })
         return out
+
+
+def _insert_status(code: str, state: str, message: str, now) -> bool:  # noqa: ANN001
+    """Write a printer's first status row unless another transaction just did; whether this one did."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(PrinterStatus).values(code=code, state=state, message=message, checked_at=now)
+    return db.session.execute(stmt.on_conflict_do_nothing(index_elements=["code"])).rowcount == 1
