@@ -20,6 +20,13 @@ from .helpers import kiosk_key, take_ticket
 pytestmark = pytest.mark.both_databases
 
 
+@pytest.fixture(autouse=True)
+def _free_lines():
+    """A line a failed test left held must not hold up the next test's presses."""
+    yield
+    presses._lines.clear()
+
+
 class Held:
     """A service's line held by the test: presses of that service queue up until :meth:`release`."""
 
