@@ -250,6 +250,33 @@ def test_a_retry_while_the_first_request_prints_gets_the_real_outcome(papp):
     assert len(slow.slips) == 1 and elapsed < LIMIT
 
 
+def test_a_first_state_written_meanwhile_by_another_print_is_updated_not_an_error(papp, monkeypatch):
+    """Two slips printed at once at a printer with no state yet both find no row: the second's INSERT
+    would break the row's key (its slip then reported "failed"), so it updates the row the first wrote."""
+    from queue_app.core.database import WRITE_OPTION, begin_write
+
+    with papp.app_context():
+        with db.engine.connect() as other, other.execution_options(**{WRITE_OPTION: True}).begin():
+            # the other print, committed just after this one looked
+            other.execute(sa.insert(PrinterStatus).values(code="net", state="ok", message="",
+                                                          checked_at=clock.utcnow()))
+        real_get = db.session.get
+        looked: list[str] = []
+
+        def get(cls, key, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            if cls is PrinterStatus and not looked:
+                looked.append(key)
+                return None  # what this print saw before the other one committed
+            return real_get(cls, key, *args, **kwargs)
+
+        monkeypatch.setattr(db.session, "get", get)
+        begin_write()
+        papp.extensions["printing"].set_state("net", PrinterState.paper_low, "paper low")
+        db.session.commit()
+        rows = db.session.execute(sa.select(PrinterStatus.code, PrinterStatus.state)).all()
+    assert looked == ["net"] and [tuple(r) for r in rows] == [("net", "paper_low")]
+
+
 def test_kiosk_without_printer_prints_nothing(papp, pclient, fake):
     resp, _ = issue(pclient, kiosk="K1")
     assert resp.status_code == 201
