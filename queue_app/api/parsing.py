@@ -70,12 +70,10 @@ def well_formed_idempotency_key() -> bool:
 
 
 def idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not IDEMPOTENCY_KEY_RE.match(key):
+    """The request's Idempotency-Key, or None. :raise ValidationFailed: it is malformed."""
+    if not well_formed_idempotency_key():
         raise ValidationFailed("Idempotency-Key must be 1-128 letters, digits or '_.:-'.", field="Idempotency-Key")
-    return key
+    return request.headers.get("Idempotency-Key")
 
 
 def date_arg(name: str, default: date) -> date:

@@ -32,7 +32,7 @@ from queue_app.booking.errors import (
 from queue_app.booking.models import Booking, BookingEvent, BookingEventKind, BookingSlot, BookingState
 from queue_app.core import clock
 from queue_app.core.calendar import holiday_name, open_ranges
-from queue_app.core.database import begin_write, is_postgres
+from queue_app.core.database import begin_write, insert_or_nothing, is_postgres
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_service
@@ -149,19 +149,11 @@ def slots(service_code: str, day: date | str) -> list[dict[str, Any]]:
 # --- places ------------------------------------------------------------------------------------
 
 
-def _insert_ignore(values: dict[str, Any]) -> sa.Executable:
-    if is_postgres():
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(BookingSlot.__table__).values(**values, taken=0).on_conflict_do_nothing()
-
-
 def _take_place(service_id: int, day: date, start: str, cap: int) -> bool:
     """Take one place if fewer than ``cap`` are taken. One conditional UPDATE: on PostgreSQL a racing
     request waits for the row and re-checks ``taken`` once the first commits; SQLite writes one at a time."""
     keys = {"service_id": service_id, "day": day, "start": start}
-    db.session.execute(_insert_ignore(keys))
+    db.session.execute(insert_or_nothing(BookingSlot.__table__, {**keys, "taken": 0}))
     table = BookingSlot.__table__
     result = db.session.execute(
         table.update()

@@ -279,15 +279,27 @@ def upsert_add(table: sa.Table, keys: dict, column: str, amount: int, *, session
     session.connection().execute(stmt, {**keys, "amount": amount})
 
 
-@functools.cache
-def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...], column: str, start: int | None):  # noqa: ANN202
-    """Built once: this runs for every ticket issued and every call. ``start`` None: add ``:amount``."""
+def insert_or_nothing(table: sa.Table, values: dict) -> sa.Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` on either database: a row another transaction may write first
+    (its ``rowcount`` tells whether this one did)."""
+    return _dialect_insert(db.engine.dialect.name)(table).values(**values).on_conflict_do_nothing()
+
+
+def _dialect_insert(dialect: str):  # noqa: ANN202
+    """The database's own ``insert`` construct, which has ``on_conflict_do_*``."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database {dialect}")
+    return insert
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...], column: str, start: int | None):  # noqa: ANN202
+    """Built once: this runs for every ticket issued and every call. ``start`` None: add ``:amount``."""
+    insert = _dialect_insert(dialect)
     col = table.c[column]
     initial = sa.bindparam("amount", type_=col.type) if start is None else start
     stmt = insert(table).values(**{k: sa.bindparam(k, type_=table.c[k].type) for k in keys}, **{column: initial})

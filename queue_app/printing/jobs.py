@@ -26,7 +26,7 @@ from flask import Flask
 
 from printers import PrintError, PrinterState, TicketSlip, make_printer
 from queue_app.core import clock
-from queue_app.core.database import begin_write
+from queue_app.core.database import begin_write, insert_or_nothing
 from queue_app.core.extensions import db
 from queue_app.core.outbox import LiveEvent, record, touch
 from queue_app.core.siteconfig import SiteConf
@@ -317,7 +317,8 @@ class Printing:
         state = str(state)
         now = clock.utcnow()
         row = db.session.get(PrinterStatus, code)
-        if row is None and _insert_status(code, state, message[:300], now):
+        if row is None and db.session.execute(insert_or_nothing(PrinterStatus.__table__, {
+                "code": code, "state": state, "message": message[:300], "checked_at": now})).rowcount == 1:
             changed = True
         else:
             # two tickets printed at once can both find no row: the second updates the one the first wrote
@@ -362,12 +363,3 @@ class Printing:
             })
         return out
 
-
-def _insert_status(code: str, state: str, message: str, now) -> bool:  # noqa: ANN001
-    """Write a printer's first status row unless another transaction just did; whether this one did."""
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(PrinterStatus).values(code=code, state=state, message=message, checked_at=now)
-    return db.session.execute(stmt.on_conflict_do_nothing(index_elements=["code"])).rowcount == 1
