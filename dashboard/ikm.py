@@ -1,7 +1,7 @@
 """The satisfaction survey in the dashboard: the IKM card of the live page and the IKM report page.
 
 Figures come from :mod:`queue_app.survey` (the same functions as ``GET /api/stats/ikm``), scoped by
-``api.stats.scoped_agency`` like every other dashboard figure. Comments are shown to managers and admins
+``staff.auth.scoped_agency`` like every other dashboard figure. Comments are shown to managers and admins
 only; clerks never reach these pages.
 """
 
@@ -12,10 +12,10 @@ from typing import Any
 
 from flask import render_template, request
 
-from queue_app.api.stats import scoped_agency
 from queue_app.core.extensions import db
 from queue_app.core.models import Agency
 from queue_app.core.site import today as site_today
+from queue_app.staff.auth import scoped_agency
 from queue_app.survey import operations, report
 
 from .views import _agencies, bp, manager_page, report_range

@@ -2,7 +2,7 @@
 
 Both are for managers and admins; a manager scoped to one agency gets that agency's figures only,
 decided here on the server (the page's data and every API call it makes go through
-``api.stats.scoped_agency``). Unauthenticated visitors are sent to the login page, clerks get 403.
+``staff.auth.scoped_agency``). Unauthenticated visitors are sent to the login page, clerks get 403.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from flask import Blueprint, redirect, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from queue_app.api.stats import MAX_RANGE_DAYS, scoped_agency
+from queue_app.api.parsing import MAX_RANGE_DAYS
 from queue_app.core.errors import QueueError
 from queue_app.core.extensions import db
 from queue_app.core.i18n import gettext
 from queue_app.core.models import Agency
 from queue_app.core.site import today as site_today
+from queue_app.staff.auth import scoped_agency
 from queue_app.staff.models import Role
 from queue_app.stats import figures
 from queue_app.stats.dashboard import dashboard_snapshot
@@ -91,13 +92,13 @@ def report_range() -> tuple[date, date]:
 
     :raise ValidationFailed: a bad date, or a range over two years.
     """
-    from queue_app.api.stats import _range
+    from queue_app.api.parsing import date_range
     from queue_app.core.errors import ValidationFailed
 
     today = site_today()
     if not request.args.get("from") and not request.args.get("month"):
         return today.replace(day=1), today
-    first, last = _range()
+    first, last = date_range()
     if (last - first).days > MAX_RANGE_DAYS:
         raise ValidationFailed("The range may span at most two years.", field="to")
     return first, last

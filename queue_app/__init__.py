@@ -42,6 +42,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     from queue_app.staff.password import bp as password_bp
 
     import_all_models()
+    import_all_handlers()
 
     app = Flask(__name__)
     app.config.from_object(config_class)
@@ -130,6 +131,19 @@ def import_all_models() -> None:
     import queue_app.queue.models
     import queue_app.staff.models
     import queue_app.survey.models  # noqa: F401
+
+
+def import_all_handlers() -> None:
+    """Register every feature's /api handlers on the API blueprint (before it is registered on an app)."""
+    import queue_app.booking.handlers
+    import queue_app.printing.handlers
+    import queue_app.queue.counter_handlers
+    import queue_app.queue.handlers
+    import queue_app.staff.admin_handlers
+    import queue_app.staff.day_handlers
+    import queue_app.staff.handlers
+    import queue_app.stats.handlers
+    import queue_app.survey.handlers  # noqa: F401
 
 
 def _register_surfaces(app: Flask) -> None:

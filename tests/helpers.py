@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from queue_app import create_app
+from queue_app import create_app, import_all_handlers
+from queue_app.api.openapi import spec
 from queue_app.core import clock
 from queue_app.core.config import TestConfig
 from queue_app.core.extensions import db
@@ -347,3 +348,9 @@ def screenshot(page, name: str, *, settle_ms: int = 0, **kw) -> Path | None:
     path = folder / name
     page.screenshot(path=str(path), **kw)
     return path
+
+
+def api_spec() -> dict:
+    """The OpenAPI document without an app: every feature's handlers registered first."""
+    import_all_handlers()
+    return spec()

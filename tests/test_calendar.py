@@ -108,7 +108,7 @@ def test_without_site_hours_the_site_is_open_every_day(app):
 
 def test_closed_answers_match_the_declared_error_body(cal_app):
     """The 409s carry ``reopens_at`` and ``holiday``; the OpenAPI error model must declare them."""
-    from queue_app.api.shapes.common import Error
+    from queue_app.api.shapes import Error
 
     client = cal_app.test_client()
     for moment in (at(CHRISTMAS, 9), at(FRI, 12, 15)):

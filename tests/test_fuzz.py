@@ -15,16 +15,17 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
-from queue_app.api.openapi import spec
 from queue_app.core.extensions import db
 from queue_app.queue import operations
 
+from .helpers import api_spec
+
 MAX_EXAMPLES = 30
 
-OPERATIONS = [(method.upper(), path) for path, item in spec()["paths"].items() for method in item]
+OPERATIONS = [(method.upper(), path) for path, item in api_spec()["paths"].items() for method in item]
 #: operations with something a request can get wrong (a body, a query or header parameter); a free-form path
 #: string such as a ticket token has no invalid value
-FALLIBLE = [(method.upper(), path) for path, item in spec()["paths"].items() for method, op in item.items()
+FALLIBLE = [(method.upper(), path) for path, item in api_spec()["paths"].items() for method, op in item.items()
             if "requestBody" in op or any(p["in"] != "path" for p in op.get("parameters", []))]
 
 #: Schema-valid requests these operations may still refuse with 422, for reasons OpenAPI cannot express:

@@ -11,11 +11,10 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
-from queue_app.api.openapi import spec
 from queue_app.core.extensions import db
 from queue_app.queue import operations
 
-from .helpers import PASSWORD, login, take_ticket
+from .helpers import PASSWORD, api_spec, login, take_ticket
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -199,7 +198,7 @@ def test_every_html_post_refuses_a_missing_csrf_token(app, staff):
 def test_cookie_sessions_need_the_csrf_header_on_every_unsafe_api_call(app, staff):
     client, csrf_token = _signed_in(app, staff, "boss", "admin")
     (_, token), = _issue(app, n=1)
-    ops = [(m.upper(), p) for p, item in spec()["paths"].items() for m, op in item.items()
+    ops = [(m.upper(), p) for p, item in api_spec()["paths"].items() for m, op in item.items()
            if m in ("post", "put", "patch", "delete") and op.get("security")]
     assert len(ops) >= 15
     fill = {"{code}": "L01", "{username}": "boss", "{token}": token}
@@ -400,7 +399,7 @@ def _allowed(path: str) -> set[str]:
     raise AssertionError(f"{path} is a staff endpoint missing from ALLOWED: decide who may use it")
 
 
-STAFF_OPS = [(m.upper(), p) for p, item in spec()["paths"].items() for m, op in item.items() if op.get("security")]
+STAFF_OPS = [(m.upper(), p) for p, item in api_spec()["paths"].items() for m, op in item.items() if op.get("security")]
 
 
 @pytest.mark.parametrize(("method", "path"), STAFF_OPS, ids=[f"{m} {p}" for m, p in STAFF_OPS])
@@ -431,7 +430,7 @@ def test_every_staff_endpoint_refuses_the_wrong_role(app, staff, method, path):
 def test_no_undocumented_api_route_is_open(app):
     """A staff route missing from the OpenAPI document would escape the table above: every /api route that
     answers without credentials must be one of the documented public ones."""
-    public = {p for p, item in spec()["paths"].items() for op in item.values() if not op.get("security")}
+    public = {p for p, item in api_spec()["paths"].items() for op in item.values() if not op.get("security")}
     client = app.test_client()
     (_, token), = _issue(app)
     for rule in app.url_map.iter_rules():

@@ -234,7 +234,7 @@ def test_admin_page_refuses_a_non_ascii_username(app, staff):
 def test_exports_escape_what_a_spreadsheet_would_run(app, client, staff, manager):
     from openpyxl import load_workbook
 
-    from queue_app.stats.export import spreadsheet_text
+    from queue_app.core.exports import spreadsheet_text
 
     assert [spreadsheet_text(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "A-1", 5, -5, "")] == [
         "'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "A-1", 5, -5, ""]

@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import DBAPIError
 
 from queue_app.api.declare import Media
-from queue_app.api.shapes.common import Error
+from queue_app.api.shapes import Error
 from queue_app.core import clock
 from queue_app.core.extensions import db
 from tests.helpers import TEST_SITE, Staff, built_app, kiosk_headers, make_site, travel_to_midday

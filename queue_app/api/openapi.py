@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from queue_app.api.declare import Media, Operation
-from queue_app.api.shapes.common import Error
+from queue_app.api.shapes import Error
 
 INFO = {
     "title": "mpp-queue API",

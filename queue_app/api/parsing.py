@@ -5,6 +5,7 @@ Typed body fields are declared as pydantic models (:mod:`queue_app.api.declare`)
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 from datetime import date
@@ -14,6 +15,7 @@ from flask import request
 
 from queue_app.core import safejson
 from queue_app.core.errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from queue_app.core.site import today as site_today
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 #: the header's JSON schema, for the OpenAPI document
@@ -84,3 +86,47 @@ def date_arg(name: str, default: date) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ValidationFailed(f'"{name}" must be a date like 2026-10-28.', field=name) from None
+
+
+# --- ranges of local days (stats, reports, exports) ---------------------------------------------
+
+MAX_RANGE_DAYS = 366 * 2
+DATE = {"type": "string", "format": "date"}
+AGENCY = {"agency": ({"type": "string"}, False,
+                     "one agency's code (admins, unscoped managers; a scoped manager asking for another gets 403)")}
+RANGE = {
+    "from": (DATE, False, "first local day (default: today)"),
+    "to": (DATE, False, "last local day, at most two years after from (default: from, or today)"),
+    "month": ({"type": "string", "pattern": "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"}, False,
+              "a whole month like 2026-11, instead of from/to"),
+    **AGENCY,
+}
+RANGE_ERRORS = (401, 403, 404, 422)
+
+
+def date_range() -> tuple[date, date]:
+    """The request's local days: ``?month=2026-11``, or ``?from=&to=`` (default today), at most two years.
+
+    :raise ValidationFailed:
+    """
+    today = site_today()
+    month = request.args.get("month")
+    if month and not request.args.get("from"):
+        return month_range(month)
+    first = date_arg("from", today)
+    last = date_arg("to", first if request.args.get("from") else today)
+    if last < first:
+        raise ValidationFailed('"to" must not be before "from".', field="to")
+    if (last - first).days > MAX_RANGE_DAYS:
+        raise ValidationFailed("The range may span at most two years.", field="to")
+    return first, last
+
+
+def month_range(value: str) -> tuple[date, date]:
+    """``2026-11`` → (1 Nov, 30 Nov). :raise ValidationFailed:"""
+    try:
+        year, mon = (int(x) for x in value.split("-"))
+        first = date(year, mon, 1)
+    except ValueError:
+        raise ValidationFailed('"month" must look like 2026-11.', field="month") from None
+    return first, date(year, mon, calendar.monthrange(year, mon)[1])

@@ -17,7 +17,7 @@ What stays as it was, press by press:
   have alone; so does a failed commit, whose outcome is unknown (the kiosk's retry, with its
   Idempotency-Key, finds its ticket if it was written). Any other failure before the commit (an
   Idempotency-Key raced in from another process) sends every press alone, to meet it as it would have;
-- only ordinary presses join (:attr:`queue_app.api.takers.Taker.joins`): a priority ticket moves others
+- only ordinary presses join (:attr:`queue_app.staff.takers.Taker.joins`): a priority ticket moves others
   back and takes its line's version row first (``moves.will_move``); staff and booking check-ins go alone;
 - on PostgreSQL a batch locks the rows one ticket of its service locks (the day's number and the line's
   count), so it adds no lock order between processes; other services' presses form their own batches.

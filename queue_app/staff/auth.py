@@ -31,10 +31,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from queue_app.core import clock
 from queue_app.core.database import begin_write
-from queue_app.core.errors import Forbidden, Unauthorized, ValidationFailed
+from queue_app.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from queue_app.core.extensions import csrf, db, login_manager
 from queue_app.core.limits import check, hit
-from queue_app.core.models import Counter
+from queue_app.core.models import Agency, Counter
 from queue_app.core.outbox import end_access, end_access_now
 from queue_app.staff.models import ApiToken, Role, User
 
@@ -336,3 +336,21 @@ def _home_for(user: User) -> str:
     if user.role is Role.clerk:
         return "/counter/"
     return "/dashboard/"
+
+
+def scoped_agency() -> int | None:
+    """The agency whose figures this user may see: a scoped manager's own, or ``?agency=`` if allowed.
+
+    :raise Forbidden: a scoped manager asked for another agency.
+    :raise NotFound: unknown agency code.
+    """
+    own = current_user.agency_id if current_user.role is Role.manager else None
+    code = request.args.get("agency")
+    if not code:
+        return own
+    agency_id = db.session.scalar(sa.select(Agency.id).where(Agency.code == code))
+    if agency_id is None:
+        raise NotFound(f'No agency with code "{code}".')
+    if own is not None and agency_id != own:
+        raise Forbidden("You may only see your own agency.")
+    return agency_id

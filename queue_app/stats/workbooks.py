@@ -20,12 +20,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from queue_app.core.exports import spreadsheet_text
 from queue_app.core.extensions import db
 from queue_app.core.lookups import setting_value
 from queue_app.core.models import Agency
 from queue_app.core.site import current_site
 from queue_app.stats import figures
-from queue_app.stats.export import spreadsheet_text
 
 MONTHS_ID = ("", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
              "Oktober", "November", "Desember")

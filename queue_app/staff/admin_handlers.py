@@ -13,7 +13,14 @@ from flask_login import current_user
 
 from queue_app.api import bp
 from queue_app.api.declare import documented, parse_body
-from queue_app.api.shapes.staff import (
+from queue_app.core.errors import ValidationFailed
+from queue_app.core.extensions import db
+from queue_app.core.models import Service
+from queue_app.core.site import iso
+from queue_app.staff import admin
+from queue_app.staff.auth import staff_required
+from queue_app.staff.models import Role, User
+from queue_app.staff.shapes import (
     AdminService,
     AuditEntry,
     CloseReason,
@@ -23,14 +30,7 @@ from queue_app.api.shapes.staff import (
     NewUser,
     RunningText,
 )
-from queue_app.api.shapes.staff import User as UserShape
-from queue_app.core.errors import ValidationFailed
-from queue_app.core.extensions import db
-from queue_app.core.models import Service
-from queue_app.core.site import iso
-from queue_app.staff import admin
-from queue_app.staff.auth import staff_required
-from queue_app.staff.models import Role, User
+from queue_app.staff.shapes import User as UserShape
 
 
 def user_to_dict(user: User) -> dict[str, Any]:

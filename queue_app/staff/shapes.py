@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from queue_app.api.declare import Answer, Shape, Text
-from queue_app.api.shapes.common import Moment, RoleName
+from queue_app.api.shapes import Moment, RoleName
 
 Password = Annotated[str, StringConstraints(min_length=8)]
 

@@ -11,13 +11,14 @@ from flask_login import current_user
 from queue_app.api import bp
 from queue_app.api.declare import documented, parse_body
 from queue_app.api.parsing import IDEMPOTENCY_KEY, idempotency_key
-from queue_app.api.shapes.counters import CallBody, CallNextBody, Counter, CounterAction, TransferBody
 from queue_app.core.extensions import db
 from queue_app.core.lookups import counters_with_current, get_counter
 from queue_app.queue import operations
 from queue_app.queue.idempotency import remember_key, replay_key
+from queue_app.queue.panel import panel_view
 from queue_app.queue.read_models import counter_to_dict, ticket_to_dict
-from queue_app.staff.auth import require_counter, staff_required
+from queue_app.queue.shapes import CallBody, CallNextBody, Counter, CounterAction, PanelView, TransferBody
+from queue_app.staff.auth import require_counter, scoped_agency, staff_required
 from queue_app.staff.models import Role
 
 ACTION_ERRORS = (400, 401, 403, 404, 409, 413, 422)
@@ -37,8 +38,6 @@ def action(summary: str, **kwargs: Any) -> Callable[[Callable], Callable]:
 def list_counters():
     """Every counter with its state and current ticket, scoped like the dashboard: a manager of one
     agency sees the counters that serve its services (``?agency=CODE`` narrows for anyone allowed)."""
-    from queue_app.api.stats import scoped_agency
-
     agency_id = scoped_agency()
     counters = counters_with_current()
     if agency_id is not None:
@@ -145,3 +144,14 @@ def pause(code: str):
 def resume(code: str):
     """Take calls again."""
     return _counter_action(code, "resume", lambda user: operations.resume(code, actor=user))
+
+
+@bp.get("/counters/<code>/queue")
+@documented("What a clerk panel shows: waiting list, own tally, counter state", tags="counters", staff=True,
+            responses={200: PanelView}, errors=(401, 403, 404))
+@staff_required(Role.clerk, Role.admin)
+def counter_queue(code: str):
+    """What the panel of one counter shows; only for users who may act for that counter."""
+    counter = get_counter(code)
+    require_counter(counter)
+    return jsonify(panel_view(counter, current_user._get_current_object()))

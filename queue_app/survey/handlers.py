@@ -9,7 +9,21 @@ from sqlalchemy.exc import IntegrityError
 
 from queue_app.api import bp
 from queue_app.api.declare import Media, documented, parse_body
-from queue_app.api.shapes.survey import (
+from queue_app.api.parsing import date_range, month_range
+from queue_app.core.errors import Forbidden, NotFound
+from queue_app.core.exports import XLSX_MIME
+from queue_app.core.extensions import db
+from queue_app.core.i18n import current_lang
+from queue_app.core.lookups import get_counter
+from queue_app.core.models import Service
+from queue_app.core.site import today as site_today
+from queue_app.queue.operations import get_ticket_by_token
+from queue_app.staff.auth import scoped_agency, staff_required
+from queue_app.staff.models import Role
+from queue_app.survey import operations
+from queue_app.survey.models import SurveyChannel
+from queue_app.survey.questionnaire import unsur_view
+from queue_app.survey.shapes import (
     IkmReport,
     PublishedIkm,
     Questionnaire,
@@ -18,19 +32,6 @@ from queue_app.api.shapes.survey import (
     SurveySubmitted,
     TabletAnswer,
 )
-from queue_app.api.stats import _range, month_range, scoped_agency
-from queue_app.core.errors import Forbidden, NotFound
-from queue_app.core.extensions import db
-from queue_app.core.i18n import current_lang
-from queue_app.core.lookups import get_counter
-from queue_app.core.models import Service
-from queue_app.core.site import today as site_today
-from queue_app.queue.operations import get_ticket_by_token
-from queue_app.staff.auth import staff_required
-from queue_app.staff.models import Role
-from queue_app.survey import operations
-from queue_app.survey.models import SurveyChannel
-from queue_app.survey.questionnaire import unsur_view
 from queue_app.survey.tablet import require_tablet, ticket_for_offer
 
 
@@ -114,7 +115,6 @@ def survey_published():
                     "grade_label": data["grade_label"], "respondents": data["respondents"]})
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 IKM_QUERY = {
     "from": ({"type": "string", "format": "date"}, False, "first local day (default today)"),
@@ -130,7 +130,7 @@ IKM_QUERY = {
 @documented("The IKM (Indeks Kepuasan Masyarakat) of a range of local days", tags="stats",
             responses={200: IkmReport}, errors=(401, 403, 404, 422), staff=True, query=IKM_QUERY)
 def stats_ikm():
-    first, last = _range()
+    first, last = date_range()
     agency_id = scoped_agency()
     return jsonify(operations.ikm(first, last, agency_id=agency_id, service_id=_service_scope(agency_id)))
 
@@ -138,17 +138,17 @@ def stats_ikm():
 @bp.get("/stats/ikm.xlsx")
 @staff_required(Role.manager, Role.admin)
 @documented("The IKM report as the workbook survey teams hand in (Bahasa Indonesia; default this month)",
-            tags="stats", responses={200: Media(XLSX, "The IKM workbook")}, errors=(401, 403, 404, 422), staff=True,
+            tags="stats", responses={200: Media(XLSX_MIME, "The IKM workbook")}, errors=(401, 403, 404, 422), staff=True,
             query=IKM_QUERY)
 def stats_ikm_xlsx():
     if not request.args.get("from") and not request.args.get("month"):
         first, last = month_range(site_today().strftime("%Y-%m"))
     else:
-        first, last = _range()
+        first, last = date_range()
     agency_id = scoped_agency()
     from queue_app.survey import workbook  # openpyxl (5 MB) only in a process that writes a workbook
 
     data = workbook.ikm_workbook(first, last, agency_id=agency_id, service_id=_service_scope(agency_id))
     filename = f"ikm-{first.isoformat()}-{last.isoformat()}.xlsx"
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(data, mimetype=XLSX_MIME,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

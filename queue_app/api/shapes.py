@@ -12,6 +12,7 @@ from queue_app.api.declare import Answer
 TicketStatus = Literal["waiting", "called", "serving", "done", "no_show", "cancelled"]
 CounterState = Literal["open", "paused"]
 RoleName = Literal["clerk", "manager", "admin"]
+PrinterState = Literal["ok", "offline", "paper_low", "paper_out", "unknown"]
 #: an instant in ISO 8601 with the site's offset, or null when it has not happened
 Moment = datetime | None
 
@@ -69,3 +70,22 @@ class PrintResult(Answer):
 
     status: Literal["printed", "queued", "failed", "none"]
     error: str | None = Field(description="why it failed or is still queued")
+
+
+class Health(Answer):
+    """Up: the database answers; ``degraded`` when a printer is not ok."""
+
+    status: Literal["ok", "degraded"]
+    database: str
+    printers: dict[str, PrinterState]
+
+
+class HealthDown(Answer):
+    """The database is unreachable: the contract's error body plus what health knows."""
+
+    error: ErrorDetail
+    status: Literal["degraded"]
+    database: str
+    printers: dict[str, PrinterState]
+
+# --- counters: the counter list, the clerk panel's view, the bodies of the counter actions ---

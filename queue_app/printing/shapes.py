@@ -5,8 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from queue_app.api.declare import Answer, Shape
-from queue_app.api.shapes.common import Moment, PrintResult, StaffTicket
-from queue_app.api.shapes.public import PrinterState
+from queue_app.api.shapes import Moment, PrinterState, PrintResult, StaffTicket
 
 
 class JobsToday(Answer):

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_login import current_user
 
-from queue_app.api import bp
+from queue_app.api import asks_first, bp
 from queue_app.api.declare import documented, parse_body
-from queue_app.api.public import _issued_body
-from queue_app.api.shapes.booking import (
+from queue_app.api.parsing import date_range
+from queue_app.booking import operations
+from queue_app.booking.report import booking_figures
+from queue_app.booking.shapes import (
     BookingReport,
     BookingRequest,
     BookingView,
@@ -16,14 +18,13 @@ from queue_app.api.shapes.booking import (
     CheckInRequest,
     SlotList,
 )
-from queue_app.api.takers import ticket_taker
-from queue_app.booking import operations
-from queue_app.booking.report import booking_figures
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.limits import hit
-from queue_app.staff.auth import staff_required
+from queue_app.queue.handlers import _issued_body
+from queue_app.staff.auth import scoped_agency, staff_required
 from queue_app.staff.models import Role
+from queue_app.staff.takers import refuse_anonymous, ticket_taker
 
 DATE_SCHEMA = {"type": "string", "format": "date"}
 
@@ -101,6 +102,7 @@ def cancel_booking(token: str):
 
 
 @bp.post("/bookings/<code>/check-in")
+@asks_first(refuse_anonymous)
 @documented("Check a booking in: its ticket", tags="booking", body=CheckInRequest, body_required=False,
             responses={201: CheckedIn, 200: CheckedIn}, errors=(400, 401, 403, 404, 409, 413, 422, 429))
 def check_in(code: str):
@@ -131,7 +133,5 @@ def check_in(code: str):
 @staff_required(Role.manager, Role.admin)
 def booking_stats():
     """Made, checked in, expired, cancelled and still open bookings, and the no-show rate, by the slot's day."""
-    from queue_app.api.stats import _range, scoped_agency
-
-    first, last = _range()
+    first, last = date_range()
     return jsonify(booking_figures(first, last, agency_id=scoped_agency()))

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, RootModel
 
 from queue_app.api.declare import Answer, Shape, Text
-from queue_app.api.shapes.public import IssuedTicket
+from queue_app.queue.shapes import IssuedTicket
 
 
 class BookingRequest(Shape):

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from queue_app.api.declare import Answer
-from queue_app.api.shapes.common import CounterState, Moment, TicketStatus
+from queue_app.api.shapes import CounterState, Moment, TicketStatus
 
 
 class _Ranged(Answer):

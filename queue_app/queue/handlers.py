@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app, jsonify, request
 from flask_login import current_user
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
-from queue_app.api import bp
+from queue_app.api import asks_first, bp
 from queue_app.api.declare import documented, parse_body
 from queue_app.api.parsing import IDEMPOTENCY_KEY, idempotency_key, well_formed_idempotency_key
-from queue_app.api.shapes.public import (
-    Board,
-    Health,
-    HealthDown,
-    IssuedTicket,
-    PublicTicket,
-    Service,
-    TicketRequest,
-)
-from queue_app.api.takers import KIOSK_HEADER, claimed_taker
 from queue_app.core.database import begin_write
 from queue_app.core.extensions import db
 from queue_app.core.site import current_site, iso
 from queue_app.queue import operations, presses
 from queue_app.queue.read_models import services_public, ticket_public
+from queue_app.queue.shapes import (
+    Board,
+    IssuedTicket,
+    PublicTicket,
+    Service,
+    TicketRequest,
+)
+from queue_app.staff.takers import KIOSK_HEADER, claimed_taker, refuse_anonymous
 
 
 @bp.get("/services")
@@ -37,6 +34,7 @@ def list_services():
 
 
 @bp.post("/tickets")
+@asks_first(refuse_anonymous)
 @documented("Issue a ticket", tags="public", body=TicketRequest, responses={201: IssuedTicket},
             errors=(400, 401, 403, 404, 409, 413, 422, 429, 503),
             headers={"Idempotency-Key": (IDEMPOTENCY_KEY, False, "a repeat within 10 minutes returns the same ticket"),
@@ -154,31 +152,3 @@ def display_board():
     from queue_app.queue import snapshots
 
     return jsonify(snapshots.board(request.args.get("zone") or None))
-
-
-@bp.get("/health")
-@documented("Database and printer health", tags="public", responses={200: Health, 503: HealthDown})
-def health():
-    """Liveness for monitoring: 503 when the database is gone, ``degraded`` when a printer is not ok."""
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-        database = "ok"
-    except DBAPIError as exc:
-        db.session.rollback()
-        return jsonify({
-            "error": {"code": "database_unavailable", "message": "The database is not reachable."},
-            "status": "degraded",
-            "database": f"error: {exc.orig.__class__.__name__}",
-            "printers": {p.code: "unknown" for p in current_site().printers},
-        }), 503
-    printers = current_app.extensions["printing"].states()
-    degraded = any(state != "ok" for state in printers.values())
-    return jsonify({"status": "degraded" if degraded else "ok", "database": database, "printers": printers})
-
-
-@bp.get("/openapi.json")
-def openapi():
-    """This API described in OpenAPI 3."""
-    from queue_app.api.openapi import spec
-
-    return jsonify(spec())

@@ -13,7 +13,13 @@ from flask_login import current_user
 
 from queue_app.api import bp
 from queue_app.api.declare import documented, parse_body
-from queue_app.api.shapes.site_days import (
+from queue_app.core.errors import ValidationFailed
+from queue_app.core.extensions import db
+from queue_app.core.models import SiteClosure
+from queue_app.core.site import current_site, iso
+from queue_app.staff import closures, notices
+from queue_app.staff.auth import staff_required
+from queue_app.staff.day_shapes import (
     ClosedDays,
     Closure,
     ClosureRequest,
@@ -21,12 +27,6 @@ from queue_app.api.shapes.site_days import (
     NoticesRequest,
     Reopened,
 )
-from queue_app.core.errors import ValidationFailed
-from queue_app.core.extensions import db
-from queue_app.core.models import SiteClosure
-from queue_app.core.site import current_site, iso
-from queue_app.staff import closures, notices
-from queue_app.staff.auth import staff_required
 from queue_app.staff.models import Role
 
 
