@@ -29,6 +29,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     """
     from queue_app import live, printing, survey
     from queue_app.api import bp as api_bp
+    from queue_app.api import checks as api_checks
     from queue_app.core import outbox, safejson  # noqa: F401  (outbox registers the after-commit publisher)
     from queue_app.core.database import init_engine
     from queue_app.core.errors import register_error_handlers
@@ -81,6 +82,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
         max_http_buffer_size=64 * 1024,
         json=safejson,  # a packet nested too deep is refused like any malformed one, not a RecursionError
     )
+    socketio.server.manager.check_shapes = bool(app.config.get("CHECK_SHAPES"))
     app.extensions["sockets_per_address"] = live_limits.install(socketio.server)
     live_direct.install(socketio.server)  # under gevent, emits go straight into idle WebSockets
     if site.trusted_proxies:  # outermost, so Socket.IO requests see the client's address too
@@ -93,6 +95,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
 
     csrf.exempt(api_bp)  # staff_required() applies CSRF to cookie sessions; bearer tokens need none
     app.register_blueprint(api_bp)
+    api_checks.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(password_bp)
     _register_surfaces(app)

@@ -63,6 +63,7 @@ class LiveServer:
         self.log_path = self.workdir / f"server-{self.port}.log"
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         env.pop("MPP_QUEUE_CONFIG", None)
+        env.setdefault("MPP_QUEUE_CHECK_SHAPES", "1")  # every answer and payload checked against its shape
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "queue_app", "--config", str(self.config_path), "serve",

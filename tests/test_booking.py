@@ -372,3 +372,40 @@ def test_report_counts_bookings_by_day_with_the_no_show_rate(bapp, client, staff
     assert body["total"]["made"] == 4
     assert client.get("/api/stats/bookings").status_code == 401
     assert client.get("/api/stats/bookings", headers=staff.headers("clerk1", "clerk")).status_code == 403
+
+
+class _Refusing:
+    """A printer that is not there: its error names where it was looked for, as a network printer's does."""
+
+    last_state = None
+
+    def print_slip(self, slip):  # noqa: ANN001
+        from printers import PrintError
+
+        raise PrintError("offline", "connect to 10.0.7.21:9100 refused")
+
+    def close(self):
+        pass
+
+
+def test_a_kiosk_check_in_with_a_failing_printer_hides_the_printers_address(bapp, client, staff):
+    """Check-in prints through the one issue use case: a kiosk reads a generic reason, staff the printer's own;
+    the slip carries the place and estimate the screen shows."""
+    travel_to(at(MON, 7))
+    take_ticket(client)
+    first, second = (book(client, "09:00").get_json()["code"] for _ in range(2))
+    travel_to(at(MON, 8, 5))
+    printing = bapp.extensions["printing"]
+    printing.overrides["p1"] = _Refusing()
+    printed = []
+    real_slip = printing.slip_for
+    printing.slip_for = lambda ticket, place=None: printed.append(real_slip(ticket, place)) or printed[-1]
+    resp = client.post(f"/api/bookings/{first}/check-in", json={"kiosk": "K2"},
+                       headers=kiosk_headers(bapp, "K2"))
+    body = resp.get_json()
+    assert resp.status_code == 201 and body["print"]["status"] == "failed"
+    assert "10.0.7.21" not in body["print"]["error"] and "9100" not in body["print"]["error"]
+    assert (printed[0].ahead, printed[0].estimated_wait_seconds) == (body["ahead"], body["estimated_wait_seconds"])
+    by_staff = client.post(f"/api/bookings/{second}/check-in", json={"kiosk": "K2"},
+                           headers=staff.headers("desk", "clerk", counters=["L01"]))
+    assert "10.0.7.21:9100" in by_staff.get_json()["print"]["error"]

@@ -321,7 +321,7 @@ def test_board_changed_carries_waiting_counts_and_counter_states(client, clerk, 
 
 def test_ticket_finished_signal_lets_a_feature_follow_a_visit(app, client, clerk):
     """A feature listens to ``ticket_finished`` instead of being called by the queue verbs."""
-    from queue_app.core import signals
+    from queue_app.queue import signals
 
     seen = []
 

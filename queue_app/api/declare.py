@@ -77,6 +77,10 @@ class Operation:
     query: dict[str, tuple[dict[str, Any], bool, str]] = field(default_factory=dict)
     headers: dict[str, tuple[dict[str, Any], bool, str]] = field(default_factory=dict)
 
+    def error_statuses(self) -> tuple[int, ...]:
+        """Every error status it may answer: its own, and 415 for any JSON body in another media type."""
+        return self.errors + ((415,) if self.body is not None and 415 not in self.errors else ())
+
 
 def documented(summary: str, *, tags: tuple[str, ...] | str = (), body: type[BaseModel] | None = None,
                body_required: bool = True, responses: dict[int, Any] | None = None,

@@ -141,9 +141,7 @@ def declared_paths(schemas: dict[str, Any]) -> dict[str, dict[str, Any]]:
         params += [{"name": n, "in": "header", "required": req, "schema": sch, "description": d}
                    for n, (sch, req, d) in op.headers.items()]
         responses = {str(status): _response(reply) for status, reply in op.responses.items()}
-        responses.update(_errors(*op.errors))
-        if op.body is not None:  # every JSON body is refused in another media type (parsing.json_body)
-            responses.update(_errors(415))
+        responses.update(_errors(*op.error_statuses()))
         entry: dict[str, Any] = {"summary": op.summary, "responses": responses}
         if op.tags:
             entry["tags"] = list(op.tags)

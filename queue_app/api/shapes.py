@@ -35,6 +35,17 @@ class ErrorDetail(Answer):
     state: str | None = None
     #: the number a counter still has open (409 counter_busy)
     current: str | None = None
+    #: bookings: the day asked for, the last bookable day, the slot asked for and the slots still free
+    date: str | None = None
+    last: str | None = None
+    start: str | None = None
+    next_free: list[str] | None = None
+    #: a booking's check-in window: when it opens (409 too_early)
+    opens_at: str | None = None
+    #: ... and when it closed (409 too_late)
+    closed_at: str | None = None
+    #: seconds until the limit lets the caller try again (429 rate_limited)
+    retry_after: int | None = None
 
 
 class Error(Answer):

@@ -21,7 +21,7 @@ from queue_app.booking.shapes import (
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.limits import hit
-from queue_app.queue.handlers import _issued_body
+from queue_app.queue import issuing
 from queue_app.staff.auth import scoped_agency, staff_required
 from queue_app.staff.models import Role
 from queue_app.staff.takers import refuse_anonymous, ticket_taker
@@ -115,12 +115,12 @@ def check_in(code: str):
     check_rate("checkin", data.kiosk or request.remote_addr or "?",
                current_app.config.get("RATELIMIT_CHECKINS_PER_MINUTE", 0), 60)
     booking, ticket, created = operations.check_in(code, kiosk=data.kiosk, actor=staff)
-    body = _issued_body(ticket, created)
+    body = issuing.issued_body(ticket, created)
     body["booking"] = booking.code
     body["booked_slot"] = {"date": booking.day.isoformat(), "start": booking.start, "end": booking.end}
     db.session.commit()
-    printing = current_app.extensions["printing"]
-    body["print"] = printing.print_ticket(ticket, data.kiosk) if created else printing.last_result(ticket)
+    body = issuing.hand_over(ticket, created, body, data.kiosk)
+    body.pop("repeated", None)  # a repeated check-in says so with its 200
     return jsonify(body), 201 if created else 200
 
 

@@ -43,10 +43,14 @@ class Config:
     RATELIMIT_BOOKINGS_PER_PHONE = 5  # attempts per day
     RATELIMIT_CHECKINS_PER_MINUTE = 30  # per kiosk or desk address: codes are short, guessing must be slow
     TESTING = False
+    #: Validate every /api answer and every Socket.IO payload against its declared shape (queue_app.api.checks,
+    #: queue_app.core.events): on in tests, and in the test suite's servers through the environment
+    CHECK_SHAPES = os.environ.get("MPP_QUEUE_CHECK_SHAPES") == "1"
 
 
 class TestConfig(Config):
     TESTING = True
+    CHECK_SHAPES = True
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     SOCKETIO_ASYNC_MODE = "threading"

@@ -9,47 +9,31 @@ anything themselves: they record events on the session, and an ``after_commit`` 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum, auto
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from queue_app.core import signals
+from queue_app.core import events, signals
 from queue_app.core.extensions import db
 
 _KEY = "hub_pending"
 
 
-class LiveEvent(StrEnum):
-    """Socket.IO event names; snake_case so ``on_<event>`` namespace methods work."""
-
-    board = auto()  # /display: full snapshot
-    called = auto()  # /display: a call or recall
-    board_changed = auto()  # /display: waiting counts and counter states (coalesced, all displays)
-    ticket = auto()  # /ticket: one ticket's public view
-    queue_moved = auto()  # /ticket: a service's waiting line moved (deltas + estimates; phones count their place)
-    queue_changed = auto()  # /counter, /dashboard: waiting lists of some services changed
-    counter_changed = auto()  # /counter, /dashboard: a counter's state or current ticket changed
-    settings_changed = auto()  # /display, /kiosk screens: running text, closed services...
-    print_job = auto()  # /agent: a slip to print
-    printer_changed = auto()  # /dashboard: a printer's state changed
-    survey_offer = auto()  # /survey: a counter's tablet offers the survey of the visit just finished
-    #: every namespace: the access a socket connected with ended (see :func:`end_access`); the client
-    #: gets this event and the server then disconnects it (queue_app.live.revoke)
-    access_ended = auto()
-
-
-#: namespaces whose sockets authenticate (staff, devices); access_ended is sent to the room in each
-ACCESS_NAMESPACES = ("/counter", "/dashboard", "/agent", "/survey", "/kiosk")
+#: every namespace whose sockets authenticate: the access a socket connected with ended (see :func:`end_access`);
+#: the client gets this event and the server then disconnects it (queue_app.live.revoke)
+access_ended = events.declare("access_ended", "*", payload=dict[str, str],
+                              summary='`{"room": "user:7"}`: the access this socket connected with ended (user '
+                                      "disabled, password changed, signed out, token revoked, a new device key); "
+                                      "the server disconnects the socket right after.")
 
 
 @dataclass
 class Pending:
     """What to publish once the transaction commits."""
 
-    emits: list[tuple[LiveEvent, dict[str, Any], str, str | None]] = field(default_factory=list)
+    emits: list[tuple[str, dict[str, Any], str, str | None]] = field(default_factory=list)
     #: queues whose order moved: every waiting ticket's view (people ahead, estimate) is recomputed
     services: set[int] = field(default_factory=set)
     #: queues that only grew at the end: staff counts change, nobody's place does
@@ -80,7 +64,7 @@ def _pending(session: Session | None = None) -> Pending:
     return info[_KEY]
 
 
-def record(kind: LiveEvent, payload: dict[str, Any], *, namespace: str, to: str | None = None) -> None:
+def record(kind: str, payload: dict[str, Any], *, namespace: str, to: str | None = None) -> None:
     """Emit ``kind`` with a ready payload to a namespace/room after commit."""
     _pending().emits.append((kind, payload, namespace, to))
 
@@ -99,16 +83,16 @@ def touch(*, services: set[int] | None = None, queues: set[int] | None = None, t
 def end_access(room: str) -> None:
     """After commit, disconnect every socket in ``room`` (``user:<id>``, ``session:<tag>``, ``token:<id>``,
     ``device:<kind>:<code>``), in every server process: a signed-out clerk's panel, a rotated kiosk."""
-    for namespace in ACCESS_NAMESPACES:
-        record(LiveEvent.access_ended, {"room": room}, namespace=namespace, to=room)
+    for namespace in events.access_namespaces():
+        record(access_ended, {"room": room}, namespace=namespace, to=room)
 
 
 def end_access_now(room: str) -> None:
     """:func:`end_access` for a change that writes nothing (signing out): sent at once."""
     from queue_app.core.extensions import socketio
 
-    for namespace in ACCESS_NAMESPACES:
-        socketio.emit(LiveEvent.access_ended.value, {"room": room}, namespace=namespace, to=room)
+    for namespace in events.access_namespaces():
+        socketio.emit(access_ended, {"room": room}, namespace=namespace, to=room)
 
 
 @sa.event.listens_for(Session, "after_commit")

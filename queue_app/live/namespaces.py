@@ -20,7 +20,7 @@ from flask_socketio import Namespace, emit, join_room, leave_room
 from queue_app.core import clock
 from queue_app.core.extensions import db, socketio
 from queue_app.core.models import Counter
-from queue_app.core.outbox import LiveEvent
+from queue_app.queue import events
 from queue_app.staff.auth import SESSION_TAG, token_row
 from queue_app.staff.models import ApiToken, Role, User
 
@@ -76,7 +76,7 @@ class DisplayNamespace(Namespace):
             board = snapshots.board(zone)
         finally:
             db.session.rollback()
-        emit(LiveEvent.board.value, board)
+        emit(events.board, board)
 
     def on_board(self, data: Any = None) -> dict[str, Any]:
         """A display that saw a gap in ``seq`` asks for the whole board again."""
@@ -111,7 +111,7 @@ class TicketNamespace(Namespace):
         view = self._watch(token, counts)
         if view is None:
             raise ConnectionRefusedError("unknown ticket")
-        emit(LiveEvent.ticket.value, view)
+        emit(events.ticket, view)
 
     def on_sync(self, _data: Any = None) -> dict[str, Any]:
         entry = _watching.get(request.sid)

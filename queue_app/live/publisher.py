@@ -18,8 +18,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from queue_app.core.extensions import db, socketio
 from queue_app.core.models import Counter, CounterService, Service
-from queue_app.core.outbox import LiveEvent, Pending
+from queue_app.core.outbox import Pending
 from queue_app.core.site import today
+from queue_app.queue import events
 from queue_app.queue.estimate import ahead_of
 from queue_app.queue.models import Ticket, TicketState
 from queue_app.queue.read_models import ticket_public
@@ -35,7 +36,7 @@ def publish(app: Flask, pending: Pending, **_: Any) -> None:
     Connected to :data:`queue_app.core.signals.committed` by :func:`queue_app.live.init_app`.
     """
     for kind, payload, namespace, room in pending.emits:
-        socketio.emit(kind.value, payload, namespace=namespace, to=room)
+        socketio.emit(kind, payload, namespace=namespace, to=room)
     if (pending.services or pending.moves) and not app.config.get("HUB_INLINE_REFRESH"):
         # the lines' moves go out right after the call itself, not after the rest (staff screens, board).
         # After it, not before: emits to idle WebSockets are sent as they are made (live/direct.py), so
@@ -53,7 +54,7 @@ def publish(app: Flask, pending: Pending, **_: Any) -> None:
             finally:
                 db.session.rollback()
         for payload, room in moved:
-            socketio.emit(LiveEvent.queue_moved.value, payload, namespace="/ticket", to=room)
+            socketio.emit(events.queue_moved, payload, namespace="/ticket", to=room)
     if pending.queues and not (pending.services or pending.counters):
         # a queue only grew (a plain ticket issue): nobody's place moved, so the staff screens' counts
         # are pushed coalesced instead of recomputed per ticket at the morning rush
@@ -108,11 +109,11 @@ def _refresh(pending: Pending) -> None:
     if pending.services or pending.moves:
         if not pending.moves_sent:
             for payload, room in _queue_moved_messages(pending):
-                socketio.emit(LiveEvent.queue_moved.value, payload, namespace="/ticket", to=room)
+                socketio.emit(events.queue_moved, payload, namespace="/ticket", to=room)
         done = _push_single_views(pending)
     if pending.tickets - done:
         for ticket in db.session.scalars(_tickets_with_views(), {"ids": sorted(pending.tickets - done)}):
-            socketio.emit(LiveEvent.ticket.value, ticket_public(ticket), namespace="/ticket",
+            socketio.emit(events.ticket, ticket_public(ticket), namespace="/ticket",
                           to=f"ticket:{ticket.id}")
     if pending.services or pending.queues or pending.counters:
         _push_staff_views(pending.services | pending.queues, pending.counters)
@@ -173,7 +174,7 @@ def _push_single_views(pending: Pending) -> set[int]:
     for n, ticket in enumerate(singles, 1):
         ahead = ahead_of(ticket)
         view = ticket_public(ticket, ahead=ahead, eta=fc.of(ticket.id, ticket.service_id, ahead), known=True)
-        socketio.emit(LiveEvent.ticket.value, view, namespace="/ticket", to=f"ticket:{ticket.id}")
+        socketio.emit(events.ticket, view, namespace="/ticket", to=f"ticket:{ticket.id}")
         if n % 50 == 0:
             socketio.sleep(0)  # let the socket writers start sending
     return {t.id for t in singles}
@@ -227,19 +228,19 @@ def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
     for sid, code, agency_id in db.session.execute(_services_by_id(), {"ids": sorted(service_ids)}):
         services[sid], agency_of[sid] = code, agency_id
     payload = {"services": {code: counts.get(sid, 0) for sid, code in services.items()}}
-    socketio.emit(LiveEvent.queue_changed.value, payload, namespace="/counter", to="staff")
-    socketio.emit(LiveEvent.queue_changed.value, payload, namespace="/dashboard", to="staff")
+    socketio.emit(events.queue_changed, payload, namespace="/counter", to="staff")
+    socketio.emit(events.queue_changed, payload, namespace="/dashboard", to="staff")
     for agency_id in set(agency_of.values()):  # dashboards of managers scoped to one agency
         scoped = {code: counts.get(sid, 0) for sid, code in services.items() if agency_of.get(sid) == agency_id}
-        socketio.emit(LiveEvent.queue_changed.value, {"services": scoped}, namespace="/dashboard",
+        socketio.emit(events.queue_changed, {"services": scoped}, namespace="/dashboard",
                       to=f"agency:{agency_id}")
     counters = db.session.scalars(_counters_with_views(), {"ids": sorted(counter_ids)}) if counter_ids else []
     for counter in counters:
         body = counter_to_dict(counter)
-        socketio.emit(LiveEvent.counter_changed.value, body, namespace="/counter", to="staff")
-        socketio.emit(LiveEvent.counter_changed.value, body, namespace="/dashboard", to="staff")
+        socketio.emit(events.counter_changed, body, namespace="/counter", to="staff")
+        socketio.emit(events.counter_changed, body, namespace="/dashboard", to="staff")
         for agency_id in {link.service.agency_id for link in counter.service_links}:
-            socketio.emit(LiveEvent.counter_changed.value, body, namespace="/dashboard", to=f"agency:{agency_id}")
+            socketio.emit(events.counter_changed, body, namespace="/dashboard", to=f"agency:{agency_id}")
 
 
 #: at most one coalesced ``queue_changed`` per this many seconds per process
@@ -348,4 +349,4 @@ def _emit_board_changed(app: Flask) -> None:
             for code, zone, state, number, status in rows
         ],
     }
-    socketio.emit(LiveEvent.board_changed.value, payload, namespace="/display")
+    socketio.emit(events.board_changed, payload, namespace="/display")

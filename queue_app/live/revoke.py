@@ -17,24 +17,31 @@ from typing import Any
 
 import socketio as sio
 
-from queue_app.core.outbox import LiveEvent
+from queue_app.core import events
+from queue_app.core.outbox import access_ended
 
 from .direct import DirectSendManager
 
 logger = logging.getLogger(__name__)
 
-ACCESS_ENDED = LiveEvent.access_ended.value
+ACCESS_ENDED = str(access_ended)
 
 
 class RevokingManager(DirectSendManager):
     """A client manager that disconnects the local members of a room sent ``access_ended``.
 
-    Its emits go straight into idle WebSockets where it can (:mod:`queue_app.live.direct`).
+    Its emits go straight into idle WebSockets where it can (:mod:`queue_app.live.direct`). Every event a
+    socket of this process gets passes here, so with ``check_shapes`` (``CHECK_SHAPES``: the tests) each
+    payload is validated against its declaration (:func:`queue_app.core.events.check`).
     """
+
+    check_shapes = False
 
     def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
              callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
         room = to or room
+        if self.check_shapes:
+            events.check(event, data, namespace)
         if event != ACCESS_ENDED or room is None:
             return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
         members = [sid for sid, _eio in self.get_participants(namespace, room)]

@@ -24,13 +24,13 @@ from flask_socketio import Namespace, emit, join_room
 from queue_app.core import clock
 from queue_app.core.database import begin_write
 from queue_app.core.extensions import db, socketio
-from queue_app.core.outbox import LiveEvent
+from queue_app.printing import events
 from queue_app.printing.models import PrintJob, PrintJobState
 from queue_app.staff import devices
 
 logger = logging.getLogger(__name__)
 
-NAMESPACE = "/agent"
+NAMESPACE = events.AGENT
 KIND = "agent"
 STATES = ("ok", "offline", "paper_low", "paper_out", "unknown")
 
@@ -95,10 +95,10 @@ def deliver(job: PrintJob) -> None:
     local = [sid for sid, code in list(_agents.items()) if code == job.printer]
     app = current_app._get_current_object()
     for sid in local:
-        socketio.emit(LiveEvent.print_job.value, job_message(job), namespace=NAMESPACE, to=sid,
+        socketio.emit(events.print_job, job_message(job), namespace=NAMESPACE, to=sid,
                       callback=_on_ack(app, job.printer))
     if not local:
-        socketio.emit(LiveEvent.print_job.value, job_message(job), namespace=NAMESPACE, to=f"printer:{job.printer}")
+        socketio.emit(events.print_job, job_message(job), namespace=NAMESPACE, to=f"printer:{job.printer}")
 
 
 def handle_result(code: str, data: Any) -> None:
@@ -154,7 +154,7 @@ class AgentNamespace(Namespace):
             for job in jobs:  # what queued up while it was away
                 job.attempts += 1
                 job.updated_at = clock.utcnow()
-                emit(LiveEvent.print_job.value, job_message(job), callback=ack)
+                emit(events.print_job, job_message(job), callback=ack)
             db.session.commit()
             logger.info("print agent for %s connected from %s; %d queued job(s) sent", code,
                         request.remote_addr, len(jobs))

@@ -28,10 +28,13 @@ from printers import PrintError, PrinterState, TicketSlip, make_printer
 from queue_app.core import clock
 from queue_app.core.database import begin_write, insert_or_nothing
 from queue_app.core.extensions import db
-from queue_app.core.outbox import LiveEvent, record, touch
+from queue_app.core.outbox import record, touch
 from queue_app.core.siteconfig import SiteConf
+from queue_app.printing import events
 from queue_app.printing.models import PrinterStatus, PrintJob, PrintJobState
-from queue_app.queue.models import EventKind, Ticket, TicketEvent
+from queue_app.queue import life
+from queue_app.queue.models import EventKind, Ticket
+from queue_app.queue.read_models import ticket_public
 from queue_app.staff.models import User
 
 logger = logging.getLogger(__name__)
@@ -102,18 +105,20 @@ class Printing:
             raise KeyError(code)
         return make_printer(conf)
 
-    def slip_for(self, ticket: Ticket) -> TicketSlip:
-        from queue_app.queue.read_models import ticket_public
-
-        view = ticket_public(ticket)
+    def slip_for(self, ticket: Ticket, place: tuple[int | None, int | None] | None = None) -> TicketSlip:
+        """The slip of a ticket; ``place`` is ``(ahead, estimate)`` as the visitor's screen shows them (a new
+        ticket's, from its issue), else they are read now."""
+        if place is None:
+            view = ticket_public(ticket)
+            place = (view["ahead"], view["estimated_wait_seconds"])
         return TicketSlip(
             site_name=self.site.name,
             agency_name=ticket.service.agency.name,
             service_name=ticket.service.name,
             number=ticket.number,
             issued_at=ticket.issued_at.astimezone(self.site.tz),
-            ahead=view["ahead"] or 0,
-            estimated_wait_seconds=view["estimated_wait_seconds"],
+            ahead=place[0] or 0,
+            estimated_wait_seconds=place[1],
             track_url=f"{self.site.base_url}/t/{ticket.token}",
             footer=self.site.ticket_footer,
             priority=ticket.priority,
@@ -123,8 +128,11 @@ class Printing:
 
     # --- printing a ticket ---------------------------------------------------------------------
 
-    def print_ticket(self, ticket: Ticket, kiosk: str | None) -> dict[str, Any]:
+    def print_ticket(self, ticket: Ticket, kiosk: str | None,
+                     place: tuple[int | None, int | None] | None = None) -> dict[str, Any]:
         """Print a freshly committed ticket at the kiosk's printer; never raises.
+
+        :param place: ``(ahead, estimate)`` the caller showed, printed as they are (see :meth:`slip_for`).
 
         :return: the contract's ``print`` object: ``{"status": printed|queued|failed|none, "error"}``.
         """
@@ -132,17 +140,18 @@ class Printing:
         if kiosk_conf is None or kiosk_conf.printer is None:
             return {"status": "none", "error": None}
         try:
-            return self.submit(ticket, kiosk_conf.printer)
+            return self.submit(ticket, kiosk_conf.printer, place)
         except Exception as exc:  # the ticket is committed; a printing bug must not turn it into a 500
             db.session.rollback()
             logger.exception("printing ticket %s failed", ticket.number)
             return {"status": "failed", "error": f"print error: {exc}"[:300]}
 
-    def submit(self, ticket: Ticket, printer_code: str) -> dict[str, Any]:
+    def submit(self, ticket: Ticket, printer_code: str,
+               place: tuple[int | None, int | None] | None = None) -> dict[str, Any]:
         """Store a print job, commit it, and print it now (direct) or hand it to the agent."""
         begin_write()
         now = clock.utcnow()
-        slip = self.slip_for(ticket)
+        slip = self.slip_for(ticket, place)
         job = PrintJob(ticket_id=ticket.id, printer=printer_code, state=PrintJobState.queued, attempts=0,
                        last_error="", payload=slip.to_dict(), created_at=now, updated_at=now,
                        expires_at=now + timedelta(minutes=self.site.print_job_expiry_minutes))
@@ -235,9 +244,7 @@ class Printing:
         elif self.site.printer(printer_code) is None:
             raise PrinterNotFound(f'No printer "{printer_code}" in config.toml.')
         begin_write()
-        db.session.add(TicketEvent(ticket_id=ticket.id, kind=EventKind.reprinted, at=clock.utcnow(),
-                                   service_id=ticket.service_id, user_id=actor.id if actor else None,
-                                   details={"printer": printer_code}))
+        life.happen(ticket, EventKind.reprinted, actor=actor, details={"printer": printer_code})
         return self.submit(ticket, printer_code)
 
     # --- agents ------------------------------------------------------------------------------
@@ -328,7 +335,7 @@ class Printing:
             row.message = message[:300]
             row.checked_at = now
         if changed:
-            record(LiveEvent.printer_changed, {"code": code, "state": state, "message": message[:300]},
+            record(events.printer_changed, {"code": code, "state": state, "message": message[:300]},
                    namespace="/dashboard", to="staff")
 
     def states(self) -> dict[str, str]:

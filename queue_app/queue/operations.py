@@ -15,8 +15,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from queue_app.core import clock, signals
-from queue_app.core.database import begin_write, is_postgres, take_turn, upsert_increment, upsert_increments
+from queue_app.core import clock
+from queue_app.core.database import begin_write, is_postgres, take_turn, upsert_increments
 from queue_app.core.errors import (
     CounterBusy,
     CounterPaused,
@@ -30,9 +30,10 @@ from queue_app.core.errors import (
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_counter, get_service
 from queue_app.core.models import Counter, CounterState
-from queue_app.core.outbox import LiveEvent, record, touch
+from queue_app.core.outbox import touch
 from queue_app.core.site import current_site, today
-from queue_app.queue.estimate import forget_forecast, forget_handling
+from queue_app.queue import life
+from queue_app.queue.estimate import ahead_of, forecast_new, forget_forecast, new_place
 from queue_app.queue.idempotency import ticket_for_key
 from queue_app.queue.models import (
     DailyNumber,
@@ -41,11 +42,9 @@ from queue_app.queue.models import (
     QueueCount,
     Ticket,
     TicketState,
-    ZoneSequence,
 )
-from queue_app.queue.moves import moved, will_move
+from queue_app.queue.moves import will_move
 from queue_app.queue.opening import closed_error
-from queue_app.queue.transitions import log_event, move, write_issued
 from queue_app.staff.models import User
 
 logger = logging.getLogger(__name__)
@@ -113,8 +112,6 @@ def issue_ticket(
     if closed is not None and not (booked_slot_at is not None and closed.code == "outside_hours"):
         raise closed
 
-    from queue_app.queue.estimate import ahead_of, forecast_new, new_place, remember_new
-
     # read the estimate's inputs before taking the day's number: on PostgreSQL that row stays locked
     # until commit, so everything done after it delays the next kiosk
     day = clock.local_day(current_site().tz, now)
@@ -152,26 +149,16 @@ def issue_ticket(
     if priority:  # only the priority tickets before it: a short count
         ticket.ahead_at_issue = ahead_of(ticket)
         ticket.estimated_wait_seconds = eta_for(ticket.ahead_at_issue)
-        write_issued(ticket, actor=actor, details=details)
+        life.issued(ticket, actor=actor, details=details)
     else:  # its place read by its INSERT, with no round trip of its own
         likely, place_sql, place_params = new_place(ticket, waiting)
         ticket.estimated_wait_seconds = eta_for(likely)
-        write_issued(ticket, actor=actor, details=details, returning=place_sql, params=place_params)
+        life.issued(ticket, actor=actor, details=details, returning=place_sql, params=place_params)
         if ticket.ahead_at_issue != likely:  # a booking checked in before its slot waits behind it
             ticket.estimated_wait_seconds = eta_for(ticket.ahead_at_issue)
-    if booked_slot_at is not None:
-        forget_forecast()  # the cached queue state appends new tickets at the back; this one may belong further ahead
-    else:
-        remember_new(day, ticket.id, service.id, priority)
     if idempotency_key:
         db.session.add(IdempotencyKey(scope="ticket", key=idempotency_key, created_at=now, ticket_id=ticket.id,
                                       action="issue"))
-    # nobody can be watching the new ticket yet (its phone connects later and gets a snapshot)
-    if priority or booked_slot_at is not None:
-        touch(services={service.id})  # everyone not priority (or behind the booking's slot) moves back one place
-        moved(ticket, joined=True)
-    else:
-        touch(queues={service.id})
     db.session.flush()
     logger.info("Ticket %s issued for %s (kiosk %s)", ticket.number, service.code, kiosk)
     return ticket, True
@@ -296,15 +283,12 @@ def recall(counter_code: str, *, actor: User | None) -> Ticket:
     now = clock.utcnow()
     ticket.recalls += 1
     ticket.last_called_at = now
-    log_event(ticket, EventKind.recalled, now, actor=actor, counter=counter, details={"recalls": ticket.recalls})
-    _announce(counter, ticket, now, recall=True)
-    touch(tickets={ticket.id}, counters={counter.id})
+    life.happen(ticket, EventKind.recalled, actor=actor, counter=counter, at=now, details={"recalls": ticket.recalls})
     db.session.flush()
     return ticket
 
 
 def _call(counter: Counter, ticket: Ticket, *, actor: User | None) -> None:
-    move(ticket, TicketState.called)
     now = clock.utcnow()
     if ticket.called_at is None:
         ticket.called_at = now
@@ -313,32 +297,9 @@ def _call(counter: Counter, ticket: Ticket, *, actor: User | None) -> None:
     ticket.counter = counter
     ticket.user_id = actor.id if actor else None
     counter.current_ticket = ticket
-    log_event(ticket, EventKind.called, now, actor=actor, counter=counter)
-    _announce(counter, ticket, now, recall=False)
-    touch(services={ticket.service_id}, tickets={ticket.id}, counters={counter.id})
-    moved(ticket, joined=False)
-    forget_forecast()
+    life.happen(ticket, EventKind.called, actor=actor, counter=counter, at=now)
     db.session.flush()
     logger.info("Ticket %s called to %s by %s", ticket.number, counter.code, actor)
-
-
-def _announce(counter: Counter, ticket: Ticket, now: datetime, *, recall: bool) -> None:
-    """Record the display's ``called`` event with the next ``seq`` of the counter's zone."""
-    from queue_app.core.site import iso
-    from queue_app.queue.announce import announcement
-
-    seq = upsert_increment(ZoneSequence.__table__, {"zone": counter.zone}, "seq")
-    payload = {
-        "seq": seq,
-        "zone": counter.zone,
-        "number": ticket.number,
-        "service": ticket.service.code,
-        "counter": {"code": counter.code, "name": counter.name},
-        "recall": recall,
-        "at": iso(now),
-        "announcement": announcement(ticket.number, counter.name, reading=current_site().display.number_reading),
-    }
-    record(LiveEvent.called, payload, namespace="/display", to=f"zone:{counter.zone}")
 
 
 # --- serving ---------------------------------------------------------------------------------
@@ -349,11 +310,9 @@ def start_serving(counter_code: str, *, actor: User | None) -> Ticket:
     begin_write()
     counter = get_counter(counter_code, lock=True)
     ticket = _current(counter)
-    move(ticket, TicketState.serving)
     now = clock.utcnow()
     ticket.started_at = now
-    log_event(ticket, EventKind.started, now, actor=actor, counter=counter)
-    touch(tickets={ticket.id}, counters={counter.id})
+    life.happen(ticket, EventKind.started, actor=actor, counter=counter, at=now)
     db.session.flush()
     return ticket
 
@@ -368,17 +327,12 @@ def finish(counter_code: str, *, actor: User | None) -> None:
 
 def _finish(counter: Counter, *, actor: User | None) -> Ticket:
     ticket = _current(counter)
-    move(ticket, TicketState.done)
     now = clock.utcnow()
     if ticket.started_at is None:  # finished straight from called: the contract says started = called
         ticket.started_at = ticket.called_at
     ticket.finished_at = now
     counter.current_ticket = None
-    log_event(ticket, EventKind.finished, now, actor=actor, counter=counter)
-    forget_handling(ticket.service_id)
-    touch(tickets={ticket.id}, counters={counter.id}, services={ticket.service_id})
-    # features that follow a visit (the survey...) listen; the verb does not know them
-    signals.ticket_finished.send(ticket, counter=counter, actor=actor)
+    life.happen(ticket, EventKind.finished, actor=actor, counter=counter, at=now)
     return ticket
 
 
@@ -387,13 +341,10 @@ def no_show(counter_code: str, *, actor: User | None) -> None:
     begin_write()
     counter = get_counter(counter_code, lock=True)
     ticket = _current(counter)
-    move(ticket, TicketState.no_show)
     now = clock.utcnow()
     ticket.finished_at = now
     counter.current_ticket = None
-    log_event(ticket, EventKind.no_show, now, actor=actor, counter=counter, details={"recalls": ticket.recalls})
-    forget_handling(ticket.service_id)
-    touch(tickets={ticket.id}, counters={counter.id}, services={ticket.service_id})
+    life.happen(ticket, EventKind.no_show, actor=actor, counter=counter, at=now, details={"recalls": ticket.recalls})
     db.session.flush()
 
 
@@ -405,18 +356,14 @@ def transfer(counter_code: str, service_code: str, *, actor: User | None) -> Tic
     target = get_service(service_code)
     if target.id == ticket.service_id:
         raise ValidationFailed(f"{ticket.number} is already in {target.name}.", field="service")
-    move(ticket, TicketState.waiting)
-    now = clock.utcnow()
     source_id = ticket.service_id
-    log_event(ticket, EventKind.transferred, now, actor=actor, counter=counter,
-         details={"from": ticket.service.code, "to": target.code})
+    details = {"from": ticket.service.code, "to": target.code}
     ticket.service_id = target.id
     ticket.service = target
     ticket.started_at = None
     counter.current_ticket = None
-    touch(tickets={ticket.id}, counters={counter.id}, services={source_id, target.id})
-    moved(ticket, joined=True)  # by its queue time, which it keeps: usually near the front of the new line
-    forget_forecast()
+    # it joins by its queue time, which it keeps: usually near the front of the new line
+    life.happen(ticket, EventKind.transferred, actor=actor, counter=counter, details=details, from_service=source_id)
     db.session.flush()
     return ticket
 

@@ -7,10 +7,9 @@ import sqlalchemy as sa
 from queue_app.core import clock
 from queue_app.core.database import begin_write, is_postgres
 from queue_app.core.extensions import db
-from queue_app.core.outbox import touch
 from queue_app.core.site import today
+from queue_app.queue import life
 from queue_app.queue.models import EventKind, Ticket, TicketState
-from queue_app.queue.transitions import log_event
 from queue_app.staff.models import User
 
 
@@ -28,10 +27,7 @@ def close_stale_tickets(*, actor: User | None = None) -> int:
     stale = db.session.scalars(stmt).all()
     now = clock.utcnow()
     for ticket in stale:
-        ticket.status = TicketState.cancelled
         ticket.finished_at = now
-        log_event(ticket, EventKind.cancelled, now, actor=actor, details={"reason": "day_ended"})
-    if stale:
-        touch(tickets={t.id for t in stale})
+        life.happen(ticket, EventKind.cancelled, actor=actor, at=now, details={"reason": "day_ended"})
     db.session.flush()
     return len(stale)

@@ -56,9 +56,15 @@ def write_issued(ticket: Ticket, *, actor: User | None, details: dict[str, Any],
 
 
 def log_event(ticket: Ticket, kind: EventKind, at: datetime, *, actor: User | None,
-              counter: Counter | None = None, details: dict[str, Any] | None = None) -> None:
-    """Append to the ticket's event log, in the transaction of the change it records."""
+              counter: Counter | None = None, details: dict[str, Any] | None = None,
+              service_id: int | None = None) -> None:
+    """Append to the ticket's event log, in the transaction of the change it records.
+
+    :param service_id: the queue it happened in, when not the ticket's own now (a transfer: the one it left).
+    """
     event = _event(ticket, kind, at, actor=actor, counter=counter, details=details)
+    if service_id is not None:
+        event.service_id = service_id
     if ticket.id is None:  # a ticket not written yet: both go in one flush
         event.ticket = ticket
     db.session.add(event)

@@ -20,9 +20,10 @@ from queue_app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_service, setting_value
 from queue_app.core.models import Service, Setting
-from queue_app.core.outbox import LiveEvent, end_access, record, touch
+from queue_app.core.outbox import end_access, touch
 from queue_app.core.site import current_site, today
 from queue_app.staff import auth
+from queue_app.staff.events import to_every_zone
 from queue_app.staff.models import ApiToken, AuditEntry, Role, User
 
 RUNNING_TEXT = "running_text"
@@ -187,7 +188,7 @@ def _services_changed(service: Service) -> None:
     touch(services={service.id})
     payload = {"kind": "service", "service": service.code, "open": not is_closed_today(service),
                "closed_message": service.closed_reason}
-    _to_every_zone(payload)
+    to_every_zone(payload)
     db.session.flush()
 
 
@@ -211,7 +212,7 @@ def set_running_text(actor: User | None, text: str) -> str:
     before = running_text()
     store_setting(actor, RUNNING_TEXT, text)
     audit(actor, "running_text_set", RUNNING_TEXT, before=before, after=text)
-    _to_every_zone({"kind": "running_text", "running_text": text})
+    to_every_zone({"kind": "running_text", "running_text": text})
     db.session.flush()
     return text
 
@@ -226,12 +227,6 @@ def store_setting(actor: User | None, key: str, value: Any) -> None:
     row.value = value
     row.updated_at = now
     row.updated_by_id = actor.id if actor else None
-
-
-def _to_every_zone(payload: dict[str, Any]) -> None:
-    # displays join their zone rooms only; an all-zones display may get it once per zone (idempotent)
-    for zone in current_site().zones:
-        record(LiveEvent.settings_changed, payload, namespace="/display", to=f"zone:{zone}")
 
 
 # --- devices ---------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from queue_app.core.extensions import db
 from queue_app.core.models import Service, SiteClosure
 from queue_app.core.outbox import touch
 from queue_app.core.site import current_site, today
-from queue_app.staff.admin import MAX_REASON, _to_every_zone, audit
+from queue_app.staff.admin import MAX_REASON, audit
+from queue_app.staff.events import to_every_zone
 
 __all__ = ["MAX_REASON", "ClosureNotFound", "close_site", "closed_today", "parse_day", "reopen_site",
            "upcoming_closures"]
@@ -98,4 +99,4 @@ def _changed(day: date) -> None:
         return
     # every tile changes at once: kiosks reload their services, displays show or drop the banner
     touch(services=set(db.session.scalars(sa.select(Service.id).where(Service.active))))
-    _to_every_zone({"kind": "closure", "closed": closed_today()})
+    to_every_zone({"kind": "closure", "closed": closed_today()})

@@ -13,7 +13,8 @@ from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import setting_value
 from queue_app.core.models.settings import DISPLAY_NOTICES
-from queue_app.staff.admin import _to_every_zone, audit, store_setting
+from queue_app.staff.admin import audit, store_setting
+from queue_app.staff.events import to_every_zone
 from queue_app.staff.models import User
 
 MAX_NOTICES = 10
@@ -50,6 +51,6 @@ def set_notices(actor: User | None, items: list[dict[str, Any]]) -> list[dict[st
     before = notices()
     store_setting(actor, DISPLAY_NOTICES, clean)
     audit(actor, "notices_set", DISPLAY_NOTICES, before=before, after=clean)
-    _to_every_zone({"kind": "notices", "notices": clean})
+    to_every_zone({"kind": "notices", "notices": clean})
     db.session.flush()
     return clean

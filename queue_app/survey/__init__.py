@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from queue_app.core import signals
 from queue_app.core.extensions import socketio
+from queue_app.queue import signals
 
 from . import strings  # noqa: F401  (registers the survey screens' texts)
 

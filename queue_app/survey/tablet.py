@@ -20,13 +20,14 @@ from queue_app.core import clock
 from queue_app.core.errors import Forbidden, QueueError, Unauthorized
 from queue_app.core.extensions import db
 from queue_app.core.models import Counter
-from queue_app.core.outbox import LiveEvent, record
+from queue_app.core.outbox import record
 from queue_app.core.site import current_site, iso
 from queue_app.queue.models import Ticket, TicketState
 from queue_app.staff.auth import user_for_token
 from queue_app.staff.models import Role, User
+from queue_app.survey import events
 
-NAMESPACE = "/survey"
+NAMESPACE = events.TABLET
 #: a tablet that (re)connects still offers a visit finished this recently
 OFFER_FRESH_MINUTES = 5
 
@@ -84,7 +85,7 @@ def ticket_for_offer(offer: Any, counter: Counter) -> Ticket:
 
 def on_ticket_finished(ticket: Ticket, *, counter: Counter, actor: User | None = None, **_: Any) -> None:
     """Inside the finish transaction: the tablet of that counter offers the survey once it commits."""
-    record(LiveEvent.survey_offer, offer_body(ticket, counter), namespace=NAMESPACE, to=f"tablet:{counter.code}")
+    record(events.survey_offer, offer_body(ticket, counter), namespace=NAMESPACE, to=f"tablet:{counter.code}")
 
 
 def latest_offer(counter: Counter) -> dict[str, Any] | None:
@@ -116,6 +117,6 @@ class SurveyNamespace(Namespace):
             join_room(f"tablet:{counter.code}")
             offer = latest_offer(counter)
             if offer is not None:
-                emit(LiveEvent.survey_offer.value, offer)
+                emit(events.survey_offer, offer)
         finally:
             db.session.rollback()
