@@ -13,15 +13,16 @@ from typing import Any
 from flask import render_template, request
 
 from queue_app.core.extensions import db
+from queue_app.core.i18n import current_lang
 from queue_app.core.models import Agency
 from queue_app.core.site import today as site_today
+from queue_app.core.words import month_name
 from queue_app.staff.auth import scoped_agency
 from queue_app.survey import operations, report
 
 from .views import _agencies, bp, manager_page, report_range
 
 COMMENTS_SHOWN = 50
-MONTHS_ID = ("", "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 
 
 def ikm_card(agency_id: int | None) -> dict[str, Any]:
@@ -48,7 +49,7 @@ def fmt_nrr(value: float | None, places: int = 2) -> str:
 
 def month_label(value: str) -> str:
     year, month = value.split("-")
-    return f"{MONTHS_ID[int(month)]} {year}"
+    return f"{month_name(int(month), current_lang(), short=True)} {year}"
 
 
 @bp.get("/ikm")

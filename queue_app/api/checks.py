@@ -41,7 +41,7 @@ def check_answer(resp: Response) -> Response:
     reply = op.responses.get(status)
     where = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
     if reply is None:
-        if status not in op.error_statuses() and status < 500:
+        if status not in op.error_statuses(request.method) and status < 500:
             raise ShapeMismatch(f"{where} answered {status}, which it does not declare")
         _validate(Error, resp, where, status)
     elif isinstance(reply, Media):

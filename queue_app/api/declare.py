@@ -77,9 +77,13 @@ class Operation:
     query: dict[str, tuple[dict[str, Any], bool, str]] = field(default_factory=dict)
     headers: dict[str, tuple[dict[str, Any], bool, str]] = field(default_factory=dict)
 
-    def error_statuses(self) -> tuple[int, ...]:
-        """Every error status it may answer: its own, and 415 for any JSON body in another media type."""
-        return self.errors + ((415,) if self.body is not None and 415 not in self.errors else ())
+    def error_statuses(self, method: str) -> tuple[int, ...]:
+        """Every error status it may answer: its own, and for any method but GET 400 (a cookie session without its
+        CSRF token) and 415 (a body that is not JSON: a cross-site form's body is refused even where it is
+        ignored)."""
+        if method in ("GET", "HEAD"):
+            return self.errors
+        return self.errors + tuple(s for s in (400, 415) if s not in self.errors)
 
 
 def documented(summary: str, *, tags: tuple[str, ...] | str = (), body: type[BaseModel] | None = None,

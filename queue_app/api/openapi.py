@@ -141,7 +141,6 @@ def declared_paths(schemas: dict[str, Any]) -> dict[str, dict[str, Any]]:
         params += [{"name": n, "in": "header", "required": req, "schema": sch, "description": d}
                    for n, (sch, req, d) in op.headers.items()]
         responses = {str(status): _response(reply) for status, reply in op.responses.items()}
-        responses.update(_errors(*op.error_statuses()))
         entry: dict[str, Any] = {"summary": op.summary, "responses": responses}
         if op.tags:
             entry["tags"] = list(op.tags)
@@ -153,5 +152,6 @@ def declared_paths(schemas: dict[str, Any]) -> dict[str, dict[str, Any]]:
             entry["requestBody"] = {"required": op.body_required,
                                     "content": {"application/json": {"schema": _ref(op.body.__name__)}}}
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            out.setdefault(path, {})[method.lower()] = entry
+            out.setdefault(path, {})[method.lower()] = {
+                **entry, "responses": {**responses, **_errors(*op.error_statuses(method))}}
     return out

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy.orm import Session
 
+from queue_app.core import hooks
+from queue_app.core.hooks import app_cache, declare_cache
 from queue_app.core.site import current_site
 from queue_app.core.siteconfig import SiteConf, TimeRange
 
@@ -40,6 +42,10 @@ class Opening:
 
 #: how long a process trusts the closures it read; another process's new closure shows within this
 CLOSURES_TTL = 5.0
+CLOSURES = declare_cache(
+    "calendar:closures", where=__name__, holds="the days an admin closed the site, with their reasons",
+    forgotten="after CLOSURES_TTL (5 s); at once when this process adds or removes one, and again when that "
+              "commits; another process's closure shows within 5 s")
 
 
 def closures() -> dict[date, str]:
@@ -50,7 +56,7 @@ def closures() -> dict[date, str]:
     from queue_app.core.extensions import db
     from queue_app.core.models import SiteClosure
 
-    cache = current_app.extensions.setdefault("site_closures", {})
+    cache = app_cache(CLOSURES)
     hit = cache.get("days")
     if hit is not None and monotonic.monotonic() - hit[0] < CLOSURES_TTL:
         return hit[1]
@@ -65,17 +71,18 @@ def forget_closures() -> None:
     if has_app_context():
         from queue_app.core.extensions import db
 
-        current_app.extensions.get("site_closures", {}).pop("days", None)
+        app_cache(CLOSURES).pop("days", None)
         db.session.info[_CLOSURES_CHANGED] = True
 
 
 _CLOSURES_CHANGED = "site_closures_changed"
 
 
-@sa.event.listens_for(Session, "after_commit")
+@hooks.listens_for(Session, "after_commit",
+                   why="an admin's new or removed closure is forgotten again once it commits, so no request in between keeps the old list")
 def _forget_after_commit(session: Session) -> None:
     if session.info.pop(_CLOSURES_CHANGED, False) and has_app_context():
-        current_app.extensions.get("site_closures", {}).pop("days", None)
+        app_cache(CLOSURES).pop("days", None)
 
 
 def holiday_name(day: date, site: SiteConf | None = None) -> str | None:

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from queue_app.core import hooks
 from queue_app.core.extensions import db
 
 #: For the rare statement that meets a lock outside BEGIN IMMEDIATE (WAL readers almost never do)
@@ -46,12 +47,14 @@ def _ping_after_idle(engine: Engine) -> None:
     statement fails as a disconnect: the pool is emptied and the request answers 503 ``database_unavailable``.
     """
 
-    @sa.event.listens_for(engine.pool, "checkin")
+    @hooks.listens_for(engine.pool, "checkin",
+                       why="notes when a connection went idle, so only one idle long enough is pinged at checkout")
     def _checked_in(dbapi_conn, record) -> None:  # noqa: ANN001
         if record is not None:
             record.info[_IDLE_SINCE] = time.monotonic()
 
-    @sa.event.listens_for(engine.pool, "checkout")
+    @hooks.listens_for(engine.pool, "checkout",
+                       why="pings a connection that sat idle past PING_AFTER_IDLE_SECONDS (a restarted database), instead of every checkout")
     def _checked_out(dbapi_conn, record, _proxy) -> None:  # noqa: ANN001
         idle_since = record.info.pop(_IDLE_SINCE, None)  # a new connection has none: it needs no ping
         if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
@@ -77,7 +80,8 @@ def _refuse_writes_in_read_transactions(engine: Engine) -> None:
     that another writer has moved past), so every writing transaction must start with begin_write().
     """
 
-    @sa.event.listens_for(engine, "before_cursor_execute")
+    @hooks.listens_for(engine, "before_cursor_execute",
+                       why="tests only (SQLITE_STRICT_WRITES): fails a write in a transaction that began as a read, which under load is 'database is locked'")
     def _check(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
         verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
         if verb in _DML and conn.in_transaction() and not conn.get_execution_options().get(WRITE_OPTION):
@@ -93,7 +97,8 @@ def _setup_sqlite(engine: Engine) -> None:
     use ``BEGIN IMMEDIATE`` for transactions that will write (see :func:`begin_write`).
     """
 
-    @sa.event.listens_for(engine, "connect")
+    @hooks.listens_for(engine, "connect",
+                       why="SQLite: WAL, busy_timeout, synchronous=FULL, foreign keys, and our own BEGIN on every new connection")
     def _on_connect(dbapi_conn, _record):  # noqa: ANN001
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -106,7 +111,8 @@ def _setup_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 
-    @sa.event.listens_for(engine, "begin")
+    @hooks.listens_for(engine, "begin",
+                       why="SQLite: BEGIN IMMEDIATE for a transaction that will write (begin_write), plain BEGIN for a read")
     def _on_begin(conn):  # noqa: ANN001
         if conn.get_execution_options().get(WRITE_OPTION):
             _begin_immediate(conn)
@@ -255,7 +261,8 @@ def _end_turns(session: Session) -> None:
         lock.release()
 
 
-@sa.event.listens_for(Session, "before_commit")
+@hooks.listens_for(Session, "before_commit",
+                   why="lets this process's next writer of a hot row queue while this one commits (take_turn)")
 def _pass_turns_on(session: Session) -> None:
     """The next writer may queue on the row while this one commits (alone there, so in turn): its wake-up
     then overlaps the commit's flush to disk instead of leaving the row idle after it."""
@@ -263,7 +270,8 @@ def _pass_turns_on(session: Session) -> None:
         _end_turns(session)
 
 
-@sa.event.listens_for(Session, "after_transaction_end")
+@hooks.listens_for(Session, "after_transaction_end",
+                   why="gives back the turns a transaction held when it ends, however it ends")
 def _give_turns_back(session: Session, transaction: sa.orm.SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended: rolled back or closed (or committed)
         _end_turns(session)

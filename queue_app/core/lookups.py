@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, SessionTransaction, joinedload, selectinload
 
+from queue_app.core import hooks
 from queue_app.core.database import flush_pending, is_postgres
 from queue_app.core.errors import CounterNotFound, ServiceNotFound
 from queue_app.core.extensions import db
@@ -55,6 +56,13 @@ class _Catalogue(NamedTuple):
     settings: dict[str, Any]  # key -> value
 
 
+hooks.declare_cache(
+    "catalogue", where=__name__,
+    holds="agencies, services (detached, with their agency) and settings rows, per engine, with the "
+          "catalogue_version token they were read at",
+    forgotten="checked once per transaction against catalogue_version, whose token the database's triggers change "
+              "on any write to agencies, services or settings, by any process; a write in the same transaction "
+              "ends the memo (after_cursor_execute)")
 #: per engine (tests build many apps in one process)
 _catalogues: weakref.WeakKeyDictionary[sa.Engine, _Catalogue] = weakref.WeakKeyDictionary()
 
@@ -104,7 +112,8 @@ def _catalogue(session: Session) -> _Catalogue:
 _MEMO = "mpp_catalogue"
 
 
-@sa.event.listens_for(sa.Engine, "after_cursor_execute")
+@hooks.listens_for(sa.Engine, "after_cursor_execute",
+                   why="any statement but a built SELECT ends the catalogue memo of the connection's transaction, so a write is seen by the next lookup")
 def _forget_after_a_write(conn, _cursor, _statement, _parameters, context, _executemany) -> None:  # noqa: ANN001
     """Any statement but a built SELECT (an ORM flush, a Core write, any text or plain SQL) ends the memo."""
     if _MEMO in conn.info and not (context.compiled is not None and context.compiled.statement.is_select):
@@ -138,7 +147,8 @@ def get_counter(code: str, *, lock: bool = False) -> Counter:
 _LOCKED = "locked_counters"
 
 
-@sa.event.listens_for(Session, "after_transaction_end")
+@hooks.listens_for(Session, "after_transaction_end",
+                   why="forgets the counters locked in a transaction when it ends (their locks end with it)")
 def _forget_locked(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended, and its locks with it
         session.info.pop(_LOCKED, None)

@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from queue_app.core import events, signals
+from queue_app.core import events, hooks, signals
 from queue_app.core.extensions import db
 
 _KEY = "hub_pending"
@@ -95,7 +94,8 @@ def end_access_now(room: str) -> None:
         socketio.emit(access_ended, {"room": room}, namespace=namespace, to=room)
 
 
-@sa.event.listens_for(Session, "after_commit")
+@hooks.listens_for(Session, "after_commit",
+                   why="hands a committed transaction's outbox to the committed signal (screens, print jobs): nothing is shown before it is on disk")
 def _after_commit(session: Session) -> None:
     pending = session.info.pop(_KEY, None)
     if pending:
@@ -103,6 +103,7 @@ def _after_commit(session: Session) -> None:
         signals.committed.send(current_app._get_current_object(), pending=pending)  # type: ignore[attr-defined]
 
 
-@sa.event.listens_for(Session, "after_rollback")
+@hooks.listens_for(Session, "after_rollback",
+                   why="throws a rolled-back transaction's outbox away")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_KEY, None)

@@ -25,9 +25,3 @@ def iso(dt: datetime | None) -> str | None:
     if dt is None:
         return None
     return dt.astimezone(current_site().tz).isoformat(timespec="seconds")
-
-
-def app_cache(name: str) -> dict:
-    """A cache kept per app: each app (and so each database) has its own, so tests and sites never share one."""
-    return current_app.extensions.setdefault(f"cache:{name}", {})
-

@@ -388,10 +388,11 @@ def _accept_config_everywhere(group: click.Group) -> None:
 
 def _register_groups() -> None:
     # command groups kept in their own modules so this file stays small and groups merge independently
-    from queue_app.ops import cli_admin, cli_voice
+    from queue_app.ops import cli_admin, cli_dev, cli_voice
 
     cli_admin.register(cli)
     cli_voice.register(cli)
+    cli_dev.register(cli)
 
 
 _register_groups()

@@ -32,6 +32,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, UOWTransaction
 
+from queue_app.core import hooks
 from queue_app.core.database import WRITE_OPTION, begin_write, upsert_add
 from queue_app.core.extensions import db
 from queue_app.queue.models import QueueCount, Ticket, TicketState
@@ -142,7 +143,8 @@ def _line(status: object, service_id: object, day: object) -> tuple[int, date] |
     return (service_id, day) if waiting and service_id is not None else None
 
 
-@sa.event.listens_for(Session, "after_flush")
+@hooks.listens_for(Session, "after_flush",
+                   why="sums, per line, the tickets that joined or left waiting in this flush (queue_counts follow every ticket change made through the ORM; never change tickets with a bulk UPDATE)")
 def _collect(session: Session, flush_context: UOWTransaction) -> None:
     deltas: Counter = Counter()
     for obj in session.new:
@@ -176,7 +178,8 @@ def _add(session: Session, deltas: Counter) -> None:
     session.info.setdefault(_KEY, Counter()).update(deltas)
 
 
-@sa.event.listens_for(Session, "before_commit")
+@hooks.listens_for(Session, "before_commit",
+                   why="adds this transaction's sums to the queue_counts rows with one upsert each, in a fixed order, just before commit")
 def _write(session: Session) -> None:
     if session.in_nested_transaction():
         return  # the outer commit writes them
@@ -189,7 +192,8 @@ def _write(session: Session) -> None:
                        session=session)
 
 
-@sa.event.listens_for(Session, "after_transaction_end")
+@hooks.listens_for(Session, "after_transaction_end",
+                   why="drops the sums of a transaction that ended (rolled back, or already written)")
 def _forget(session: Session, transaction: sa.orm.SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost one ended: committed (written above) or rolled back
         session.info.pop(_KEY, None)

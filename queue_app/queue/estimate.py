@@ -29,8 +29,8 @@ import sqlalchemy as sa
 from queue_app.core import clock
 from queue_app.core.database import WRITE_OPTION, flush_pending, seconds_between
 from queue_app.core.extensions import db
+from queue_app.core.hooks import app_cache, declare_cache
 from queue_app.core.models import Counter, CounterService, CounterState, Service
-from queue_app.core.site import app_cache
 from queue_app.queue.counts import pending_delta, waiting_column, waiting_counts
 from queue_app.queue.models import DailyNumber, Ticket, TicketState
 from queue_app.queue.replay import Forecast, OpenCounter, QueueState, replay
@@ -39,8 +39,17 @@ from queue_app.queue.wallclock import WallClock
 HANDLING_TTL = 30.0
 
 
-def _cache(name: str) -> dict:
-    return app_cache(f"estimate:{name}")
+STATE = declare_cache(
+    "estimate:state", where=__name__,
+    holds="the whole hall's waiting line and open counters, replayed for the estimates (one a second at most)",
+    forgotten="after 1 s (STATE_TTL); at once by this process's calls, transfers, cancels, pauses and bookings "
+              "(life.EFFECTS: Cache.forecast); a walk-in issued here is added to it instead; another process's "
+              "changes show within the second")
+HANDLING = declare_cache(
+    "estimate:handling", where=__name__,
+    holds="each service's recent handling time (seconds per visitor) from its last finished tickets",
+    forgotten="after 30 s (HANDLING_TTL); at once when this process finishes or misses a ticket of the service "
+              "(Cache.handling); another process's finishes show within 30 s")
 
 
 SAMPLE = 20
@@ -203,7 +212,7 @@ def cached_handling(service_id: int) -> float:
     """:func:`handling_seconds`, remembered for ``HANDLING_TTL`` s per process (it is a statistic, not
     queue state; a finish in this process forgets it at once via :func:`forget_handling`)."""
     now = time.monotonic()
-    cache = _cache("handling")
+    cache = app_cache(HANDLING)
     hit = cache.get(service_id)
     if hit is not None and now - hit[1] < HANDLING_TTL:
         return hit[0]
@@ -213,7 +222,7 @@ def cached_handling(service_id: int) -> float:
 
 
 def forget_handling(service_id: int) -> None:
-    _cache("handling").pop(service_id, None)
+    app_cache(HANDLING).pop(service_id, None)
     forget_forecast()
 
 
@@ -260,7 +269,7 @@ def forecast(day: date) -> tuple[QueueState, Forecast]:
     """
     state = load_state(day)
     if not db.session().connection().get_execution_options().get(WRITE_OPTION):
-        _cache("state")["s"] = (clock.utcnow(), day, state)
+        app_cache(STATE)["s"] = (clock.utcnow(), day, state)
     fc = state.replayed = replay(state)  # the same replay :func:`_shared_replay` would run
     return state, fc
 
@@ -280,7 +289,7 @@ def recent_state(day: date) -> tuple[QueueState, float]:
     from queue_app.core import clock
 
     now = clock.utcnow()
-    recent = _cache("state")
+    recent = app_cache(STATE)
     hit = recent.get("s")
     if hit is not None and hit[1] == day and timedelta(0) <= now - hit[0] < STATE_TTL:
         return hit[2], (now - hit[0]).total_seconds()
@@ -290,7 +299,7 @@ def recent_state(day: date) -> tuple[QueueState, float]:
 
 
 def forget_forecast() -> None:
-    _cache("state").clear()
+    app_cache(STATE).clear()
 
 
 def _aged(state: QueueState, age: float) -> QueueState:
@@ -369,7 +378,7 @@ def estimate_joining(day: date, ahead: dict[int, int]) -> dict[int, int]:
 
 def remember_new(day: date, ticket_id: int, service_id: int, priority: bool) -> None:
     """Add a ticket just issued (at the back of its line) to this process's cached queue state."""
-    hit = _cache("state").get("s")
+    hit = app_cache(STATE).get("s")
     if hit is None or hit[1] != day:
         return
     waiting = hit[2].waiting

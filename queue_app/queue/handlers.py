@@ -8,7 +8,7 @@ from queue_app.api import asks_first, bp
 from queue_app.api.declare import documented, parse_body
 from queue_app.api.parsing import IDEMPOTENCY_KEY, idempotency_key, well_formed_idempotency_key
 from queue_app.core.database import begin_write
-from queue_app.queue import issuing
+from queue_app.queue import issuing, snapshots
 from queue_app.queue.read_models import services_public
 from queue_app.queue.shapes import (
     Board,
@@ -54,8 +54,6 @@ def create_ticket():
 @documented("A visitor's view of one ticket", tags="public", responses={200: PublicTicket}, errors=(404,))
 def get_ticket(token: str):
     """The visitor's live view of one ticket (cached for a second: :mod:`queue_app.queue.snapshots`)."""
-    from queue_app.queue import snapshots
-
     return jsonify(snapshots.ticket_view(token).body)
 
 
@@ -64,6 +62,4 @@ def get_ticket(token: str):
             query={"zone": ({"type": "string"}, False, "one zone (default: every zone)")})
 def display_board():
     """The board snapshot a hall display shows (cached for a second: :mod:`queue_app.queue.snapshots`)."""
-    from queue_app.queue import snapshots
-
     return jsonify(snapshots.board(request.args.get("zone") or None))

@@ -7,8 +7,11 @@ from datetime import datetime
 from queue_app.core import clock
 from queue_app.core.calendar import opening
 from queue_app.core.errors import HolidayClosed, OutsideHours, QueueError, ServiceClosed
+from queue_app.core.i18n import LANGS, translate
 from queue_app.core.models import Service
 from queue_app.core.site import current_site, iso
+from queue_app.core.words import month_name, weekday_name
+from queue_app.queue import strings  # noqa: F401  (registers opening.*)
 
 
 def closed_error(service: Service, *, now: datetime | None = None) -> QueueError | None:
@@ -37,22 +40,10 @@ def service_open_reason(service: Service, *, now: datetime | None = None) -> str
     return None if error is None else error.code
 
 
-_DAYS = {
-    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-           "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
-}
-
-
 def reopens_label(reopens_at: datetime | None, *, now: datetime | None = None) -> dict[str, str] | None:
     """When a closed service opens again, as the kiosk says it in both languages, in the site's zone.
 
-    The same day: "Buka kembali pukul 13.00" / "Opens again at 13:00"; within a week: "Buka Senin 08.00";
+    The texts are the catalogue's (``opening.*``, :mod:`queue_app.core.words`). The same day: "Buka kembali pukul 13.00" / "Opens again at 13:00"; within a week: "Buka Senin 08.00";
     later (a long holiday): "Buka Senin, 28 Desember 08.00". Indonesian writes the time with a dot.
     """
     if reopens_at is None:
@@ -61,9 +52,14 @@ def reopens_label(reopens_at: datetime | None, *, now: datetime | None = None) -
     local, today_ = reopens_at.astimezone(tz), (now or clock.utcnow()).astimezone(tz).date()
     hhmm = f"{local:%H:%M}"
     days = (local.date() - today_).days
-    if days == 0:
-        return {"id": f"Buka kembali pukul {hhmm.replace(':', '.')}", "en": f"Opens again at {hhmm}"}
-    when = {lang: names[local.weekday()] for lang, names in _DAYS.items()}
-    if days > 6:
-        when = {lang: f"{when[lang]}, {local.day} {_MONTHS[lang][local.month - 1]}" for lang in when}
-    return {"id": f"Buka {when['id']} {hhmm.replace(':', '.')}", "en": f"Opens {when['en']} {hhmm}"}
+    out = {}
+    for lang in LANGS:
+        time_ = hhmm.replace(":", ".") if lang == "id" else hhmm  # Indonesian writes the time with a dot
+        if days == 0:
+            out[lang] = translate(lang, "opening.again_at", time=time_)
+            continue
+        when = weekday_name(local.date(), lang)
+        if days > 6:
+            when = f"{when}, {local.day} {month_name(local.month, lang)}"
+        out[lang] = translate(lang, "opening.on_day", day=when, time=time_)
+    return out

@@ -87,7 +87,9 @@ class Service(Answer):
     closed_message: str
     reopens_at: str | None = Field(description="when a closed service opens again (ISO 8601, site offset)")
     holiday: str | None = Field(description="the holiday's name when the building is closed for one")
-    reopens_label: str | None = Field(description='what the kiosk says, e.g. "Buka kembali pukul 13.00"')
+    reopens_label: dict[Literal["id", "en"], str] | None = Field(
+        description='what the kiosk says in each language, e.g. {"id": "Buka kembali pukul 13.00", '
+                    '"en": "Opens again at 13:00"}')
     hours: str | None = Field(description="opening hours like 08:00-15:00")
     target_wait_minutes: int
 

@@ -13,13 +13,19 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from queue_app.core import clock
-from queue_app.core.site import app_cache, iso
+from queue_app.core import clock, hooks
+from queue_app.core.hooks import app_cache, declare_cache
+from queue_app.core.site import iso
 
 TTL = timedelta(seconds=1)
+SNAPSHOTS = declare_cache(
+    "snapshots", where=__name__,
+    holds="the board of each zone and each ticket's public view (GET /api/display, GET /api/tickets, a socket's "
+          "first snapshot), at most MAX_ENTRIES",
+    forgotten="after 1 s (TTL); at once by any commit in this process (_generation); another process's commits "
+              "show within the second (the pushes after them carry the news anyway)")
 #: past this many entries the cache is emptied (random tokens must not grow it without end)
 MAX_ENTRIES = 5000
 
@@ -27,14 +33,15 @@ MAX_ENTRIES = 5000
 _generation = 0
 
 
-@sa.event.listens_for(Session, "after_commit")
+@hooks.listens_for(Session, "after_commit",
+                   why="any commit in this process makes every cached board and ticket view stale at once")
 def _committed(_session: Session) -> None:
     global _generation
     _generation += 1
 
 
 def _cache() -> dict[Any, tuple[int, datetime, Any]]:
-    return app_cache("snapshots")
+    return app_cache(SNAPSHOTS)
 
 
 def _cached(key: Any, compute) -> Any:  # noqa: ANN001

@@ -21,13 +21,23 @@ from queue_app.core.calendar import (
     open_windows,
 )
 from queue_app.core.extensions import db
+from queue_app.core.hooks import app_cache, declare_cache
 from queue_app.core.models import Service
-from queue_app.core.site import app_cache, current_site
+from queue_app.core.site import current_site
+
+CODES = declare_cache(
+    "estimate:codes", where=__name__, holds="service id -> code (ids never change meaning)",
+    forgotten="when an id is missing (a service added since): read again; never otherwise")
+WINDOWS = declare_cache(
+    "estimate:windows", where=__name__,
+    holds="each service's open windows of the coming days, as epoch seconds, for the estimate's wall clock",
+    forgotten="on a new local day, after WINDOWS_TTL seconds, or at once when the calendar hands out a new "
+              "closures dict (an admin's closure)")
 
 
 def _service_codes() -> dict[int, str]:
     """Service id → code, once per app (the calendar speaks codes; ids never change meaning)."""
-    codes = app_cache("estimate:codes")
+    codes = app_cache(CODES)
     if not codes:
         codes.update(db.session.execute(sa.select(Service.id, Service.code)).all())
     return codes
@@ -50,7 +60,7 @@ class WallClock:
         if hit is None:
             code = _service_codes().get(service_id)
             if code is None:  # a service created after the cache was filled
-                app_cache("estimate:codes").clear()
+                app_cache(CODES).clear()
                 code = _service_codes().get(service_id)
             hit = self.windows[service_id] = (code, _windows(code, self.now))
         end = consume_open_time(hit[1], self.start, serving)
@@ -78,7 +88,7 @@ def _windows(code: str | None, now: datetime, days: int = WINDOW_DAYS) -> tuple[
     32 days of it on every refresh."""
     site = current_site()
     day = now.astimezone(site.tz).date()
-    cache = app_cache("estimate:windows")
+    cache = app_cache(WINDOWS)
     hit = cache.get((code, days))
     mono = time.monotonic()
     # the calendar hands out a new closures dict whenever it re-reads them: an admin's closure counts at once

@@ -16,50 +16,21 @@ from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from queue_app.core.exports import spreadsheet_text
+from queue_app.core import workbook as sheets
 from queue_app.core.extensions import db
 from queue_app.core.lookups import setting_value
 from queue_app.core.models import Agency
 from queue_app.core.site import current_site
 from queue_app.stats import figures
 
-MONTHS_ID = ("", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-             "Oktober", "November", "Desember")
-WEEKDAYS_ID = ("", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-
-THIN = Side(style="thin", color="000000")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
-TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
-BOLD = Font(bold=True)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
 SERVICE_COLUMNS = (
     ("No", 5), ("Instansi (OPD)", 16), ("Jenis Layanan", 32), ("Jumlah Antrean", 11), ("Dilayani", 10),
     ("Tidak Hadir", 10), ("Batal", 8), ("Rata-rata Waktu Tunggu (menit)", 13), ("Waktu Tunggu P90 (menit)", 12),
     ("Rata-rata Waktu Layanan (menit)", 13), ("Target Waktu Tunggu (menit)", 12), ("Sesuai Target (%)", 11),
 )
-
-
-def date_id(d: date) -> str:
-    """``30 November 2026``."""
-    return f"{d.day} {MONTHS_ID[d.month]} {d.year}"
-
-
-def period_title(first: date, last: date) -> str:
-    """``BULAN NOVEMBER 2026`` for a whole month, else ``PERIODE 1 S.D. 15 NOVEMBER 2026``."""
-    import calendar
-
-    if first.day == 1 and first.year == last.year and first.month == last.month \
-            and last.day == calendar.monthrange(last.year, last.month)[1]:
-        return f"BULAN {MONTHS_ID[first.month].upper()} {first.year}"
-    if first == last:
-        return f"TANGGAL {date_id(first).upper()}"
-    return f"PERIODE {date_id(first).upper()} S.D. {date_id(last).upper()}"
 
 
 def _region(site_name: str) -> str:
@@ -84,35 +55,6 @@ def _signer() -> dict[str, str]:
     }
 
 
-def _header(ws: Worksheet, row: int, columns: tuple[tuple[str, int], ...]) -> None:
-    for i, (title, width) in enumerate(columns, start=1):
-        cell = ws.cell(row=row, column=i, value=spreadsheet_text(title))
-        cell.font, cell.fill, cell.border, cell.alignment = BOLD, HEAD_FILL, BOX, CENTER
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.row_dimensions[row].height = 45
-
-
-def _row(ws: Worksheet, row: int, values: list[Any], *, total: bool = False) -> None:
-    for i, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=i, value=spreadsheet_text(value))
-        cell.border = BOX
-        if isinstance(value, float):
-            cell.number_format = "0.0"
-        if i > 1 and not isinstance(value, str):
-            cell.alignment = Alignment(horizontal="right")
-        if total:
-            cell.font, cell.fill = BOLD, TOTAL_FILL
-
-
-def _title_block(ws: Worksheet, lines: list[str], width: int) -> int:
-    for r, text in enumerate(lines, start=1):
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
-        cell = ws.cell(row=r, column=1, value=spreadsheet_text(text))
-        cell.font = Font(bold=True, size=13 if r == 1 else 11)
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
-    return len(lines) + 2
-
-
 def _figures(f: dict[str, Any]) -> list[Any]:
     return [f["issued"], f["served"], f["no_show"], f["cancelled"], _minutes(f["avg_wait_seconds"]),
             _minutes(f["p90_wait_seconds"])]
@@ -131,21 +73,21 @@ def recap_workbook(first: date, last: date, *, agency_id: int | None = None) -> 
     ws.title = "Rekap Layanan"
     width = len(SERVICE_COLUMNS)
     title = [
-        f"REKAPITULASI LAYANAN ANTREAN {site.name.upper()} — {period_title(first, last)}",
+        f"REKAPITULASI LAYANAN ANTREAN {site.name.upper()} — {sheets.period_title(first, last)}",
         f"PEMERINTAH {region.upper()}",
         scope.name if scope is not None else "Seluruh instansi (OPD) yang membuka layanan",
-        f"Periode: {date_id(first)} s.d. {date_id(last)}",
+        f"Periode: {sheets.date_id(first)} s.d. {sheets.date_id(last)}",
     ]
-    row = _title_block(ws, title, width)
-    _header(ws, row, SERVICE_COLUMNS)
+    row = sheets.title(ws, title, width)
+    sheets.header(ws, row, SERVICE_COLUMNS)
     ws.freeze_panes = ws.cell(row=row + 1, column=1)
     row += 1
     for n, s in enumerate(summary["services"], start=1):
-        _row(ws, row, [n, s["agency"], s["name"], *_figures(s), _minutes(s["avg_service_seconds"]),
+        sheets.row(ws, row, [n, s["agency"], s["name"], *_figures(s), _minutes(s["avg_service_seconds"]),
                        s["target_wait_minutes"], s["within_target_pct"]])
         row += 1
     t = summary["total"]
-    _row(ws, row, ["", "JUMLAH", "", *_figures(t), _minutes(t["avg_service_seconds"]), "", t["within_target_pct"]],
+    sheets.row(ws, row, ["", "JUMLAH", "", *_figures(t), _minutes(t["avg_service_seconds"]), "", t["within_target_pct"]],
          total=True)
     ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=3)
     row += 2
@@ -161,7 +103,7 @@ def recap_workbook(first: date, last: date, *, agency_id: int | None = None) -> 
     ]
     for text in notes:
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
-        cell = ws.cell(row=row, column=1, value=spreadsheet_text(text))
+        cell = sheets.cell(ws, row, 1, text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.font = Font(italic=text != "Keterangan:", bold=text == "Keterangan:", size=9)
         ws.row_dimensions[row].height = 15 if text == "Keterangan:" else 26
@@ -185,11 +127,11 @@ def recap_workbook(first: date, last: date, *, agency_id: int | None = None) -> 
 
 def _signature(ws: Worksheet, row: int, col: int, last: date) -> None:
     signer = _signer()
-    lines = [f"{signer['place']}, {date_id(last)}", "Mengetahui,", signer["title"], "", "", "",
+    lines = [f"{signer['place']}, {sheets.date_id(last)}", "Mengetahui,", signer["title"], "", "", "",
              signer["name"], f"NIP. {signer['nip']}"]
     for i, text in enumerate(lines):
         ws.merge_cells(start_row=row + i, start_column=col, end_row=row + i, end_column=col + 4)
-        cell = ws.cell(row=row + i, column=col, value=spreadsheet_text(text))
+        cell = sheets.cell(ws, row + i, col, text)
         cell.alignment = Alignment(horizontal="center")
         if i == 6:
             cell.font = Font(bold=True, underline="single")
@@ -200,16 +142,16 @@ def _daily_sheet(wb: Workbook, first: date, last: date, agency_id: int | None, t
     columns = (("No", 5), ("Hari", 10), ("Tanggal", 18), ("Jumlah Antrean", 11), ("Dilayani", 10),
                ("Tidak Hadir", 10), ("Batal", 8), ("Dipanggil", 10), ("Rata-rata Waktu Tunggu (menit)", 13),
                ("Sesuai Target (%)", 11))
-    row = _title_block(ws, [title, "Rincian per hari"], len(columns))
-    _header(ws, row, columns)
+    row = sheets.title(ws, [title, "Rincian per hari"], len(columns))
+    sheets.header(ws, row, columns)
     row += 1
     days = figures.daily(first, last, agency_id=agency_id)
     for n, d in enumerate(days, start=1):
         day = date.fromisoformat(d["day"])
-        _row(ws, row, [n, WEEKDAYS_ID[day.isoweekday()], date_id(day), d["issued"], d["served"], d["no_show"],
+        sheets.row(ws, row, [n, sheets.weekday_id(day), sheets.date_id(day), d["issued"], d["served"], d["no_show"],
                        d["cancelled"], d["called"], _minutes(d["avg_wait_seconds"]), d["within_target_pct"]])
         row += 1
-    _row(ws, row, ["", "JUMLAH", "", *(sum(d[k] for d in days) for k in ("issued", "served", "no_show",
+    sheets.row(ws, row, ["", "JUMLAH", "", *(sum(d[k] for d in days) for k in ("issued", "served", "no_show",
                                                                          "cancelled", "called")), "", ""],
          total=True)
 
@@ -220,14 +162,14 @@ def _actor_sheet(wb: Workbook, name: str, title: str, keys: tuple[str, str],
     columns = (("No", 5), (keys[0], 14), (keys[1], 24), ("Dipanggil", 10), ("Panggil Ulang", 10),
                ("Dilayani", 10), ("Tidak Hadir", 10), ("Dialihkan", 10), ("Rata-rata Waktu Tunggu (menit)", 13),
                ("Waktu Tunggu P90 (menit)", 12), ("Rata-rata Waktu Layanan (menit)", 13), ("Sesuai Target (%)", 11))
-    row = _title_block(ws, [title, name], len(columns))
-    _header(ws, row, columns)
+    row = sheets.title(ws, [title, name], len(columns))
+    sheets.header(ws, row, columns)
     row += 1
     for n, (code, label, f) in enumerate(rows, start=1):
-        _row(ws, row, [n, code, label, f["calls"], f["recalls"], f["served"], f["no_show"], f["transferred"],
+        sheets.row(ws, row, [n, code, label, f["calls"], f["recalls"], f["served"], f["no_show"], f["transferred"],
                        _minutes(f["avg_wait_seconds"]), _minutes(f["p90_wait_seconds"]),
                        _minutes(f["avg_service_seconds"]), f["within_target_pct"]])
         row += 1
-    _row(ws, row, ["", "JUMLAH", "", *(sum(f[k] for _, _, f in rows) for k in ("calls", "recalls", "served",
+    sheets.row(ws, row, ["", "JUMLAH", "", *(sum(f[k] for _, _, f in rows) for k in ("calls", "recalls", "served",
                                                                              "no_show", "transferred")),
                    "", "", "", ""], total=True)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from queue_app.core import hooks
 from queue_app.core.models.base import Base
 
 if TYPE_CHECKING:
@@ -116,7 +117,8 @@ def catalogue_triggers_dropped(dialect: str) -> list[str]:
             for table in CATALOGUE_TABLES for event in ("insert", "update", "delete")]
 
 
-@sa.event.listens_for(Base.metadata, "after_create")
+@hooks.listens_for(Base.metadata, "after_create",
+                   why="create_all (tests) gets the triggers that bump catalogue_version on any write to agencies, services or settings, as migrations do")
 def _create_catalogue_triggers(_metadata, connection, **_kw) -> None:  # noqa: ANN001
     if not {*CATALOGUE_TABLES, "catalogue_version"} <= set(sa.inspect(connection).get_table_names()):
         return  # a partial create_all (a test's own tables)
