@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
 
-from queue_app.core.errors import TicketNotFound
 from queue_app.core.i18n import current_lang
 from queue_app.core.qr import qr_svg
 from queue_app.core.site import current_site
 from queue_app.queue import operations
+from queue_app.queue.errors import TicketNotFound
 from queue_app.queue.read_models import services_public
 
 from . import strings  # noqa: F401  (registers the kiosk texts)

@@ -9,22 +9,19 @@ import sqlalchemy as sa
 from flask import current_app
 
 from queue_app.core import clock
-from queue_app.core.errors import (
-    CounterBusy,
-    CounterPaused,
-    IdempotencyConflict,
-    InvalidTransition,
-    KioskNotFound,
-    QuotaReached,
-    ServiceClosed,
-    ServiceNotFound,
-    TicketNotFound,
-    ValidationFailed,
-)
+from queue_app.core.errors import InvalidTransition, KioskNotFound, ServiceNotFound, ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.models import Service
 from queue_app.core.site import current_site, today
 from queue_app.queue import operations, rollover
+from queue_app.queue.errors import (
+    CounterBusy,
+    CounterPaused,
+    IdempotencyConflict,
+    QuotaReached,
+    ServiceClosed,
+    TicketNotFound,
+)
 from queue_app.queue.idempotency import remember_key, replay_key
 from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState
 from queue_app.queue.transitions import TRANSITIONS

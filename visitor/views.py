@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template
 
-from queue_app.core.errors import TicketNotFound
 from queue_app.core.i18n import current_lang
 from queue_app.queue import operations
+from queue_app.queue.errors import TicketNotFound
 from queue_app.queue.read_models import ticket_public
 from queue_app.survey.questionnaire import screen_data
 

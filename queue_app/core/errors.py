@@ -82,76 +82,16 @@ class CounterNotFound(NotFound):
     code = "counter_not_found"
 
 
-class TicketNotFound(NotFound):
-    """No such ticket."""
-
-    code = "ticket_not_found"
-
-
-class ZoneNotFound(NotFound):
-    """No such zone."""
-
-    code = "zone_not_found"
-
-
 class KioskNotFound(NotFound):
     """No such kiosk."""
 
     code = "kiosk_not_found"
 
 
-class PrinterNotFound(NotFound):
-    """No such printer."""
-
-    code = "printer_not_found"
-
-
-class ServiceClosed(QueueError):
-    """The service is not taking tickets now."""
-
-    code = "service_closed"
-
-
-class OutsideHours(QueueError):
-    """The service only issues tickets inside its opening hours."""
-
-    code = "outside_hours"
-
-
-class HolidayClosed(QueueError):
-    """The building is closed for a holiday today."""
-
-    code = "holiday"
-
-
-class QuotaReached(QueueError):
-    """Today's quota for this service has been reached."""
-
-    code = "quota_reached"
-
-
-class CounterBusy(QueueError):
-    """The counter still has an open ticket; finish it first."""
-
-    code = "counter_busy"
-
-
-class CounterPaused(QueueError):
-    """The counter is paused; resume it first."""
-
-    code = "counter_paused"
-
-
 class InvalidTransition(QueueError):
     """That action does not fit the ticket's or counter's state."""
 
     code = "invalid_state"
-
-
-class IdempotencyConflict(QueueError):
-    """This Idempotency-Key was already used for a different action."""
-
-    status_code, code = 422, "idempotency_conflict"
 
 
 class Unauthorized(QueueError):
@@ -164,24 +104,6 @@ class Forbidden(QueueError):
     """You may not do that."""
 
     status_code, code = 403, "forbidden"
-
-
-class KioskRequired(Unauthorized):
-    """Tickets are issued by kiosks (with their key) or staff."""
-
-    code = "kiosk_required"
-
-
-class KioskUnauthorized(Unauthorized):
-    """The request names a kiosk without that kiosk's key."""
-
-    code = "kiosk_unauthorized"
-
-
-class PriorityNotAllowed(Forbidden):
-    """Priority tickets come from a kiosk or staff, never from an anonymous request."""
-
-    code = "priority_not_allowed"
 
 
 class RateLimited(QueueError):

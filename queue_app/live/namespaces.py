@@ -57,8 +57,8 @@ class DisplayNamespace(Namespace):
     """Hall displays: ``auth: {"zone": Z}`` (optional); gets ``board`` then ``called`` events."""
 
     def on_connect(self, auth: Any = None) -> None:
-        from queue_app.core.errors import ZoneNotFound
         from queue_app.queue import snapshots
+        from queue_app.queue.errors import ZoneNotFound
 
         zone = auth.get("zone") if isinstance(auth, dict) else None
         zone = zone or request.args.get("zone") or None
@@ -125,8 +125,8 @@ class TicketNamespace(Namespace):
     def _watch(self, token: str, counts: bool) -> dict[str, Any] | None:
         """Join the rooms for ``token``'s ticket (leaving an earlier service's) and count this socket as
         its watcher; the view, read once pushes reach this socket (a change committed meanwhile is in it)."""
-        from queue_app.core.errors import TicketNotFound
         from queue_app.queue import snapshots
+        from queue_app.queue.errors import TicketNotFound
 
         try:
             found = snapshots.ticket_view(token)  # cached a second: phones reconnect in crowds

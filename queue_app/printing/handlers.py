@@ -9,12 +9,12 @@ from flask_login import current_user
 from queue_app.api import bp
 from queue_app.api.declare import documented, parse_body
 from queue_app.core.database import begin_write
-from queue_app.core.errors import TicketNotFound
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_counter
 from queue_app.core.site import today
 from queue_app.printing.shapes import Printer, ReprintAtCounter, ReprintBody, Reprinted
 from queue_app.queue import operations
+from queue_app.queue.errors import TicketNotFound
 from queue_app.queue.models import Ticket
 from queue_app.queue.read_models import ticket_to_dict
 from queue_app.staff.auth import require_counter, staff_required

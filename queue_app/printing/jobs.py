@@ -234,7 +234,7 @@ class Printing:
 
         :raise PrinterNotFound: no such printer, or the ticket came from a kiosk without one.
         """
-        from queue_app.core.errors import PrinterNotFound
+        from queue_app.printing.errors import PrinterNotFound
 
         if printer_code is None:
             kiosk = self.site.kiosk(ticket.kiosk) if ticket.kiosk else None

@@ -8,12 +8,12 @@ import sqlalchemy as sa
 
 from queue_app.core import clock
 from queue_app.core.calendar import holiday_name
-from queue_app.core.errors import ZoneNotFound
 from queue_app.core.extensions import db
 from queue_app.core.lookups import counters_with_current, setting_value
 from queue_app.core.models import Counter
 from queue_app.core.models.settings import DISPLAY_NOTICES, RUNNING_TEXT
 from queue_app.core.site import current_site, iso, today
+from queue_app.queue.errors import ZoneNotFound
 from queue_app.queue.models import EventKind, Ticket, TicketEvent, ZoneSequence
 from queue_app.queue.read_models import waiting_counts
 

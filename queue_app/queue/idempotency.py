@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from queue_app.core import clock
-from queue_app.core.errors import IdempotencyConflict
 from queue_app.core.extensions import db
+from queue_app.queue.errors import IdempotencyConflict
 from queue_app.queue.models import IdempotencyKey, Ticket
 
 #: how long a key is remembered; the contract says a repeat "within 10 minutes"

@@ -17,22 +17,20 @@ from sqlalchemy.orm import joinedload
 
 from queue_app.core import clock
 from queue_app.core.database import begin_write, is_postgres, take_turn, upsert_increments
-from queue_app.core.errors import (
-    CounterBusy,
-    CounterPaused,
-    IdempotencyConflict,
-    InvalidTransition,
-    KioskNotFound,
-    QuotaReached,
-    TicketNotFound,
-    ValidationFailed,
-)
+from queue_app.core.errors import InvalidTransition, KioskNotFound, ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_counter, get_service
 from queue_app.core.models import Counter, CounterState
 from queue_app.core.outbox import touch
 from queue_app.core.site import current_site, today
 from queue_app.queue import life
+from queue_app.queue.errors import (
+    CounterBusy,
+    CounterPaused,
+    IdempotencyConflict,
+    QuotaReached,
+    TicketNotFound,
+)
 from queue_app.queue.estimate import ahead_of, forecast_new, forget_forecast, new_place
 from queue_app.queue.idempotency import ticket_for_key
 from queue_app.queue.models import (

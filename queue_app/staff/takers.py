@@ -21,11 +21,11 @@ from flask import current_app, g, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from queue_app.core.errors import KioskRequired, KioskUnauthorized, PriorityNotAllowed
 from queue_app.core.extensions import csrf
 from queue_app.core.limits import hit
 from queue_app.core.site import current_site
 from queue_app.staff import devices
+from queue_app.staff.errors import KioskRequired, KioskUnauthorized, PriorityNotAllowed
 
 KIOSK_HEADER = "X-Kiosk-Key"
 KIND = "kiosk"
