@@ -20,7 +20,10 @@ worker_connections = int(os.environ.get("MPP_QUEUE_WORKER_CONNECTIONS", "4000"))
 # WebSockets stay open for hours; the gevent worker's timeout is about the worker's heartbeat only
 timeout = 60
 graceful_timeout = 20
-keepalive = 5
+# gunicorn's gevent worker closes a connection that has not sent a whole request line and headers within
+# `keepalive` seconds of waiting for it (an idle keep-alive one too): each worker sets it to config.toml's
+# [server] header_timeout_seconds (post_worker_init, queue_app.ops.server.guard_gunicorn_worker)
+keepalive = 10
 accesslog = os.environ.get("MPP_QUEUE_ACCESS_LOG") or None
 
 #: a visitor's token in a path or query; the same rule as queue_app.core.errors.redact (not imported here:
@@ -50,13 +53,15 @@ control_socket_disable = True
 
 
 def post_worker_init(worker) -> None:  # noqa: ANN001
-    """Same production tweaks as ``mpp-queue serve``: no per-socket WebSocket compression, housekeeping."""
+    """Same production tweaks as ``mpp-queue serve``: no per-socket WebSocket compression, the header timeout
+    and the per-address connection cap, housekeeping."""
     import gevent
 
-    from queue_app.ops.server import housekeeping_loop, prepare
+    from queue_app.ops.server import guard_gunicorn_worker, housekeeping_loop, prepare
 
     app = worker.wsgi
     prepare(app)
+    guard_gunicorn_worker(worker)
     gevent.spawn(housekeeping_loop, app)
 
 

@@ -110,7 +110,8 @@ def main() -> None:
     if not url:
         from tests.livesite import LiveServer
 
-        env = {"MPP_QUEUE_RATELIMIT_TICKETS": "0"}  # the per-kiosk limit would throttle a load test
+        # the per-kiosk limit would throttle a load test; every client connects from 127.0.0.1
+        env = {"MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_CONNECTIONS_PER_ADDRESS": "0"}
         if args.database_url:
             env["MPP_QUEUE_DATABASE_URL"] = args.database_url
             _reset_postgres(args.database_url)
