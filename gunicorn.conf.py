@@ -4,7 +4,7 @@ One gevent worker per gunicorn process. Socket.IO keeps per-connection state in 
 that accepted the connection (and long-polling sends several requests per session), so
 gunicorn must not spread one client over several workers. To use more cores, start several
 gunicorn processes on different ports (MPP_QUEUE_BIND=127.0.0.1:8001, :8002, ...) behind nginx
-with ``ip_hash`` (sticky sessions) and set ``server.message_queue`` to Redis so a call made
+with ``hash $remote_addr consistent`` (sticky sessions) and set ``server.message_queue`` to Redis so a call made
 through one process reaches displays connected to another. See docs/deploy.md.
 """
 
