@@ -183,6 +183,8 @@ def guard_gunicorn_worker(worker) -> None:  # noqa: ANN001
     worker.cfg.set("keepalive", app.extensions["site"].header_timeout_seconds)
     guard = connection_guard(app)
     worker.connection_guard = guard
+    worker.log.info("Request headers within %d s; %s", worker.cfg.keepalive,
+                    f"at most {guard.cap} connections per client address" if guard else "no per-address connection cap")
     if guard is None:
         return
     handle = worker.handle
@@ -244,6 +246,11 @@ def settle_startup_objects() -> None:
     gc.freeze()
 
 
+#: connections the kernel queues before the server accepts them: gunicorn's default. gevent's own (128)
+#: dropped the SYNs of a 300-socket burst (each dropped one retried a second later) — a flood's sockets and a
+#: hall of displays reconnecting after a restart alike
+LISTEN_BACKLOG = 2048
+
 #: concurrent connections per server process when MPP_QUEUE_WORKER_CONNECTIONS is not set (as gunicorn.conf.py)
 DEFAULT_CONNECTIONS = 4000
 
@@ -274,11 +281,15 @@ def serve(app: Flask, host: str, port: int) -> None:
     # past the cap the server stops accepting until a connection ends: new ones wait in the kernel's
     # backlog instead of each taking memory and a greenlet (gunicorn: worker_connections, same variable)
     site = app.extensions["site"]
+    guard = connection_guard(app)
     server = make_server_class()((host, port), app, handler_class=make_handler_class(site.header_timeout_seconds),
                                  log=None, error_log=logging.getLogger("gevent.pywsgi"),
-                                 spawn=Pool(connection_limit()), guard=connection_guard(app))
+                                 spawn=Pool(connection_limit()), guard=guard, backlog=LISTEN_BACKLOG)
     gevent.spawn(housekeeping_loop, app)
     logger.info("Serving %s on http://%s:%d", app.extensions["site"].name, host, port)
+    logger.info("Request headers within %d s; %s", site.header_timeout_seconds,
+                f"at most {guard.cap} connections per client address" if guard else
+                "no per-address connection cap" + (" (behind a proxy: its limit_conn)" if site.trusted_proxies else ""))
     server.serve_forever()
 
 
