@@ -270,10 +270,15 @@ SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def _private_dir(path: Path | None) -> None:
-    """Make the site's ``instance/`` folder (database, secret key, first password, backups) this user's only."""
+    """Make the site's ``instance/`` folder (database, secret key, first password, backups) this user's only,
+    creating it 0700 when missing (a folder it cannot create is left to whatever needs it to say so)."""
     if path is None:
         return
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        logger.warning("cannot create %s (%s)", path, exc.strerror or exc)
+        return
     _owner_only(path, 0o700)
 
 
