@@ -63,10 +63,11 @@ class LiveServer:
         self.log_path = self.workdir / f"server-{self.port}.log"
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         env.pop("MPP_QUEUE_CONFIG", None)
-        env.pop("MPP_QUEUE_BIND", None)
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
-            self.proc = subprocess.Popen(self.command(env), cwd=self.workdir, env=env, stdout=log,
-                                         stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                self.command(env),
+                cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
