@@ -171,8 +171,11 @@ def main() -> None:
                     print(_row(r, label), flush=True)
             rate = {k: statistics.mean(r["per_second"] for r in v) for k, v in runs.items()}
             p50 = {k: statistics.mean(r["p50_ms"] for r in v) for k, v in runs.items()}
+            # each nginx run against the direct run just before it: a busy machine's drift cancels out
+            pairs = sorted(b["per_second"] / a["per_second"] for a, b in zip(runs["direct"], runs["nginx"], strict=True))
             print(f"{n:>7} clients: through nginx {rate['nginx']:.1f} tickets/s vs direct {rate['direct']:.1f} "
-                  f"(x{rate['nginx'] / rate['direct']:.2f}); p50 {p50['nginx']:.1f} ms vs {p50['direct']:.1f} ms "
+                  f"(x{rate['nginx'] / rate['direct']:.2f}; pairs' median x{statistics.median(pairs):.2f}, "
+                  f"x{pairs[0]:.2f}-x{pairs[-1]:.2f}); p50 {p50['nginx']:.1f} ms vs {p50['direct']:.1f} ms "
                   f"({p50['nginx'] - p50['direct']:+.1f} ms)", flush=True)
     finally:
         if proxy:
