@@ -4,7 +4,7 @@ One gevent worker per gunicorn process. Socket.IO keeps per-connection state in 
 that accepted the connection (and long-polling sends several requests per session), so
 gunicorn must not spread one client over several workers. To use more cores, start several
 gunicorn processes on different ports (MPP_QUEUE_BIND=127.0.0.1:8001, :8002, ...) behind nginx
-with ``ip_hash`` (sticky sessions) and set ``server.message_queue`` to Redis so a call made
+with ``hash $remote_addr consistent`` (sticky sessions) and set ``server.message_queue`` to Redis so a call made
 through one process reaches displays connected to another. See docs/deploy.md.
 """
 
@@ -20,7 +20,10 @@ worker_connections = int(os.environ.get("MPP_QUEUE_WORKER_CONNECTIONS", "4000"))
 # WebSockets stay open for hours; the gevent worker's timeout is about the worker's heartbeat only
 timeout = 60
 graceful_timeout = 20
-keepalive = 5
+# gunicorn's gevent worker closes a connection that has not sent a whole request line and headers within
+# `keepalive` seconds of waiting for it (an idle keep-alive one too): each worker sets it to config.toml's
+# [server] header_timeout_seconds (post_worker_init, queue_app.ops.server.guard_gunicorn_worker)
+keepalive = 10
 accesslog = os.environ.get("MPP_QUEUE_ACCESS_LOG") or None
 
 #: a visitor's token in a path or query; the same rule as queue_app.core.errors.redact (not imported here:
@@ -50,13 +53,15 @@ control_socket_disable = True
 
 
 def post_worker_init(worker) -> None:  # noqa: ANN001
-    """Same production tweaks as ``mpp-queue serve``: no per-socket WebSocket compression, housekeeping."""
+    """Same production tweaks as ``mpp-queue serve``: no per-socket WebSocket compression, the header timeout
+    and the per-address connection cap, housekeeping."""
     import gevent
 
-    from queue_app.ops.server import housekeeping_loop, prepare
+    from queue_app.ops.server import guard_gunicorn_worker, housekeeping_loop, prepare
 
     app = worker.wsgi
     prepare(app)
+    guard_gunicorn_worker(worker)
     gevent.spawn(housekeeping_loop, app)
 
 

@@ -153,7 +153,8 @@ def main() -> None:
     from tests.livesite import LiveServer
 
     base = Path(tempfile.mkdtemp(prefix="mpp-booking-burst-"))
-    env = {"MPP_QUEUE_RATELIMIT_BOOKINGS": "0"}  # every client comes from 127.0.0.1
+    env = {"MPP_QUEUE_RATELIMIT_BOOKINGS": "0",  # every client comes from 127.0.0.1
+           "MPP_QUEUE_CONNECTIONS_PER_ADDRESS": "0"}
     if args.database_url:
         env["MPP_QUEUE_DATABASE_URL"] = args.database_url
         from bench.issue_tickets import _reset_postgres

@@ -127,7 +127,8 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str, str]:
                    capture_output=True, check=True)
     log = open(workdir / "server.log", "w")  # noqa: SIM115 - the server writes to it until it stops
     # a thousand displays from one address: the per-address socket cap is off
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPP_QUEUE_SOCKETS_PER_ADDRESS": "0"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPP_QUEUE_SOCKETS_PER_ADDRESS": "0",
+           "MPP_QUEUE_CONNECTIONS_PER_ADDRESS": "0"}
     proc = subprocess.Popen([sys.executable, __file__, "serve-child", str(config), str(port)], cwd=workdir,
                             stdout=log, stderr=subprocess.STDOUT, env=env)
     for _ in range(300):

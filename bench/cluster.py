@@ -66,7 +66,8 @@ class Servers:
         self.workers: list[int] = []  # the gevent worker's pid of each master
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPP_QUEUE_CONFIG": str(self.config),
                     # thousands of sockets from one address, thousands of tickets from one kiosk
-                    "MPP_QUEUE_SOCKETS_PER_ADDRESS": "0", "MPP_QUEUE_RATELIMIT_TICKETS": "0"}
+                    "MPP_QUEUE_SOCKETS_PER_ADDRESS": "0", "MPP_QUEUE_RATELIMIT_TICKETS": "0",
+                    "MPP_QUEUE_CONNECTIONS_PER_ADDRESS": "0"}
         for name in ("MPP_QUEUE_DATABASE_URL", "MPP_QUEUE_MESSAGE_QUEUE", "MPP_QUEUE_BIND"):
             self.env.pop(name, None)  # config.toml's [server] says where they are
 

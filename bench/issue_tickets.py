@@ -3,6 +3,8 @@
     python bench/issue_tickets.py                      # starts its own server on SQLite
     python bench/issue_tickets.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     python bench/issue_tickets.py --url http://127.0.0.1:8000 --service PERIZINAN
+    python bench/issue_tickets.py --via-nginx           # the same server direct and through docs/deploy.md's
+                                                        # nginx (TLS), runs alternating: the proxy's cost
 
 Target (issue 2), one server process on this 2-core machine: >= 300 tickets/s on SQLite and p99 <= 50 ms
 with 10 concurrent clients. Clients run in separate processes so they do not share the server's GIL.
@@ -26,16 +28,26 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _client_proc(url: str, service: str, threads: int, seconds: float, start_at: float, out,  # noqa: ANN001
-                 kiosk_key: str = "", first: int = 0) -> None:
+def _connect(url: str, cafile: str = "") -> http.client.HTTPConnection:
+    """A keep-alive connection to ``url``'s server; over TLS (nginx) with ``cafile``'s certificate trusted."""
     u = urlparse(url)
+    if u.scheme == "https":
+        import ssl
+
+        return http.client.HTTPSConnection(u.hostname, u.port, timeout=10,
+                                           context=ssl.create_default_context(cafile=cafile or None))
+    return http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+
+
+def _client_proc(url: str, service: str, threads: int, seconds: float, start_at: float, out,  # noqa: ANN001
+                 kiosk_key: str = "", first: int = 0, cafile: str = "") -> None:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     services = service.split(",")
 
     def run(i: int) -> None:
-        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        conn = _connect(url, cafile)
         # kiosk K1, with its key, as at a real site; client i of all takes the i-th service of the list in turn
         body = json.dumps({"service": services[i % len(services)], "kiosk": "K1"})
         mine: list[float] = []
@@ -53,7 +65,7 @@ def _client_proc(url: str, service: str, threads: int, seconds: float, start_at:
             except (OSError, http.client.HTTPException):
                 ok = False
                 conn.close()
-                conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+                conn = _connect(url, cafile)
             if ok:
                 mine.append(time.perf_counter() - t0)
             else:
@@ -70,13 +82,14 @@ def _client_proc(url: str, service: str, threads: int, seconds: float, start_at:
     out.put((latencies, errors[0]))
 
 
-def measure(url: str, service: str, clients: int, seconds: float, kiosk_key: str = "") -> dict:
+def measure(url: str, service: str, clients: int, seconds: float, kiosk_key: str = "", cafile: str = "") -> dict:
     procs_n = min(clients, 4)
     per = [clients // procs_n + (1 if i < clients % procs_n else 0) for i in range(procs_n)]
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     start_at = time.time() + 1.5
-    procs = [ctx.Process(target=_client_proc, args=(url, service, n, seconds, start_at, out, kiosk_key, sum(per[:i])))
+    procs = [ctx.Process(target=_client_proc,
+                         args=(url, service, n, seconds, start_at, out, kiosk_key, sum(per[:i]), cafile))
              for i, n in enumerate(per)]
     for p in procs:
         p.start()
@@ -94,6 +107,14 @@ def measure(url: str, service: str, clients: int, seconds: float, kiosk_key: str
             "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000, "max_ms": lat[-1] * 1000 if lat else float("nan")}
 
 
+HEADER = f"{'clients':>7} {'tickets':>8} {'tickets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}"
+
+
+def _row(r: dict, label: str = "") -> str:
+    return (f"{r['clients']:>7} {r['tickets']:>8} {r['per_second']:>10.1f} {r['p50_ms']:>8.1f} "
+            f"{r['p99_ms']:>8.1f} {r['max_ms']:>8.1f} {r['errors']:>6}" + (f"  {label}" if label else ""))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", help="a running server; default: start one")
@@ -103,29 +124,62 @@ def main() -> None:
     ap.add_argument("--clients", default="1,10,50")
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--kiosk-key", default="", help="key of kiosk K1 (mpp-queue kiosk key K1; with --url)")
+    ap.add_argument("--ca-file", default="", help="certificate to trust for an https --url")
+    ap.add_argument("--via-nginx", action="store_true",
+                    help="also start Debian's nginx with docs/deploy.md's site file (TLS) in front of the server "
+                         "this script starts, and measure direct and through nginx alternately")
+    ap.add_argument("--rounds", type=int, default=2, help="with --via-nginx: direct/nginx pairs per client count")
     args = ap.parse_args()
+    if args.via_nginx and args.url:
+        ap.error("--via-nginx starts its own server: leave out --url")
 
-    server = None
+    server = proxy = None
     url = args.url
     if not url:
+        from tests.helpers import TEST_SITE
         from tests.livesite import LiveServer
 
-        env = {"MPP_QUEUE_RATELIMIT_TICKETS": "0"}  # the per-kiosk limit would throttle a load test
+        # the per-kiosk limit would throttle a load test; every client connects from 127.0.0.1
+        env = {"MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_CONNECTIONS_PER_ADDRESS": "0"}
         if args.database_url:
             env["MPP_QUEUE_DATABASE_URL"] = args.database_url
             _reset_postgres(args.database_url)
-        server = LiveServer(Path(tempfile.mkdtemp(prefix="mpp-bench-")), env=env).start()
+        # behind nginx the site believes its X-Forwarded-For (docs/deploy.md); direct requests carry none
+        text = TEST_SITE + ("\n[server]\ntrusted_proxies = 1\n" if args.via_nginx else "")
+        workdir = Path(tempfile.mkdtemp(prefix="mpp-bench-"))
+        server = LiveServer(workdir, config_text=text, env=env).start()
         url = server.url
         args.kiosk_key = server.kiosk_key("K1")
+        if args.via_nginx:
+            from tests.nginx import Nginx
+
+            proxy = Nginx(workdir / "nginx", [server.port]).start()
     db = "PostgreSQL" if args.database_url else ("SQLite" if server else "server at " + url)
-    print(f"issue_tickets: {db}, one server process, {args.seconds:.0f} s per run")
-    print(f"{'clients':>7} {'tickets':>8} {'tickets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
+    print(f"issue_tickets: {db}, one server process, {args.seconds:.0f} s per run"
+          + (f"; direct {url} and through nginx {proxy.url} (TLS, docs/deploy.md), alternating" if proxy else ""))
+    print(HEADER)
     try:
         for n in (int(x) for x in args.clients.split(",")):
-            r = measure(url, args.service, n, args.seconds, args.kiosk_key)
-            print(f"{r['clients']:>7} {r['tickets']:>8} {r['per_second']:>10.1f} {r['p50_ms']:>8.1f} "
-                  f"{r['p99_ms']:>8.1f} {r['max_ms']:>8.1f} {r['errors']:>6}", flush=True)
+            if not proxy:
+                print(_row(measure(url, args.service, n, args.seconds, args.kiosk_key, args.ca_file)), flush=True)
+                continue
+            runs: dict[str, list[dict]] = {"direct": [], "nginx": []}
+            for _ in range(args.rounds):
+                for label, target, cafile in (("direct", url, ""), ("nginx", proxy.url, str(proxy.cert))):
+                    r = measure(target, args.service, n, args.seconds, args.kiosk_key, cafile)
+                    runs[label].append(r)
+                    print(_row(r, label), flush=True)
+            rate = {k: statistics.mean(r["per_second"] for r in v) for k, v in runs.items()}
+            p50 = {k: statistics.mean(r["p50_ms"] for r in v) for k, v in runs.items()}
+            # each nginx run against the direct run just before it: a busy machine's drift cancels out
+            pairs = sorted(b["per_second"] / a["per_second"] for a, b in zip(runs["direct"], runs["nginx"], strict=True))
+            print(f"{n:>7} clients: through nginx {rate['nginx']:.1f} tickets/s vs direct {rate['direct']:.1f} "
+                  f"(x{rate['nginx'] / rate['direct']:.2f}; pairs' median x{statistics.median(pairs):.2f}, "
+                  f"x{pairs[0]:.2f}-x{pairs[-1]:.2f}); p50 {p50['nginx']:.1f} ms vs {p50['direct']:.1f} ms "
+                  f"({p50['nginx'] - p50['direct']:+.1f} ms)", flush=True)
     finally:
+        if proxy:
+            proxy.stop()
         if server:
             server.stop()
 

@@ -57,7 +57,7 @@ def audio(name: str):
     # only "chime.mp3" and "id/<segment>.mp3" are replaceable; recorded_file accepts known names only
     if folder is not None and stem.suffix == ".mp3" and (stem.parent == PurePosixPath("id") or name == "chime.mp3"):
         recorded = recorded_file(folder, stem.stem)
-        if recorded is not None:
+        if recorded is not None and _inside(folder, recorded):
             return send_from_directory(folder, recorded.name, max_age=300)
     return send_from_directory(AUDIO_DIR, name, max_age=86400)
 
@@ -67,13 +67,27 @@ MEDIA_KINDS = {"png": "image", "jpg": "image", "jpeg": "image", "webp": "image",
                "mp4": "video", "webm": "video", "ogv": "video"}
 
 
+def _inside(folder: Path, path: Path) -> bool:
+    """``path`` is a file whose real location (symbolic links followed) is inside ``folder``.
+
+    A link in the media or voice folder to ``/etc/…`` or to the database would otherwise be served to
+    anyone who can reach the display's URLs; a link to another file of the folder is fine.
+    """
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # a dangling link, a loop
+        return False
+    return real.is_file() and real.is_relative_to(folder.resolve())
+
+
 def _media_files() -> list[str]:
-    """The media folder's playable files in name order (the site numbers them to set the order); no subfolders."""
+    """The media folder's playable files in name order (the site numbers them to set the order); no subfolders,
+    no file that a link takes out of the folder."""
     folder = current_site().media_dir
     if folder is None or not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower().lstrip(".") in MEDIA_KINDS)
+                  if not p.name.startswith(".") and p.suffix.lower().lstrip(".") in MEDIA_KINDS and _inside(folder, p))
 
 
 @bp.get("/media.json")

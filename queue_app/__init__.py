@@ -53,7 +53,8 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     app.extensions["site"] = site
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = site.database_url
-    _prepare_sqlite_dir(app.config["SQLALCHEMY_DATABASE_URI"])
+    _private_dir(site.instance_dir)
+    _prepare_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(site)
     app.config["PERMANENT_SESSION_LIFETIME"] = site.session_idle_minutes * 60
@@ -112,14 +113,20 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
+        # connect-src 'self' covers the page's own origin over ws:/wss: too (CSP Level 3, Chromium 89+), so
+        # a page's socket can reach its own server and no other: ``ws: wss:`` allowed any host
         resp.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-            "media-src 'self' blob:; connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; "
+            "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
             "base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
         )
         if request.path.startswith("/static/") or "/static/" in request.path:
             resp.headers.setdefault("Cache-Control", "public, max-age=3600")
+        else:
+            # staff pages, sign-in, a tablet's survey, a visitor's ticket: never kept by a browser or a proxy
+            # (the back button after sign-out, a shared counter PC). A route that may be cached says so itself
+            resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 
     return app
@@ -275,19 +282,66 @@ def _startup_lock():  # noqa: ANN202
             conn.commit()
 
 
-def _prepare_sqlite_dir(url: str) -> None:
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+#: what SQLite keeps beside a database file: they hold the same rows (the WAL holds recent commits whole)
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _private_dir(path: Path | None) -> None:
+    """Make the site's ``instance/`` folder (database, secret key, first password, backups) this user's only,
+    creating it 0700 when missing (a folder it cannot create is left to whatever needs it to say so)."""
+    if path is None:
+        return
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        logger.warning("cannot create %s (%s)", path, exc.strerror or exc)
+        return
+    _owner_only(path, 0o700)
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    """Take group and other permissions off ``path`` when it is ours and has any (a file an earlier version
+    or a careless copy left 0644); another user's file is left alone, with a warning."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    if not st.st_mode & 0o077:
+        return
+    try:
+        os.chmod(path, mode)
+    except OSError as exc:
+        logger.warning("%s is readable by other users and cannot be made private (%s): chmod %o it", path,
+                       exc.strerror or exc, mode)
+
+
+def _prepare_sqlite_file(url: str) -> None:
+    """Create a SQLite database's folder (0700) and the file itself (0600) before SQLite opens it.
+
+    SQLite creates a new database with the umask's mode (0644 usually) and gives its WAL, shared-memory and
+    journal files the database file's mode: created 0600 here, all of them are private. Files an earlier
+    version left readable are tightened, the folder only when this created it or it is ``instance/``.
+    """
+    if not url.startswith("sqlite:///") or ":memory:" in url or url.startswith("sqlite:///file:"):
+        return
+    path = Path(url[len("sqlite:///"):].split("?", 1)[0])
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # an empty file is an empty database to SQLite
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for file in (path, *(path.with_name(path.name + side) for side in SQLITE_SIDE_FILES)):
+        _owner_only(file, 0o600)
 
 
 def _secret_key(site: SiteConf) -> str:
     """Read instance/secret_key, creating it (mode 0600) on first start; shared by every local process."""
     assert site.instance_dir is not None
     path = site.instance_dir / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        _owner_only(path, 0o600)
         for _ in range(50):  # another process may be writing it right now
             key = path.read_text().strip()
             if key:

@@ -66,8 +66,7 @@ class LiveServer:
         env.setdefault("MPP_QUEUE_CHECK_SHAPES", "1")  # every answer and payload checked against its shape
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "queue_app", "--config", str(self.config_path), "serve",
-                 "--host", "127.0.0.1", "--port", str(self.port)],
+                self.command(env),
                 cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout
@@ -88,6 +87,11 @@ class LiveServer:
             self.first_password_file = Path(m.group(1))
             self.admin_password = self._change_first_password(self.first_password_file)
         return self
+
+    def command(self, env: dict[str, str]) -> list[str]:
+        """The server's command line (``env`` is the child's environment, to add to)."""
+        return [sys.executable, "-m", "queue_app", "--config", str(self.config_path), "serve",
+                "--host", "127.0.0.1", "--port", str(self.port)]
 
     def _change_first_password(self, path: Path) -> str:
         """Read the generated admin password from its 0600 file and change it, as an admin must at first
@@ -146,6 +150,16 @@ class LiveServer:
             args += ["--counter", c]
         subprocess.run(args, input=password + "\n", text=True, check=True, cwd=self.workdir,
                        capture_output=True, env={**os.environ, **self.env})
+
+
+@dataclass
+class LiveGunicorn(LiveServer):
+    """One gunicorn process (one gevent worker) as docs/deploy.md starts it: ``gunicorn -c gunicorn.conf.py``."""
+
+    def command(self, env: dict[str, str]) -> list[str]:
+        env["MPP_QUEUE_CONFIG"] = str(self.config_path)
+        env["MPP_QUEUE_BIND"] = f"127.0.0.1:{self.port}"
+        return [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "queue_app.wsgi:app"]
 
 
 class Recorder:

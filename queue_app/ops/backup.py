@@ -93,7 +93,8 @@ def hold_server_lock(url: str) -> None:
     if lock in _held:
         return
     lock.parent.mkdir(parents=True, exist_ok=True)
-    f = open(lock, "a+")  # noqa: SIM115 - held open until the process exits
+    # held open until the process exits; empty, but 0600 like everything beside the database
+    f = os.fdopen(os.open(lock, os.O_RDWR | os.O_CREAT, 0o600), "a+")
     fcntl.flock(f, fcntl.LOCK_SH)
     _held[lock] = f
 
@@ -103,7 +104,7 @@ def _no_sqlite_server(path: Path) -> Iterator[None]:
     """Hold the server lock exclusively for the block. :raise BackupError: a server holds it."""
     lock = _lock_path(path.resolve())
     lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a+") as f:
+    with os.fdopen(os.open(lock, os.O_RDWR | os.O_CREAT, 0o600), "a+") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -138,7 +139,7 @@ def backup(url: str, dest: Path) -> Path:
     path = sqlite_path(url)
     if path is None:
         return _pg_dump(url, dest)
-    if not path.exists():
+    if not path.exists() or path.stat().st_size == 0:  # the server makes the file empty (0600) before SQLite
         raise BackupError(f"no database at {path}")
     if path.resolve() == dest:
         raise BackupError("the backup must go to another file than the database")
@@ -191,7 +192,7 @@ def restore(url: str, src: Path, *, save_to: Path | None = None) -> Path | None:
     _check_sqlite_backup(src)
     with _no_sqlite_server(path):
         saved = None
-        if not path.exists():  # nothing there yet: copy the file into place in one rename
+        if not path.exists() or path.stat().st_size == 0:  # nothing there yet: copy the file into place in one rename
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.restore")
             _private_file(tmp)

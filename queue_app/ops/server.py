@@ -16,11 +16,22 @@ HOUSEKEEPING_SECONDS = 30
 RFILE_BUFFER = 1024
 
 
-def make_handler_class():  # noqa: ANN201
-    """A pywsgi handler that disables Nagle (keep-alive answers stalled ~40 ms) and ends a WebSocket's connection."""
+def make_handler_class(header_timeout: float | None = None):  # noqa: ANN201
+    """A pywsgi handler that disables Nagle (keep-alive answers stalled ~40 ms), ends a WebSocket's connection
+    and closes a connection that does not send its request line and headers within ``header_timeout`` seconds.
+
+    The deadline runs from the moment the server waits for a request (a new connection, or a keep-alive one
+    after its last answer) until the headers are read, whatever the client trickles meanwhile; it is off
+    while the app answers, so a long-polling answer, a streamed download or an upgraded WebSocket (which
+    lives inside its request) is never cut. pywsgi alone waits forever: a few thousand half-open sockets
+    held every place of the pool (issue 30).
+    """
+    import gevent
     from gevent.pywsgi import WSGIHandler
 
     class NoDelayHandler(WSGIHandler):
+        _headers_timer: gevent.Timeout | None = None
+
         def __init__(self, sock, address, server, rfile=None):  # noqa: ANN001
             # pywsgi's default 8 KiB read buffer stays with a connection for its life: 8 MB for 1,000
             # displays and phones whose WebSockets never read through it (simple-websocket reads the
@@ -32,6 +43,28 @@ def make_handler_class():  # noqa: ANN201
                 self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             return super().handle()
 
+        def handle_one_request(self):  # noqa: ANN202
+            if not header_timeout:
+                return super().handle_one_request()
+            timer = self._headers_timer = gevent.Timeout(header_timeout)
+            timer.start()
+            try:
+                return super().handle_one_request()
+            except gevent.Timeout as exc:
+                if exc is not timer:
+                    raise
+                return None  # the loop ends and closes the connection; nothing is answered
+            finally:
+                timer.close()
+                self._headers_timer = None
+
+        def read_request(self, raw_requestline):  # noqa: ANN001, ANN202
+            try:
+                return super().read_request(raw_requestline)
+            finally:
+                if self._headers_timer is not None:  # headers read (or refused): the app's time is its own
+                    self._headers_timer.cancel()
+
         def handle_one_response(self):  # noqa: ANN202
             super().handle_one_response()
             if self._connection_upgrade_requested():
@@ -40,6 +73,132 @@ def make_handler_class():  # noqa: ANN201
                 self.close_connection = True
 
     return NoDelayHandler
+
+
+class ConnectionsPerAddress:
+    """Counts one server process's open connections per client address and refuses those past ``cap``.
+
+    Checked when a connection is accepted, before a greenlet or a read buffer is spent on it: one laptop
+    opening thousands of sockets gets ``cap`` of them, and the pool's other places stay for everybody else.
+    """
+
+    #: seconds between two log lines about the same address
+    WARN_EVERY = 60.0
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.open: dict[str, int] = {}
+        self.refused = 0
+        self._warned: dict[str, float] = {}
+
+    @staticmethod
+    def key(address: object) -> str | None:
+        """The client's address (without the port); None for a Unix socket, which is never capped."""
+        if isinstance(address, tuple) and address:
+            return str(address[0])
+        return None
+
+    def enter(self, address: object) -> bool:
+        """Count a new connection from ``address``; False (not counted) when the address is at the cap."""
+        key = self.key(address)
+        if key is None:
+            return True
+        held = self.open.get(key, 0)
+        if held >= self.cap:
+            self.refused += 1
+            self._warn(key)
+            return False
+        self.open[key] = held + 1
+        return True
+
+    def leave(self, address: object) -> None:
+        """A connection counted by :meth:`enter` has ended."""
+        key = self.key(address)
+        if key is None or key not in self.open:
+            return
+        self.open[key] -= 1
+        if self.open[key] <= 0:
+            del self.open[key]
+
+    def _warn(self, key: str) -> None:
+        import time
+
+        now = time.monotonic()
+        if now - self._warned.get(key, -self.WARN_EVERY) < self.WARN_EVERY:
+            return
+        if len(self._warned) > 1000:  # a scan from many addresses must not grow this forever
+            self._warned.clear()
+        self._warned[key] = now
+        logger.warning("%s holds %d connections, the most one address may ([server] connections_per_address); "
+                       "refusing more", key, self.cap)
+
+
+def connection_guard(app: Flask) -> ConnectionsPerAddress | None:
+    """The per-address connection cap of this site, or None when there is none.
+
+    Behind a reverse proxy (``[server] trusted_proxies`` > 0) every connection comes from the proxy, so the
+    cap would be one for the whole hall: nginx's ``limit_conn`` applies it per real client instead
+    (docs/deploy.md).
+    """
+    site = app.extensions["site"]
+    if not site.connections_per_address or site.trusted_proxies:
+        return None
+    return ConnectionsPerAddress(site.connections_per_address)
+
+
+def make_server_class():  # noqa: ANN201
+    """gevent's WSGIServer with :class:`ConnectionsPerAddress` checked at accept."""
+    from gevent.pywsgi import WSGIServer
+
+    class GuardedWSGIServer(WSGIServer):
+        def __init__(self, *args, guard: ConnectionsPerAddress | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+            super().__init__(*args, **kwargs)
+            self.guard = guard
+
+        def do_handle(self, sock, address):  # noqa: ANN001, ANN202
+            if self.guard is not None and not self.guard.enter(address):
+                sock.close()  # refused before a greenlet, a buffer or a place of the pool is spent on it
+                return
+            super().do_handle(sock, address)
+
+        def do_close(self, sock, address):  # noqa: ANN001, ANN202
+            try:
+                super().do_close(sock, address)
+            finally:
+                if self.guard is not None:
+                    self.guard.leave(address)
+
+    return GuardedWSGIServer
+
+
+def guard_gunicorn_worker(worker) -> None:  # noqa: ANN001
+    """Give a gunicorn gevent worker the same header timeout and per-address cap as ``mpp-queue serve``.
+
+    gunicorn's gevent worker already bounds the reading of each request's line and headers by its
+    ``keepalive`` setting (``gevent.Timeout(cfg.keepalive)`` around the parser, the first request
+    included): it becomes ``[server] header_timeout_seconds``. The cap wraps the worker's connection
+    handler, which its StreamServer spawns per accepted connection.
+    """
+    app = worker.wsgi
+    worker.cfg.set("keepalive", app.extensions["site"].header_timeout_seconds)
+    guard = connection_guard(app)
+    worker.connection_guard = guard
+    worker.log.info("Request headers within %d s; %s", worker.cfg.keepalive,
+                    f"at most {guard.cap} connections per client address" if guard else "no per-address connection cap")
+    if guard is None:
+        return
+    handle = worker.handle
+
+    def guarded(listener, client, addr):  # noqa: ANN001, ANN202
+        if not guard.enter(addr):
+            client.close()
+            return None
+        try:
+            return handle(listener, client, addr)
+        finally:
+            guard.leave(addr)
+
+    worker.handle = guarded  # GeventWorker.run binds self.handle after post_worker_init
 
 
 class NoWebSocketCompression:
@@ -87,6 +246,11 @@ def settle_startup_objects() -> None:
     gc.freeze()
 
 
+#: connections the kernel queues before the server accepts them: gunicorn's default. gevent's own (128)
+#: dropped the SYNs of a 300-socket burst (each dropped one retried a second later) — a flood's sockets and a
+#: hall of displays reconnecting after a restart alike
+LISTEN_BACKLOG = 2048
+
 #: concurrent connections per server process when MPP_QUEUE_WORKER_CONNECTIONS is not set (as gunicorn.conf.py)
 DEFAULT_CONNECTIONS = 4000
 
@@ -105,7 +269,6 @@ def connection_limit() -> int:
 def serve(app: Flask, host: str, port: int) -> None:
     """Serve HTTP and Socket.IO until interrupted; run housekeeping in the background."""
     import gevent
-    from gevent.pywsgi import WSGIServer
 
     if app.extensions["socketio"].server.eio.async_mode != "gevent":
         raise RuntimeError("mpp-queue serve needs Socket.IO async_mode 'gevent' (MPP_QUEUE_ASYNC_MODE)")
@@ -117,10 +280,16 @@ def serve(app: Flask, host: str, port: int) -> None:
 
     # past the cap the server stops accepting until a connection ends: new ones wait in the kernel's
     # backlog instead of each taking memory and a greenlet (gunicorn: worker_connections, same variable)
-    server = WSGIServer((host, port), app, handler_class=make_handler_class(), log=None,
-                        error_log=logging.getLogger("gevent.pywsgi"), spawn=Pool(connection_limit()))
+    site = app.extensions["site"]
+    guard = connection_guard(app)
+    server = make_server_class()((host, port), app, handler_class=make_handler_class(site.header_timeout_seconds),
+                                 log=None, error_log=logging.getLogger("gevent.pywsgi"),
+                                 spawn=Pool(connection_limit()), guard=guard, backlog=LISTEN_BACKLOG)
     gevent.spawn(housekeeping_loop, app)
     logger.info("Serving %s on http://%s:%d", app.extensions["site"].name, host, port)
+    logger.info("Request headers within %d s; %s", site.header_timeout_seconds,
+                f"at most {guard.cap} connections per client address" if guard else
+                "no per-address connection cap" + (" (behind a proxy: its limit_conn)" if site.trusted_proxies else ""))
     server.serve_forever()
 
 

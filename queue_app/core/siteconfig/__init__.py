@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from .calendar import DAYS, BookingConf, Holiday, SurveySection, TimeRange, WeeklyHours
 from .models import AgencyConf, ConfigFile, CounterConf, DisplayConf, KioskConf, ServiceConf
-from .site import SiteConf, build_site
+from .site import BadEnvironment, SiteConf, build_site
 
 __all__ = [
     "DAYS", "AgencyConf", "BookingConf", "ConfigError", "CounterConf", "DisplayConf", "Holiday", "KioskConf",
@@ -69,7 +69,10 @@ def parse_site_config(raw: dict[str, Any], *, base_dir: Path, path: Path | None 
         file = ConfigFile.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(format_errors(exc)) from None
-    return build_site(file, base_dir=base_dir, path=path)
+    try:
+        return build_site(file, base_dir=base_dir, path=path)
+    except BadEnvironment as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def format_errors(exc: ValidationError) -> str:

@@ -159,6 +159,12 @@ class ServerSection(Model):
     trusted_proxies: int = Field(0, ge=0, le=5)
     #: cookies only over HTTPS (set it once nginx serves TLS: docs/deploy.md)
     secure_cookies: bool = False
+    #: a connection that has not sent a whole request line and headers this many seconds after the server
+    #: began waiting for them is closed (also how long an idle keep-alive connection stays open)
+    header_timeout_seconds: int = Field(10, ge=1, le=300)
+    #: open connections one client address may hold at once (0 = no cap; env MPP_QUEUE_CONNECTIONS_PER_ADDRESS
+    #: overrides). Not applied behind a proxy (trusted_proxies > 0): nginx's limit_conn does it per real client
+    connections_per_address: int = Field(64, ge=0)
 
 
 class PrintingSection(Model):

@@ -14,6 +14,10 @@ from .fields import Model
 from .models import AgencyConf, ConfigFile, CounterConf, DisplayConf, KioskConf, ServiceConf
 
 
+class BadEnvironment(ValueError):
+    """An environment variable that overrides config.toml has a value that cannot be used."""
+
+
 class SiteConf(Model):
     """Everything config.toml says, validated; paths already resolved."""
 
@@ -37,6 +41,11 @@ class SiteConf(Model):
     trusted_proxies: int = 0
     #: [server] secure_cookies: session and remember-me cookies sent over HTTPS only
     secure_cookies: bool = False
+    #: [server] header_timeout_seconds: time a connection has to send a request's line and headers
+    header_timeout_seconds: int = 10
+    #: [server] connections_per_address (or MPP_QUEUE_CONNECTIONS_PER_ADDRESS): open connections per client
+    #: address in one server process, 0 = no cap
+    connections_per_address: int = 64
     recall_warn_after: int = 3
     #: [kiosk]: seconds without a touch before a kiosk returns to its start screen
     kiosk_idle_seconds: int = 60
@@ -102,6 +111,8 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         session_idle_minutes=server.session_idle_minutes,
         trusted_proxies=server.trusted_proxies,
         secure_cookies=server.secure_cookies,
+        header_timeout_seconds=server.header_timeout_seconds,
+        connections_per_address=_connections_per_address(server.connections_per_address),
         recall_warn_after=file.counter.recall_warn_after,
         kiosk_idle_seconds=file.kiosk.idle_reset_seconds,
         kiosk_confirm_seconds=file.kiosk.confirm_seconds,
@@ -115,6 +126,20 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         voice_dir=(base_dir / file.display.voice_dir).resolve() if file.display.voice_dir else None,
         media_dir=(base_dir / file.display.media_dir).resolve() if file.display.media_dir else None,
     )
+
+
+def _connections_per_address(configured: int) -> int:
+    """``MPP_QUEUE_CONNECTIONS_PER_ADDRESS`` when set (0 lifts the cap, for load tests), else config.toml's."""
+    raw = os.environ.get("MPP_QUEUE_CONNECTIONS_PER_ADDRESS", "").strip()
+    if not raw:
+        return configured
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadEnvironment(f"MPP_QUEUE_CONNECTIONS_PER_ADDRESS must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise BadEnvironment(f"MPP_QUEUE_CONNECTIONS_PER_ADDRESS must be 0 or more, not {value}")
+    return value
 
 
 def _absolute_sqlite_url(url: str, base_dir: Path) -> str:
