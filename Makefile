@@ -11,7 +11,7 @@ LOCK_FLAGS ?=
 
 # Installs exactly the pinned versions, so two machines (or CI and a laptop) test the same code.
 # The project itself is built without isolation, with the pinned setuptools just installed.
-$(STAMP): setup.cfg pyproject.toml $(LOCK)
+$(STAMP): setup.cfg setup.py pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c $(LOCK) --upgrade pip setuptools wheel
 	$(BIN)/python -m pip install --quiet -c $(LOCK) --no-build-isolation -e '.[dev]'

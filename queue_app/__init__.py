@@ -158,15 +158,15 @@ def import_all_handlers() -> None:
 
 def _register_surfaces(app: Flask) -> None:
     """The one place that knows every screen; surfaces only talk to each other through the core."""
-    from admin import bp as admin_bp
-    from booking_page import bp as booking_page_bp
-    from counter import bp as counter_bp
-    from dashboard import bp as dashboard_bp
-    from display import bp as display_bp
-    from home import bp as home_bp
-    from kiosk import bp as kiosk_bp
-    from survey_tablet import bp as survey_tablet_bp
-    from visitor import bp as visitor_bp
+    from mpp_queue.admin import bp as admin_bp
+    from mpp_queue.booking_page import bp as booking_page_bp
+    from mpp_queue.counter import bp as counter_bp
+    from mpp_queue.dashboard import bp as dashboard_bp
+    from mpp_queue.display import bp as display_bp
+    from mpp_queue.home import bp as home_bp
+    from mpp_queue.kiosk import bp as kiosk_bp
+    from mpp_queue.survey_tablet import bp as survey_tablet_bp
+    from mpp_queue.visitor import bp as visitor_bp
 
     for bp in (home_bp, kiosk_bp, visitor_bp, display_bp, counter_bp, admin_bp, dashboard_bp, survey_tablet_bp,
                booking_page_bp):

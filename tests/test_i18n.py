@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-import admin  # noqa: F401  (each surface registers its texts when imported)
-import counter  # noqa: F401
-import dashboard.views  # noqa: F401
-import display.views  # noqa: F401
-import home  # noqa: F401
-import kiosk.views  # noqa: F401
+import mpp_queue.admin  # noqa: F401  (each surface registers its texts when imported)
+import mpp_queue.counter  # noqa: F401
+import mpp_queue.dashboard.views  # noqa: F401
+import mpp_queue.display.views  # noqa: F401
+import mpp_queue.home  # noqa: F401
+import mpp_queue.kiosk.views  # noqa: F401
 import queue_app.core.errors  # noqa: F401
-import survey_tablet  # noqa: F401
-import visitor  # noqa: F401
+import mpp_queue.survey_tablet  # noqa: F401
+import mpp_queue.visitor  # noqa: F401
 from queue_app.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
