@@ -55,8 +55,9 @@ def serve_child(config: str, port: int) -> None:
     from gevent import monkey
 
     monkey.patch_all()
-    from queue_app import bootstrap, create_app
+    from queue_app.factory import create_app
     from queue_app.ops.server import serve
+    from queue_app.startup import bootstrap
 
     app = create_app(config_path=config, RATELIMIT_TICKETS_PER_KIOSK=0)
     password_file = bootstrap(app, migrate_db=True)

@@ -105,12 +105,12 @@ def main() -> int:
     ap.add_argument("--per-hour", type=float, default=30.0, help="mean arrivals per hour over all services")
     args = ap.parse_args()
 
-    from queue_app import create_app
     from queue_app.core import clock, signals
     from queue_app.core.apply_config import sync_site
     from queue_app.core.config import TestConfig
     from queue_app.core.extensions import db
     from queue_app.core.siteconfig import parse_site_config
+    from queue_app.factory import create_app
     from queue_app.live import publisher
     from queue_app.queue import operations
     from queue_app.queue.models import Ticket, TicketState

@@ -105,12 +105,13 @@ def _build(size: int, database_url: str | None) -> dict:
     """An app on its own database with ``size`` tickets waiting, a clerk's token and kiosk K1's key."""
     import sqlalchemy as sa
 
-    from queue_app import create_app, import_all_models
+    import queue_app.factory  # noqa: F401  (registers every table and /api handler)
     from queue_app.core.apply_config import sync_site
     from queue_app.core.config import TestConfig
     from queue_app.core.extensions import db
     from queue_app.core.models import Base
     from queue_app.core.siteconfig import parse_site_config
+    from queue_app.factory import create_app
     from queue_app.queue import operations
     from queue_app.staff.auth import create_user, issue_token
     from queue_app.staff.devices import create_key
@@ -120,7 +121,6 @@ def _build(size: int, database_url: str | None) -> dict:
     url = database_url or f"sqlite:///{tmp / 'growth.db'}"
     app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url, HUB_INLINE_REFRESH=True,
                      RATELIMIT_TICKETS_PER_KIOSK=0, SQLITE_STRICT_WRITES=False)
-    import_all_models()
     service = site.services[0].code
     counter = next(c.code for c in site.counters if service in c.services)
     with app.app_context():

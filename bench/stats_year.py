@@ -54,12 +54,12 @@ def main() -> int:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    from queue_app import MIGRATIONS_DIR, create_app, use_migrations
     from queue_app.core.apply_config import sync_site
     from queue_app.core.config import TestConfig
     from queue_app.core.extensions import db
     from queue_app.core.site import today as site_today
     from queue_app.core.siteconfig import parse_site_config
+    from queue_app.factory import MIGRATIONS_DIR, create_app, use_migrations
     from queue_app.queue import operations
     from queue_app.stats import dashboard, export, figures
 

@@ -3,8 +3,9 @@
 The gevent worker has already monkey-patched the standard library before this import.
 """
 
-from queue_app import bootstrap, create_app
+from queue_app.factory import create_app
 from queue_app.ops.backup import hold_server_lock
+from queue_app.startup import bootstrap
 
 app = create_app()
 hold_server_lock(app.config["SQLALCHEMY_DATABASE_URI"])  # `mpp-queue restore` refuses while a worker lives

@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from queue_app import create_app, import_all_handlers
+import queue_app.factory  # noqa: F401  (registers every table and /api handler)
 from queue_app.api.openapi import spec
 from queue_app.core import clock
 from queue_app.core.config import TestConfig
 from queue_app.core.extensions import db
 from queue_app.core.siteconfig import parse_site_config
+from queue_app.factory import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -352,5 +353,4 @@ def screenshot(page, name: str, *, settle_ms: int = 0, **kw) -> Path | None:
 
 def api_spec() -> dict:
     """The OpenAPI document without an app: every feature's handlers registered first."""
-    import_all_handlers()
     return spec()

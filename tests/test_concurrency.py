@@ -17,9 +17,9 @@ PER_PROCESS = 100
 def _make_app(db_url: str, base: str):
     import tomllib
 
-    from queue_app import create_app
     from queue_app.core.config import TestConfig
     from queue_app.core.siteconfig import parse_site_config
+    from queue_app.factory import create_app
 
     site = parse_site_config(tomllib.loads(TEST_SITE), base_dir=Path(base))
     return create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=db_url, HUB_INLINE_REFRESH=True)

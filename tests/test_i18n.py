@@ -11,17 +11,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 import mpp_queue.admin  # noqa: F401  (each surface registers its texts when imported)
 import mpp_queue.counter  # noqa: F401
 import mpp_queue.dashboard.views  # noqa: F401
 import mpp_queue.display.views  # noqa: F401
 import mpp_queue.home  # noqa: F401
 import mpp_queue.kiosk.views  # noqa: F401
-import queue_app.core.errors  # noqa: F401
 import mpp_queue.survey_tablet  # noqa: F401
 import mpp_queue.visitor  # noqa: F401
+import pytest
+
+import queue_app.core.errors  # noqa: F401
 from queue_app.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent

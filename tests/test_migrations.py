@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from queue_app import MIGRATIONS_DIR, create_app, use_migrations
 from queue_app.core.config import TestConfig
 from queue_app.core.extensions import db
+from queue_app.factory import MIGRATIONS_DIR, create_app, use_migrations
 
 
 def _upgrade_and_diff(site, url: str) -> list:
@@ -66,7 +66,7 @@ def test_a_start_migrates_only_a_schema_that_is_behind(tmp_path, site):
     """bootstrap() upgrades a new or older database, and knows a current one without Alembic."""
     from flask_migrate import upgrade
 
-    from queue_app import _schema_is_current, bootstrap
+    from queue_app.startup import _schema_is_current, bootstrap
 
     url = f"sqlite:///{tmp_path / 'behind.db'}"
     app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url)
@@ -92,7 +92,7 @@ def test_a_restart_on_a_current_schema_does_not_load_alembic(tmp_path):
 
     config = tmp_path / "config.toml"
     config.write_text(TEST_SITE + f'\n[server]\ndatabase_url = "sqlite:///{tmp_path / "q.db"}"\n')
-    script = ("import sys\nfrom queue_app import bootstrap, create_app\n"
+    script = ("import sys\nfrom queue_app.factory import create_app\nfrom queue_app.startup import bootstrap\n"
               f"app = create_app(config_path={str(config)!r})\nbootstrap(app)\n"
               "print('alembic' in sys.modules)\n")
     first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)

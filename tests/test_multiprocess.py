@@ -21,10 +21,9 @@ pytestmark = pytest.mark.slow
 def _reset_database(url: str) -> None:
     """Start from an empty schema: other tests drop_all without alembic_version, and a stale
     alembic_version would make ``upgrade`` a no-op on missing tables."""
-    from queue_app import import_all_models
+    import queue_app.factory  # noqa: F401  (registers every table and /api handler)
     from queue_app.core.models import Base
 
-    import_all_models()  # run alone, nothing else has registered every feature's tables yet
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         Base.metadata.drop_all(conn)

@@ -83,10 +83,8 @@ class Stack:
 def _reset_postgres(url: str) -> None:
     import sqlalchemy as sa
 
-    from queue_app import import_all_models
+    import queue_app.factory  # noqa: F401  (registers every table and /api handler)
     from queue_app.core.models import Base
-
-    import_all_models()
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         Base.metadata.drop_all(conn)

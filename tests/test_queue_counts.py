@@ -250,7 +250,7 @@ def test_db_recount_command(tmp_path):
     """``mpp-queue db recount`` puts a row edited by hand right and says what it did."""
     from click.testing import CliRunner
 
-    from queue_app import create_app
+    from queue_app.factory import create_app
     from queue_app.ops.cli import cli
     from tests.helpers import TEST_SITE
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from queue_app import bootstrap, create_app
 from queue_app.core.extensions import db
+from queue_app.factory import create_app
+from queue_app.startup import bootstrap
 
 from .helpers import TEST_SITE, built_app, login, make_site, take_ticket
 from .livesite import LiveServer, issue

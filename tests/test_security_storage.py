@@ -179,7 +179,7 @@ def test_postgres_restore_refuses_while_another_client_is_connected(tmp_path, pg
 @pytest.fixture
 def fresh(tmp_path):
     """An app on an empty site with no user, bootstrapped like the first start of a server."""
-    from queue_app import bootstrap
+    from queue_app.startup import bootstrap
 
     with built_app(make_site(tmp_path), tmp_path / "q.db") as app:
         app.config["TEST_PASSWORD_FILE"] = bootstrap(app, migrate_db=False)

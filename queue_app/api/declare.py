@@ -78,12 +78,13 @@ class Operation:
     headers: dict[str, tuple[dict[str, Any], bool, str]] = field(default_factory=dict)
 
     def error_statuses(self, method: str) -> tuple[int, ...]:
-        """Every error status it may answer: its own, and for any method but GET 400 (a cookie session without its
-        CSRF token) and 415 (a body that is not JSON: a cross-site form's body is refused even where it is
-        ignored)."""
-        if method in ("GET", "HEAD"):
-            return self.errors
-        return self.errors + tuple(s for s in (400, 415) if s not in self.errors)
+        """Every error status it may answer: its own; for a staff endpoint 401 and 403 (not signed in, a password
+        that must be changed first); for any method but GET 400 (a cookie session without its CSRF token) and
+        415 (a body that is not JSON: a cross-site form's body is refused even where it is ignored)."""
+        extra = (401, 403) if self.staff else ()
+        if method not in ("GET", "HEAD"):
+            extra += (400, 415)
+        return self.errors + tuple(s for s in extra if s not in self.errors)
 
 
 def documented(summary: str, *, tags: tuple[str, ...] | str = (), body: type[BaseModel] | None = None,

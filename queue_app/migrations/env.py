@@ -38,9 +38,7 @@ def get_engine_url():
 config.set_main_option('sqlalchemy.url', get_engine_url())
 target_db = current_app.extensions['migrate'].db
 # every model module must be imported before the metadata is read
-from queue_app import import_all_models  # noqa: E402
-
-import_all_models()
+import queue_app.factory  # noqa: E402,F401  (registers every table and /api handler)
 
 # other values from the config, defined by the needs of env.py,
 # can be acquired:

@@ -13,7 +13,7 @@ from queue_app.core.siteconfig import ConfigError
 
 
 def _app(ctx: click.Context, **overrides: Any) -> Flask:
-    from queue_app import create_app
+    from queue_app.factory import create_app
 
     try:
         return create_app(config_path=ctx.obj["config_path"], **overrides)
@@ -40,9 +40,9 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the site: one process, creates and migrates the database, loads config.toml."""
-    from queue_app import bootstrap
     from queue_app.ops.backup import hold_server_lock
     from queue_app.ops.server import serve as run_server
+    from queue_app.startup import bootstrap
 
     app = _app(ctx)
     hold_server_lock(app.config["SQLALCHEMY_DATABASE_URI"])  # `restore` refuses while this process lives
@@ -71,7 +71,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Apply migrations to the configured database."""
     from flask_migrate import upgrade
 
-    from queue_app import MIGRATIONS_DIR, use_migrations
+    from queue_app.factory import MIGRATIONS_DIR, use_migrations
 
     app = _app(ctx.find_root())
     use_migrations(app)
@@ -103,7 +103,7 @@ def db_revision(ctx: click.Context, message: str) -> None:
     """(Developers) autogenerate a migration from the models."""
     from flask_migrate import migrate
 
-    from queue_app import MIGRATIONS_DIR, use_migrations
+    from queue_app.factory import MIGRATIONS_DIR, use_migrations
 
     app = _app(ctx.find_root())
     use_migrations(app)
@@ -141,7 +141,7 @@ def user_add(ctx: click.Context, username: str, role: str, counters: tuple[str, 
     if bootstrap_needed:
         from flask_migrate import upgrade
 
-        from queue_app import MIGRATIONS_DIR, use_migrations
+        from queue_app.factory import MIGRATIONS_DIR, use_migrations
 
         use_migrations(app)
         with app.app_context():

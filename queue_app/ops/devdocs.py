@@ -12,16 +12,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from queue_app import create_app, import_all_handlers, import_all_models
+import queue_app.factory  # noqa: F401  (registers every table and /api handler)
 from queue_app.core import events, hooks
+from queue_app.factory import create_app
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def _load_everything() -> None:
     """Import every module that declares (models, handlers, events, the live namespaces)."""
-    import_all_models()
-    import_all_handlers()
     import queue_app.live  # noqa: F401  (its namespaces and publisher)
     import queue_app.printing  # noqa: F401
     import queue_app.survey  # noqa: F401

@@ -1,7 +1,7 @@
 """The site's structure (agencies, services, counters) and its run-time settings: what every feature shares.
 
 Each feature keeps its own models (``queue_app.queue.models``, ``queue_app.staff.models``...);
-``queue_app.import_all_models()`` registers them all on ``Base.metadata``.
+Importing ``queue_app.factory`` registers them all on ``Base.metadata``.
 """
 
 from queue_app.core.models.base import Base
