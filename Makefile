@@ -32,11 +32,14 @@ run: $(STAMP)
 	  FAKE=$$!; trap "kill $$FAKE 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/mpp-queue --config config.toml serve --host 127.0.0.1 --port 8000
 
-## Lint and run the whole test suite.
+## Lint and run the whole test suite: in parallel (one worker per core; tests that share a Redis pub/sub
+## channel in one worker), then the few that stop PostgreSQL or Redis, alone.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup -m "not stops_services"
+	$(BIN)/python -m pytest -q -m stops_services
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -21,7 +21,16 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("db_kind", DATABASES, indirect=True)
 
 
+#: modules whose server processes talk through Redis pub/sub, which every Redis database shares: under
+#: pytest-xdist they run on one worker (one xdist group), never beside each other
+SHARED_REDIS = {"test_multiprocess.py", "test_nginx.py", "test_security_multiprocess.py", "test_security_access.py",
+                "test_faults.py"}
+
+
 def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in SHARED_REDIS or "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("redis"))
     # tests that stop the machine's PostgreSQL or Redis never run by accident on a shared machine
     if os.environ.get("MPP_QUEUE_TEST_MAY_STOP_SERVICES") == "1":
         return

@@ -105,11 +105,39 @@ def make_site(tmp_path: Path, text: str = TEST_SITE, **site_overrides):
 
 
 def service_url(name: str) -> str | None:
-    """URL of a real service for tests; under CI a missing one fails instead of skipping."""
+    """URL of a real service for tests; under CI a missing one fails instead of skipping.
+
+    Under pytest-xdist each worker gets its own: the PostgreSQL database ``<name>_gw1`` (created on first use)
+    and the Redis database one below the given one per worker (15, 14...), so parallel tests share no rows.
+    """
     url = os.environ.get(name)
     if not url and os.environ.get("CI") == "true":
         pytest.fail(f"{name} must be set under CI")
-    return url
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw") or worker == "gw0":
+        return url
+    n = int(worker[2:])
+    if url.startswith("redis"):
+        base, _, db_number = url.rpartition("/")
+        return f"{base}/{max(0, int(db_number or 0) - n)}"
+    return _worker_database(url, worker)
+
+
+_WORKER_DATABASES: dict[str, str] = {}
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """``…/test`` → ``…/test_gw1``, created (from the server's template) when missing."""
+    if url not in _WORKER_DATABASES:
+        made = sa.engine.make_url(url)
+        name = f"{made.database}_{worker}"
+        engine = sa.create_engine(made, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            if conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        engine.dispose()
+        _WORKER_DATABASES[url] = made.set(database=name).render_as_string(hide_password=False)
+    return _WORKER_DATABASES[url]
 
 
 _PG_SCHEMAS_BUILT: set[str] = set()
