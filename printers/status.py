@@ -34,7 +34,6 @@ class PrintError(Exception):
 DLE_EOT = b"\x10\x04"
 STATUS_PRINTER = 1  # n=1: printer status
 STATUS_OFFLINE = 2  # n=2: offline cause
-STATUS_ERROR = 3  # n=3: error cause
 STATUS_PAPER = 4  # n=4: roll paper sensor
 STATUS_QUERIES = (STATUS_PRINTER, STATUS_OFFLINE, STATUS_PAPER)
 

@@ -25,8 +25,6 @@ class BookingState(StrEnum):
     expired = auto()
 
 
-#: States that hold a place in their slot
-HOLDING_STATES = frozenset({BookingState.booked, BookingState.checked_in})
 
 
 class Booking(Base):

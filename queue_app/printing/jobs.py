@@ -6,7 +6,7 @@ stored as a print job:
 
 * direct printers (network, usb, serial, file, dummy) are tried once, in a worker that the request
   stops waiting for when the budget is spent (the printers package caps its own sockets too);
-* agent printers get a ``queued`` job that the /agent namespace (queue_app.agents) delivers to the
+* agent printers get a ``queued`` job that the /agent namespace (queue_app.printing.agents) delivers to the
   print agent now or when it comes back; when the agent is online the request waits, within the
   same budget, for its acknowledgement so the kiosk can say "printed".
 

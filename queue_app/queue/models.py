@@ -27,8 +27,6 @@ class TicketState(StrEnum):
     cancelled = auto()
 
 
-#: States in which a ticket is finished for good
-FINAL_STATES = frozenset({TicketState.done, TicketState.no_show, TicketState.cancelled})
 
 
 class EventKind(StrEnum):

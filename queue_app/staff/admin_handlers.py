@@ -1,6 +1,6 @@
 """Admin JSON endpoints: users, counters, closed services, the display's running text, the audit log.
 
-Thin handlers over :mod:`queue_app.admin`, which writes the audit entry of every change.
+Thin handlers over :mod:`queue_app.staff.admin`, which writes the audit entry of every change.
 """
 
 from __future__ import annotations

@@ -145,11 +145,3 @@ def claimed_taker(kiosk: str | None, priority: bool) -> Taker:
 def ticket_taker(kiosk: str | None, priority: bool) -> Taker:
     """Decide who is asking for a ticket (the body already validated), or refuse: :meth:`Taker.prove`."""
     return claimed_taker(kiosk, priority).prove()
-
-
-def enrolled_kiosk() -> str | None:
-    """The kiosk this browser is enrolled as (its cookie holds the current key), or None."""
-    found = devices.from_cookie(request.cookies.get(devices.COOKIE), KIND)
-    if found is None or not devices.check_key(KIND, *found):
-        return None
-    return found[0]

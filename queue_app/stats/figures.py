@@ -35,9 +35,6 @@ from queue_app.staff.models import User
 from .charts import heatmap, wait_histogram
 from .sql import _dialect, _p90_rank, _pct, _round, _services, seconds
 
-FIGURES = ("issued", "served", "no_show", "cancelled", "waiting_now", "avg_wait_seconds", "p90_wait_seconds",
-           "avg_service_seconds", "within_target_pct")
-
 # --- figures per group ----------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from flask import Response, jsonify, request, stream_with_context
 from queue_app.api import bp
 from queue_app.api.declare import Media, documented
 from queue_app.api.parsing import AGENCY, RANGE, RANGE_ERRORS, date_range, month_range
-from queue_app.core.exports import XLSX_MIME as XLSX
+from queue_app.core.exports import XLSX_MIME
 from queue_app.core.site import today as site_today
 from queue_app.staff.auth import scoped_agency, staff_required
 from queue_app.staff.models import Role
@@ -82,7 +82,7 @@ def stats_export():
 
 @bp.get("/stats/export.xlsx")
 @documented("Monthly recap workbook in Bahasa Indonesia (default: this month)", tags="stats", staff=True,
-            query=RANGE, responses={200: Media(XLSX, "Excel workbook")}, errors=RANGE_ERRORS)
+            query=RANGE, responses={200: Media(XLSX_MIME, "Excel workbook")}, errors=RANGE_ERRORS)
 @staff_required(Role.manager, Role.admin)
 def stats_export_xlsx():
     """The monthly recap as an Excel workbook (Bahasa Indonesia), default the current month."""
@@ -94,5 +94,5 @@ def stats_export_xlsx():
 
     data = workbooks.recap_workbook(first, last, agency_id=scoped_agency())
     filename = f"rekap-antrean-{first.isoformat()}-{last.isoformat()}.xlsx"
-    return Response(data, mimetype=XLSX,
+    return Response(data, mimetype=XLSX_MIME,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -115,7 +115,3 @@ def screen_data(lang: str) -> dict:
         "occupation": [{"value": v, "key": k} for v, k in OCCUPATION.items()],
         "texts": {code: catalog(code, "survey") for code in LANGS},
     }
-
-
-def unsur_name(code: str, lang: str = "id") -> str:
-    return next(u.name[lang] for u in UNSUR if u.code == code)
