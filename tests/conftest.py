@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from printers.fakeserver import FakeNetworkPrinter
 from queue_app.core.extensions import db, socketio
 
 from .helpers import CHROMIUM, CHROMIUM_ARGS, Staff, built_app, make_site, service_url
@@ -56,6 +57,16 @@ def redis_url() -> str:
     if not url:
         pytest.skip("MPP_QUEUE_TEST_REDIS_URL is not set (a real Redis, e.g. redis://127.0.0.1:6379/15)")
     return url
+
+
+@pytest.fixture
+def fake_printer():
+    """A network ticket printer on a free port, recording every job (``printers/fakeserver.py``)."""
+    printer = FakeNetworkPrinter("127.0.0.1", 0).start()
+    try:
+        yield printer
+    finally:
+        printer.stop()
 
 
 @pytest.fixture

@@ -291,6 +291,21 @@ def take_ticket(client, service: str = "PERIZINAN", *, kiosk: str = "K1", header
                        headers=kiosk_headers(client.application, kiosk, **(headers or {})))
 
 
+def issued(client, service: str = "PERIZINAN", **kw) -> dict:
+    """:func:`take_ticket` that must succeed: the 201's body."""
+    resp = take_ticket(client, service, **kw)
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    return resp.get_json()
+
+
+def error_of(resp, status: int) -> dict:
+    """The contract's error body of ``resp``, which must have ``status``: ``{"code", "message", ...}``."""
+    assert resp.status_code == status, (resp.status_code, resp.get_data(True)[:300])
+    body = resp.get_json()
+    assert set(body) == {"error"} and {"code", "message"} <= set(body["error"]) and body["error"]["message"], body
+    return body["error"]
+
+
 def enrol_kiosk_browser(context, server, code: str = "K1") -> None:
     """Give a browser context kiosk ``code``'s credential cookie, as Admin → Kiosks does on a kiosk PC (with
     the key from ``mpp-queue kiosk key``, so several contexts of one test can share it; the admin page

@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import kiosk_headers, take_ticket
+from tests.helpers import error_of, issued, kiosk_headers, take_ticket
 
 pytestmark = pytest.mark.both_databases  # every test that builds the app: SQLite and PostgreSQL
 
 
-def error_of(resp, status: int) -> dict:
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    body = resp.get_json()
-    assert set(body) == {"error"} and {"code", "message"} <= set(body["error"])
-    return body["error"]
-
-
-def issue(client, service="PERIZINAN", **kw):
-    resp = take_ticket(client, service, **kw)
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()
 
 
 # --- public ----------------------------------------------------------------------------------
 
 
 def test_services_list(client):
-    issue(client)
+    issued(client)
     body = client.get("/api/services").get_json()
     assert [s["code"] for s in body] == ["PERIZINAN", "NONIZIN", "HALAL"]
     first = body[0]
@@ -37,16 +26,16 @@ def test_services_list(client):
 
 
 def test_issue_ticket(client):
-    body = issue(client, priority=False, kiosk="K1")
+    body = issued(client, priority=False, kiosk="K1")
     assert body["number"] == "A-001" and body["status"] == "waiting" and body["ahead"] == 0
     assert body["track_url"] == f"http://mpp.test/t/{body['token']}"
     assert body["issued_at"].endswith("+07:00")
     assert body["print"] == {"status": "none", "error": None}
-    assert issue(client)["ahead"] == 1
+    assert issued(client)["ahead"] == 1
 
 
 def test_issue_at_kiosk_with_printer_reports_print_status(client):
-    body = issue(client, kiosk="K2")
+    body = issued(client, kiosk="K2")
     assert body["print"]["status"] in ("printed", "failed", "queued")
 
 
@@ -60,7 +49,7 @@ def test_idempotency_key_header(client):
     # the same key for a different request is refused, never answered with someone else's ticket
     other = take_ticket(client, "NONIZIN", headers=h)
     assert error_of(other, 422)["code"] == "idempotency_conflict"
-    assert issue(client)["number"] == "A-002"
+    assert issued(client)["number"] == "A-002"
     error_of(take_ticket(client, headers={"Idempotency-Key": "bad key!"}), 422)
 
 
@@ -122,12 +111,12 @@ def test_body_over_64k_is_413(client):
 
 def test_quota_is_409(client):
     for _ in range(3):
-        issue(client, "HALAL")
+        issued(client, "HALAL")
     assert error_of(take_ticket(client, "HALAL"), 409)["code"] == "quota_reached"
 
 
 def test_ticket_view_and_unknown_token(client):
-    t = issue(client)
+    t = issued(client)
     body = client.get(f"/api/tickets/{t['token']}").get_json()
     assert body["number"] == "A-001" and body["status"] == "waiting" and body["counter"] is None
     assert set(body) >= {"number", "service", "status", "ahead", "estimated_wait_seconds", "counter", "issued_at",
@@ -137,7 +126,7 @@ def test_ticket_view_and_unknown_token(client):
 
 
 def test_ticket_page_and_friendly_404(client):
-    t = issue(client)
+    t = issued(client)
     page = client.get(f"/t/{t['token']}")
     assert page.status_code == 200 and "A-001" in page.get_data(as_text=True)
     missing = client.get("/t/does-not-exist")
@@ -145,7 +134,7 @@ def test_ticket_page_and_friendly_404(client):
 
 
 def test_display_snapshot(client, clerk):
-    issue(client)
+    issued(client)
     client.post("/api/counters/L01/call-next", headers=clerk)
     board = client.get("/api/display?zone=lantai-1").get_json()
     assert board["latest"]["number"] == "A-001" and board["seq"] == {"lantai-1": 1}
@@ -161,8 +150,8 @@ def test_a_counter_verb_reads_and_locks_its_counter_once_per_transaction(app, cl
 
     from queue_app.core.extensions import db
 
-    issue(client)
-    issue(client)
+    issued(client)
+    issued(client)
     reads = []
 
     def seen(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
@@ -265,7 +254,7 @@ def test_expired_token_is_refused(client, staff):
 
 
 def test_roles_and_counter_scoping(client, clerk, manager, admin):
-    issue(client)
+    issued(client)
     assert error_of(client.post("/api/counters/L03/call-next", headers=clerk), 403)["code"] == "forbidden"
     error_of(client.post("/api/counters/L01/call-next", headers=manager), 403)
     error_of(client.get("/api/stats/summary", headers=clerk), 403)
@@ -285,8 +274,8 @@ def test_counters_list(client, clerk):
 
 
 def test_counter_flow(client, clerk):
-    a = issue(client)
-    issue(client, "NONIZIN")
+    a = issued(client)
+    issued(client, "NONIZIN")
     post = lambda action, **kw: client.post(f"/api/counters/L01/{action}", headers=clerk, **kw)  # noqa: E731
     called = post("call-next").get_json()["ticket"]
     assert called["number"] == "A-001" and called["status"] == "called" and called["counter"]["code"] == "L01"
@@ -308,14 +297,14 @@ def test_counter_flow(client, clerk):
 
 
 def test_finish_current_in_body(client, clerk):
-    issue(client), issue(client)
+    issued(client), issued(client)
     client.post("/api/counters/L01/call-next", headers=clerk)
     resp = client.post("/api/counters/L01/call-next", headers=clerk, json={"finish_current": True})
     assert resp.get_json()["ticket"]["number"] == "A-002"
 
 
 def test_call_specific_number(client, clerk):
-    issue(client), issue(client)
+    issued(client), issued(client)
     assert client.post("/api/counters/L01/call", headers=clerk,
                        json={"number": "A-002"}).get_json()["ticket"]["number"] == "A-002"
     client.post("/api/counters/L01/finish", headers=clerk)
@@ -325,7 +314,7 @@ def test_call_specific_number(client, clerk):
 
 
 def test_pause_and_resume(client, clerk):
-    issue(client)
+    issued(client)
     assert client.post("/api/counters/L01/pause", headers=clerk).status_code == 200
     assert error_of(client.post("/api/counters/L01/call-next", headers=clerk), 409)["code"] == "counter_paused"
     error_of(client.post("/api/counters/L01/pause", headers=clerk), 409)
@@ -339,13 +328,13 @@ def test_pause_and_resume(client, clerk):
     ("call-next", {"data": "{oops", "content_type": "application/json"}),
 ])
 def test_counter_bad_input(client, clerk, action, kwargs):
-    issue(client)
+    issued(client)
     client.post("/api/counters/L01/call-next", headers=clerk) if action == "transfer" else None
     assert client.post(f"/api/counters/L01/{action}", headers=clerk, **kwargs).status_code in (400, 422)
 
 
 def test_transfer_to_unknown_service_is_404_and_keeps_ticket(client, clerk):
-    issue(client)
+    issued(client)
     client.post("/api/counters/L01/call-next", headers=clerk)
     error_of(client.post("/api/counters/L01/transfer", headers=clerk, json={"service": "NOPE"}), 404)
     current = client.get("/api/counters", headers=clerk).get_json()[0]["current"]
@@ -353,7 +342,7 @@ def test_transfer_to_unknown_service_is_404_and_keeps_ticket(client, clerk):
 
 
 def test_repeated_click_with_idempotency_key_acts_once(client, clerk):
-    issue(client), issue(client)
+    issued(client), issued(client)
     h = {**clerk, "Idempotency-Key": "click-1"}
     first = client.post("/api/counters/L01/call-next", headers=h).get_json()
     second = client.post("/api/counters/L01/call-next", headers=h).get_json()
@@ -389,7 +378,7 @@ def test_login_form_without_csrf_is_refused(client, staff):
 
 
 def test_stats_summary_and_export(client, clerk, manager):
-    issue(client), issue(client, "NONIZIN")
+    issued(client), issued(client, "NONIZIN")
     client.post("/api/counters/L01/call-next", headers=clerk)
     client.post("/api/counters/L01/finish", headers=clerk)
     body = client.get("/api/stats/summary", headers=manager).get_json()

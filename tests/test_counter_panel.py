@@ -12,13 +12,7 @@ import pytest
 from queue_app.core import clock
 from queue_app.core.extensions import socketio
 
-from .helpers import PASSWORD, login, take_ticket
-
-
-def issue(client, service: str, priority: bool = False) -> str:
-    resp = take_ticket(client, service, priority=priority)
-    assert resp.status_code == 201, resp.json
-    return resp.json["number"]
+from .helpers import PASSWORD, issued, login
 
 
 @pytest.fixture
@@ -104,11 +98,11 @@ def test_panel_static_files_are_served(client):
 
 
 def test_queue_lists_waiting_in_call_order_with_waits(client, clerk):
-    a1 = issue(client, "PERIZINAN")
-    b1 = issue(client, "NONIZIN")
+    a1 = issued(client, "PERIZINAN")["number"]
+    b1 = issued(client, "NONIZIN")["number"]
     clock.travel(timedelta(minutes=5))
-    p = issue(client, "NONIZIN", priority=True)
-    issue(client, "HALAL")  # not served at L01
+    p = issued(client, "NONIZIN", priority=True)["number"]
+    issued(client, "HALAL")["number"]  # not served at L01
     body = client.get("/api/counters/L01/queue", headers=clerk).json
     assert [w["number"] for w in body["waiting"]] == [p, a1, b1]
     assert body["waiting"][0]["priority"] is True and body["waiting"][1]["priority"] is False
@@ -134,7 +128,7 @@ def test_queue_is_scoped_to_the_users_counters(client, clerk, manager, admin):
 def test_tally_counts_this_clerks_day(client, clerk, staff):
     other = staff.headers("other", "clerk", ["L02"])
     for _ in range(4):
-        issue(client, "PERIZINAN")
+        issued(client, "PERIZINAN")["number"]
     assert client.post("/api/counters/L01/call-next", headers=clerk).status_code == 200
     client.post("/api/counters/L01/start", headers=clerk)
     clock.travel(timedelta(minutes=4))
@@ -153,7 +147,7 @@ def test_tally_counts_this_clerks_day(client, clerk, staff):
 
 
 def test_double_click_on_call_next_calls_one_ticket(client, clerk):
-    first, second = issue(client, "PERIZINAN"), issue(client, "PERIZINAN")
+    first, second = issued(client, "PERIZINAN")["number"], issued(client, "PERIZINAN")["number"]
     h = {**clerk, "Idempotency-Key": "panel-click-1"}
     r1 = client.post("/api/counters/L01/call-next", headers=h)
     r2 = client.post("/api/counters/L01/call-next", headers=h)
@@ -168,8 +162,8 @@ def test_retried_finish_finishes_once(client, clerk, app):
     from queue_app.core.extensions import db
     from queue_app.queue.models import EventKind, TicketEvent
 
-    issue(client, "PERIZINAN")
-    issue(client, "PERIZINAN")
+    issued(client, "PERIZINAN")["number"]
+    issued(client, "PERIZINAN")["number"]
     client.post("/api/counters/L01/call-next", headers=clerk)
     h = {**clerk, "Idempotency-Key": "panel-finish-1"}
     assert client.post("/api/counters/L01/finish", headers=h).status_code == 200
@@ -186,7 +180,7 @@ def test_retried_finish_finishes_once(client, clerk, app):
 
 
 def test_finish_current_and_call_next_in_one_step(client, clerk):
-    a, b = issue(client, "PERIZINAN"), issue(client, "PERIZINAN")
+    a, b = issued(client, "PERIZINAN")["number"], issued(client, "PERIZINAN")["number"]
     client.post("/api/counters/L01/call-next", headers=clerk)
     busy = client.post("/api/counters/L01/call-next", headers=clerk)
     assert busy.status_code == 409 and busy.json["error"]["code"] == "counter_busy"
@@ -203,7 +197,7 @@ def test_clerk_cannot_act_for_another_counter_nor_manager(client, clerk, manager
 
 
 def test_admin_can_act_for_any_counter(client, admin):
-    p = issue(client, "HALAL")
+    p = issued(client, "HALAL")["number"]
     resp = client.post("/api/counters/L03/call-next", headers=admin)
     assert resp.status_code == 200 and resp.json["ticket"]["number"] == p
 
@@ -211,7 +205,7 @@ def test_admin_can_act_for_any_counter(client, admin):
 def test_race_loser_gets_a_friendly_409(client, clerk, staff):
     """Two clerks want the same number: the second call of it is refused with a code the panel explains."""
     other = staff.headers("other", "clerk", ["L02"])
-    a = issue(client, "PERIZINAN")
+    a = issued(client, "PERIZINAN")["number"]
     assert client.post("/api/counters/L01/call", headers=clerk, json={"number": a}).status_code == 200
     lost = client.post("/api/counters/L02/call", headers=other, json={"number": a})
     assert lost.status_code == 409 and lost.json["error"]["code"] == "invalid_state"
@@ -222,7 +216,7 @@ def test_race_loser_gets_a_friendly_409(client, clerk, staff):
 
 def test_session_actions_need_the_csrf_token(clerk_session, client):
     c, csrf = clerk_session
-    issue(client, "PERIZINAN")
+    issued(client, "PERIZINAN")["number"]
     refused = c.post("/api/counters/L01/call-next")
     assert refused.status_code == 400
     assert c.post("/api/counters/L01/call-next", headers={"X-CSRFToken": "forged"}).status_code == 400
@@ -270,7 +264,7 @@ def test_login_page_says_why_after_expiry(client):
 def test_panel_socket_hears_another_clerks_call(app, clerk_session, client, staff):
     c, _ = clerk_session
     other = staff.headers("other", "clerk", ["L02"])
-    issue(client, "PERIZINAN")
+    issued(client, "PERIZINAN")["number"]
     sock = socketio.test_client(app, namespace="/counter", flask_test_client=c, auth={"counter": "L01"})
     assert sock.is_connected("/counter")
     sock.get_received("/counter")

@@ -8,15 +8,10 @@ import sqlalchemy as sa
 from queue_app.core.extensions import db, socketio
 from queue_app.core.models import Service
 
-from .helpers import take_ticket
+from .helpers import issued, take_ticket
 
 pytestmark = pytest.mark.both_databases  # every test that builds the app: SQLite and PostgreSQL
 
-
-def issue(client, service="PERIZINAN", **kw) -> dict:
-    resp = take_ticket(client, service, **kw)
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()
 
 
 def call_next(client, headers, counter="L01", **body) -> dict:
@@ -68,9 +63,9 @@ def l3_clerk(staff):
 
 
 def test_display_gets_board_on_connect(client, clerk, connect):
-    issue(client)
+    issued(client)
     call_next(client, clerk)
-    issue(client, "NONIZIN")
+    issued(client, "NONIZIN")
     d = connect("/display", {"zone": "lantai-1"})
     assert d.is_connected("/display")
     (board,) = events(d, "/display", "board")
@@ -99,9 +94,9 @@ def test_display_refuses_unknown_or_malformed_zone(connect, auth):
 def test_called_event_payload_and_seq_per_zone(client, clerk, l3_clerk, connect):
     d = connect("/display")
     d.get_received("/display")
-    issue(client)
-    issue(client)
-    issue(client, "HALAL")
+    issued(client)
+    issued(client)
+    issued(client, "HALAL")
     first = call_next(client, clerk)
     call_next(client, l3_clerk, "L03")
     call_next(client, clerk, finish_current=True)
@@ -126,11 +121,11 @@ def test_zone_isolation(client, clerk, l3_clerk, connect):
     two = connect("/display", {"zone": "lantai-2"})
     one.get_received("/display")
     two.get_received("/display")
-    issue(client)
+    issued(client)
     call_next(client, clerk)
     assert events(two, "/display", "called") == []
     assert [c["number"] for c in events(one, "/display", "called")] == ["A-001"]
-    issue(client, "HALAL")
+    issued(client, "HALAL")
     call_next(client, l3_clerk, "L03")
     assert events(one, "/display", "called") == []
     assert [c["number"] for c in events(two, "/display", "called")] == ["P-001"]
@@ -140,14 +135,14 @@ def test_zone_may_come_from_query_string(client, clerk, connect):
     d = connect("/display", query_string="zone=lantai-2")
     (board,) = events(d, "/display", "board")
     assert board["zones"] == ["lantai-2"]
-    issue(client)
+    issued(client)
     call_next(client, clerk)
     assert events(d, "/display", "called") == []
 
 
 def test_display_asks_for_board_again(client, clerk, connect):
     d = connect("/display", {"zone": "lantai-1"})
-    issue(client)
+    issued(client)
     call_next(client, clerk)
     board = d.emit("board", {"zone": "lantai-1"}, namespace="/display", callback=True)
     assert board["seq"] == {"lantai-1": 1} and board["latest"]["number"] == "A-001"
@@ -160,7 +155,7 @@ def test_failed_call_emits_nothing(client, clerk, connect):
     d.get_received("/display")
     resp = client.post("/api/counters/L01/call-next", json={}, headers=clerk)  # nobody waits
     assert resp.status_code == 200 and resp.get_json()["ticket"] is None
-    issue(client)
+    issued(client)
     call_next(client, clerk)
     assert client.post("/api/counters/L01/call-next", json={}, headers=clerk).status_code == 409  # busy
     assert [c["seq"] for c in events(d, "/display", "called")] == [1]
@@ -188,8 +183,8 @@ def test_ticket_refuses_bad_token(connect, auth):
 
 
 def test_ticket_on_connect_matches_api(client, connect):
-    issue(client)
-    mine = issue(client)
+    issued(client)
+    mine = issued(client)
     t = connect("/ticket", {"token": mine["token"]})
     assert t.is_connected("/ticket")
     (view,) = events(t, "/ticket", "ticket")
@@ -199,10 +194,10 @@ def test_ticket_on_connect_matches_api(client, connect):
 
 
 def test_ticket_ahead_drops_when_someone_before_is_called(client, clerk, connect):
-    issue(client)
-    issue(client)
-    mine = issue(client)
-    other = issue(client, "HALAL")
+    issued(client)
+    issued(client)
+    mine = issued(client)
+    other = issued(client, "HALAL")
     t = connect("/ticket", {"token": mine["token"]})
     h = connect("/ticket", {"token": other["token"]})
     t.get_received("/ticket")
@@ -212,12 +207,12 @@ def test_ticket_ahead_drops_when_someone_before_is_called(client, clerk, connect
     assert view["status"] == "waiting" and view["ahead"] == 1
     assert view["estimated_wait_seconds"] is not None
     assert events(h, "/ticket", "ticket") == []  # another queue: nothing changed for it
-    issue(client)  # someone behind: my view does not change, so nothing is sent... or the same ahead
+    issued(client)  # someone behind: my view does not change, so nothing is sent... or the same ahead
     assert all(v["ahead"] == 1 for v in events(t, "/ticket", "ticket"))
 
 
 def test_ticket_status_changes_are_pushed(client, clerk, connect):
-    mine = issue(client)
+    mine = issued(client)
     t = connect("/ticket", {"token": mine["token"]})
     t.get_received("/ticket")
     call_next(client, clerk)
@@ -234,8 +229,8 @@ def test_ticket_status_changes_are_pushed(client, clerk, connect):
 
 
 def test_ticket_of_another_visitor_is_never_sent(client, clerk, connect):
-    first = issue(client)
-    second = issue(client)
+    first = issued(client)
+    second = issued(client)
     t = connect("/ticket", {"token": second["token"]})
     t.get_received("/ticket")
     call_next(client, clerk)
@@ -269,7 +264,7 @@ def test_staff_get_queue_and_counter_changes(client, clerk, manager, connect):
     c = connect("/counter", {"token": clerk["Authorization"].split()[1], "counter": "L01"})
     m = connect("/dashboard", {"token": manager["Authorization"].split()[1]})
     assert c.is_connected("/counter") and m.is_connected("/dashboard")
-    issue(client)
+    issued(client)
     for sio, ns in ((c, "/counter"), (m, "/dashboard")):
         assert events(sio, ns, "queue_changed")[-1] == {"services": {"PERIZINAN": 1}}
     call_next(client, clerk)
@@ -305,8 +300,8 @@ def _login(web, username: str, password: str) -> None:
 def test_board_changed_carries_waiting_counts_and_counter_states(client, clerk, connect):
     d = connect("/display", {"zone": "lantai-1"})
     d.get_received("/display")
-    issue(client)
-    issue(client, "NONIZIN")
+    issued(client)
+    issued(client, "NONIZIN")
     (update, _) = events(d, "/display", "board_changed")
     assert update["services"] == {"PERIZINAN": 1, "NONIZIN": 0, "HALAL": 0}
     call_next(client, clerk)
@@ -344,7 +339,7 @@ def test_a_call_pushes_to_watched_tickets_only(client, clerk, connect, monkeypat
 
     The called ticket's own status change is still pushed to its room (one message).
     """
-    tickets = [issue(client) for _ in range(40)]
+    tickets = [issued(client) for _ in range(40)]
     t = connect("/ticket", {"token": tickets[-1]["token"]})
     gone = connect("/ticket", {"token": tickets[-2]["token"]})
     gone.disconnect("/ticket")  # a phone closed: its ticket is no longer watched
@@ -406,7 +401,7 @@ class CountingPhone:
 def test_a_call_sends_one_message_per_line_to_counting_phones(app, client, clerk, connect, monkeypatch):
     """Thirty waiting, three phones counting their place: a call costs one ``queue_moved`` to the line's
     room (plus the called ticket's own view), never a view per phone (issue 15)."""
-    tickets = [issue(client) for _ in range(30)]
+    tickets = [issued(client) for _ in range(30)]
     phones = [CountingPhone(connect, tickets[i]["token"]) for i in (3, 17, 29)]
     sent = ticket_emits(monkeypatch)
     call_next(client, clerk)
@@ -427,9 +422,9 @@ def test_the_hall_hears_a_call_before_the_lines_moves_are_worked_out(app, client
     moves are worked out (a replay) and sent, and only then the rest (staff screens, board) in the background."""
     from queue_app.live import publisher
 
-    issue(client)
-    issue(client)
-    phone = CountingPhone(connect, issue(client)["token"])
+    issued(client)
+    issued(client)
+    phone = CountingPhone(connect, issued(client)["token"])
     order: list[str] = []
     real_emit, real_moves = socketio.emit, publisher._queue_moved_messages
     monkeypatch.setattr(socketio, "emit", lambda event, *a, **k: order.append(event) or real_emit(event, *a, **k))
@@ -453,7 +448,7 @@ def test_counting_phones_stay_exact_through_priority_transfers_and_calls(client,
     for step in range(60):
         op = rng.choice(["walk-in", "walk-in", "priority", "call1", "call2", "transfer"])
         if op in ("walk-in", "priority"):
-            t = issue(client, rng.choice(["PERIZINAN", "NONIZIN"]), priority=op == "priority")
+            t = issued(client, rng.choice(["PERIZINAN", "NONIZIN"]), priority=op == "priority")
             if rng.random() < 0.5:
                 phones[t["token"]] = CountingPhone(connect, t["token"])
         elif op in ("call1", "call2"):
@@ -478,7 +473,7 @@ def test_counting_phones_stay_exact_through_priority_transfers_and_calls(client,
 
 
 def test_a_phone_that_missed_a_move_reads_its_place_again(client, clerk, connect):
-    tickets = [issue(client) for _ in range(5)]
+    tickets = [issued(client) for _ in range(5)]
     phone = CountingPhone(connect, tickets[4]["token"])
     call_next(client, clerk, finish_current=True)
     phone.sio.get_received("/ticket")  # lost on the way (a Wi-Fi hiccup)

@@ -14,14 +14,10 @@ import sqlalchemy as sa
 from queue_app.core import clock
 from queue_app.core.extensions import db, socketio
 
-from .helpers import built_app, kiosk_headers, kiosk_key, login, make_site, take_ticket
+from .helpers import built_app, error_of, kiosk_headers, kiosk_key, login, make_site, take_ticket
 
 pytestmark = pytest.mark.both_databases
 
-
-def error_of(resp, status: int) -> dict:
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    return resp.get_json()["error"]
 
 
 @pytest.fixture

@@ -14,15 +14,7 @@ import sqlalchemy as sa
 from queue_app.core.extensions import db
 from queue_app.staff.auth import safe_next
 
-from .helpers import PASSWORD, TEST_SITE, Staff, built_app, kiosk_headers, make_site, take_ticket
-
-
-def error_of(resp, status: int) -> dict:
-    assert resp.status_code == status, (resp.status_code, resp.get_data(True)[:300])
-    body = resp.get_json()
-    assert set(body) == {"error"} and body["error"]["message"], body
-    return body["error"]
-
+from .helpers import PASSWORD, TEST_SITE, Staff, built_app, error_of, kiosk_headers, make_site, take_ticket
 
 # --- application/json only ----------------------------------------------------------------------
 

@@ -22,15 +22,16 @@ LANDSCAPE = {"width": 1920, "height": 1080}
 
 
 @pytest.fixture(scope="module")
-def fake_printer():
+def hall_printer():
+    """The printer of the module's one demo site (module-scoped like it; tests/conftest.py has a per-test one)."""
     printer = FakeNetworkPrinter(port=0).start()
     yield printer
     printer.stop()
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory, fake_printer):
-    server = LiveServer(tmp_path_factory.mktemp("demo"), config_text=demo_config(fake_printer.port)).start()
+def demo(tmp_path_factory, hall_printer):
+    server = LiveServer(tmp_path_factory.mktemp("demo"), config_text=demo_config(hall_printer.port)).start()
     yield server
     server.stop()
 
@@ -98,11 +99,11 @@ def test_demo_site_fits_portrait_and_landscape_without_scrolling(browser, demo):
             requests.post(f"{demo.url}/api/admin/services/LINGKUNGAN/open", headers=admin, timeout=5)
 
 
-def test_tap_shows_the_confirmation_with_number_and_qr(browser, demo, fake_printer):
+def test_tap_shows_the_confirmation_with_number_and_qr(browser, demo, hall_printer):
     context, page = kiosk_page(browser, LANDSCAPE)
     try:
         open_kiosk(page, demo)
-        before = len(fake_printer.jobs)
+        before = len(hall_printer.jobs)
         page.locator(".tile[data-service='PERIZINAN']").tap()
         confirm = page.locator("#confirm")
         confirm.wait_for(state="visible")
@@ -112,7 +113,7 @@ def test_tap_shows_the_confirmation_with_number_and_qr(browser, demo, fake_print
         assert page.locator("#c-notice").inner_text() == "Silakan ambil tiket Anda"
         wait_js(page, "document.getElementById('c-qr').complete && document.getElementById('c-qr').naturalWidth > 0")
         assert page.locator("#c-service").inner_text() == "Perizinan Berusaha"
-        jobs = fake_printer.wait_for_jobs(before + 1)
+        jobs = hall_printer.wait_for_jobs(before + 1)
         assert jobs[-1].number == number, "the fake printer got the same ticket"
         screenshot(page, "kiosk-confirm.png", settle_ms=300)
         # back to the start on "Selesai" (and by itself after a few seconds); "Selesai" is ignored for the first

@@ -5,17 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from printers.fakeserver import FakeNetworkPrinter
-
 from ..helpers import PASSWORD, demo_config
 from ..livesite import LiveServer
-
-
-@pytest.fixture
-def fake_printer():
-    printer = FakeNetworkPrinter(port=0).start()
-    yield printer
-    printer.stop()
 
 
 @pytest.fixture
