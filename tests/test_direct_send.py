@@ -432,3 +432,21 @@ def test_a_client_that_closes_ends_its_socket(served):
     ws.incoming.put(None)
     handler.join(timeout=2)
     assert handler.dead and ws.closed and sock.closed
+
+
+def test_the_engineio_internals_direct_sends_and_timer_pings_rely_on_are_still_there():
+    """queue_app/live/direct.py and pings.py reach into python-engineio; an upgrade that moves these fails here,
+    by name, instead of quietly sending every emit the slow way or pinging nobody."""
+    import engineio
+    from engineio import socket as eio_socket
+    from engineio.async_drivers import gevent as eio_gevent
+
+    server = engineio.Server(async_mode="gevent")
+    assert "websocket" in server._async and hasattr(eio_gevent, "WebSocketWSGI")
+    for name in ("schedule_ping", "last_ping", "closing", "closed", "send", "server"):
+        assert hasattr(eio_socket.Socket, name) or name in eio_socket.Socket.__init__.__code__.co_names, name
+    import socketio
+    from simple_websocket import Server as SimpleWebSocket
+
+    assert hasattr(socketio.Server, "_send_eio_packet") and hasattr(eio_socket.Socket, "_websocket_handler")
+    assert hasattr(SimpleWebSocket, "_handle_events")
