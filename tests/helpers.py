@@ -347,3 +347,22 @@ def screenshot(page, name: str, *, settle_ms: int = 0, **kw) -> Path | None:
     path = folder / name
     page.screenshot(path=str(path), **kw)
     return path
+
+
+AXE_SOURCE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+#: what the screens must meet: WCAG 2.1 levels A and AA (axe's rules tagged with these)
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+
+
+def axe_violations(page, *, tags: tuple[str, ...] = AXE_TAGS) -> list[dict]:
+    """Run the vendored axe-core (tests only; never served to visitors) on ``page`` as it is now.
+
+    Returns axe's violations, each ``{"id", "impact", "help", "tags", "nodes": [{"target", "summary"}]}``. The script
+    goes in through the DevTools protocol, so the page's ``script-src 'self'`` needs no exception."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE.read_text(encoding="utf-8") + "\n;0")
+    return page.evaluate("""async (tags) => {
+        const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+        return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help, tags: v.tags,
+            nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary}))}));
+    }""", list(tags))
