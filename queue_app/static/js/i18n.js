@@ -32,7 +32,10 @@ export function t(key, values = {}) {
   return format(catalogs[current]?.[key] ?? catalogs.id?.[key] ?? key, values);
 }
 
-/** Re-label every `[data-t]` element under `root` (after a language switch). */
+/** Re-label every `[data-t]` element under `root` (after a language switch); `[data-t-label]` and
+ * `[data-t-alt]` name the key of an element's aria-label and alt text. */
 export function applyTexts(root = document) {
   for (const node of root.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  for (const node of root.querySelectorAll("[data-t-label]")) node.setAttribute("aria-label", t(node.dataset.tLabel));
+  for (const node of root.querySelectorAll("[data-t-alt]")) node.alt = t(node.dataset.tAlt);
 }
