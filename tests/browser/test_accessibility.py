@@ -202,6 +202,16 @@ def phone_called(page, hall):
     page.wait_for_selector("#tk-call:not([hidden])")
 
 
+@screen("phone: large text, called", **PHONE)
+def phone_big_called(page, hall):
+    ticket = hall.issue("KONSULTASI")
+    open_phone(page, hall, ticket)
+    page.locator("#tk-big").tap()
+    page.wait_for_selector("body.big")
+    hall.call(ticket["number"], "L04")
+    page.wait_for_selector("#tk-call:not([hidden])")
+
+
 def phone_done(page, hall):
     ticket = hall.issue("PENGADUAN")
     open_phone(page, hall, ticket)
