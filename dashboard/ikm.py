@@ -14,6 +14,8 @@ from flask import render_template, request
 
 from queue_app.api.stats import scoped_agency
 from queue_app.core.extensions import db
+from queue_app.core.formats import MONTHS, number
+from queue_app.core.i18n import current_lang
 from queue_app.core.models import Agency
 from queue_app.core.site import today as site_today
 from queue_app.survey import operations, report
@@ -21,7 +23,6 @@ from queue_app.survey import operations, report
 from .views import _agencies, bp, manager_page, report_range
 
 COMMENTS_SHOWN = 50
-MONTHS_ID = ("", "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 
 
 def ikm_card(agency_id: int | None) -> dict[str, Any]:
@@ -36,19 +37,18 @@ def ikm_card(agency_id: int | None) -> dict[str, Any]:
 
 
 def fmt_ikm(value: float | None) -> str:
-    """``79,72`` (Indonesian decimal comma, two decimals as published); a dash when there is no answer."""
-    if value is None:
-        return "—"
-    return f"{operations.round2(value):.2f}".replace(".", ",")
+    """``79,72`` (id) or ``79.72`` (en): two decimals as published; a dash when there is no answer."""
+    return "—" if value is None else number(operations.round2(value), 2)
 
 
 def fmt_nrr(value: float | None, places: int = 2) -> str:
-    return "—" if value is None else f"{value:.{places}f}".replace(".", ",")
+    return number(value, places)
 
 
 def month_label(value: str) -> str:
+    """``2026-08`` as ``Agu 2026`` (id) or ``Aug 2026`` (en)."""
     year, month = value.split("-")
-    return f"{MONTHS_ID[int(month)]} {year}"
+    return f"{MONTHS[current_lang()][int(month) - 1][:3]} {year}"
 
 
 @bp.get("/ikm")

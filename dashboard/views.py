@@ -140,7 +140,9 @@ def _minutes(seconds: int | None) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f} %"
+    from queue_app.core.formats import percent
+
+    return percent(value, 1)  # "83,3%" (id), "83.3%" (en): as the live dashboard writes it
 
 
 def _weekday(value: Any) -> str:
