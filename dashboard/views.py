@@ -59,7 +59,7 @@ def manager_page(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return view(*args, **kwargs)
         except QueueError as exc:  # bad dates, another agency: a clear page, not a 500
-            return render_template("error.html", code=exc.status_code, message=str(exc)), exc.status_code
+            return render_template("error.html", code=exc.status_code, message=exc.page_message()), exc.status_code
 
     return wrapped
 
