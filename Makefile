@@ -28,7 +28,7 @@ lock:
 ## Serve the demo site (MPP Kota Cilegon) on http://127.0.0.1:8000 with SQLite and a fake ticket printer.
 run: $(STAMP)
 	@mkdir -p instance/printed
-	$(BIN)/python -m printers.fakeserver --host 127.0.0.1 --port 9100 --out-dir instance/printed & \
+	$(BIN)/python -m printers.fakeserver --host 127.0.0.1 --port 9100 --out-dir instance/printed --config config.toml & \
 	  FAKE=$$!; trap "kill $$FAKE 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/mpp-queue --config config.toml serve --host 127.0.0.1 --port 8000
 
