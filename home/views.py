@@ -1,11 +1,12 @@
-"""The start page: the kiosks, a display per zone, the clerk panel, the dashboard and the API document.
+"""The start page: every screen of the site (kiosks, displays, booking, counter panels and their survey
+tablets, dashboard and IKM report, admin, the API document), and the site's icon.
 
 ``make run`` prints http://127.0.0.1:8000; whoever sets up the hall's PCs starts here.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
 
 from queue_app.core.i18n import register
 from queue_app.core.site import current_site
@@ -19,6 +20,11 @@ register("home", {
         "kiosks_none": "Belum ada kios di config.toml ([[kiosks]]).",
         "printer": "printer {code}",
         "displays": "Layar ruang tunggu",
+        "visitors": "Untuk pengunjung",
+        "booking": "Reservasi online (dari ponsel)",
+        "tablets": "Tablet survei di loket",
+        "tablet": "{name}",
+        "ikm": "Laporan Indeks Kepuasan Masyarakat (IKM)",
         "all_zones": "Semua zona",
         "zone": "Zona {zone}",
         "staff": "Petugas",
@@ -35,6 +41,11 @@ register("home", {
         "kiosks_none": "No kiosk in config.toml yet ([[kiosks]]).",
         "printer": "printer {code}",
         "displays": "Hall displays",
+        "visitors": "For visitors",
+        "booking": "Online booking (from a phone)",
+        "tablets": "Survey tablets at the counters",
+        "tablet": "{name}",
+        "ikm": "Public satisfaction index (IKM) report",
         "all_zones": "All zones",
         "zone": "Zone {zone}",
         "staff": "Staff",
@@ -51,5 +62,15 @@ register("home", {
 @bp.get("/")
 def index():
     """List every screen with its URL."""
+    from queue_app.core.lookups import counters_with_current
+
     site = current_site()
-    return render_template("home/index.html", kiosks=site.kiosks, zones=site.zones)
+    return render_template("home/index.html", kiosks=site.kiosks, zones=site.zones, counters=counters_with_current(),
+                           booking=any(s.booking is not None for s in site.services))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon: browsers ask for it at the root, whatever screen they show (one route for all)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 86400,
+                               mimetype="image/vnd.microsoft.icon")
