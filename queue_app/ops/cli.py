@@ -18,7 +18,7 @@ def _app(ctx: click.Context, **overrides: Any) -> Flask:
     try:
         return create_app(config_path=ctx.obj["config_path"], **overrides)
     except ConfigError as exc:
-        raise click.ClickException(f"invalid configuration: {exc}") from None
+        raise click.ClickException(f"Invalid configuration: {exc}") from None
 
 
 @click.group()
@@ -56,7 +56,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     except KeyboardInterrupt:
         pass
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from None
 
 
 @cli.group()
@@ -77,7 +77,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     use_migrations(app)
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR, revision=revision)
-    click.echo("database is up to date")
+    click.echo("Database is up to date.")
 
 
 @db.command("recount")
@@ -93,7 +93,7 @@ def db_recount(ctx: click.Context) -> None:
         begin_write()  # no ticket moves while the rows are compared and fixed
         wrong = len(recount())
         database.session.commit()
-    click.echo(f"waiting counts: {wrong} row(s) corrected" if wrong else "waiting counts: all correct")
+    click.echo(f"Waiting counts: {wrong} row(s) corrected." if wrong else "Waiting counts: all correct.")
 
 
 @db.command("revision")
@@ -157,7 +157,7 @@ def user_add(ctx: click.Context, username: str, role: str, counters: tuple[str, 
             database.session.commit()
         except QueueError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"user {username} ({role}) added")
+    click.echo(f'User "{username}" ({role}) added.')
 
 
 @cli.group()
@@ -168,7 +168,7 @@ def printer() -> None:
 def _printing(ctx: click.Context, code: str):  # noqa: ANN202
     app = _app(ctx.find_root())
     if app.extensions["site"].printer(code) is None:
-        raise click.ClickException(f'no printer "{code}" in config.toml')
+        raise click.ClickException(f'No printer "{code}" in config.toml.')
     return app
 
 
@@ -221,12 +221,12 @@ def printer_test(ctx: click.Context, code: str) -> None:
     app = _printing(ctx, code)
     conf = app.extensions["site"].printer(code)
     if conf.kind == "agent":
-        raise click.ClickException("an agent printer prints tests from the kiosk PC: python -m printers.agent --test")
+        raise click.ClickException("An agent printer prints tests from the kiosk PC: python -m printers.agent --test")
     try:
         make_printer(conf).print_test(app.extensions["site"].name)
     except PrintError as exc:
         raise click.ClickException(f"{code}: {exc.state}: {exc}") from None
-    click.echo(f"{code}: test slip sent")
+    click.echo(f"{code}: test slip sent.")
 
 
 @printer.command("preview")
@@ -274,13 +274,13 @@ def printer_key(ctx: click.Context, code: str) -> None:
 
     app = _printing(ctx, code)
     if app.extensions["site"].printer(code).kind != "agent":
-        raise click.ClickException(f'printer "{code}" is not kind = "agent"; only print agents use a device key')
+        raise click.ClickException(f'Printer "{code}" is not kind = "agent"; only print agents use a device key.')
     with app.app_context():
         try:
             key = create_key(code)
             database.session.commit()
         except OperationalError as exc:
-            raise click.ClickException(f"cannot store the key ({exc.orig}); run `mpp-queue db upgrade` first") from None
+            raise click.ClickException(f"Cannot store the key ({exc.orig}); run `mpp-queue db upgrade` first.") from None
     click.echo(f"New device key for print agent {code} (shown once, keep it secret):", err=True)
     click.echo(key)
 
@@ -306,13 +306,13 @@ def kiosk_key(ctx: click.Context, code: str) -> None:
 
     app = _app(ctx.find_root())
     if app.extensions["site"].kiosk(code) is None:
-        raise click.ClickException(f'no kiosk "{code}" in config.toml')
+        raise click.ClickException(f'No kiosk "{code}" in config.toml.')
     with app.app_context():
         try:
             key = create_key("kiosk", code)
             database.session.commit()
         except OperationalError as exc:
-            raise click.ClickException(f"cannot store the key ({exc.orig}); run `mpp-queue db upgrade` first") from None
+            raise click.ClickException(f"Cannot store the key ({exc.orig}); run `mpp-queue db upgrade` first.") from None
     click.echo(f"New key for kiosk {code} (shown once, keep it secret; send it as X-Kiosk-Key):", err=True)
     click.echo(key)
 
@@ -334,7 +334,7 @@ def backup_cmd(ctx: click.Context, path: str) -> None:
         dest = backup(app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"backup written to {dest} ({dest.stat().st_size} bytes)")
+    click.echo(f"Backup written to {dest} ({dest.stat().st_size} bytes).")
 
 
 @cli.command("restore")
@@ -349,7 +349,7 @@ def restore_cmd(ctx: click.Context, path: str, yes: bool) -> None:
     from queue_app.ops.backup import BackupError, restore, sqlite_path
 
     if not yes:
-        raise click.ClickException("restore replaces every ticket, user and setting with the backup's: "
+        raise click.ClickException("Restore replaces every ticket, user and setting with the backup's: "
                                    "stop the server, then run again with --yes")
     app = _app(ctx.find_root())
     url = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -363,8 +363,8 @@ def restore_cmd(ctx: click.Context, path: str, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     if saved is not None:
-        click.echo(f"the database it replaced is saved in {saved}")
-    click.echo(f"database restored from {path}; start the server again")
+        click.echo(f"The database it replaced is saved in {saved}.")
+    click.echo(f"Database restored from {path}; start the server again.")
 
 
 def _set_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
