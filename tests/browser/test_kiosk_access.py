@@ -9,7 +9,7 @@ import requests
 
 from printers.fakeserver import FakeNetworkPrinter
 
-from ..helpers import demo_config, enrol_kiosk_browser, new_page, wait_js
+from ..helpers import demo_config, enrol_kiosk_browser, new_page, screenshot, wait_js
 from ..livesite import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -58,6 +58,8 @@ def test_large_text_is_a_visible_toggle_remembered_on_this_kiosk(browser, hall):
         assert bigger >= 1.3 * size
         # high contrast: yellow and white on black
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
+        page.wait_for_function("() => document.getElementById('grid').dataset.fitted")
+        screenshot(page, "kiosk-large-text.png")
         page.reload()
         page.wait_for_selector("body[data-ready='1']")
         assert "big" in page.get_attribute("body", "class")  # remembered on this kiosk

@@ -13,7 +13,7 @@ import requests
 
 from printers.fakeserver import FakeNetworkPrinter
 
-from ..helpers import clipped_text, demo_config, enrol_kiosk_browser, new_page, tiny_png, wait_js
+from ..helpers import clipped_text, demo_config, enrol_kiosk_browser, new_page, screenshot, tiny_png, wait_js
 from ..livesite import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -78,6 +78,26 @@ def test_the_display_shows_every_text_whole(browser, hall, width, height, varian
         wait_js(page, "document.getElementById('now').dataset.fitted")
         assert len(page.locator("#recent li").all()) >= 5 and len(page.locator("#waiting li").all()) == 17
         assert clipped_text(page, ignore=DISPLAY_IGNORE) == []
+        assert page.js_errors == []
+    finally:
+        page.context.close()
+
+
+def test_a_call_with_media_on_reads_whole_at_1366x768(browser, hall):
+    """The issue's case: media on, 1366x768, a call shown big (the loop paused and faded behind it)."""
+    set_display_variant(hall, "media")
+    page = new_page(browser, width=1366, height=768)
+    try:
+        page.goto(hall.url + "/display")
+        page.wait_for_selector("#display[data-state=live]")
+        wait_js(page, "window.__display.media.state.shown === '01-selamat-datang.png'")
+        called = requests.post(f"{hall.url}/api/counters/L04/call-next", headers=hall.admin, timeout=5).json()
+        number = called["ticket"]["number"]
+        page.wait_for_selector(f"#now[data-number='{number}']")
+        assert page.evaluate("window.__display.media.state.paused") is True
+        assert page.text_content("#now-number") == number and page.text_content("#now-counter") == "Loket 4"
+        assert clipped_text(page, ignore=DISPLAY_IGNORE) == []
+        screenshot(page, "display-media-call-1366.png", settle_ms=3800)  # after the flash, within the hold
         assert page.js_errors == []
     finally:
         page.context.close()
