@@ -26,11 +26,13 @@ lock:
 	  --no-emit-index-url --no-emit-trusted-host --no-emit-find-links $(LOCK_FLAGS) --output-file $(LOCK) setup.cfg
 
 ## Serve the demo site (MPP Kota Cilegon) on http://127.0.0.1:8000 with SQLite and a fake ticket printer.
+## `make run DEMO_OPEN=1` ignores the demo's opening hours and holidays for that run, to try it at any hour.
+DEMO_OPEN ?=
 run: $(STAMP)
 	@mkdir -p instance/printed
-	$(BIN)/python -m printers.fakeserver --host 127.0.0.1 --port 9100 --out-dir instance/printed & \
+	$(BIN)/python -m printers.fakeserver --host 127.0.0.1 --port 9100 --out-dir instance/printed --config config.toml & \
 	  FAKE=$$!; trap "kill $$FAKE 2>/dev/null" EXIT INT TERM; \
-	  $(BIN)/mpp-queue --config config.toml serve --host 127.0.0.1 --port 8000
+	  $(BIN)/mpp-queue --config config.toml serve --host 127.0.0.1 --port 8000 $(if $(DEMO_OPEN),--demo-open,)
 
 ## Lint and run the whole test suite: in parallel (one worker per core; tests that share a Redis pub/sub
 ## channel in one worker), then the few that stop PostgreSQL or Redis, alone.

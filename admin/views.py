@@ -36,7 +36,7 @@ def admin_page(view: Callable[..., Any]) -> Callable[..., Any]:
     @login_required
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_user.role is not Role.admin:
-            raise Forbidden("Only admins may open the admin pages.")
+            raise Forbidden(text="admin_only")
         return view(*args, **kwargs)
 
     return wrapped
@@ -50,7 +50,7 @@ def _apply(change: Callable[[], Any], back: str) -> Any:
         flash("ok", "ok")
     except QueueError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(exc.page_message(), "error")  # in the page's language
     return redirect(back)
 
 

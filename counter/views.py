@@ -33,7 +33,7 @@ def usable_counters() -> list[Counter]:
 def pick():
     """Choose a counter; a clerk with exactly one counter goes straight to it."""
     if current_user.role is Role.manager:
-        raise Forbidden("Managers watch the dashboard; only clerks and admins serve at counters.")
+        raise Forbidden(text="counter_staff_only")
     counters = usable_counters()
     if current_user.role is Role.clerk and len(counters) == 1:
         return redirect(url_for("counter.panel", code=counters[0].code))

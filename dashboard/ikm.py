@@ -13,10 +13,10 @@ from typing import Any
 from flask import render_template, request
 
 from queue_app.core.extensions import db
+from queue_app.core.formats import month_name, number
 from queue_app.core.i18n import current_lang
 from queue_app.core.models import Agency
 from queue_app.core.site import today as site_today
-from queue_app.core.words import month_name
 from queue_app.staff.auth import scoped_agency
 from queue_app.survey import operations, report
 
@@ -37,17 +37,16 @@ def ikm_card(agency_id: int | None) -> dict[str, Any]:
 
 
 def fmt_ikm(value: float | None) -> str:
-    """``79,72`` (Indonesian decimal comma, two decimals as published); a dash when there is no answer."""
-    if value is None:
-        return "—"
-    return f"{operations.round2(value):.2f}".replace(".", ",")
+    """``79,72`` (id) or ``79.72`` (en): two decimals as published; a dash when there is no answer."""
+    return "—" if value is None else number(operations.round2(value), 2)
 
 
 def fmt_nrr(value: float | None, places: int = 2) -> str:
-    return "—" if value is None else f"{value:.{places}f}".replace(".", ",")
+    return number(value, places)
 
 
 def month_label(value: str) -> str:
+    """``2026-08`` as ``Agu 2026`` (id) or ``Aug 2026`` (en)."""
     year, month = value.split("-")
     return f"{month_name(int(month), current_lang(), short=True)} {year}"
 

@@ -60,7 +60,7 @@ def manager_page(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return view(*args, **kwargs)
         except QueueError as exc:  # bad dates, another agency: a clear page, not a 500
-            return render_template("error.html", code=exc.status_code, message=str(exc)), exc.status_code
+            return render_template("error.html", code=exc.status_code, message=exc.page_message()), exc.status_code
 
     return wrapped
 
@@ -141,7 +141,9 @@ def _minutes(seconds: int | None) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f} %"
+    from queue_app.core.formats import percent
+
+    return percent(value, 1)  # "83,3%" (id), "83.3%" (en): as the live dashboard writes it
 
 
 def _weekday(value: Any) -> str:

@@ -36,6 +36,7 @@ def board():
 
 def _published_ikm() -> dict | None:
     """This month's IKM of the site when ``[display] show_ikm`` is on (the display keeps it fresh itself)."""
+    from queue_app.core.formats import number
     from queue_app.core.site import today
     from queue_app.survey.operations import ikm, round2
 
@@ -43,7 +44,7 @@ def _published_ikm() -> dict | None:
         return None
     day = today()
     data = ikm(day.replace(day=1), day)
-    value = None if data["ikm"] is None else f"{round2(data['ikm']):.2f}".replace(".", ",")
+    value = None if data["ikm"] is None else number(round2(data["ikm"]), 2)  # 83,33 (id) / 83.33 (en)
     return {"value": value, "grade": data["grade"], "grade_label": data["grade_label"]}
 
 

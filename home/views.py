@@ -1,11 +1,14 @@
-"""The start page: the kiosks, a display per zone, the clerk panel, the dashboard and the API document.
+"""The start page: every screen of the site (kiosks, displays, booking, counter panels and their survey
+tablets, dashboard and IKM report, admin, the API document), and the site's icon.
 
 ``make run`` prints http://127.0.0.1:8000; whoever sets up the hall's PCs starts here.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template
 
 from queue_app.core.i18n import register
 from queue_app.core.site import current_site
@@ -19,6 +22,11 @@ register("home", {
         "kiosks_none": "Belum ada kios di config.toml ([[kiosks]]).",
         "printer": "printer {code}",
         "displays": "Layar ruang tunggu",
+        "visitors": "Untuk pengunjung",
+        "booking": "Reservasi online (dari ponsel)",
+        "tablets": "Tablet survei di loket",
+        "tablet": "{name}",
+        "ikm": "Laporan Indeks Kepuasan Masyarakat (IKM)",
         "all_zones": "Semua zona",
         "zone": "Zona {zone}",
         "staff": "Petugas",
@@ -35,6 +43,11 @@ register("home", {
         "kiosks_none": "No kiosk in config.toml yet ([[kiosks]]).",
         "printer": "printer {code}",
         "displays": "Hall displays",
+        "visitors": "For visitors",
+        "booking": "Online booking (from a phone)",
+        "tablets": "Survey tablets at the counters",
+        "tablet": "{name}",
+        "ikm": "Public satisfaction index (IKM) report",
         "all_zones": "All zones",
         "zone": "Zone {zone}",
         "staff": "Staff",
@@ -51,5 +64,18 @@ register("home", {
 @bp.get("/")
 def index():
     """List every screen with its URL."""
+    from queue_app.core.lookups import counters_with_current
+
     site = current_site()
-    return render_template("home/index.html", kiosks=site.kiosks, zones=site.zones)
+    return render_template("home/index.html", kiosks=site.kiosks, zones=site.zones, counters=counters_with_current(),
+                           booking=any(s.booking is not None for s in site.services))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon: browsers ask for it at the root, whatever screen they show (one route for all)."""
+    # 3.5 KB read once per process and answered from memory: no file handle left to whoever reads it
+    icon = current_app.extensions.get("favicon")
+    if icon is None:
+        icon = current_app.extensions["favicon"] = (Path(current_app.static_folder) / "favicon.ico").read_bytes()
+    return Response(icon, mimetype="image/vnd.microsoft.icon", headers={"Cache-Control": "public, max-age=604800"})

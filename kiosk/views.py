@@ -12,6 +12,7 @@ from queue_app.queue.errors import TicketNotFound
 from queue_app.queue.read_models import services_public
 
 from . import strings  # noqa: F401  (registers the kiosk texts)
+from .guide import guide_for
 
 bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static",
                static_url_path="/kiosk/static")
@@ -42,6 +43,7 @@ def kiosk_page(code: str):
         "poll_seconds": 10,
     }
     services = services_public(conf.code)
+    settings["guide"] = guide_for(services)  # the audio guide's words for each tile
     return render_template("kiosk/kiosk.html", kiosk=conf, settings=settings, services=services,
                            lang=current_lang(), public_tickets=site.public_tickets)
 

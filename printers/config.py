@@ -27,6 +27,7 @@ class PrinterConfig:
     total_timeout: float = 2.8  # hard cap for one print_slip or status(); issue never waits > 3 s
     status_query: bool = True  # False for printers that never answer DLE EOT (status becomes "unknown")
     cut: bool | None = None  # None: cut when the profile has a cutter; True/False override the profile
+    timezone: str | None = None  # file: the zone naming each job's file (the site's); None = this computer's
 
     def __post_init__(self) -> None:
         if not self.code or not isinstance(self.code, str):

@@ -5,8 +5,11 @@ queries as an Epson printer would, and can be switched at runtime into the fault
 must survive: offline (answers "cover open"), refuse (connection refused), paper_low,
 paper_out, hang (accepts, never reads or answers) and drop (closes mid-job).
 
-    python -m printers.fakeserver --host 127.0.0.1 --port 9100 --out-dir instance/printed
+    python -m printers.fakeserver --host 127.0.0.1 --port 9100 --out-dir instance/printed --config config.toml
     echo paper_out > instance/printed/MODE      # switch mode while it runs
+
+Job files are named by the time they arrived in the site's zone (``--timezone``, or ``[site] timezone`` of
+``--config``), not the machine's: a server keeps UTC, the people reading the folder keep WIB.
 
 Stdlib sockets and threads only, plus this package's decoder and renderer for previews.
 """
@@ -21,10 +24,13 @@ import struct
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .escpos_decode import DecodedJob, EscposStream, Line, decode
 from .profiles import paper_for
@@ -98,8 +104,11 @@ class FakeNetworkPrinter:
         profile: str = "TM-T82II",
         drop_after: int = 256,
         on_job: Callable[[Job], None] | None = None,
+        timezone: str | None = None,
     ) -> None:
         self.host = host
+        #: the zone that names job files (the site's); None = this computer's
+        self.tz = ZoneInfo(timezone) if timezone else None
         self.port = port
         self._mode = Mode(mode)
         self.out_dir = Path(out_dir) if out_dir else None
@@ -295,7 +304,7 @@ class FakeNetworkPrinter:
             bits.append(f"QR {qr[0]}")
         if self.out_dir:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(job.received_at))
+            stamp = datetime.fromtimestamp(job.received_at, self.tz).strftime("%Y%m%d-%H%M%S")
             base = self.out_dir / f"job-{stamp}-{job.seq:04d}-{_safe(job.number)}"
             base.with_suffix(".bin").write_bytes(job.data)
             try:
@@ -344,7 +353,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", default="TM-T82II", help="paper width for previews")
     ap.add_argument("--mode", default="ok", choices=[m.value for m in Mode])
     ap.add_argument("--mode-file", help="a file holding the mode; edit it to switch (default OUT_DIR/MODE)")
+    ap.add_argument("--timezone", help="IANA zone naming the job files (default: [site] timezone of --config, "
+                                       "else this computer's)")
+    ap.add_argument("--config", help="a config.toml whose [site] timezone names the job files")
     args = ap.parse_args(argv)
+    timezone = args.timezone
+    if not timezone and args.config:
+        with open(args.config, "rb") as f:
+            timezone = tomllib.load(f).get("site", {}).get("timezone")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     mode_file = (
         Path(args.mode_file) if args.mode_file else (Path(args.out_dir) / "MODE" if args.out_dir else None)
@@ -353,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         mode_file.parent.mkdir(parents=True, exist_ok=True)
         mode_file.write_text(args.mode + "\n")
     fake = FakeNetworkPrinter(
-        args.host, args.port, mode=args.mode, out_dir=args.out_dir, profile=args.profile
+        args.host, args.port, mode=args.mode, out_dir=args.out_dir, profile=args.profile, timezone=timezone
     )
     try:
         fake.start()

@@ -17,6 +17,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 from .config import PrinterConfig
 from .profiles import paper_for
@@ -137,7 +138,8 @@ class FilePrinter(BytesPrinter):
         try:
             if self.per_job:
                 self.path.mkdir(parents=True, exist_ok=True)
-                stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+                tz = ZoneInfo(self.conf.timezone) if self.conf.timezone else None  # the site's, not the server's
+                stamp = datetime.now(tz).strftime("%Y%m%d-%H%M%S-%f")
                 (self.path / f"{self.code}-{stamp}.bin").write_bytes(data)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)

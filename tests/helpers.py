@@ -397,3 +397,110 @@ def screenshot(page, name: str, *, settle_ms: int = 0, **kw) -> Path | None:
 def api_spec() -> dict:
     """The OpenAPI document without an app: every feature's handlers registered first."""
     return spec()
+
+
+AXE_SOURCE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+#: what the screens must meet: WCAG 2.1 levels A and AA (axe's rules tagged with these)
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+
+
+def axe_violations(page, *, tags: tuple[str, ...] = AXE_TAGS) -> list[dict]:
+    """Run the vendored axe-core (tests only; never served to visitors) on ``page`` as it is now.
+
+    Returns axe's violations, each ``{"id", "impact", "help", "tags", "nodes": [{"target", "summary"}]}``. The script
+    goes in through the DevTools protocol, so the page's ``script-src 'self'`` needs no exception."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE.read_text(encoding="utf-8") + "\n;0")
+    return page.evaluate("""async (tags) => {
+        const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+        return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help, tags: v.tags,
+            nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary}))}));
+    }""", list(tags))
+
+
+_CLIPPED_TEXT_JS = """([root, ignore]) => {
+  const scope = document.querySelector(root);
+  const skip = (node) => ignore.some((sel) => node.closest(sel));
+  const visible = (node) => node.checkVisibility({opacityProperty: false, visibilityProperty: true});
+  // every element that holds text of its own, as the eye sees it
+  const holders = [...scope.querySelectorAll("*")].filter((node) => !skip(node) && visible(node)
+      && [...node.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim()));
+  const textRects = (node) => {
+    const rects = [];
+    for (const c of node.childNodes) {
+      if (c.nodeType !== 3 || !c.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(c);
+      rects.push(...[...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0));
+    }
+    return rects;
+  };
+  const name = (node) => node.id ? "#" + node.id : node.tagName.toLowerCase()
+      + (node.className && typeof node.className === "string" ? "." + node.className.trim().split(/\\s+/).join(".") : "");
+  const path = (node) => [node.closest("[data-service],[data-code],[data-number]"), node]
+      .filter(Boolean).map((n) => n === node ? name(n) : name(n) + JSON.stringify(n.dataset)).join(" ");
+  const problems = [];
+  const boxes = [];
+  for (const node of holders) {
+    const style = getComputedStyle(node);
+    const text = node.textContent.trim().slice(0, 60);
+    // a box that hides what does not fit (overflow, an ellipsis) must be big enough for its text; one that
+    // lets it spill is judged by where the text lands (below)
+    const hides = style.overflowX !== "visible" || style.overflowY !== "visible";
+    if (hides && style.display !== "inline" && (node.scrollWidth > node.clientWidth + 1 || node.scrollHeight > node.clientHeight + 1)) {
+      problems.push(`${path(node)} "${text}" overflows its box: ${node.scrollWidth}x${node.scrollHeight} in ${node.clientWidth}x${node.clientHeight}`);
+      continue;
+    }
+    const rects = textRects(node);
+    boxes.push({node, rects, text});
+    // cut off by an ancestor that hides its overflow, or by the screen's edge
+    for (let up = node.parentElement; up && up !== document.documentElement; up = up.parentElement) {
+      const s = getComputedStyle(up);
+      if (s.overflowX === "visible" && s.overflowY === "visible") continue;
+      const clip = up.getBoundingClientRect();
+      // a line's box is taller than its glyphs (ascent and descent of the font): a little of it may
+      // stick out above or below without a glyph being cut
+      const slack = (r) => Math.max(1, r.height * 0.12);
+      const out = rects.find((r) => r.left < clip.left - 1 || r.right > clip.right + 1
+          || r.top < clip.top - slack(r) || r.bottom > clip.bottom + slack(r));
+      if (out) problems.push(`${path(node)} "${text}" is cut by ${name(up)}: text ${Math.round(out.left)},${Math.round(out.top)}-${Math.round(out.right)},${Math.round(out.bottom)} outside ${Math.round(clip.left)},${Math.round(clip.top)}-${Math.round(clip.right)},${Math.round(clip.bottom)}`);
+      if (out) break;
+    }
+    const out = rects.find((r) => r.left < -1 || r.top < -1 || r.right > innerWidth + 1 || r.bottom > innerHeight + 1);
+    if (out) problems.push(`${path(node)} "${text}" is off the screen`);
+  }
+  // text of one element drawn over another's (a long name's last line behind "0 menunggu")
+  // (two lines set tight touch at their boxes' edges: a quarter of a line is an overlap the eye sees)
+  const hit = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2
+      && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > Math.max(2, Math.min(a.height, b.height) * 0.25);
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      if (a.node.contains(b.node) || b.node.contains(a.node)) continue;
+      if (a.rects.some((ra) => b.rects.some((rb) => hit(ra, rb)))) {
+        problems.push(`${path(a.node)} "${a.text}" overlaps ${path(b.node)} "${b.text}"`);
+      }
+    }
+  }
+  return problems;
+}"""
+
+
+def clipped_text(page, root: str = "body", *, ignore: tuple[str, ...] = ()) -> list[str]:
+    """Every visible text under ``root`` that does not show whole: larger than its box, cut by an ancestor
+    that hides overflow or by the screen's edge, or drawn over another element's text. ``ignore`` holds
+    selectors of parts that move on purpose (a scrolling ticker). An empty list means everything reads."""
+    return page.evaluate(_CLIPPED_TEXT_JS, [root, list(ignore)])
+
+
+def tiny_png(path, rgb: tuple[int, int, int], size: int = 8) -> None:
+    """A solid-colour PNG written with the standard library (no image package needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))

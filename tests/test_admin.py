@@ -287,7 +287,7 @@ def test_admin_forms_change_and_audit(app, staff):
     assert resp.status_code == 200 and "Tersimpan" in resp.text and "rudi" in resp.text
     refused = a.post("/admin/users", data={"username": "rudi", "role": "clerk", "password": PASSWORD,
                                                    "csrf_token": token}, follow_redirects=True)
-    assert 'class="alert"' in refused.text and "already exists" in refused.text
+    assert 'class="alert"' in refused.text and "Pengguna &#34;rudi&#34; sudah ada." in refused.text  # the page's language
 
     r = a.post("/admin/users/rudi/counters", data={"counters": ["L02"], "csrf_token": token},
                follow_redirects=True)
@@ -377,7 +377,7 @@ def test_closures_page_and_notices_page(app, staff, client):
     assert "Pemadaman listrik PLN" in page and f'data-day="{later}"' in page
     refused = a.post("/admin/closures", data={"day": "kemarin", "reason": "x", "csrf_token": token},
                      follow_redirects=True).text
-    assert 'class="alert"' in refused and "YYYY-MM-DD" in refused
+    assert 'class="alert"' in refused and "TTTT-BB-HH" in refused
     # another day: today still takes tickets
     assert take_ticket(client, "PERIZINAN").status_code == 201
 
@@ -426,3 +426,38 @@ def test_closures_and_notices_api(client, admin, clerk):
     assert client.put("/api/admin/notices", headers=admin, json={"notices": "x"}).status_code == 422
     assert client.put("/api/admin/notices", headers=admin,
                       json={"notices": [{"title": "t" * 81, "text": ""}]}).status_code == 422
+
+
+def test_refusals_speak_the_pages_language_and_show_a_way_back(tmp_path, db_url):
+    """An Indonesian admin page says why in Indonesian (closing a day config.toml already closes), and a 403
+    page is Indonesian with links to the start page and to signing in as someone else."""
+    from datetime import timedelta
+
+    from .helpers import TEST_SITE, Staff, built_app, make_site
+
+    holiday = today_local() + timedelta(days=5)
+    site = make_site(tmp_path, TEST_SITE + f'\n[[holidays]]\ndate = "{holiday}"\nname = "Hari Raya Natal"\n')
+    with built_app(site, db_url) as app:
+        staff = Staff(app)
+        staff.user("boss", "admin")
+        staff.user("siti", "clerk", ["L01"])
+        a = app.test_client()
+        login(a, "boss")
+        token = form_token(a, "/admin/closures")
+        page = a.post("/admin/closures", data={"day": holiday.isoformat(), "reason": "Rapat", "csrf_token": token},
+                      follow_redirects=True).text
+        assert f"{holiday.isoformat()} sudah menjadi hari libur di config.toml (Hari Raya Natal)." in page
+        assert "already a holiday" not in page
+        # the API keeps one language for integrators: English
+        api = a.post("/api/admin/closures", json={"day": holiday.isoformat(), "reason": "Rapat"},
+                     headers={"X-CSRFToken": a.get("/api/me").json["csrf_token"]})
+        assert api.status_code == 422 and "already a holiday" in api.json["error"]["message"]
+
+        c = app.test_client()
+        login(c, "siti")
+        for path in ("/admin/closures", "/dashboard/"):
+            refused = c.get(path)
+            assert refused.status_code == 403
+            assert "Akses ditolak" in refused.text and "Only admins" not in refused.text
+            assert 'href="/"' in refused.text and 'href="/login?next=' in refused.text
+        assert "Access denied" in c.get("/admin/users?lang=en").text

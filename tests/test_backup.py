@@ -63,7 +63,7 @@ def test_sqlite_backup_while_serving_then_restore_gives_back_exactly_the_backup(
             stop.set()
             t.join(10)
         assert result.returncode == 0, result.stderr
-        assert "backup written" in result.stdout and backup_file.is_file()
+        assert "Backup written" in result.stdout and backup_file.is_file()
         snapshot = _rows(backup_file)
         numbers = [r[0] for r in snapshot]
         assert {t["number"] for t in before} <= set(numbers)  # everything answered before the backup began

@@ -409,3 +409,28 @@ def test_a_kiosk_check_in_with_a_failing_printer_hides_the_printers_address(bapp
     by_staff = client.post(f"/api/bookings/{second}/check-in", json={"kiosk": "K2"},
                            headers=staff.headers("desk", "clerk", counters=["L01"]))
     assert "10.0.7.21:9100" in by_staff.get_json()["print"]["error"]
+
+
+def test_the_csv_export_names_the_booking_of_a_booked_ticket(bapp, client, staff):
+    import csv
+    import io
+
+    travel_to(at(MON, 7))
+    code = book(client, "09:00").get_json()["code"]
+    travel_to(at(MON, 8, 30))
+    walk_in = take_ticket(client).get_json()["number"]
+    booked = client.post(f"/api/bookings/{code}/check-in", json={"kiosk": "K1"},
+                         headers=kiosk_headers(client.application, "K1")).get_json()["number"]
+    text = client.get(f"/api/stats/export.csv?from={MON}&to={MON}", headers=staff.headers("boss", "manager"))
+    rows = {row["number"]: row for row in csv.DictReader(io.StringIO(text.get_data(True)))}
+    assert rows[booked]["booking"] == code
+    assert rows[walk_in]["booking"] == ""
+
+
+def test_the_manage_page_writes_the_day_as_the_confirmation_does(client):
+    travel_to(at(MON, 7))
+    booking = book(client, "09:00").get_json()
+    page = client.get(f"/booking/manage/{booking['token']}").get_data(True)
+    assert "Perizinan Berusaha · Senin, 7 Desember · 09:00–09:30" in page and "2026-12-07" not in page
+    page = client.get(f"/booking/manage/{booking['token']}?lang=en").get_data(True)
+    assert "Monday 7 December · 09:00–09:30" in page

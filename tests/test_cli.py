@@ -48,9 +48,13 @@ def test_config_from_environment_and_db_upgrade_and_user_add(tmp_path):
     ok = mpp("user", "add", "siti", "--role", "clerk", "--counter", "L01", "--password-stdin",
              cwd=tmp_path, stdin="kata-sandi-rahasia\n", env=env)
     assert ok.returncode == 0, ok.stderr
+    # one way of writing: sentences, the user named in quotes, as the refusals are written
+    assert ok.stdout == 'User "siti" (clerk) added.\n'
+    assert "config.toml applied" in ok.stderr  # the first command to open the site applies config.toml...
     dup = mpp("user", "add", "siti", "--role", "clerk", "--password-stdin", cwd=tmp_path, stdin="x" * 12 + "\n",
               env=env)
-    assert dup.returncode != 0 and "already exists" in dup.stderr
+    assert dup.returncode != 0 and 'Error: User "siti" already exists.' in dup.stderr
+    assert "config.toml" not in dup.stderr and "synced" not in dup.stderr  # ...and no later one logs it again
     short = mpp("user", "add", "budi", "--role", "clerk", "--password-stdin", cwd=tmp_path, stdin="short\n", env=env)
     assert short.returncode != 0 and "at least 8" in short.stderr
     bad_counter = mpp("user", "add", "budi", "--role", "clerk", "--counter", "L99", "--password-stdin",
@@ -165,4 +169,4 @@ def test_kiosk_key_prints_a_new_key_once_and_ends_the_old_one(tmp_path):
         conn.close()
     assert key not in stored and second not in stored  # only the hash of the current key
     unknown = mpp("--config", str(cfg), "kiosk", "key", "K9", cwd=tmp_path)
-    assert unknown.returncode != 0 and 'no kiosk "K9"' in unknown.stderr
+    assert unknown.returncode != 0 and 'No kiosk "K9" in config.toml.' in unknown.stderr

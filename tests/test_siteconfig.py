@@ -166,3 +166,21 @@ def test_sync_adds_updates_and_keeps_removed_service(app, site, tmp_path):
         assert halal.active is False
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
         assert db.session.scalar(sa.select(Service.name).where(Service.code == "PERIZINAN")) == "Perizinan Berusaha (OSS)"
+
+
+def test_applying_config_toml_tells_whether_it_changed_anything(app, site, caplog):
+    """The start and every command apply config.toml; only a change is worth a line in the log."""
+    import logging
+
+    from queue_app.core.apply_config import sync_site
+    from queue_app.core.extensions import db
+
+    with app.app_context(), caplog.at_level(logging.DEBUG, logger="queue_app.core.apply_config"):
+        assert sync_site(site) is False  # built_app applied it already
+        db.session.commit()
+        renamed = site.model_copy(update={"counters": tuple(
+            c.model_copy(update={"name": "Loket Satu"}) if c.code == "L01" else c for c in site.counters)})
+        assert sync_site(renamed) is True
+        db.session.commit()
+    levels = [(r.levelno, r.getMessage().split(":")[0]) for r in caplog.records]
+    assert levels == [(logging.DEBUG, "config.toml unchanged"), (logging.INFO, "config.toml applied")]

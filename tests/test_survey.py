@@ -375,6 +375,8 @@ def test_dashboard_card_and_ikm_page_show_the_scoped_figures(app, client, staff)
     html = client.get("/dashboard/ikm").get_data(True)
     # everyone: answers 4, 4, 3, 2 → NRR = 13 / 4 = 3.25, IKM = 81.25 → B
     assert 'id="ikm-value">81,25<' in html and "Ruang nyaman" in html
+    # one number format per language: the English page writes a decimal point, like the live dashboard
+    assert 'id="ikm-value">81.25<' in client.get("/dashboard/ikm?lang=en").get_data(True)
 
 
 def test_the_hall_display_shows_this_months_ikm_when_switched_on(tmp_path, db_url):

@@ -60,3 +60,14 @@ def test_source_maps_referenced_are_shipped_for_socketio() -> None:
         source = (VENDOR / "socket.io" / name).read_text(encoding="utf-8")
         ref = re.search(r"sourceMappingURL=(\S+)", source)
         assert ref and (VENDOR / "socket.io" / ref.group(1)).is_file()
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core"
+
+
+def test_axe_core_for_the_accessibility_tests_is_the_documented_version_with_its_licence() -> None:
+    readme = (AXE / "README.md").read_text(encoding="utf-8")
+    documented = re.search(r"\[`axe-core`\]\([^)]*\) \| ([0-9.]+) \|", readme).group(1)
+    banner = re.search(r"axe v([0-9.]+)", (AXE / "axe.min.js").read_text(encoding="utf-8")[:200]).group(1)
+    assert banner == documented
+    assert "Mozilla Public License, version 2.0" in (AXE / "LICENSE").read_text(encoding="utf-8")

@@ -63,7 +63,7 @@ def test_voice_check_command(voice_dir):
     assert "silakan_menuju: silakan menuju" in out  # what the missing recording must say
     assert "loket.wav: 3.60 s, at most 3.0 s" in out
     assert "satu.wav: peak -34 dBFS" in out
-    assert "dua.m4a" in out and "format" in out
+    assert "dua.m4a" in out and "Format (1):" in out
     for bad in ("loket.wav", "satu.wav", "dua.m4a"):
         bad_path = voice_dir / bad
         bad_path.unlink()

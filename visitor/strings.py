@@ -26,6 +26,9 @@ register("ticket", {
         "sound": "Aktifkan suara & getar",
         "sound_on": "Suara aktif",
         "keep_open": "Biarkan halaman ini terbuka; kami beri tahu saat nomor Anda dipanggil.",
+        "big_text": "Teks besar",
+        "called_announce": "Nomor {number} dipanggil. Silakan menuju {counter}.",
+        "recalled_announce": "Nomor {number} dipanggil lagi. Silakan menuju {counter}.",
     },
     "en": {
         "your_number": "Your queue number",
@@ -50,5 +53,8 @@ register("ticket", {
         "sound": "Turn on sound & vibration",
         "sound_on": "Sound on",
         "keep_open": "Keep this page open; we will alert you when your number is called.",
+        "big_text": "Large text",
+        "called_announce": "Number {number} is called. Please go to {counter}.",
+        "recalled_announce": "Number {number} is called again. Please go to {counter}.",
     },
 })

@@ -4,7 +4,7 @@
 
 import { $, el, jsonBlock } from "/static/js/dom.js";
 import { HttpError, getJSON, postJSON } from "/static/js/http.js";
-import { t } from "/static/js/i18n.js";
+import { lang, t } from "/static/js/i18n.js";
 import { dayName } from "/static/js/time.js";
 
 const data = jsonBlock("booking-data", { services: [] });
@@ -107,7 +107,8 @@ function done(booking) {
   $("bk-form").hidden = true;
   $("bk-done").hidden = false;
   $("bk-code").textContent = booking.code;
-  $("bk-when").textContent = t("when", { service: state.service.name, date: dayName(`${booking.date}T12:00:00Z`),
+  const name = lang() === "en" && state.service.name_en ? state.service.name_en : state.service.name;
+  $("bk-when").textContent = t("when", { service: name, date: dayName(`${booking.date}T12:00:00Z`),
                                          start: booking.start, end: booking.end });
   const qr = `/booking/qr/${encodeURIComponent(booking.token)}.svg`;
   $("bk-qr").src = qr;

@@ -2,11 +2,10 @@
 // (Texts, times and HTTP come from /static/js/ like on every screen.)
 
 import { $ } from "/static/js/dom.js";
-import { t } from "/static/js/i18n.js";
+import { percent, t } from "/static/js/i18n.js";
 
-export function pct(value) {
-  return value === null || value === undefined ? "—" : `${value.toFixed(1)} %`;
-}
+/** A share in percent as the page's language writes it: "83,3%" (id), "83.3%" (en). */
+export const pct = (value) => percent(value, 1);
 
 const COLORS = { today: "#0b5cad", calls: "#1e7d3a", avg: "#b26a00", callsAvg: "#7a4fb3", bar: "#0b5cad" };
 

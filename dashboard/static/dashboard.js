@@ -44,8 +44,9 @@ function renderServices(services) {
       el("td", {}, el("span", { class: "prefix" }, s.prefix), " ", s.name, el("span", { class: "muted small" }, ` ${s.agency}`)),
       el("td", { class: "num waiting" }, String(s.waiting)),
       el("td", {}, el("span", { class: `badge ${lvl}`, "data-longest": "" },
-                      longest === null ? t("nobody_waiting") : duration(longest)),
-         el("span", { class: "muted" }, ` / ${duration(s.target_wait_seconds)}`)),
+                      longest === null ? t("nobody_waiting") : duration(longest))),
+      // the target is a length of time, never a clock time: "15 menit", not "15:00"
+      el("td", { class: "num target" }, t("target_minutes", { m: Math.round(s.target_wait_seconds / 60) })),
       el("td", { class: "num" }, `${s.open_counters} / ${s.counters}`));
   }));
 }

@@ -3,13 +3,14 @@
 
 import { $ } from "/static/js/dom.js";
 import { getJSON } from "/static/js/http.js";
+import { number } from "/static/js/i18n.js";
 
 const REFRESH_MS = 10 * 60 * 1000;
 
 async function refresh() {
   try {
     const data = await getJSON("/api/survey/published");
-    $("dsp-ikm-value").textContent = data.ikm_rounded === null ? "—" : data.ikm_rounded.toFixed(2).replace(".", ",");
+    $("dsp-ikm-value").textContent = number(data.ikm_rounded, 2);
     $("dsp-ikm-grade").textContent = data.grade ? `${data.grade} · ${data.grade_label}` : "";
   } catch {
     /* offline or switched off: keep what is shown */

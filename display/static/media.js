@@ -21,15 +21,18 @@ export class MediaLoop {
   #video = null;
 
   #screen;
+  #onLayout;
 
   /**
    * @param {HTMLElement} root  the media area
    * @param {number} seconds  per image or notice
    * @param {HTMLElement} screen  gets class "has-media" while there is something to loop (the layout makes room)
+   * @param {() => void} onLayout  called when the area appears, goes or shows a notice (text to fit again)
    */
-  constructor(root, seconds, screen) {
+  constructor(root, seconds, screen, onLayout = () => {}) {
     this.#root = root;
     this.#screen = screen;
+    this.#onLayout = onLayout;
     this.#seconds = Math.max(1, seconds || 10);
     this.state = { shown: null, shownCount: 0, paused: false, muted: false }; // for tests and troubleshooting
   }
@@ -44,14 +47,14 @@ export class MediaLoop {
     this.#refresh();
   }
 
-  /** A call is shown big for `ms`: pause the loop meanwhile (overlapping calls extend the pause). */
-  holdFor(ms) {
+  /** A call is shown big until `done` settles: pause the loop meanwhile (overlapping calls extend it). */
+  holdWhile(done) {
     this.#held += 1;
     this.#setPaused(true);
-    setTimeout(() => {
+    Promise.resolve(done).finally(() => {
       this.#held -= 1;
       if (this.#held === 0) this.#setPaused(false);
-    }, ms);
+    });
   }
 
   /** Mute until `done` settles (the announcer's promise for this call). */
@@ -78,8 +81,10 @@ export class MediaLoop {
 
   #refresh() {
     const any = this.#slides().length > 0;
+    const changed = this.#root.hidden === any;
     this.#root.hidden = !any;
     this.#screen?.classList.toggle("has-media", any);
+    if (changed) this.#onLayout();
     if (!this.#timer && !this.#video && !this.#held) this.#next();
   }
 
@@ -133,6 +138,7 @@ export class MediaLoop {
       if (!this.#held) this.#play(video);
     } else {
       this.#root.replaceChildren(el("div", "dsp-notice", el("h3", {}, item.title || ""), el("p", {}, item.text || "")));
+      this.#onLayout();
       this.#schedule(this.#seconds * 1000);
     }
   }

@@ -1,25 +1,36 @@
 // Touch kiosk: service tiles grouped by agency, one tap = one ticket, confirmation with the QR code.
-// Plain ES module, no build step; texts come from the page's JSON catalog (id default, en toggle).
+// Plain ES modules, no build step; texts come from the page's JSON catalog (id default, en toggle).
+// tiles.js lays out the tiles, overlays.js the dialogs, checkin.js the booking code, access.js the
+// large-text and wheelchair layouts, guide.js the audio guide.
 
-import { $, el, jsonBlock } from "/static/js/dom.js";
+import { $, jsonBlock } from "/static/js/dom.js";
 import { HttpError, getJSON, newKey, postJSON } from "/static/js/http.js";
 import { applyTexts as relabel, lang, setLang, t } from "/static/js/i18n.js";
-import { clockTime, dayName, etaMinutes as minutes } from "/static/js/time.js";
+import { clockTime, dayName } from "/static/js/time.js";
+import { setupAccess } from "./access.js";
+import { setupCheckin } from "./checkin.js";
+import { Guide } from "./guide.js";
+import {
+  closeConfirm, confirmOpenFor, hideBusy, hideMessage, showBusy, showConfirm, showMessage,
+} from "./overlays.js";
+import { closedReason, fitTiles, refreshTiles, renderTiles, serviceName } from "./tiles.js";
 
 const settings = jsonBlock("kiosk-settings");
 let services = jsonBlock("kiosk-services");
+const ARM_MS = 10_000; // with the guide on, a second touch within this takes the number
 
 const state = {
   priority: "none",
   busy: false, // one request at a time: a second tap while the first is in flight does nothing
   pending: null, // {service, priority, key, at}: kept after a network failure so a new tap reuses the key
   lastTouch: Date.now(),
-  confirmTimer: null,
-  confirmShownAt: 0,
-  layoutKey: "",
+  armed: null, // {code, at}: the tile the guide described; touching it again takes the number
+  pointerAt: 0, // the last touch on the tiles (a touch also focuses the tile it lands on)
 };
+const guide = new Guide(settings.guide);
+const serviceOf = (code) => services.find((s) => s.code === code) || null;
 
-// --- texts ---------------------------------------------------------------------------------------
+// --- texts and layout ----------------------------------------------------------------------------
 
 function applyTexts() {
   relabel();
@@ -31,171 +42,27 @@ function tickClock() {
   $("clock").textContent = `${clockTime(now)}\n${dayName(now)}`;
 }
 
-function serviceName(s) {
-  return lang() === "en" && s.name_en ? s.name_en : s.name;
-}
-
-// --- layout: agency groups packed into a grid that fills the screen without scrolling ------------
-
-function groupsOf(list) {
-  const groups = [];
-  const byAgency = new Map();
-  for (const s of list) {
-    let g = byAgency.get(s.agency);
-    if (!g) {
-      g = { agency: s.agency, name: s.agency_name, items: [], index: groups.length };
-      byAgency.set(s.agency, g);
-      groups.push(g);
-    }
-    g.items.push(s);
-  }
-  return groups;
-}
-
-/** Block size of a group in a grid of `cols` columns: as square as possible when it must wrap. */
-function blockOf(n, cols) {
-  const rows = Math.ceil(n / Math.min(n, cols));
-  return { span: Math.ceil(n / rows), rows };
-}
-
-/** Rows needed when the browser packs the groups with `grid-auto-flow: row dense`. */
-function rowsNeeded(groups, cols) {
-  const taken = [];
-  const free = (r, c, w, h) => {
-    for (let y = r; y < r + h; y++) for (let x = c; x < c + w; x++) if (taken[y]?.[x]) return false;
-    return true;
-  };
-  let rows = 0;
-  for (const g of groups) {
-    const { span, rows: h } = blockOf(g.items.length, cols);
-    for (let r = 0, placed = false; !placed; r++) {
-      for (let c = 0; c + span <= cols && !placed; c++) {
-        if (free(r, c, span, h)) {
-          for (let y = r; y < r + h; y++) {
-            taken[y] = taken[y] || [];
-            for (let x = c; x < c + span; x++) taken[y][x] = true;
-          }
-          rows = Math.max(rows, r + h);
-          placed = true;
-        }
-      }
-    }
-  }
-  return rows;
-}
-
-/** Pick the column count that gives the biggest tiles, preferring tiles wider than tall. */
-function chooseColumns(groups, width, height) {
-  const total = groups.reduce((n, g) => n + g.items.length, 0);
-  const header = Math.min(width, height) * 0.035; // the agency line above each group's tiles
-  let best = { cols: 1, rows: total, score: -1 };
-  for (let cols = 1; cols <= Math.min(8, Math.max(1, total)); cols++) {
-    const rows = rowsNeeded(groups, cols);
-    const tileW = width / cols;
-    const tileH = height / rows - header;
-    const score = Math.min(tileW, tileH * 1.6);
-    if (score > best.score) best = { cols, rows, score };
-  }
-  return best;
-}
-
-function tileStats(s) {
-  const waiting = s.waiting > 0 ? t("waiting", { n: s.waiting }) : t("waiting_none");
-  const eta = s.estimated_wait_seconds ? t("eta", { m: minutes(s.estimated_wait_seconds) }) : t("eta_now");
-  return { waiting, eta };
-}
-
-function closedReason(s) {
-  // when it opens again, in the screen's language ("Buka kembali pukul 13.00", "Buka Senin 08.00")
-  const reopens = s.reopens_label ? s.reopens_label[lang()] || s.reopens_label.id : "";
-  if (s.closed_reason === "holiday") {
-    return { text: t("holiday_named", { name: s.holiday || "" }), detail: reopens };
-  }
-  if (s.closed_reason === "outside_hours") {
-    return { text: t("outside_hours"),
-      detail: reopens || (s.hours ? t("outside_hours_window", { hours: s.hours }) : "") };
-  }
-  if (s.closed_reason === "quota_reached") return { text: t("quota_reached"), detail: "" };
-  return { text: t("closed"), detail: s.closed_message || "" };
-}
-
-function buildTile(s) {
-  const tile = el("button", { type: "button", class: "tile", "data-service": s.code },
-    el("span", "tile-name"),
-    el("span", "tile-bottom", el("span", { class: "tile-prefix", "aria-hidden": "true" }, s.prefix), el("span")));
-  fillTile(tile, s);
-  return tile;
-}
-
-function fillTile(tile, s) {
-  tile.disabled = !s.open;
-  tile.querySelector(".tile-name").textContent = serviceName(s);
-  const info = tile.querySelector(".tile-bottom").lastElementChild;
-  info.replaceChildren();
-  if (s.open) {
-    info.className = "tile-stats";
-    const { waiting, eta } = tileStats(s);
-    info.append(el("span", "tile-waiting", waiting), el("span", "tile-eta", eta));
-    tile.setAttribute("aria-label", `${serviceName(s)}. ${waiting}. ${eta}`);
+const access = setupAccess((mode, on) => {
+  if (mode === "guide") {
+    guide.setOn(on);
+    disarm();
+    showHint(on ? t("guide_on") : "");
   } else {
-    info.className = "tile-reason";
-    const { text, detail } = closedReason(s);
-    info.textContent = text;
-    if (detail) info.append(el("small", {}, detail));
-    tile.setAttribute("aria-label", `${serviceName(s)}. ${text}. ${detail}`);
+    renderTiles(services); // the grid's room changed
   }
-}
-
-function render() {
-  const grid = $("grid");
-  const groups = groupsOf(services);
-  const { cols, rows } = chooseColumns(groups, grid.clientWidth || window.innerWidth,
-    grid.clientHeight || window.innerHeight * 0.7);
-  grid.style.setProperty("--cols", String(cols));
-  grid.style.setProperty("--rows", String(Math.max(1, rows)));
-  const sections = groups.map((g) => {
-    const { span, rows: h } = blockOf(g.items.length, cols);
-    const section = el("section", { class: `k-group agency-${g.index % 10}`, "data-agency": g.agency },
-      el("h2", { class: "k-group-head", title: g.name }, el("b", {}, g.agency), ` · ${g.name}`));
-    section.style.setProperty("grid-column", `span ${span}`);
-    section.style.setProperty("grid-row", `span ${h}`);
-    const tiles = el("div", "k-group-tiles", ...g.items.map(buildTile));
-    tiles.style.setProperty("--span", String(span));
-    section.append(tiles);
-    return section;
-  });
-  grid.replaceChildren(...sections);
-  state.layoutKey = layoutKey();
-}
-
-function layoutKey() {
-  return `${lang()}|${window.innerWidth}x${window.innerHeight}|` +
-    services.map((s) => `${s.code}:${s.open}`).join(",");
-}
-
-/** New counts: update the tiles in place unless what is shown (open/closed, the set) changed. */
-function refreshTiles() {
-  if (layoutKey() !== state.layoutKey) {
-    render();
-    return;
-  }
-  for (const s of services) {
-    const tile = document.querySelector(`.tile[data-service="${CSS.escape(s.code)}"]`);
-    if (tile) fillTile(tile, s);
-  }
-}
+});
 
 async function poll() {
   try {
     services = await getJSON(`/api/services?kiosk=${encodeURIComponent(settings.code)}`, { timeout: 8000 });
     $("offline").hidden = true;
-    refreshTiles();
+    refreshTiles(services);
   } catch {
     $("offline").hidden = false;
   }
 }
 
-// --- taking a ticket ---------------------------------------------------------------------------
+// --- taking a ticket -----------------------------------------------------------------------------
 
 /** POST the ticket; network failures and 5xx are retried with the SAME Idempotency-Key (http.js). */
 async function issue(p) {
@@ -210,9 +77,20 @@ async function issue(p) {
   }
 }
 
+/** A closed service, touched: its name, why it is closed and until when (the admin's own words). */
+function showClosed(s) {
+  const { text, detail } = closedReason(s);
+  showMessage(text, { title: serviceName(s), detail });
+}
+
+function showTicket(ticket, s, { again = false } = {}) {
+  showConfirm(ticket, { name: serviceName(s), agency: s.agency_name }, { settings, again, onTimeout: resetToStart });
+  guide.ticket(ticket);
+}
+
 async function take(code) {
   if (state.busy) return;
-  const s = services.find((x) => x.code === code);
+  const s = serviceOf(code);
   if (!s || !s.open) return;
   state.busy = true;
   const priority = state.priority !== "none";
@@ -226,15 +104,17 @@ async function take(code) {
     hideBusy();
     if (status === 201) {
       state.pending = null;
-      showConfirm(body, s);
+      showTicket(body, s);
       poll();
     } else if (status === 0) {
       showMessage(t("error_network")); // keep state.pending: the next tap on this tile reuses its key
     } else {
       state.pending = null;
       if (status === 409) {
-        showMessage(body?.error?.message && lang() === "en" ? body.error.message : t("error_closed"));
-        poll();
+        await poll(); // closed meanwhile: the tiles learn it, the visitor learns why
+        const now = serviceOf(code);
+        if (now && !now.open) showClosed(now);
+        else showMessage(t("error_closed"), { title: serviceName(s) });
       } else if (status === 429) {
         showMessage(t("error_busy"));
       } else if (status === 401) {
@@ -248,74 +128,42 @@ async function take(code) {
   }
 }
 
-// --- overlays ------------------------------------------------------------------------------------
+// --- the audio guide's two touches ----------------------------------------------------------------
 
-function showBusy(text) {
-  $("busy-text").textContent = text;
-  $("busy").hidden = false;
+function showHint(text) {
+  $("guide-hint").hidden = !text;
+  $("guide-hint").textContent = text;
 }
 
-function hideBusy() {
-  $("busy").hidden = true;
+function disarm() {
+  state.armed = null;
+  for (const tile of document.querySelectorAll(".tile.armed")) tile.classList.remove("armed");
 }
 
-function showMessage(text) {
-  $("message-text").textContent = text;
-  $("message").hidden = false;
+function arm(s) {
+  disarm();
+  state.armed = { code: s.code, at: Date.now() };
+  document.querySelector(`.tile[data-service="${CSS.escape(s.code)}"]`)?.classList.add("armed");
+  showHint(s.open ? t("guide_again", { name: serviceName(s) }) : "");
 }
 
-function showConfirm(ticket, s) {
-  const confirm = $("confirm");
-  $("c-booking").hidden = !ticket.booking;
-  $("c-booking").textContent = ticket.booking
-    ? t("checkin_booking", { code: ticket.booking, start: ticket.booked_slot?.start || "" }) : "";
-  const print = ticket.print || { status: "none", error: null };
-  confirm.dataset.printStatus = print.status;
-  confirm.dataset.printError = print.error || "";
-  confirm.dataset.token = ticket.token;
-  $("c-number").textContent = ticket.number;
-  $("c-prio").hidden = !ticket.priority;
-  $("c-service").textContent = serviceName(s);
-  $("c-agency").textContent = ticket.agency_name || s.agency_name || "";
-  $("c-ahead").textContent = ticket.ahead > 0
-    ? `${t("ahead", { n: ticket.ahead })} · ${ticket.estimated_wait_seconds
-      ? t("eta", { m: minutes(ticket.estimated_wait_seconds) }) : t("eta_now")}`
-    : t("ahead_none");
-  $("c-qr").src = `/kiosk/qr/${encodeURIComponent(ticket.token)}.svg`;
-  const notice = $("c-notice");
-  notice.replaceChildren();
-  let seconds = settings.confirm_seconds;
-  if (print.status === "printed") {
-    notice.className = "c-notice ok";
-    notice.textContent = t("take_ticket");
-  } else if (print.status === "none") {
-    notice.className = "c-notice info";
-    notice.textContent = t("no_printer");
-    seconds = Math.max(seconds * 2, 20);
-  } else {
-    // failed, or queued for a print agent that did not answer in time: the screen is the ticket now
-    notice.className = "c-notice bad";
-    notice.textContent = t("printer_problem");
-    seconds = Math.max(seconds * 3, 30);
+function onTile(code) {
+  const s = serviceOf(code);
+  if (!s) return;
+  const armed = state.armed && state.armed.code === code && Date.now() - state.armed.at < ARM_MS;
+  if (guide.on && !armed) {
+    guide.tile(s);
+    arm(s);
+    if (!s.open) showClosed(s);
+    return;
   }
-  confirm.hidden = false;
-  state.confirmShownAt = Date.now();
-  let left = seconds;
-  const tick = () => {
-    $("c-countdown").textContent = t("back_in", { s: left });
-    if (left-- <= 0) resetToStart();
-  };
-  clearInterval(state.confirmTimer);
-  tick();
-  state.confirmTimer = setInterval(tick, 1000);
+  disarm();
+  showHint("");
+  if (s.open) take(code);
+  else showClosed(s);
 }
 
-function closeConfirm() {
-  clearInterval(state.confirmTimer);
-  state.confirmTimer = null;
-  $("confirm").hidden = true;
-  $("c-qr").removeAttribute("src");
-}
+// --- back to the start -----------------------------------------------------------------------------
 
 function setPriority(choice) {
   state.priority = choice;
@@ -326,128 +174,55 @@ function setPriority(choice) {
 
 function resetToStart() {
   closeConfirm();
-  closeCheckin();
-  $("message").hidden = true;
+  checkin.closeCheckin();
+  hideMessage();
   setPriority("none");
+  access.reset();
+  disarm();
+  showHint("");
   if (lang() !== settings.locale) {
     setLang(settings.locale);
     applyTexts();
-    render();
+    renderTiles(services);
   }
   state.lastTouch = Date.now();
 }
 
-// --- check-in of a booking: keypad, or a USB scanner typing the QR's code and Enter ----------------
-
-const CODE_CHARS = /^[A-Z2-9]$/;
-const scan = { buffer: "", at: 0 };
-
-function openCheckin() {
-  if (state.busy) return;
-  setCode("");
-  $("checkin").hidden = false;
-}
-
-function closeCheckin() {
-  $("checkin").hidden = true;
-  setCode("");
-}
-
-function setCode(code) {
-  $("checkin-code").textContent = code;
-  $("checkin-go").disabled = code.length < 6;
-}
-
-const CHECKIN_ERRORS = {
-  booking_not_found: "checkin_not_found", not_today: "checkin_not_today", too_early: "checkin_too_early",
-  too_late: "checkin_too_late", booking_closed: "checkin_closed", rate_limited: "error_busy",
-};
-
-async function checkIn(raw) {
-  const code = raw.toUpperCase().replace(/[^A-Z0-9]/g, "");
-  if (state.busy || code.length < 6) return;
-  state.busy = true;
-  closeCheckin();
-  showBusy(t("connecting"));
-  try {
-    // a repeat (a double scan, or a retry after a network failure) answers the same ticket: no key needed
-    const body = await postJSON(`/api/bookings/${encodeURIComponent(code)}/check-in`, { kiosk: settings.code },
-      { retry: true, key: newKey(`checkin-${settings.code}`), onRetry: () => showBusy(t("retrying")) });
-    hideBusy();
-    const s = services.find((x) => x.code === body.service)
-      || { name: body.service_name, name_en: "", agency_name: body.agency_name };
-    showConfirm(body, s);
-    poll();
-  } catch (err) {
-    hideBusy();
-    if (!(err instanceof HttpError) || err.transient) {
-      showMessage(t("error_network"));
-    } else {
-      const key = CHECKIN_ERRORS[err.code] || (err.status === 404 ? "checkin_not_found" : "error_generic");
-      const opens = err.body?.error?.opens_at;
-      showMessage(t(key, { t: opens ? clockTime(opens) : "" }));
-    }
-  } finally {
-    state.busy = false;
-  }
-}
-
-/** A scanner is a keyboard that types fast: collect code characters, Enter checks in (no tap needed). */
-function onKey(ev) {
-  if (ev.ctrlKey || ev.altKey || ev.metaKey) return;
-  const now = Date.now();
-  if (now - scan.at > 1000) scan.buffer = "";
-  scan.at = now;
-  const typing = !$("checkin").hidden;
-  if (ev.key === "Enter") {
-    const code = typing && !scan.buffer ? $("checkin-code").textContent : scan.buffer;
-    scan.buffer = "";
-    if (code.length >= 6 && $("confirm").hidden) {
-      ev.preventDefault();
-      checkIn(code);
-    }
-    return;
-  }
-  if (ev.key === "Backspace" && typing) {
-    setCode($("checkin-code").textContent.slice(0, -1));
-    return;
-  }
-  const ch = ev.key.length === 1 ? ev.key.toUpperCase() : "";
-  if (!CODE_CHARS.test(ch) && ch !== "-") return;
-  if (ch !== "-") scan.buffer += ch;
-  if (typing && ch !== "-") setCode(($("checkin-code").textContent + ch).slice(0, 16));
-}
-
 // --- wiring --------------------------------------------------------------------------------------
 
-$("checkin-open").addEventListener("click", openCheckin);
-$("checkin-cancel").addEventListener("click", closeCheckin);
-$("checkin-go").addEventListener("click", () => checkIn($("checkin-code").textContent));
-$("keypad").addEventListener("click", (ev) => {
-  const key = ev.target.closest(".k-key")?.dataset.key;
-  if (!key) return;
-  const code = $("checkin-code").textContent;
-  setCode(key === "BACK" ? code.slice(0, -1) : (code + key).slice(0, 16));
-});
-window.addEventListener("keydown", onKey);
+const checkin = setupCheckin({ settings, state, serviceOf, showTicket, poll, guide });
 
 $("grid").addEventListener("click", (ev) => {
   const tile = ev.target.closest(".tile");
-  if (tile && !tile.disabled) take(tile.dataset.service);
+  if (tile) onTile(tile.dataset.service);
+});
+$("grid").addEventListener("pointerdown", () => { state.pointerAt = Date.now(); });
+$("grid").addEventListener("focusin", (ev) => {
+  // a keyboard or switch user moves to a tile: say it (Enter then takes it, as a second touch would);
+  // a touch focuses the tile too, but its click does the saying
+  const tile = ev.target.closest(".tile");
+  const s = tile && serviceOf(tile.dataset.service);
+  if (guide.on && s && Date.now() - (state.pointerAt || 0) > 800) {
+    guide.tile(s);
+    arm(s);
+  }
 });
 for (const b of document.querySelectorAll(".prio")) {
-  b.addEventListener("click", () => setPriority(b.dataset.priority));
+  b.addEventListener("click", () => {
+    setPriority(b.dataset.priority);
+    guide.priority(b.dataset.priority, b.textContent);
+  });
 }
 $("lang-toggle").addEventListener("click", () => {
   setLang(lang() === "id" ? "en" : "id");
   applyTexts();
-  render();
+  renderTiles(services);
 });
 $("c-done").addEventListener("click", () => {
   // the second tap of a slow double tap must not close the number the visitor has not read yet
-  if (Date.now() - state.confirmShownAt > 1500) resetToStart();
+  if (confirmOpenFor() > 1500) resetToStart();
 });
-$("message-ok").addEventListener("click", () => { $("message").hidden = true; });
+$("message-ok").addEventListener("click", hideMessage);
 for (const type of ["pointerdown", "keydown", "touchstart"]) {
   window.addEventListener(type, () => { state.lastTouch = Date.now(); }, { passive: true });
 }
@@ -457,19 +232,21 @@ window.addEventListener("contextmenu", (ev) => ev.preventDefault());
 let resizeTimer = null;
 window.addEventListener("resize", () => {
   clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(render, 150);
+  resizeTimer = setTimeout(() => renderTiles(services), 150);
 });
+document.fonts?.ready.then(fitTiles);
 
 setInterval(() => {
   tickClock();
   const idle = Date.now() - state.lastTouch > settings.idle_seconds * 1000;
   if (idle && $("confirm").hidden && !state.busy
-      && (state.priority !== "none" || lang() !== settings.locale || !$("message").hidden || !$("checkin").hidden)) {
+      && (state.priority !== "none" || lang() !== settings.locale || !$("message").hidden || !$("checkin").hidden
+          || guide.on || state.armed)) {
     resetToStart();
   }
 }, 1000);
 setInterval(poll, settings.poll_seconds * 1000);
 
 applyTexts();
-render();
+renderTiles(services);
 document.body.dataset.ready = "1";

@@ -18,9 +18,16 @@ from queue_app.core.siteconfig import SiteConf
 logger = logging.getLogger(__name__)
 
 
-def sync_site(conf: SiteConf) -> None:
-    """Apply the configuration; the caller commits."""
+def _rows() -> list[list[tuple]]:
+    """Every row config.toml writes, to tell afterwards whether it changed any (a few dozen rows)."""
+    return [sorted((tuple(row) for row in db.session.execute(sa.select(model.__table__))), key=repr)
+            for model in (Agency, Service, Counter, CounterService)]
+
+
+def sync_site(conf: SiteConf) -> bool:
+    """Apply the configuration; the caller commits. :return: whether anything in the database changed."""
     begin_write()
+    before = _rows()
     agencies = {a.code: a for a in db.session.scalars(sa.select(Agency))}
     for a in agencies.values():
         a.active = False
@@ -77,5 +84,8 @@ def sync_site(conf: SiteConf) -> None:
             keep.append(link)
         counter.service_links = keep
     db.session.flush()
-    logger.info("Site synced: %d agencies, %d services, %d counters",
-                len(conf.agencies), len(conf.services), len(conf.counters))
+    # said when config.toml changed the database, not on every command that opens it
+    changed = _rows() != before
+    logger.log(logging.INFO if changed else logging.DEBUG, "config.toml %s: %d agencies, %d services, %d counters",
+               "applied" if changed else "unchanged", len(conf.agencies), len(conf.services), len(conf.counters))
+    return changed

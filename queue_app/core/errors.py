@@ -32,14 +32,23 @@ class QueueError(Exception):
     status_code = 409
     code = "queue_error"
 
-    def __init__(self, message: str | None = None, **details: Any):
+    def __init__(self, message: str | None = None, *, text: str | None = None, values: dict[str, Any] | None = None,
+                 **details: Any):
+        """``text`` names a message of its own in the i18n catalog (``errors.<text>``, filled with ``values``):
+        the API answers its English, a page or an admin screen shows it in the screen's language."""
         # the default text lives in the i18n catalog (errors.<code>); the docstring only for codes not there
+        self.text, self.values = text, values or {}
+        if text is not None and message is None:
+            message = api_message(text, **self.values)
         self.default_message = message is None
         super().__init__(message or (api_message(self.code) if has(f"errors.{self.code}") else self.__doc__))
         self.details = details
 
     def page_message(self) -> str:
-        """The text for an HTML error page: the screen's language when it is the generic one."""
+        """The text for an HTML page (an error page, an admin's form): in the screen's language whenever the
+        catalog has it; only a message made up on the spot stays as it was written."""
+        if self.text is not None:
+            return gettext(f"errors.{self.text}", **self.values)
         return gettext(f"errors.{self.code}") if self.default_message and has(f"errors.{self.code}") else str(self)
 
     def to_dict(self) -> dict[str, Any]:
@@ -178,7 +187,12 @@ def register_error_handlers(app: Flask) -> None:
             message = api_message(code)
         if wants_json():
             return error_body(code, message, status)
-        return render_template("error.html", code=status, message=message), status
+        # a page speaks the screen's language (werkzeug's descriptions are English)
+        from flask_wtf.csrf import CSRFError
+
+        key = "csrf" if isinstance(exc, CSRFError) else code
+        page_text = gettext(f"errors.{key}") if has(f"errors.{key}") else message
+        return render_template("error.html", code=status, message=page_text), status
 
     @app.errorhandler(OperationalError)
     def handle_database_down(exc: OperationalError):

@@ -80,5 +80,8 @@ def catalog_script(prefix: str) -> Markup:
 
 
 def init_app(app: Flask) -> None:
+    from queue_app.core.formats import FILTERS  # cycle: formats registers its words in this catalogue
+
     app.jinja_env.globals.update(_=gettext, current_lang=current_lang, catalog_json=catalog_json,
                                  catalog_script=catalog_script, strings=strings)
+    app.jinja_env.filters.update(FILTERS)  # number, percent, day_month, long_date: one way per language

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from queue_app.core.exports import spreadsheet_text
-from queue_app.core.words import long_date, month_name, weekday_name
+from queue_app.core.formats import month_name, plain_date, weekday_name
 
 THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -67,7 +67,7 @@ def title(ws: Worksheet, lines: list[str], width: int) -> int:
 
 def date_id(d: date) -> str:
     """``30 November 2026``."""
-    return long_date(d, "id")
+    return plain_date(d, "id")
 
 
 def weekday_id(d: date) -> str:
@@ -80,7 +80,7 @@ def period_title(first: date, last: date) -> str:
     ``PERIODE 1 NOVEMBER 2026 S.D. 15 NOVEMBER 2026``."""
     if first.day == 1 and (first.year, first.month) == (last.year, last.month) \
             and last.day == calendar.monthrange(last.year, last.month)[1]:
-        return f"BULAN {month_name(first.month).upper()} {first.year}"
+        return f"BULAN {month_name(first.month, 'id').upper()} {first.year}"
     if first == last:
         return f"TANGGAL {date_id(first).upper()}"
     return f"PERIODE {date_id(first).upper()} S.D. {date_id(last).upper()}"

@@ -1,4 +1,5 @@
-"""The ``mpp-queue`` command line: serve, database, users, printers (more groups in cli_admin, cli_voice)."""
+"""The ``mpp-queue`` command line: serve, database, users, kiosks, backup (more groups in cli_admin,
+cli_printers, cli_voice; ``serve --demo-open`` in cli_demo)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from flask import Flask
 from queue_app.core.siteconfig import ConfigError
 
 
-def _app(ctx: click.Context, **overrides: Any) -> Flask:
+def _app(ctx: click.Context, site: Any = None, **overrides: Any) -> Flask:
     from queue_app.factory import create_app
 
     try:
-        return create_app(config_path=ctx.obj["config_path"], **overrides)
+        return create_app(config_path=ctx.obj["config_path"], site=site, **overrides)
     except ConfigError as exc:
-        raise click.ClickException(f"invalid configuration: {exc}") from None
+        raise click.ClickException(f"Invalid configuration: {exc}") from None
 
 
 @click.group()
@@ -37,14 +38,22 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo-open", is_flag=True, envvar="MPP_QUEUE_DEMO_OPEN",
+              help="Try the demo at any hour: ignore config.toml's opening hours and holidays for this run "
+                   "(SQLite only; never on a site that serves people).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, demo_open: bool) -> None:
     """Serve the site: one process, creates and migrates the database, loads config.toml."""
     from queue_app.ops.backup import hold_server_lock
     from queue_app.ops.server import serve as run_server
     from queue_app.startup import bootstrap
 
-    app = _app(ctx)
+    if demo_open:
+        from queue_app.ops.cli_demo import demo_site
+
+        app = _app(ctx, site=demo_site(ctx.obj["config_path"]))
+    else:
+        app = _app(ctx)
     hold_server_lock(app.config["SQLALCHEMY_DATABASE_URI"])  # `restore` refuses while this process lives
     password_file = bootstrap(app, migrate_db=True)
     if password_file:
@@ -56,7 +65,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     except KeyboardInterrupt:
         pass
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from None
 
 
 @cli.group()
@@ -77,7 +86,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     use_migrations(app)
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR, revision=revision)
-    click.echo("database is up to date")
+    click.echo("Database is up to date.")
 
 
 @db.command("recount")
@@ -93,7 +102,7 @@ def db_recount(ctx: click.Context) -> None:
         begin_write()  # no ticket moves while the rows are compared and fixed
         wrong = len(recount())
         database.session.commit()
-    click.echo(f"waiting counts: {wrong} row(s) corrected" if wrong else "waiting counts: all correct")
+    click.echo(f"Waiting counts: {wrong} row(s) corrected." if wrong else "Waiting counts: all correct.")
 
 
 @db.command("revision")
@@ -157,132 +166,7 @@ def user_add(ctx: click.Context, username: str, role: str, counters: tuple[str, 
             database.session.commit()
         except QueueError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"user {username} ({role}) added")
-
-
-@cli.group()
-def printer() -> None:
-    """Ticket printers."""
-
-
-def _printing(ctx: click.Context, code: str):  # noqa: ANN202
-    app = _app(ctx.find_root())
-    if app.extensions["site"].printer(code) is None:
-        raise click.ClickException(f'no printer "{code}" in config.toml')
-    return app
-
-
-@printer.command("check")
-@click.argument("code")
-@click.pass_context
-def printer_check(ctx: click.Context, code: str) -> None:
-    """Ask a printer for its state (ok, offline, paper_low, paper_out)."""
-    from printers import PrintError, make_printer
-
-    app = _printing(ctx, code)
-    conf = app.extensions["site"].printer(code)
-    if conf.kind == "agent":
-        click.echo(f"{code}: agent printer; its state is reported by the print agent (see /api/health)")
-        return
-    message = ""
-    try:
-        state = make_printer(conf).status()
-    except PrintError as exc:
-        state, message = exc.state, exc.message
-    _store_printer_state(app, code, state, message)
-    click.echo(f"{code}: {state}")
-    if str(state) != "ok":
-        sys.exit(1)
-
-
-def _store_printer_state(app: Flask, code: str, state: Any, message: str) -> None:
-    """Record a manual check so /api/health shows it at once; a missing database only skips this."""
-    from sqlalchemy.exc import OperationalError
-
-    from queue_app.core.database import begin_write
-    from queue_app.core.extensions import db as database
-
-    with app.app_context():
-        try:
-            begin_write()
-            app.extensions["printing"].set_state(code, state, message)
-            database.session.commit()
-        except OperationalError:
-            database.session.rollback()
-
-
-@printer.command("test")
-@click.argument("code")
-@click.pass_context
-def printer_test(ctx: click.Context, code: str) -> None:
-    """Print a test slip."""
-    from printers import PrintError, make_printer
-
-    app = _printing(ctx, code)
-    conf = app.extensions["site"].printer(code)
-    if conf.kind == "agent":
-        raise click.ClickException("an agent printer prints tests from the kiosk PC: python -m printers.agent --test")
-    try:
-        make_printer(conf).print_test(app.extensions["site"].name)
-    except PrintError as exc:
-        raise click.ClickException(f"{code}: {exc.state}: {exc}") from None
-    click.echo(f"{code}: test slip sent")
-
-
-@printer.command("preview")
-@click.argument("code")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
-              help="PNG file to write (default: instance/preview-CODE.png).")
-@click.pass_context
-def printer_preview(ctx: click.Context, code: str, out_path: str | None) -> None:
-    """Write a PNG of a sample ticket laid out for this printer's paper: see the slip without paper."""
-    from datetime import datetime
-    from pathlib import Path
-
-    from printers import TicketSlip, render_png
-
-    app = _printing(ctx, code)
-    site = app.extensions["site"]
-    conf = site.printer(code)
-    kiosk = next((k for k in site.kiosks if k.printer == code and k.services), None)
-    service = site.service(kiosk.services[0]) if kiosk else site.services[0]
-    agency = next(a for a in site.agencies if a.code == service.agency)
-    slip = TicketSlip(
-        site_name=site.name, agency_name=agency.name, service_name=service.name, number=f"{service.prefix}-007",
-        issued_at=datetime.now(site.tz), ahead=3, estimated_wait_seconds=15 * 60,
-        track_url=f"{site.base_url}/t/contoh-pratinjau-tiket", footer=site.ticket_footer, priority=False,
-        locale=site.locale,
-    )
-    path = Path(out_path) if out_path else site.instance_dir / f"preview-{code}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(render_png(slip, conf.profile))
-    click.echo(f"{code}: sample ticket for {conf.profile} written to {path}")
-
-
-@printer.command("key")
-@click.argument("code")
-@click.pass_context
-def printer_key(ctx: click.Context, code: str) -> None:
-    """Create or rotate the device key of an agent printer; the key is shown once, only its hash is stored.
-
-    The old key stops working at once: give the new one to the print agent (--key-file).
-    """
-    from sqlalchemy.exc import OperationalError
-
-    from queue_app.core.extensions import db as database
-    from queue_app.printing.agents import create_key
-
-    app = _printing(ctx, code)
-    if app.extensions["site"].printer(code).kind != "agent":
-        raise click.ClickException(f'printer "{code}" is not kind = "agent"; only print agents use a device key')
-    with app.app_context():
-        try:
-            key = create_key(code)
-            database.session.commit()
-        except OperationalError as exc:
-            raise click.ClickException(f"cannot store the key ({exc.orig}); run `mpp-queue db upgrade` first") from None
-    click.echo(f"New device key for print agent {code} (shown once, keep it secret):", err=True)
-    click.echo(key)
+    click.echo(f'User "{username}" ({role}) added.')
 
 
 @cli.group()
@@ -306,13 +190,13 @@ def kiosk_key(ctx: click.Context, code: str) -> None:
 
     app = _app(ctx.find_root())
     if app.extensions["site"].kiosk(code) is None:
-        raise click.ClickException(f'no kiosk "{code}" in config.toml')
+        raise click.ClickException(f'No kiosk "{code}" in config.toml.')
     with app.app_context():
         try:
             key = create_key("kiosk", code)
             database.session.commit()
         except OperationalError as exc:
-            raise click.ClickException(f"cannot store the key ({exc.orig}); run `mpp-queue db upgrade` first") from None
+            raise click.ClickException(f"Cannot store the key ({exc.orig}); run `mpp-queue db upgrade` first.") from None
     click.echo(f"New key for kiosk {code} (shown once, keep it secret; send it as X-Kiosk-Key):", err=True)
     click.echo(key)
 
@@ -334,7 +218,7 @@ def backup_cmd(ctx: click.Context, path: str) -> None:
         dest = backup(app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"backup written to {dest} ({dest.stat().st_size} bytes)")
+    click.echo(f"Backup written to {dest} ({dest.stat().st_size} bytes).")
 
 
 @cli.command("restore")
@@ -349,7 +233,7 @@ def restore_cmd(ctx: click.Context, path: str, yes: bool) -> None:
     from queue_app.ops.backup import BackupError, restore, sqlite_path
 
     if not yes:
-        raise click.ClickException("restore replaces every ticket, user and setting with the backup's: "
+        raise click.ClickException("Restore replaces every ticket, user and setting with the backup's: "
                                    "stop the server, then run again with --yes")
     app = _app(ctx.find_root())
     url = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -363,8 +247,8 @@ def restore_cmd(ctx: click.Context, path: str, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     if saved is not None:
-        click.echo(f"the database it replaced is saved in {saved}")
-    click.echo(f"database restored from {path}; start the server again")
+        click.echo(f"The database it replaced is saved in {saved}.")
+    click.echo(f"Database restored from {path}; start the server again.")
 
 
 def _set_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -388,9 +272,10 @@ def _accept_config_everywhere(group: click.Group) -> None:
 
 def _register_groups() -> None:
     # command groups kept in their own modules so this file stays small and groups merge independently
-    from queue_app.ops import cli_admin, cli_dev, cli_voice
+    from queue_app.ops import cli_admin, cli_dev, cli_printers, cli_voice
 
     cli_admin.register(cli)
+    cli_printers.register(cli)
     cli_voice.register(cli)
     cli_dev.register(cli)
 

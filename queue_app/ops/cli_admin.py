@@ -41,7 +41,7 @@ def _write(ctx: click.Context, operation: Callable[[], Any]) -> Any:
             db.session.rollback()
             raise click.ClickException(str(exc)) from None
         except OperationalError as exc:
-            raise click.ClickException(f"database not ready ({exc.orig}); run `mpp-queue db upgrade` first") from None
+            raise click.ClickException(f"Database not ready ({exc.orig}); run `mpp-queue db upgrade` first.") from None
         return result
 
 
@@ -75,7 +75,7 @@ def register_user(user: click.Group) -> None:
         from queue_app.staff.admin import set_user_active
 
         _write(ctx, lambda: set_user_active(None, username, False))
-        click.echo(f"user {username} disabled")
+        click.echo(f'User "{username}" disabled.')
 
     @user.command("enable")
     @click.argument("username")
@@ -85,7 +85,7 @@ def register_user(user: click.Group) -> None:
         from queue_app.staff.admin import set_user_active
 
         _write(ctx, lambda: set_user_active(None, username, True))
-        click.echo(f"user {username} enabled")
+        click.echo(f'User "{username}" enabled.')
 
     @user.command("reset-password")
     @click.argument("username")
@@ -97,7 +97,7 @@ def register_user(user: click.Group) -> None:
 
         password = _password()
         _write(ctx, lambda: reset_password(None, username, password))
-        click.echo(f"password of {username} reset")
+        click.echo(f'Password of user "{username}" reset.')
 
     @user.command("set-counters")
     @click.argument("username")
@@ -130,7 +130,7 @@ def register_kiosk_list(cli: click.Group) -> None:
         """List the kiosks of config.toml: code, printer, services offered."""
         site = _app(ctx).extensions["site"]
         if not site.kiosks:
-            click.echo("no kiosks in config.toml")
+            click.echo("No kiosks in config.toml.")
         for k in site.kiosks:
             services = ",".join(k.services) if k.services else "(all)"
             click.echo(f"{k.code}\t{k.printer or '-'}\t{services}")
@@ -164,7 +164,7 @@ def register_service(cli: click.Group) -> None:
 
         when = _day(day)
         closed_on = _write(ctx, lambda: close_service(None, code, reason, when).closed_on)
-        click.echo(f"{code} closed on {closed_on.isoformat()}: {reason}")
+        click.echo(f"Service {code} closed on {closed_on.isoformat()}: {reason}")
 
     @service.command("open")
     @click.argument("code")
@@ -174,7 +174,7 @@ def register_service(cli: click.Group) -> None:
         from queue_app.staff.admin import open_service
 
         _write(ctx, lambda: open_service(None, code))
-        click.echo(f"{code} open again")
+        click.echo(f"Service {code} is open again.")
 
 
 def register_site(cli: click.Group) -> None:
@@ -192,7 +192,7 @@ def register_site(cli: click.Group) -> None:
 
         when = _day(day)
         _write(ctx, lambda: close_site(None, when, reason))
-        click.echo(f"site closed on {day}: {reason}")
+        click.echo(f"Site closed on {day}: {reason}")
 
     @site.command("reopen")
     @click.option("--date", "day", required=True, help="YYYY-MM-DD")
@@ -203,7 +203,7 @@ def register_site(cli: click.Group) -> None:
 
         when = _day(day)
         _write(ctx, lambda: reopen_site(None, when))
-        click.echo(f"site open again on {day}")
+        click.echo(f"Site open again on {day}.")
 
     @site.command("closures")
     @click.pass_context

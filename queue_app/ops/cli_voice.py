@@ -25,20 +25,20 @@ def register(cli: click.Group) -> None:
         total = len(segment_names())
         click.echo(f"{folder}: {report.found} of {total} segments recorded")
         if report.missing:
-            click.echo(f"missing ({len(report.missing)}, the built-in voice says these):")
+            click.echo(f"Missing ({len(report.missing)}, the built-in voice says these):")
             for name in report.missing:
                 click.echo(f"  {name}: {words_of(name)}")
-        for title, rows in (("too long", report.too_long), ("too quiet", report.too_quiet),
-                            ("format", report.bad_format)):
+        for title, rows in (("Too long", report.too_long), ("Too quiet", report.too_quiet),
+                            ("Format", report.bad_format)):
             if rows:
                 click.echo(f"{title} ({len(rows)}):")
                 for name, detail in rows:
                     click.echo(f"  {name}: {detail}")
         if report.unknown:
-            click.echo(f"not a segment name, ignored: {', '.join(report.unknown)}")
+            click.echo(f"Not a segment name, ignored: {', '.join(report.unknown)}")
         if not report.ok:
             raise SystemExit(1)
-        click.echo("ok" if not report.missing else "ok (missing ones use the built-in voice)")
+        click.echo("OK." if not report.missing else "OK (missing ones use the built-in voice).")
 
     @voice.command("script")
     def voice_script() -> None:

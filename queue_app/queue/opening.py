@@ -7,10 +7,10 @@ from datetime import datetime
 from queue_app.core import clock
 from queue_app.core.calendar import opening
 from queue_app.core.errors import QueueError
+from queue_app.core.formats import month_name, weekday_name
 from queue_app.core.i18n import LANGS, translate
 from queue_app.core.models import Service
 from queue_app.core.site import current_site, iso
-from queue_app.core.words import month_name, weekday_name
 from queue_app.queue import strings  # noqa: F401  (registers opening.*)
 from queue_app.queue.errors import HolidayClosed, OutsideHours, ServiceClosed
 

@@ -49,7 +49,7 @@ def get_user(username: str) -> User:
     """:raise UserNotFound:"""
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
-        raise UserNotFound(f'No user "{username}".')
+        raise UserNotFound(text="user_unknown", values={"username": username})
     return user
 
 
@@ -81,10 +81,11 @@ def set_user_active(actor: User | None, username: str, active: bool) -> User:
     begin_write()
     user = get_user(username)
     if user.active == active:
-        raise InvalidTransition(f'User "{username}" is already {"active" if active else "disabled"}.')
+        raise InvalidTransition(text="user_already_active" if active else "user_already_disabled",
+                                values={"username": username})
     if not active:
         if actor is not None and actor.id == user.id:
-            raise ValidationFailed("You cannot disable your own account.", field="username")
+            raise ValidationFailed(text="user_disable_self", field="username")
         _keep_one_admin(user)
         _end_sessions(user)
     user.active = active
@@ -98,8 +99,7 @@ def reset_password(actor: User | None, username: str, password: str) -> User:
     begin_write()
     user = get_user(username)
     if not isinstance(password, str) or len(password) < auth.MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(f"Password must have at least {auth.MIN_PASSWORD_LENGTH} characters.",
-                               field="password")
+        raise ValidationFailed(text="password_short", values={"n": auth.MIN_PASSWORD_LENGTH}, field="password")
     user.password_hash = generate_password_hash(password)
     _end_sessions(user)
     audit(actor, "password_reset", user.username)  # never the password itself
@@ -135,7 +135,7 @@ def _keep_one_admin(user: User) -> None:
         .where(User.role == Role.admin, User.active, User.id != user.id)
     )
     if not others:
-        raise ValidationFailed("The last active admin cannot be disabled.", field="username")
+        raise ValidationFailed(text="last_admin", field="username")
 
 
 # --- services --------------------------------------------------------------------------------
@@ -158,12 +158,12 @@ def close_service(actor: User | None, code: str, reason: str, day: date | None =
     begin_write()
     service = get_service(code)
     if day is not None and day < today():
-        raise ValidationFailed("That day is past.", field="day")
+        raise ValidationFailed(text="closure_day_past", field="day")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("Give a reason; the kiosk shows it to visitors.", field="reason")
+        raise ValidationFailed(text="service_reason_needed", field="reason")
     if len(reason) > MAX_REASON:
-        raise ValidationFailed(f"The reason may have at most {MAX_REASON} characters.", field="reason")
+        raise ValidationFailed(text="closure_reason_too_long", values={"n": MAX_REASON}, field="reason")
     service.closed_on = day or today()
     service.closed_reason = reason
     audit(actor, "service_closed", service.code, reason=reason, day=service.closed_on.isoformat())
@@ -176,7 +176,7 @@ def open_service(actor: User | None, code: str) -> Service:
     begin_write()
     service = get_service(code)
     if not is_closed_today(service):
-        raise InvalidTransition(f"{service.name} is not closed today.")
+        raise InvalidTransition(text="service_not_closed", values={"service": service.name})
     service.closed_on = None
     service.closed_reason = ""
     audit(actor, "service_opened", service.code)
@@ -205,10 +205,10 @@ def set_running_text(actor: User | None, text: str) -> str:
     """Change the text that scrolls along the bottom of every hall display, live."""
     begin_write()
     if not isinstance(text, str):
-        raise ValidationFailed("The running text must be a string.", field="text")
+        raise ValidationFailed(text="running_text_type", field="text")
     text = " ".join(text.split())  # one line: newlines would break the ticker
     if len(text) > MAX_RUNNING_TEXT:
-        raise ValidationFailed(f"The running text may have at most {MAX_RUNNING_TEXT} characters.", field="text")
+        raise ValidationFailed(text="running_text_long", values={"n": MAX_RUNNING_TEXT}, field="text")
     before = running_text()
     store_setting(actor, RUNNING_TEXT, text)
     audit(actor, "running_text_set", RUNNING_TEXT, before=before, after=text)

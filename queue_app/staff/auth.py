@@ -132,22 +132,23 @@ def create_user(username: str, *, role: Role | str, password: str, counters: Ite
     username = username.strip()
     # ASCII only: "аdmin" with a Cyrillic "а" would look like admin in the audit log and the user list
     if not USERNAME_RE.fullmatch(username):
-        raise ValidationFailed("Username must be 1-64 ASCII letters, digits, '.', '_' or '-'.", field="username")
+        raise ValidationFailed(text="username_form", field="username")
     try:
         role = Role(role)
     except ValueError:
-        raise ValidationFailed(f"Role must be one of {', '.join(r.value for r in Role)}.", field="role") from None
+        raise ValidationFailed(text="role_unknown", values={"roles": ", ".join(r.value for r in Role)},
+                               field="role") from None
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+        raise ValidationFailed(text="password_short", values={"n": MIN_PASSWORD_LENGTH}, field="password")
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
-        raise ValidationFailed(f'User "{username}" already exists.', field="username")
+        raise ValidationFailed(text="user_exists", values={"username": username}, field="username")
     user = User(username=username, role=role, password_hash=generate_password_hash(password),
                 full_name=full_name, created_at=clock.utcnow(), active=True, session_version=1)
     user.counters = resolve_counters(counters)
     if agency:
         found = db.session.scalar(sa.select(Agency).where(Agency.code == agency))
         if found is None:
-            raise ValidationFailed(f'Unknown agency "{agency}".', field="agency")
+            raise ValidationFailed(text="agency_unknown", values={"agency": agency}, field="agency")
         user.agency = found
     db.session.add(user)
     db.session.flush()
@@ -160,7 +161,7 @@ def resolve_counters(codes: Iterable[str]) -> list[Counter]:
     for code in dict.fromkeys(codes):
         counter = db.session.scalar(sa.select(Counter).where(Counter.code == code))
         if counter is None:
-            raise ValidationFailed(f'Unknown counter "{code}".', field="counters")
+            raise ValidationFailed(text="counter_unknown", values={"counter": code}, field="counters")
         out.append(counter)
     return out
 
@@ -236,7 +237,7 @@ def staff_required(*roles: Role) -> Callable[[F], F]:
             if request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("auth_via_token"):
                 csrf.protect()
             if roles and current_user.role not in roles:
-                raise Forbidden(f"This needs the role {' or '.join(r.value for r in roles)}.")
+                raise Forbidden(text="needs_role", values={"roles": " or ".join(r.value for r in roles)})
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
@@ -247,7 +248,7 @@ def staff_required(*roles: Role) -> Callable[[F], F]:
 def require_counter(counter: Counter) -> None:
     """:raise Forbidden: the signed-in user may not act for this counter."""
     if not current_user.may_use_counter(counter):
-        raise Forbidden(f"You are not assigned to {counter.name}.")
+        raise Forbidden(text="not_assigned", values={"counter": counter.name})
 
 
 # --- login rate limit -------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def parse_day(value: object) -> date:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValidationFailed("Give the day as YYYY-MM-DD.", field="day") from None
+        raise ValidationFailed(text="closure_day_format", field="day") from None
 
 
 def close_site(actor: User | None, day: date | str, reason: str) -> SiteClosure:
@@ -55,14 +55,15 @@ def close_site(actor: User | None, day: date | str, reason: str) -> SiteClosure:
     day = parse_day(day)
     reason = " ".join((reason or "").split()) if isinstance(reason, str) else ""
     if not reason:
-        raise ValidationFailed("Give a reason; the kiosk and the displays show it.", field="reason")
+        raise ValidationFailed(text="closure_reason_needed", field="reason")
     if len(reason) > MAX_REASON:
-        raise ValidationFailed(f"The reason may have at most {MAX_REASON} characters.", field="reason")
+        raise ValidationFailed(text="closure_reason_too_long", values={"n": MAX_REASON}, field="reason")
     if day < today():
-        raise ValidationFailed("That day is past.", field="day")
+        raise ValidationFailed(text="closure_day_past", field="day")
     configured = current_site().holidays.get(day)
     if configured is not None:
-        raise ValidationFailed(f"{day.isoformat()} is already a holiday in config.toml ({configured}).", field="day")
+        raise ValidationFailed(text="holiday_configured", values={"day": day.isoformat(), "name": configured},
+                               field="day")
     row = db.session.scalar(sa.select(SiteClosure).where(SiteClosure.day == day))
     before = row.reason if row is not None else None
     if row is None:
@@ -81,7 +82,7 @@ def reopen_site(actor: User | None, day: date | str) -> None:
     day = parse_day(day)
     row = db.session.scalar(sa.select(SiteClosure).where(SiteClosure.day == day))
     if row is None:
-        raise ClosureNotFound(f"The site is not closed on {day.isoformat()}.")
+        raise ClosureNotFound(text="closure_not_found", values={"day": day.isoformat()})
     audit(actor, "site_reopened", day.isoformat(), reason=row.reason)
     db.session.delete(row)
     _changed(day)

@@ -31,23 +31,23 @@ def set_notices(actor: User | None, items: list[dict[str, Any]]) -> list[dict[st
     """Replace the displays' notices; entries with neither title nor text are dropped."""
     begin_write()
     if not isinstance(items, list):
-        raise ValidationFailed("Notices must be a list of {title, text}.", field="notices")
+        raise ValidationFailed(text="notices_list", field="notices")
     clean: list[dict[str, str]] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            raise ValidationFailed("Each notice has a title and a text.", field=f"notices[{i}]")
+            raise ValidationFailed(text="notice_parts", field=f"notices[{i}]")
         title, text = item.get("title", ""), item.get("text", "")
         if not isinstance(title, str) or not isinstance(text, str):
-            raise ValidationFailed("A notice's title and text are text.", field=f"notices[{i}]")
+            raise ValidationFailed(text="notice_parts", field=f"notices[{i}]")
         title, text = " ".join(title.split()), text.strip()
         if not title and not text:
             continue
         if len(title) > MAX_TITLE or len(text) > MAX_TEXT:
-            raise ValidationFailed(f"A notice has at most {MAX_TITLE} characters of title and {MAX_TEXT} of text.",
+            raise ValidationFailed(text="notice_long", values={"title": MAX_TITLE, "text": MAX_TEXT},
                                    field=f"notices[{i}]")
         clean.append({"title": title, "text": text})
     if len(clean) > MAX_NOTICES:
-        raise ValidationFailed(f"At most {MAX_NOTICES} notices.", field="notices")
+        raise ValidationFailed(text="notices_many", values={"n": MAX_NOTICES}, field="notices")
     before = notices()
     store_setting(actor, DISPLAY_NOTICES, clean)
     audit(actor, "notices_set", DISPLAY_NOTICES, before=before, after=clean)

@@ -51,7 +51,7 @@ def require_tablet(counter: Counter) -> None:
     if not current_user.is_authenticated:
         raise Unauthorized("Sign in first.")
     if not may_run_tablet(current_user, counter):
-        raise Forbidden(f"You may not run the survey tablet of {counter.name}.")
+        raise Forbidden(text="tablet_not_yours", values={"counter": counter.name})
 
 
 def _serializer() -> URLSafeTimedSerializer:

@@ -78,6 +78,9 @@ def test_dashboard_live_tiles_reports_and_scope(browser, page, tmp_path):
         assert page.locator('[data-counter="L02"] .ctr-number').inner_text().startswith("B-001")
         issued_before = page.locator("#kpi-issued").inner_text()
         assert issued_before == "12"
+        # the target is a length of time, not a clock time; a share is written the Indonesian way
+        assert row.locator(".target").inner_text() == "15 menit"
+        assert page.locator("#kpi-within_target_pct").inner_text() == "100,0%"
         page.wait_for_function("() => window.Chart && document.querySelector('#hourly-chart').width > 0")
 
         # a call made through the API reaches the open page over /dashboard, without a reload

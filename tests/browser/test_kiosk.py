@@ -289,11 +289,13 @@ def test_a_holiday_greys_out_every_tile_with_its_name_and_the_next_opening(brows
         open_kiosk(page, server)
         tiles = page.locator(".tile")
         assert tiles.count() > 5
-        assert page.locator(".tile:not([disabled])").count() == 0
+        assert page.locator(".tile:not([aria-disabled=true])").count() == 0
         reason = page.locator(".tile[data-service='PERIZINAN'] .tile-reason")
         assert reason.inner_text().startswith("Libur: Rapat Kerja Pemkot")
-        # the demo without hours is open all day: the next opening is tomorrow at midnight
-        assert f"Buka {days_id[tomorrow.weekday()]} 00.00" in reason.inner_text()
+        # the demo without hours is open all day: the next opening is tomorrow at midnight (the screens'
+        # time format, a colon, like the kiosk's clock)
+        assert f"Buka {days_id[tomorrow.weekday()]}, {tomorrow.day} " in reason.inner_text()
+        assert "pukul 00:00" in reason.inner_text()
         assert page.locator(".tile-reason", has_text="Libur: Rapat Kerja Pemkot").count() == tiles.count()
         page.locator("#lang-toggle").tap()
         assert page.locator(".tile[data-service='PERIZINAN'] .tile-reason").inner_text().startswith(
@@ -303,7 +305,12 @@ def test_a_holiday_greys_out_every_tile_with_its_name_and_the_next_opening(brows
                     for tile in requests.get(f"{server.url}/api/services", timeout=5).json()]
 
         before = tiles_now()
-        page.locator(".tile[data-service='PERIZINAN']").tap(force=True)  # a disabled tile takes no ticket
+        # a closed tile takes no ticket: touched, it says why and until when
+        page.locator(".tile[data-service='PERIZINAN']").tap(force=True)
+        page.locator("#message").wait_for(state="visible")
+        assert page.text_content("#message-title") == "Business licensing"
+        assert page.text_content("#message-text") == "Holiday: Rapat Kerja Pemkot"
+        assert "00:00" in page.text_content("#message-detail")
         assert tiles_now() == before and all(tile["waiting"] == 0 for tile in before)
         screenshot(page, "kiosk-holiday")
         assert page.js_errors == []

@@ -129,3 +129,41 @@ def test_ticket_page_counts_its_place_through_priority_and_calls(phone, live):
     # it counted: three moves of its line, not a view per move
     assert phone.evaluate("window.__ticketLog.filter((e) => e === 'counted').length") == 3
     assert phone.js_errors == []
+
+
+def test_the_call_is_said_to_a_screen_reader_and_felt_by_vibration(phone, live):
+    headers = live.token()
+    mine = issue(live)
+    open_ticket(phone, live, mine)
+    announce = phone.locator("#tk-announce")
+    assert announce.get_attribute("aria-live") == "assertive" and announce.get_attribute("role") == "alert"
+    assert announce.text_content() == ""
+    call_next(live, headers)
+    phone.wait_for_function("() => document.getElementById('tk-announce').textContent !== ''", timeout=5000)
+    assert announce.text_content() == f"Nomor {mine['number']} dipanggil. Silakan menuju Loket 1."
+    assert "vibrate" in phone.evaluate("window.__ticketLog")
+    # once the visit is over there is nothing left to be alerted of: no sound & vibration button
+    assert phone.is_visible("#tk-sound")
+    assert requests.post(f"{live.url}/api/counters/L01/finish", headers=headers, timeout=5).status_code == 200
+    phone.wait_for_selector("#survey[data-step=intro]")
+    assert phone.is_hidden("#tk-sound")
+    phone.reload()
+    phone.wait_for_selector("#ticket[data-state=live]")
+    assert phone.is_hidden("#tk-sound")
+    assert phone.js_errors == []
+
+
+def test_large_text_is_a_visible_toggle_remembered_on_the_phone(phone, live):
+    mine = issue(live)
+    open_ticket(phone, live, mine)
+    toggle = phone.locator("#tk-big")
+    assert toggle.is_visible() and toggle.text_content() == "Teks besar"
+    size = phone.evaluate("parseFloat(getComputedStyle(document.getElementById('tk-ahead')).fontSize)")
+    toggle.tap()
+    assert toggle.get_attribute("aria-pressed") == "true"
+    assert phone.evaluate("parseFloat(getComputedStyle(document.getElementById('tk-ahead')).fontSize)") >= 1.3 * size
+    assert phone.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
+    phone.reload()
+    phone.wait_for_selector("#ticket[data-state=live]")
+    assert phone.get_attribute("#tk-big", "aria-pressed") == "true"  # remembered on this phone
+    assert phone.js_errors == []

@@ -78,8 +78,8 @@ def test_a_visitor_from_kiosk_to_done(browser, demo, fake_printer):
         counter.wait_for_selector("#panel[data-state=called]")
         assert counter.inner_text("#now-number") == number
 
-        # 5. the hall display shows it and queues the spoken call after the first one
-        wait_js(display, f"document.getElementById('now-number').textContent === '{number}'", timeout=5)
+        # 5. the hall display shows it after the first one, which stays shown while it is said (about 8 s)
+        wait_js(display, f"document.getElementById('now-number').textContent === '{number}'", timeout=15)
         assert display.text_content("#now-counter") == "Loket 1"
         wait_js(display, "window.__announcerLog.filter(x => x === 'chime').length === 2")
         log = display.evaluate("window.__announcerLog")

@@ -65,7 +65,7 @@ export function runSurvey(root, { data, submit, intro = true, subtitle = "", onL
   }
 
   function header() {
-    return el("header", "sv-head", el("p", "sv-title", st("title")), subtitle ? el("p", "sv-sub", subtitle) : null);
+    return el("header", "sv-head", el("h1", "sv-title", st("title")), subtitle ? el("p", "sv-sub", subtitle) : null);
   }
 
   function showIntro() {

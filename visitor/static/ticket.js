@@ -38,12 +38,19 @@ function render(tk) {
   }
   const ended = ["done", "no_show", "cancelled"].includes(tk.status);
   $("tk-end").hidden = !ended;
+  $("tk-sound").hidden = ended; // nothing left to be alerted of
   $("tk-end").textContent = tk.status === "done" ? t("thanks") : ended ? t("missed") : "";
   if (tk.issued_at) $("tk-issued").textContent = t("issued", { t: clockTime(tk.issued_at) });
   survey.update(tk);
 }
 
-function alertVisitor() {
+function alertVisitor(tk, recall) {
+  // a screen reader says it at once, wherever the reader is on the page (emptied first: a second recall's
+  // same words are a change too)
+  const said = t(recall ? "recalled_announce" : "called_announce", { number: tk.number, counter: tk.counter?.name || "" });
+  $("tk-announce").textContent = "";
+  setTimeout(() => { $("tk-announce").textContent = said; }, 100);
+  window.__ticketLog.push(`announce:${said}`);
   if (navigator.vibrate) {
     navigator.vibrate([400, 200, 400, 200, 600]);
     window.__ticketLog.push("vibrate");
@@ -104,7 +111,7 @@ function update(tk) {
   // a new call, or a recall (last call time moves) while the page is open: alert
   const newlyCalled = tk.status === "called" && (before.status !== "called" || tk.called_at !== before.called_at);
   render(current);
-  if (newlyCalled) alertVisitor();
+  if (newlyCalled) alertVisitor(current, before.status === "called");
 }
 
 $("tk-sound").addEventListener("click", () => {
@@ -118,6 +125,24 @@ $("tk-sound").addEventListener("click", () => {
   $("tk-sound").textContent = t("sound_on");
   $("tk-sound").classList.add("on");
 });
+
+// large text and high contrast, remembered on this phone (like its own text size setting)
+function setBig(on) {
+  document.body.classList.toggle("big", on);
+  $("tk-big").setAttribute("aria-pressed", String(on));
+  try {
+    if (on) localStorage.setItem("ticket-big", "1");
+    else localStorage.removeItem("ticket-big");
+  } catch {
+    /* storage refused: applied to this page only */
+  }
+}
+$("tk-big").addEventListener("click", () => setBig(!document.body.classList.contains("big")));
+try {
+  if (localStorage.getItem("ticket-big") === "1") setBig(true);
+} catch {
+  /* storage refused */
+}
 
 function setLive(live, err) {
   root.dataset.state = live ? "live" : "offline";

@@ -126,14 +126,14 @@ class PrinterEntry(Model):
             raise at(("usb_vendor",), f"a usb printer needs usb_vendor and usb_product (printer {self.code})")
         return self
 
-    def printer(self, base_dir: Path) -> PrinterConfig:
+    def printer(self, base_dir: Path, timezone: str | None = None) -> PrinterConfig:
         path = self.path or self.device or None
         if self.kind == "file" and path and not Path(path).is_absolute():
             path = str(base_dir / path)
         return PrinterConfig(
             code=self.code, kind=self.kind, host=self.host or None, port=self.port, profile=self.profile,
             path=path, baudrate=self.baudrate, usb_vendor=self.usb_vendor or None,
-            usb_product=self.usb_product or None, timeout=float(self.timeout),
+            usb_product=self.usb_product or None, timeout=float(self.timeout), timezone=timezone,
         )
 
 

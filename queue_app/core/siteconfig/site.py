@@ -102,7 +102,7 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         agencies=tuple(file.agencies),
         services=tuple(file.services),
         counters=tuple(file.counters),
-        printers=tuple(p.printer(base_dir) for p in file.printers),
+        printers=tuple(p.printer(base_dir, file.site.timezone) for p in file.printers),
         kiosks=tuple(file.kiosks),
         display=file.display,
         ticket_footer=file.site.ticket_footer,

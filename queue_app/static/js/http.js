@@ -40,7 +40,7 @@ export function setUnauthorizedHandler(handler) {
   onUnauthorized = handler;
 }
 
-async function once(method, url, { body, key, background, timeout }) {
+async function once(method, url, { body, key, background, timeout, withStatus }) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (key) headers["Idempotency-Key"] = key;
@@ -68,13 +68,14 @@ async function once(method, url, { body, key, background, timeout }) {
   }
   if (resp.status === 401 && onUnauthorized) onUnauthorized();
   if (!resp.ok) throw new HttpError(resp.status, data);
-  return data;
+  return withStatus ? { status: resp.status, body: data } : data;
 }
 
 /**
  * One request; resolves to the parsed JSON body. Options: body (sent as JSON), key (Idempotency-Key),
  * background (X-Background), timeout (ms), retry (retry transient failures, only for reads or keyed
- * writes), onRetry(attempt) called before each retry.
+ * writes), onRetry(attempt) called before each retry, withStatus (resolve to {status, body}: a repeat
+ * that answers 200 where the first answered 201).
  */
 export async function request(method, url, options = {}) {
   const { retry = false, onRetry = null, timeout = TIMEOUT_MS } = options;

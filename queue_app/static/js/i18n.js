@@ -22,6 +22,19 @@ export function setLang(value) {
   document.documentElement.lang = current;
 }
 
+/** A number in the page's language: 1.234,5 (id) or 1,234.5 (en), `decimals` places; a dash for nothing.
+ * (queue_app/core/formats.py writes the same on the server.) */
+export function number(value, decimals = 0) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "—";
+  return new Intl.NumberFormat(locale(), { minimumFractionDigits: decimals, maximumFractionDigits: decimals })
+    .format(value);
+}
+
+/** A share given in percent (83.33) as 83,3% (id) or 83.3% (en); a dash for nothing. */
+export function percent(value, decimals = 1) {
+  return value === null || value === undefined || Number.isNaN(value) ? "—" : `${number(value, decimals)}%`;
+}
+
 /** Fill {name} placeholders of a text. */
 export function format(text, values = {}) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
@@ -32,7 +45,10 @@ export function t(key, values = {}) {
   return format(catalogs[current]?.[key] ?? catalogs.id?.[key] ?? key, values);
 }
 
-/** Re-label every `[data-t]` element under `root` (after a language switch). */
+/** Re-label every `[data-t]` element under `root` (after a language switch); `[data-t-label]` and
+ * `[data-t-alt]` name the key of an element's aria-label and alt text. */
 export function applyTexts(root = document) {
   for (const node of root.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  for (const node of root.querySelectorAll("[data-t-label]")) node.setAttribute("aria-label", t(node.dataset.tLabel));
+  for (const node of root.querySelectorAll("[data-t-alt]")) node.alt = t(node.dataset.tAlt);
 }

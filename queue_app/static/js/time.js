@@ -45,6 +45,11 @@ export function longDate(when = new Date()) {
   return formatter("date").format(asDate(when));
 }
 
+/** The site's calendar day of a moment, "2026-11-30" (to tell "today" from another day). */
+export function siteDay(when = new Date()) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(asDate(when));
+}
+
 /** A local calendar day "2026-11-30" (already the site's day) as a long date. */
 export function calendarDay(isoDay) {
   // noon UTC of that day is the same calendar day in every Indonesian zone
