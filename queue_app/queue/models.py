@@ -59,6 +59,9 @@ class Ticket(Base):
         sa.Index("ix_tickets_line", "service_day", "status", "priority", "queue_at", "id"),
         # a service's latest finished tickets, newest first (the handling time of the estimate)
         sa.Index("ix_tickets_finished", "service_id", "finished_at"),
+        # the few tickets past the first step of their route, by day (the statistics' waits at later steps)
+        sa.Index("ix_tickets_routed", "service_day", sqlite_where=sa.text("route_step > 0"),
+                 postgresql_where=sa.text("route_step > 0")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -343,7 +343,8 @@ def _finish(counter: Counter, *, actor: User | None, end_visit: bool = False, to
     nxt = None if end_visit else routes.next_step(ticket, to) if ticket.route or to is not None else None
     now = clock.utcnow()
     if ticket.started_at is None:  # finished straight from called: the contract says started = called
-        ticket.started_at = ticket.called_at
+        # (at a later step of a route, the call at that step: called_at stays the visit's first call)
+        ticket.started_at = routes.step_called_at(ticket) if ticket.route_step else ticket.called_at
     ticket.finished_at = now
     counter.current_ticket = None
     if nxt is not None:

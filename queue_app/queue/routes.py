@@ -93,7 +93,7 @@ def move_on(ticket: Ticket, counter: Counter, to: str, *, actor: User | None, at
     db.session.add(VisitStep(
         ticket_id=ticket.id, step=i, service_id=source_id,
         queued_at=ticket.issued_at if i == 0 else ticket.queue_at,
-        called_at=ticket.called_at if i == 0 else _first_call_of_step(ticket),
+        called_at=ticket.called_at if i == 0 else step_called_at(ticket),
         started_at=ticket.started_at, finished_at=at, counter_id=counter.id,
         user_id=actor.id if actor is not None else None,
     ))
@@ -131,8 +131,9 @@ def end_route(ticket: Ticket, *, end_visit: bool) -> dict[str, Any]:
     return details
 
 
-def _first_call_of_step(ticket: Ticket) -> datetime | None:
-    """The first call since the ticket began waiting at its current step (its queue time)."""
+def step_called_at(ticket: Ticket) -> datetime | None:
+    """The first call since the ticket began waiting at its current step (its queue time): at a later step of
+    a route, ``called_at`` is still the visit's first call."""
     return db.session.scalar(sa.select(sa.func.min(TicketEvent.at)).where(
         TicketEvent.ticket_id == ticket.id, TicketEvent.kind == EventKind.called, TicketEvent.at >= ticket.queue_at))
 
