@@ -11,7 +11,6 @@ from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState, 
 
 from .sql import seconds
 
-
 #: written out, not bound: the partial index ``ix_tickets_routed`` serves only this very condition
 PAST_FIRST_STEP = Ticket.route_step > sa.literal_column("0")
 
