@@ -197,3 +197,13 @@ def test_the_dashboard_shows_todays_visits_per_route(visits_day, client, manager
     snap = client.get("/api/stats/dashboard", headers=manager).json
     assert (snap["today_visits"]["done"], snap["today_visits"]["p90_visit_seconds"]) == (3, 2520)
     assert [r["route"][-1] for r in snap["today_visits"]["routes"]] == ["RETRIBUSI", "SERAH"]
+
+
+def test_the_reports_page_lists_the_routes(visits_day, client, staff):
+    from .helpers import login
+
+    staff.user("boss", "manager")
+    login(client, "boss")
+    page = client.get("/dashboard/reports?from=2026-11-10&to=2026-11-10").text
+    assert 'id="visits-card"' in page and "PBG → RETRIBUSI → SERAH" in page and 'data-route="PBG RETRIBUSI"' in page
+    assert 'id="visits-card" hidden' in client.get("/dashboard/").text  # the live card waits for its snapshot

@@ -49,7 +49,8 @@ def waiting_for(counter: Counter) -> tuple[list[dict[str, Any]], int]:
             "priority": ticket.priority,
             "issued_at": iso(ticket.issued_at),
             "waited_seconds": max(0, int((now - ticket.issued_at).total_seconds())),
-            "transferred": ticket.issued_service_id != ticket.service_id,
+            # sent here by a clerk; a step of a visit's route says where it came from instead
+            "transferred": ticket.issued_service_id != ticket.service_id and not ticket.route_step,
             # a booked visitor: the clerk sees the slot ("booked 09:30") next to the number
             "booked_slot": _local_hhmm(ticket.booked_slot_at),
             # the next step of a visit: the clerk sees where the visitor comes from

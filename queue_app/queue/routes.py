@@ -146,12 +146,13 @@ def _services_by_code() -> dict[str, Service]:
 
 
 def _opening(service: Service | None) -> dict[str, Any]:
-    """``open`` and, when closed, ``closed_reason`` and ``reopens_label`` ({"id", "en"}) of a step's service."""
+    """``open`` and, when closed, ``closed_reason``, ``reopens_at`` and ``reopens_label`` ({"id", "en"}) of a
+    step's service."""
     closed = closed_error(service) if service is not None else None
     if closed is None:
-        return {"open": True, "closed_reason": None, "reopens_label": None}
+        return {"open": True, "closed_reason": None, "reopens_at": None, "reopens_label": None}
     reopens = closed.details.get("reopens_at")
-    return {"open": False, "closed_reason": closed.code,
+    return {"open": False, "closed_reason": closed.code, "reopens_at": reopens,
             "reopens_label": reopens_label(datetime.fromisoformat(reopens) if reopens else None)}
 
 

@@ -65,6 +65,7 @@ class StepOpening(Answer):
 
     open: bool
     closed_reason: str | None = Field(description="service_closed, outside_hours, holiday")
+    reopens_at: str | None = Field(description="when it opens again by its hours (ISO 8601), if known")
     reopens_label: Reopens | None
 
 
@@ -85,6 +86,7 @@ class RouteStep(Answer):
     #: the current step while waiting, and the first next one: whether the service takes visitors now
     open: bool | None = None
     closed_reason: str | None = None
+    reopens_at: str | None = None
     reopens_label: Reopens | None = None
     #: the first next step: the estimated wait there if one joined it now
     estimated_wait_seconds: int | None = None
