@@ -13,7 +13,7 @@ from queue_app.core.extensions import db
 from queue_app.core.models import Counter, Service
 from queue_app.core.outbox import pending
 from queue_app.core.site import today
-from queue_app.queue import operations, routes, signals
+from queue_app.queue import counts, operations, routes, signals
 from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState, VisitStep
 from queue_app.queue.read_models import ticket_public
 from queue_app.survey.models import SurveyResponse
@@ -100,6 +100,8 @@ def test_a_route_of_three_steps_keeps_one_ticket_and_finishes_once(ctx, heard):
     assert ticket.queue_at == finished_at and ticket.route_step == 1
     assert ticket.finished_at is None and ticket.started_at is None
     assert states(ticket) == [("PBG", "done"), ("RETRIBUSI", "current"), ("SERAH", "next")]
+    # the cashier's line counts it (the kiosk's tiles and the board read these counts)
+    assert counts.waiting_counts(today()).get(ticket.service_id) == 1
     # a step's end is not the visit's end: no survey, no ticket_finished
     with pytest.raises(NotFinished):
         submit_survey(token, ANSWERS)
@@ -365,3 +367,21 @@ def test_the_visitors_socket_follows_the_ticket_to_its_next_line(app, client, st
     assert any(e["name"] == "ticket" and e["args"][0]["status"] == "called"
                for e in phone.get_received("/ticket"))
     phone.disconnect("/ticket")
+
+
+def test_the_counter_tablet_offers_the_survey_after_the_last_step_only(ctx):
+    def offers() -> list[str]:
+        return [to for kind, _p, ns, to in pending().emits if kind == "survey_offer"]
+
+    operations.issue_ticket("PBG")
+    db.session.commit()
+    operations.call_next("L01", actor=None)
+    db.session.commit()
+    operations.finish("L01", actor=None)
+    assert offers() == []  # the visit goes on at the cashier: nothing to rate yet
+    db.session.commit()
+    operations.call_next("L02", actor=None)
+    db.session.commit()
+    operations.finish("L02", actor=None, end_visit=True)
+    assert offers() == ["tablet:L02"]  # ended here: the tablet facing the visitor at this desk offers it
+    db.session.commit()
