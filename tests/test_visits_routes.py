@@ -126,6 +126,7 @@ def test_a_route_of_three_steps_keeps_one_ticket_and_finishes_once(ctx, heard):
     assert ticket.status is TicketState.done and ticket.route == "PBG RETRIBUSI SERAH"
     assert states(ticket) == [("PBG", "done"), ("RETRIBUSI", "done"), ("SERAH", "done")]
     assert [h[0] for h in heard].count("ticket_finished") == 1
+    assert counts.differences(today()) == []  # every line's kept count matches its tickets
     kinds = db.session.scalars(sa.select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket.id)
                                .order_by(TicketEvent.id)).all()
     assert kinds == [EventKind.issued, EventKind.called, EventKind.routed, EventKind.called, EventKind.routed,
