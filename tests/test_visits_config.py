@@ -40,6 +40,7 @@ def test_the_contracts_example_parses():
      "services[1].then: the route of RETRIBUSI names the service itself: a route must not loop"),
     (_then(0, "RETRIBUSI", 7), "services[0].then[1]: must be a string"),
     (lambda raw: raw["services"][0].update(then="RETRIBUSI"), "services[0].then: must be a list"),
+    (_then(0, *[f"S{n}" for n in range(10)]), "services[0].then: the route of PBG may go on to at most 9 services"),
 ])
 def test_a_bad_route_is_refused_naming_the_service(mutate, message):
     with pytest.raises(ConfigError) as err:

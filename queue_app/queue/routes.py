@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import active_services, get_service
-from queue_app.core.models import Service
+from queue_app.core.models import Counter, Service
 from queue_app.core.site import current_site, iso, today
 from queue_app.queue import counts, life
 from queue_app.queue.estimate import estimate_joining
@@ -31,7 +31,6 @@ from queue_app.queue.models import FINAL_STATES, EventKind, Ticket, TicketEvent,
 from queue_app.queue.opening import closed_error, reopens_label
 
 if TYPE_CHECKING:
-    from queue_app.core.models import Counter
     from queue_app.staff.models import User
 
 SEP = " "
@@ -197,8 +196,6 @@ def came_from(ticket: Ticket) -> dict[str, Any] | None:
     if row is None:
         return None
     step, service = row
-    from queue_app.core.models import Counter
-
     counter = db.session.get(Counter, step.counter_id) if step.counter_id is not None else None
     return {"service": service.code, "service_name": service.name,
             "counter": counter.name if counter is not None else None, "finished_at": iso(step.finished_at)}

@@ -222,12 +222,19 @@ class ConfigFile(Model):
         return self
 
 
+#: steps of a visit's route at most, the first service included (``Ticket.route`` holds up to 400 characters)
+MAX_ROUTE_STEPS = 10
+
+
 def _route_problems(services: list[ServiceConf], served: set[str]) -> list[tuple[tuple[Any, ...], str]]:
     """A route (``then``) names known services, each once, never the service itself (a route must not loop),
     and only services some counter calls (else a visit would wait at that step for ever)."""
     known = {s.code for s in services}
     out = []
     for i, s in enumerate(services):
+        if len(s.then) > MAX_ROUTE_STEPS - 1:  # the ticket keeps its route in a column of its own
+            out.append((("services", i, "then"), f"the route of {s.code} may go on to at most "
+                                                 f"{MAX_ROUTE_STEPS - 1} services"))
         seen = {s.code}
         for code in s.then:
             where = ("services", i, "then")
