@@ -30,7 +30,7 @@ from queue_app.staff.models import Role
 from queue_app.stats import figures
 from queue_app.stats.dashboard import dashboard_snapshot
 
-from . import strings  # noqa: F401  (registers the dashboard texts)
+from . import route_strings, strings  # noqa: F401  (register the dashboard texts)
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
                static_folder="static")

@@ -98,6 +98,74 @@ services = ["PERIZINAN", "HALAL"]
 """
 
 
+#: a site whose PBG visits cross agencies (docs/visits.md): building approval at DPUPR, the retribution at its
+#: cashier, the document handed over at DPMPTSP; each step has its own counter, in two zones
+VISIT_SITE = """
+[site]
+name = "MPP Uji Rute"
+timezone = "Asia/Jakarta"
+locale = "id"
+base_url = "http://mpp.test"
+
+[[agencies]]
+code = "DPMPTSP"
+name = "Dinas Penanaman Modal dan PTSP"
+
+[[agencies]]
+code = "DPUPR"
+name = "Dinas Pekerjaan Umum dan Penataan Ruang"
+
+[[services]]
+code = "PBG"
+agency = "DPUPR"
+name = "Persetujuan Bangunan Gedung"
+prefix = "H"
+target_wait_minutes = 20
+then = ["RETRIBUSI", "SERAH"]
+
+[[services]]
+code = "RETRIBUSI"
+agency = "DPUPR"
+name = "Pembayaran Retribusi PBG"
+prefix = "U"
+target_wait_minutes = 10
+
+[[services]]
+code = "SERAH"
+agency = "DPMPTSP"
+name = "Pengambilan Dokumen Izin"
+prefix = "T"
+target_wait_minutes = 10
+
+[[services]]
+code = "PERIZINAN"
+agency = "DPMPTSP"
+name = "Perizinan Berusaha"
+prefix = "A"
+
+[[counters]]
+code = "L01"
+name = "Loket 1"
+zone = "lantai-1"
+services = ["PBG", "PERIZINAN"]
+
+[[counters]]
+code = "L02"
+name = "Kasir 1"
+zone = "lantai-1"
+services = ["RETRIBUSI"]
+
+[[counters]]
+code = "L03"
+name = "Loket 3"
+zone = "lantai-2"
+services = ["SERAH"]
+
+[[kiosks]]
+code = "K1"
+"""
+
+
 def make_site(tmp_path: Path, text: str = TEST_SITE, **site_overrides):
     raw = tomllib.loads(text)
     raw["site"].update(site_overrides)

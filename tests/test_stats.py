@@ -359,7 +359,7 @@ def test_excel_recap(scripted, client, manager):
     assert r.status_code == 200
     assert r.headers["Content-Disposition"].endswith('rekap-antrean-2026-11-01-2026-11-30.xlsx"')
     wb = load_workbook(io.BytesIO(r.data))
-    assert wb.sheetnames == ["Rekap Layanan", "Rincian Harian", "Per Loket", "Per Petugas"]
+    assert wb.sheetnames == ["Rekap Layanan", "Rincian Harian", "Per Loket", "Per Petugas", "Kunjungan"]
     ws = wb["Rekap Layanan"]
     assert ws["A1"].value == "REKAPITULASI LAYANAN ANTREAN MPP UJI — BULAN NOVEMBER 2026"
     values = [[c.value for c in row] for row in ws.iter_rows()]

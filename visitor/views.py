@@ -10,7 +10,7 @@ from queue_app.queue.errors import TicketNotFound
 from queue_app.queue.read_models import ticket_public
 from queue_app.survey.questionnaire import screen_data
 
-from . import strings  # noqa: F401  (registers the page's texts)
+from . import route_strings, strings  # noqa: F401  (register the page's texts)
 
 bp = Blueprint("visitor", __name__, template_folder="templates", static_folder="static",
                static_url_path="/visitor/static")

@@ -10,6 +10,7 @@ import { HttpError, newKey, request, setUnauthorizedHandler } from "/static/js/h
 import { t } from "/static/js/i18n.js";
 import { connect as connectLive } from "/static/js/live.js";
 import { ServerClock, duration } from "/static/js/time.js";
+import { VISIT_ACTIONS, finishNote, pickStep, renderVisit, visitAllows } from "./route.js";
 
 const boot = jsonBlock("boot");
 const base = `/api/counters/${encodeURIComponent(boot.counter)}`;
@@ -75,6 +76,7 @@ const ACTIONS = {
   call: { path: "call" },
   pause: { path: "pause" },
   resume: { path: "resume" },
+  ...VISIT_ACTIONS, // a visit that crosses services: end it here, or send it to another step (route.js)
 };
 
 /** Which actions fit the counter's state now (the server checks again; this keeps the clerk honest). */
@@ -93,6 +95,7 @@ export function allowed(action, v = view) {
     case "call": return !paused && !cur;
     case "reprint": return !!cur;
     case "pause": case "checkin": return true;
+    case "end-visit": case "finish-to": return visitAllows(action, v);
     default: return false;
   }
 }
@@ -113,6 +116,7 @@ async function act(action, payload) {
   if (action === "call" && !payload) return openCall();
   if (action === "reprint") return reprint();
   if (action === "checkin") return openCheckin();
+  if (action === "finish-to" && !payload) return pickStep(view, (service) => act("finish-to", { next: service }));
   const spec = ACTIONS[action];
   if (!spec) return;
   const key = newKey("panel"); // one key per click; the retries reuse it
@@ -123,7 +127,7 @@ async function act(action, payload) {
     if (data.replayed) showMsg(t("msg_replayed"), "info");
     else if ((action === "call-next" || action === "finish-next") && !data.ticket) showMsg(t("msg_nobody"), "info");
     else if (data.ticket && ["call-next", "finish-next", "call"].includes(action)) showMsg(t("msg_called", { number: data.ticket.number }), "ok");
-    else if (action === "finish") showMsg(t("msg_finished"), "ok");
+    else if (action === "finish" || action in VISIT_ACTIONS) showMsg(...(finishNote(data) || [t("msg_finished"), "ok"]));
     else clearMsg();
   }, explain);
   await refresh();
@@ -273,6 +277,7 @@ function render() {
   $("recall-warn").hidden = !warn;
   if (warn) $("recall-warn").textContent = t("recall_warn", { n: cur.recalls + 1 });
   $("pause-label").textContent = t(c.state === "paused" ? "resume" : "pause");
+  renderVisit(view);
   tick();
 
   const primary = primaryAction();
@@ -301,7 +306,8 @@ function render() {
       el("span", "qi-service", w.priority ? el("span", "badge", t("priority")) : null,
         // a booked visitor: the clerk sees the slot it holds ("reservasi 09:30")
         w.booked_slot ? el("span", "badge badge-booked", `${t("booked")} ${w.booked_slot}`) : null,
-        w.service_name + (w.transferred ? ` · ${t("transferred")}` : "")),
+        w.service_name + (w.transferred ? ` · ${t("transferred")}` : "")
+          + (w.came_from ? ` · ${t("visit_came_from", { service: w.came_from })}` : "")),
       el("span", "qi-wait"), btn);
   }));
   tickWaits();

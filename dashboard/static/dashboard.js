@@ -6,6 +6,7 @@ import { t } from "/static/js/i18n.js";
 import { connect } from "/static/js/live.js";
 import { ServerClock, calendarDay, clockTime, duration } from "/static/js/time.js";
 import { hourlyChart, histogramChart, pct, updateHistogram, updateHourly, wireAgencyPicker } from "./common.js";
+import { renderVisits } from "./visits.js";
 
 const snapEl = $("snapshot");
 const agency = snapEl.dataset.agency || "";
@@ -113,6 +114,7 @@ function render(snap) {
   renderCounters(snap.counters);
   renderCharts(snap);
   renderBookings(snap.day);
+  renderVisits(snap.today_visits); // visits that crossed services, per route
   document.body.dataset.version = String((Number(document.body.dataset.version) || 0) + 1);
 }
 

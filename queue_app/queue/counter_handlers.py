@@ -13,11 +13,19 @@ from queue_app.api.declare import documented, parse_body
 from queue_app.api.parsing import IDEMPOTENCY_KEY, idempotency_key
 from queue_app.core.extensions import db
 from queue_app.core.lookups import counters_with_current, get_counter
-from queue_app.queue import operations
+from queue_app.queue import operations, routes
 from queue_app.queue.idempotency import remember_key, replay_key
 from queue_app.queue.panel import panel_view
 from queue_app.queue.read_models import counter_to_dict, ticket_to_dict
-from queue_app.queue.shapes import CallBody, CallNextBody, Counter, CounterAction, PanelView, TransferBody
+from queue_app.queue.shapes import (
+    CallBody,
+    CallNextBody,
+    Counter,
+    CounterAction,
+    FinishBody,
+    PanelView,
+    TransferBody,
+)
 from queue_app.staff.auth import require_counter, scoped_agency, staff_required
 from queue_app.staff.models import Role
 
@@ -45,11 +53,13 @@ def list_counters():
     return jsonify([counter_to_dict(c) for c in counters])
 
 
-def _counter_action(code: str, action: str, run) -> Response:  # noqa: ANN001
+def _counter_action(code: str, action: str, run, describe=None) -> Response:  # noqa: ANN001
     """Authorize, replay a repeated Idempotency-Key, run the verb, commit, answer the current ticket.
 
     The counter row is locked before the key is looked up, so a double click that reaches two
     processes at once is answered twice with the first result instead of acting twice.
+
+    :param describe: adds to the answer from what ``run`` returned (before commit).
     """
     key = idempotency_key()
     operations.begin_write()
@@ -62,10 +72,10 @@ def _counter_action(code: str, action: str, run) -> Response:  # noqa: ANN001
             body = {"ticket": ticket_to_dict(counter.current_ticket), "replayed": True}
             db.session.rollback()
             return jsonify(body)
-    run(current_user._get_current_object())
+    result = run(current_user._get_current_object())
     if key:
         remember_key(scope, key, action=action, ticket=counter.current_ticket)
-    body = {"ticket": ticket_to_dict(counter.current_ticket)}
+    body = {"ticket": ticket_to_dict(counter.current_ticket), **(describe(result) if describe else {})}
     db.session.commit()
     return jsonify(body)
 
@@ -106,11 +116,20 @@ def start(code: str):
 
 
 @bp.post("/counters/<code>/finish")
-@action("Done")
+@action("Done; a step of a visit with a route goes on to its next step", body=FinishBody, body_required=False)
 @staff_required(Role.clerk, Role.admin)
 def finish(code: str):
-    """Status ``done``."""
-    return _counter_action(code, "finish", lambda user: operations.finish(code, actor=user))
+    """Status ``done``; a step that is not the last of its visit's route waits at the next step instead
+    (``next_step`` says where). ``{"end_visit": true}`` ends the whole visit here; ``{"next": CODE}`` goes on
+    to that step of the route."""
+    body = parse_body(FinishBody, required=False)
+
+    def describe(ticket) -> dict:  # noqa: ANN001
+        moved = routes.moved_note(ticket)
+        return {"next_step": moved} if moved else {}
+
+    return _counter_action(code, "finish", lambda user: operations.finish(
+        code, actor=user, end_visit=bool(body.end_visit), to=body.next), describe)
 
 
 @bp.post("/counters/<code>/no-show")

@@ -3,7 +3,8 @@
 Method (also in docs/estimated-wait.md):
 
 1. *Handling time* h of each service: the mean of ``finished_at - called_at`` over its last
-   ``SAMPLE`` finished tickets (done or no-show) of the last ``HISTORY_DAYS`` days, shrunk towards the
+   ``SAMPLE`` finished tickets (done or no-show, or a step of a visit that went on to another service:
+   ``VisitStep``) of the last ``HISTORY_DAYS`` days, shrunk towards the
    service's configured typical time with the weight of ``PRIOR_WEIGHT`` tickets. Call-to-finish
    counts the walk to the counter and the no-shows, which occupy a counter too.
 2. *Replay*: every open counter becomes free when its current visit is expected to end (h minus the
@@ -32,7 +33,7 @@ from queue_app.core.extensions import db
 from queue_app.core.hooks import app_cache, declare_cache
 from queue_app.core.models import Counter, CounterService, CounterState, Service
 from queue_app.queue.counts import pending_delta, waiting_column, waiting_counts
-from queue_app.queue.models import DailyNumber, Ticket, TicketState
+from queue_app.queue.models import DailyNumber, Ticket, TicketState, VisitStep
 from queue_app.queue.replay import Forecast, OpenCounter, QueueState, replay
 from queue_app.queue.wallclock import WallClock
 
@@ -61,8 +62,8 @@ PRIOR_WEIGHT = 3
 def _statements(dialect: str) -> dict[str, sa.Select]:
     """The estimate's queries, built once per dialect: they run on every ticket issued and every call,
     and building SQLAlchemy statements costs more than SQLite takes to run them."""
-    recent = (
-        sa.select(seconds_between(Ticket.called_at, Ticket.finished_at).label("secs"))
+    finished = (
+        sa.select(seconds_between(Ticket.called_at, Ticket.finished_at).label("secs"), Ticket.finished_at.label("at"))
         .where(
             Ticket.service_id == sa.bindparam("sid"),
             Ticket.status.in_([TicketState.done, TicketState.no_show]),
@@ -73,6 +74,18 @@ def _statements(dialect: str) -> dict[str, sa.Select]:
         .limit(SAMPLE)
         .subquery()
     )
+    # the steps of visits that went on to another service were handled here too (queue_app.queue.routes)
+    steps = (
+        sa.select(seconds_between(VisitStep.called_at, VisitStep.finished_at).label("secs"),
+                  VisitStep.finished_at.label("at"))
+        .where(VisitStep.service_id == sa.bindparam("sid"), VisitStep.finished_at >= sa.bindparam("since"),
+               VisitStep.called_at.is_not(None))
+        .order_by(VisitStep.finished_at.desc())
+        .limit(SAMPLE)
+        .subquery()
+    )
+    both = sa.union_all(sa.select(finished.c.secs, finished.c.at), sa.select(steps.c.secs, steps.c.at)).subquery()
+    recent = sa.select(both.c.secs).order_by(both.c.at.desc()).limit(SAMPLE).subquery()
     sid, day, tid, queue_at = (sa.bindparam(n) for n in ("sid", "day", "tid", "queue_at"))
     count = sa.select(sa.func.count()).select_from(Ticket)
 

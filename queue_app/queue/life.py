@@ -98,6 +98,10 @@ EFFECTS: dict[EventKind, Effects] = {
     EventKind.cancelled: Effects(TicketState.cancelled, signals.ticket_cancelled, Line.leaves, frozenset({T, S}),
                                  frozenset({Cache.forecast})),
     EventKind.reprinted: Effects(None, signals.ticket_reprinted),
+    # a step of a visit ended and the same ticket waits at the next step's service (queue_app.queue.routes):
+    # a move like a transfer, but it joins by the moment it finished; the visit is not finished
+    EventKind.routed: Effects(TicketState.waiting, signals.ticket_moved, Line.joins, frozenset({T, C, S}),
+                              frozenset({Cache.forecast, Cache.handling})),
 }
 
 
@@ -155,8 +159,8 @@ def _apply(fx: Effects, ticket: Ticket, counter: Counter | None, from_service: i
         remember_new(ticket.service_day, ticket.id, ticket.service_id, ticket.priority)
     elif fx.line is Line.joins and fx is EFFECTS[EventKind.issued]:
         forget_forecast()  # the cached state appends new tickets at the back; this one may belong further ahead
-    if Cache.handling in fx.forget:
-        forget_handling(ticket.service_id)
+    if Cache.handling in fx.forget:  # the service the ticket was handled at: the one it left, if it moved
+        forget_handling(from_service if from_service is not None else ticket.service_id)
 
 
 def _announce(counter: Counter, ticket: Ticket, now: datetime, *, recall: bool) -> None:

@@ -27,6 +27,8 @@ class TicketState(StrEnum):
     cancelled = auto()
 
 
+#: States in which a ticket is finished for good
+FINAL_STATES = frozenset({TicketState.done, TicketState.no_show, TicketState.cancelled})
 
 
 class EventKind(StrEnum):
@@ -41,6 +43,8 @@ class EventKind(StrEnum):
     transferred = auto()
     cancelled = auto()
     reprinted = auto()
+    #: a step of a visit that crosses services ended and the ticket went on to the next (queue_app/queue/routes.py)
+    routed = auto()
 
 
 class Ticket(Base):
@@ -55,6 +59,9 @@ class Ticket(Base):
         sa.Index("ix_tickets_line", "service_day", "status", "priority", "queue_at", "id"),
         # a service's latest finished tickets, newest first (the handling time of the estimate)
         sa.Index("ix_tickets_finished", "service_id", "finished_at"),
+        # the few tickets past the first step of their route, by day (the statistics' waits at later steps)
+        sa.Index("ix_tickets_routed", "service_day", sqlite_where=sa.text("route_step > 0"),
+                 postgresql_where=sa.text("route_step > 0")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +101,11 @@ class Ticket(Base):
     kiosk: Mapped[str | None] = mapped_column(sa.String(32))
     #: Estimate shown at issue, kept so its accuracy can be measured later
     estimated_wait_seconds: Mapped[int | None]
+    #: A visit that crosses services (``then`` in config.toml): its steps' service codes, space-separated, as
+    #: walked so far and still planned ("PBG RETRIBUSI SERAH"); None = a visit of one service
+    route: Mapped[str | None] = mapped_column(sa.String(400))
+    #: The index in ``route`` of the step the ticket is at (0 = the service it was issued for)
+    route_step: Mapped[int] = mapped_column(default=0, server_default="0")
 
     #: People ahead when issued; set by engine.issue_ticket on the new object, never stored
     ahead_at_issue = None  # not annotated, so the ORM leaves it unmapped
@@ -127,6 +139,38 @@ class TicketEvent(Base):
 
     def __repr__(self) -> str:
         return f"<TicketEvent {self.kind} ticket={self.ticket_id}>"
+
+
+class VisitStep(Base):
+    """A step of a visit that crosses services, ended and left for the next one (``EventKind.routed``).
+
+    The ticket itself carries its current (or last) step; each step it left is kept here with its own times,
+    so the statistics count every step at its own service (queue_app/stats/figures.py) and the next
+    step's clerk sees where the visitor came from. Never updated.
+    """
+
+    __tablename__ = "visit_steps"
+    __table_args__ = (
+        # a service's latest steps, newest first (the handling time of the estimate, as ix_tickets_finished)
+        sa.Index("ix_visit_steps_finished", "service_id", "finished_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    #: the step's index in the ticket's route
+    step: Mapped[int]
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"))
+    #: when the ticket began waiting at this step (its issue time for the first step)
+    queued_at: Mapped[datetime]
+    #: the first call at this step
+    called_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime]
+    counter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counters.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    def __repr__(self) -> str:
+        return f"<VisitStep ticket={self.ticket_id} step={self.step}>"
 
 
 class DailyNumber(Base):

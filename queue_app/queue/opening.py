@@ -44,7 +44,7 @@ def service_open_reason(service: Service, *, now: datetime | None = None) -> str
 def reopens_label(reopens_at: datetime | None, *, now: datetime | None = None) -> dict[str, str] | None:
     """When a closed service opens again, as the kiosk says it in both languages, in the site's zone.
 
-    The texts are the catalogue's (``opening.*``, :mod:`queue_app.core.words`). The same day: "Buka kembali pukul 13.00" / "Opens again at 13:00"; within a week: "Buka Senin 08.00";
+    The texts are the catalogue's (``opening.*``, :mod:`queue_app.core.formats`). The same day: "Buka kembali pukul 13.00" / "Opens again at 13:00"; within a week: "Buka Senin 08.00";
     later (a long holiday): "Buka Senin, 28 Desember 08.00". Indonesian writes the time with a dot.
     """
     if reopens_at is None:

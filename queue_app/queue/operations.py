@@ -23,7 +23,7 @@ from queue_app.core.lookups import get_counter, get_service
 from queue_app.core.models import Counter, CounterState
 from queue_app.core.outbox import touch
 from queue_app.core.site import current_site, today
-from queue_app.queue import life
+from queue_app.queue import life, routes
 from queue_app.queue.errors import (
     CounterBusy,
     CounterPaused,
@@ -140,6 +140,7 @@ def issue_ticket(
         booked_slot_at=booked_slot_at,
         kiosk=kiosk,
         recalls=0,
+        route=routes.planned_route(service.code),  # a visit that goes on at other services (``then``)
     )
     details = {"priority": priority, "kiosk": kiosk}
     if booked_slot_at is not None:
@@ -315,22 +316,40 @@ def start_serving(counter_code: str, *, actor: User | None) -> Ticket:
     return ticket
 
 
-def finish(counter_code: str, *, actor: User | None) -> None:
-    """Mark the current ticket done; straight from ``called``, its ``started_at`` is its ``called_at``."""
+def finish(counter_code: str, *, actor: User | None, end_visit: bool = False, to: str | None = None) -> Ticket:
+    """Mark the current ticket done; straight from ``called``, its ``started_at`` is its ``called_at``.
+
+    A step of a visit with a route that is not its last goes on to the next step instead (waiting there,
+    :func:`queue_app.queue.routes.move_on`); only the last step finishes the visit.
+
+    :param end_visit: finish the whole visit here, whatever steps its route has left.
+    :param to: go on to this step of the route instead of the next one (the steps between are skipped).
+    :return: the ticket (``waiting`` at its next step, or ``done``).
+    :raise ValidationFailed: ``to`` is not a step ahead in the ticket's route, or comes with ``end_visit``.
+    """
     begin_write()
     counter = get_counter(counter_code, lock=True)
-    _finish(counter, actor=actor)
+    ticket = _finish(counter, actor=actor, end_visit=end_visit, to=to)
     db.session.flush()
+    return ticket
 
 
-def _finish(counter: Counter, *, actor: User | None) -> Ticket:
+def _finish(counter: Counter, *, actor: User | None, end_visit: bool = False, to: str | None = None) -> Ticket:
     ticket = _current(counter)
+    if end_visit and to is not None:
+        raise ValidationFailed("Give either end_visit or next, not both.", field="next")
+    nxt = None if end_visit else routes.next_step(ticket, to) if ticket.route or to is not None else None
     now = clock.utcnow()
     if ticket.started_at is None:  # finished straight from called: the contract says started = called
-        ticket.started_at = ticket.called_at
+        # (at a later step of a route, the call at that step: called_at stays the visit's first call)
+        ticket.started_at = routes.step_called_at(ticket) if ticket.route_step else ticket.called_at
     ticket.finished_at = now
     counter.current_ticket = None
-    life.happen(ticket, EventKind.finished, actor=actor, counter=counter, at=now)
+    if nxt is not None:
+        routes.move_on(ticket, counter, nxt, actor=actor, at=now)
+        return ticket
+    details = routes.end_route(ticket, end_visit=end_visit)
+    life.happen(ticket, EventKind.finished, actor=actor, counter=counter, at=now, details=details or None)
     return ticket
 
 

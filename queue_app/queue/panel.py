@@ -16,7 +16,8 @@ from queue_app.core.database import seconds_between
 from queue_app.core.extensions import db
 from queue_app.core.models import Counter, CounterService, Service
 from queue_app.core.site import current_site, iso, today
-from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState
+from queue_app.queue import routes
+from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState, VisitStep
 from queue_app.queue.read_models import counter_to_dict
 from queue_app.staff.models import User
 
@@ -38,6 +39,7 @@ def waiting_for(counter: Counter) -> tuple[list[dict[str, Any]], int]:
         base.order_by(Ticket.priority.desc(), sa.case((Ticket.priority, 0), else_=CounterService.position),
                       Ticket.queue_at, Ticket.id).limit(WAITING_LIMIT)
     ).all()
+    came_from = routes.came_from_many([t.id for t, _pos in rows if t.route and t.route_step])
     out = []
     for ticket, _pos in rows:
         out.append({
@@ -47,9 +49,12 @@ def waiting_for(counter: Counter) -> tuple[list[dict[str, Any]], int]:
             "priority": ticket.priority,
             "issued_at": iso(ticket.issued_at),
             "waited_seconds": max(0, int((now - ticket.issued_at).total_seconds())),
-            "transferred": ticket.issued_service_id != ticket.service_id,
+            # sent here by a clerk; a step of a visit's route says where it came from instead
+            "transferred": ticket.issued_service_id != ticket.service_id and not ticket.route_step,
             # a booked visitor: the clerk sees the slot ("booked 09:30") next to the number
             "booked_slot": _local_hhmm(ticket.booked_slot_at),
+            # the next step of a visit: the clerk sees where the visitor comes from
+            "came_from": came_from.get(ticket.id),
         })
     return out, total
 
@@ -64,17 +69,27 @@ def clerk_tally(user: User) -> dict[str, Any]:
     counts = dict(db.session.execute(
         sa.select(TicketEvent.kind, sa.func.count())
         .where(TicketEvent.user_id == user.id, TicketEvent.at >= start, TicketEvent.at < end,
-               TicketEvent.kind.in_([EventKind.finished, EventKind.no_show, EventKind.called]))
+               TicketEvent.kind.in_([EventKind.finished, EventKind.routed, EventKind.no_show, EventKind.called]))
         .group_by(TicketEvent.kind)
     ).all())
-    avg = db.session.scalar(
-        sa.select(sa.func.avg(seconds_between(Ticket.started_at, Ticket.finished_at)))
+    total, n = db.session.execute(
+        sa.select(sa.func.sum(seconds_between(Ticket.started_at, Ticket.finished_at)),
+                  sa.func.count(Ticket.started_at))
         .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
         .where(TicketEvent.user_id == user.id, TicketEvent.kind == EventKind.finished,
                TicketEvent.at >= start, TicketEvent.at < end, Ticket.status == TicketState.done)
-    )
+    ).one()
+    # and the steps of visits that went on elsewhere (their own times: queue_app.queue.routes)
+    step_total, step_n = db.session.execute(
+        sa.select(sa.func.sum(seconds_between(VisitStep.started_at, VisitStep.finished_at)), sa.func.count())
+        .where(VisitStep.user_id == user.id, VisitStep.finished_at >= start, VisitStep.finished_at < end,
+               VisitStep.started_at.is_not(None))
+    ).one()
+    n = int(n or 0) + int(step_n or 0)
+    avg = (float(total or 0) + float(step_total or 0)) / n if n else None
     return {
-        "served": counts.get(EventKind.finished, 0),
+        # a step of a visit that went on to another service was served here too
+        "served": counts.get(EventKind.finished, 0) + counts.get(EventKind.routed, 0),
         "no_show": counts.get(EventKind.no_show, 0),
         "called": counts.get(EventKind.called, 0),
         "avg_service_seconds": None if avg is None else round(float(avg)),
@@ -94,4 +109,5 @@ def panel_view(counter: Counter, user: User) -> dict[str, Any]:
         "services": [{"code": s.code, "name": s.name, "prefix": s.prefix, "own": s.id in own} for s in services],
         "recall_warn_after": current_site().recall_warn_after,
         "now": iso(clock.utcnow()),
+        "visit": routes.panel_visit(counter.current_ticket),
     }

@@ -12,7 +12,7 @@ from queue_app.core.lookups import active_services
 from queue_app.core.models import Counter
 from queue_app.core.site import current_site, iso
 from queue_app.core.site import today as site_today
-from queue_app.queue import counts
+from queue_app.queue import counts, routes
 from queue_app.queue.estimate import estimate_joining, eta_of
 from queue_app.queue.models import Ticket, TicketState
 from queue_app.queue.moves import place
@@ -49,6 +49,13 @@ def ticket_public(ticket: Ticket, *, ahead: int | None = None, eta: int | None =
 
     :param known: ``ahead`` and ``eta`` were computed by the caller (the hub does it for a whole queue).
     """
+    view = _ticket_public(ticket, ahead=ahead, eta=eta, known=known)
+    if ticket.route:  # a visit that crosses services: its steps (queue_app.queue.routes)
+        view["route"] = routes.route_view(ticket)
+    return view
+
+
+def _ticket_public(ticket: Ticket, *, ahead: int | None, eta: int | None, known: bool) -> dict[str, Any]:
     if ticket.status is TicketState.waiting:
         queue = None
         if not known:

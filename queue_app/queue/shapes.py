@@ -53,6 +53,45 @@ class QueuePlace(Answer):
     version: int = Field(description="the version of its service's line this view was read at")
 
 
+class Reopens(Answer):
+    """When a closed service opens again, in both languages ("Buka kembali pukul 13.00")."""
+
+    id: str
+    en: str
+
+
+class StepOpening(Answer):
+    """Whether a step's service takes visitors now, and if not why and when it opens again."""
+
+    open: bool
+    closed_reason: str | None = Field(description="service_closed, outside_hours, holiday")
+    reopens_at: str | None = Field(description="when it opens again by its hours (ISO 8601), if known")
+    reopens_label: Reopens | None
+
+
+class MovedOn(StepOpening):
+    """Where a finished step sent the visit: the same number now waits at this service."""
+
+    number: str
+    service: str
+    service_name: str
+
+
+class RouteStep(Answer):
+    """A step of a visit that crosses services (docs/visits.md)."""
+
+    service: str
+    service_name: str
+    state: Literal["done", "current", "next"]
+    #: the current step while waiting, and the first next one: whether the service takes visitors now
+    open: bool | None = None
+    closed_reason: str | None = None
+    reopens_at: str | None = None
+    reopens_label: Reopens | None = None
+    #: the first next step: the estimated wait there if one joined it now
+    estimated_wait_seconds: int | None = None
+
+
 class PublicTicket(Answer):
     """A visitor's view of their ticket: nothing about anybody else."""
 
@@ -69,6 +108,8 @@ class PublicTicket(Answer):
     finished_at: Moment
     #: only while waiting
     queue: QueuePlace | None = None
+    #: a visit that crosses services: its steps in order (absent for a visit of one service)
+    route: list[RouteStep] | None = None
 
 
 class Service(Answer):
@@ -154,6 +195,14 @@ class CallNextBody(Shape):
     finish_current: bool | None = None
 
 
+class FinishBody(Shape):
+    """Optional, for a visit whose route goes on at other services (docs/visits.md)."""
+
+    end_visit: bool | None = Field(None, description="finish the whole visit here, skipping the steps left")
+    next: Text | None = Field(None, max_length=32,
+                              description="go on to this step of the route (a service code) instead of the next")
+
+
 class CallBody(Shape):
     number: Text = Field(description="a waiting number such as A-007")
 
@@ -179,6 +228,8 @@ class CounterAction(Answer):
     ticket: StaffTicket | None
     #: true when a repeated Idempotency-Key answered without acting again
     replayed: bool = False
+    #: a finish that moved the visit on to its next step (docs/visits.md)
+    next_step: MovedOn | None = None
 
 
 class PanelCounter(Counter):
@@ -195,6 +246,8 @@ class WaitingTicket(Answer):
     transferred: bool
     #: a booking's slot start (local HH:MM), None for a walk-in
     booked_slot: str | None = None
+    #: a visit that crosses services: the service of the step it finished before this one
+    came_from: str | None = None
 
 
 class Tally(Answer):
@@ -213,6 +266,37 @@ class PanelService(Answer):
     own: bool = Field(description="the counter serves it")
 
 
+class PanelStep(Answer):
+    service: str
+    service_name: str
+
+
+class PanelRouteStep(PanelStep):
+    state: Literal["done", "current", "next"]
+
+
+class PanelNextStep(PanelStep, StepOpening):
+    """The step the visit goes on to when the clerk finishes, and whether its service is open now."""
+
+
+class CameFrom(PanelStep):
+    """The step the visitor finished before this one."""
+
+    counter: str | None
+    finished_at: Moment
+
+
+class PanelVisit(Answer):
+    """The current ticket's visit, when it crosses services (docs/visits.md)."""
+
+    number: str
+    route: list[PanelRouteStep]
+    next: PanelNextStep | None
+    #: the steps the clerk may send it to instead of the next one (``next`` of the finish)
+    may_go_to: list[PanelStep]
+    came_from: CameFrom | None
+
+
 class PanelView(Answer):
     """What a clerk panel shows: waiting list, own tally, counter state."""
 
@@ -223,3 +307,5 @@ class PanelView(Answer):
     services: list[PanelService]
     recall_warn_after: int
     now: datetime
+    #: the current ticket's visit when it crosses services, else null
+    visit: PanelVisit | None = None

@@ -22,9 +22,13 @@ ticket_issued = _signals.signal("ticket-issued")
 ticket_called = _signals.signal("ticket-called")
 #: the visitor reached the counter (serving)
 ticket_started = _signals.signal("ticket-started")
-#: a ticket moved to another service's line with its number (a transfer, the next step of a visit)
+#: a ticket moved to another service's line with its number: ``kind`` ``transferred`` (a clerk sent it), or
+#: ``routed``: a step of a visit that crosses services ended and the visit goes on at the next step
+#: (``details``: ``from``, ``to`` service codes, ``step`` its index in the route, ``steps`` the route's length,
+#: ``skipped`` steps left out, if any). A step's end is not the visit's end: ``ticket_finished`` is not sent
 ticket_moved = _signals.signal("ticket-moved")
-#: a visit finished at a counter (done)
+#: a visit finished at a counter (done): a ticket of one service, or the last step of a route, or a route
+#: ended early (``details["end_visit"]``); sent once per visit
 ticket_finished = _signals.signal("ticket-finished")
 #: a called visitor did not come (no_show)
 ticket_missed = _signals.signal("ticket-missed")

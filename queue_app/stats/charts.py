@@ -11,6 +11,7 @@ from queue_app.core.extensions import db
 from queue_app.queue.models import Ticket
 
 from .sql import _offset_minutes, _services, local_hour, seconds
+from .steps import step_rows
 
 #: Upper bounds (minutes) of the wait-distribution buckets; the last bucket is open-ended
 WAIT_BUCKETS_MIN = (5, 10, 15, 20, 30, 45, 60)
@@ -29,6 +30,13 @@ def wait_histogram(first: date, last: date, *, agency_id: int | None = None) -> 
         .where(Ticket.service_day.between(first, last), Ticket.called_at.is_not(None),
                Ticket.issued_service_id.in_(ids))
         .group_by(bucket)).all())
+    # and the waits at the later steps of visits that crossed services, each at its own service
+    steps = sa.union_all(*step_rows(first, last, ids)).subquery()
+    step_bucket = sa.case(*[(steps.c.wait < m * 60, i) for i, m in enumerate(WAIT_BUCKETS_MIN)],
+                          else_=len(WAIT_BUCKETS_MIN))
+    for i, n in db.session.execute(sa.select(step_bucket, sa.func.count()).where(steps.c.wait.is_not(None))
+                                   .group_by(step_bucket)):
+        counts[i] = counts.get(i, 0) + n
     bounds = (0, *WAIT_BUCKETS_MIN, None)
     return [{"from": bounds[i], "to": bounds[i + 1], "count": counts.get(i, 0)} for i in range(len(bounds) - 1)]
 

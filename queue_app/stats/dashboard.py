@@ -91,6 +91,7 @@ def dashboard_snapshot(*, agency_id: int | None = None) -> dict[str, Any]:
         "agency": None if agency is None else {"code": agency.code, "name": agency.name},
         "services": service_rows, "counters": counter_rows,
         "today": today_figures["total"], "today_services": today_figures["services"],
+        "today_visits": today_figures["visits"],
         "hourly": hourly(day, agency_id=agency_id),
         "wait_histogram": wait_histogram(day, day, agency_id=agency_id),
     }

@@ -12,6 +12,12 @@ A range is a set of local days (``Ticket.service_day``); ``waiting_now`` is alwa
 Every aggregate runs in the database. The Python code only adds up per-group sums and counts the
 database returned (a few rows per service), so the per-agency and total figures are exact too.
 
+A visit that crosses services (config.toml ``then``) is one ticket walking several steps: each step counts
+at its own service, like a ticket of that service: the step's outcome (served) and service time there, and
+from its second step on its wait there (first call there minus the moment it began waiting there); it is
+issued once, at its first service (:func:`step_rows`). The visit itself is counted once, in ``visits``
+(:mod:`queue_app.stats.visits`).
+
 Per counter and per clerk (``by_counter``/``by_clerk``) come from the event log: ``calls`` are
 ``called`` events there (recalls apart), ``served``/``no_show``/``transferred`` the matching
 events, wait statistics cover the tickets whose *first* call happened there, service time the
@@ -29,11 +35,13 @@ import sqlalchemy as sa
 from queue_app.core.extensions import db
 from queue_app.core.models import Agency, Counter, Service
 from queue_app.core.site import today
-from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState
+from queue_app.queue.models import EventKind, Ticket, TicketEvent, TicketState, VisitStep
 from queue_app.staff.models import User
 
 from .charts import heatmap, wait_histogram
 from .sql import _dialect, _p90_rank, _pct, _round, _services, seconds
+from .steps import step_rows
+from .visits import visit_figures
 
 # --- figures per group ----------------------------------------------------------------------------
 
@@ -89,35 +97,44 @@ def _grouped(first: date, last: date, ids: list[int], agency_of: dict[int, int])
         sa.select(Ticket.issued_service_id.label("isid"), Ticket.service_id.label("fsid"), Ticket.status,
                   (Service.target_wait_minutes * 60).label("target"),
                   seconds(Ticket.issued_at, Ticket.called_at).label("wait"),
-                  seconds(Ticket.started_at, Ticket.finished_at).label("svc"))
+                  seconds(Ticket.started_at, Ticket.finished_at).label("svc"), sa.literal(1).label("iss"))
         .join(Service, Service.id == Ticket.issued_service_id)
         .where(Ticket.service_day.between(first, last),
                sa.or_(Ticket.issued_service_id.in_(ids), Ticket.service_id.in_(ids)))
     )
     if _dialect() == "sqlite":
         t = t.limit(-1)
-    t = t.subquery("t")
-    done = t.c.status == TicketState.done
-    one = sa.literal(1)
 
-    def n_if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-        return sa.func.count(sa.case((cond, one)))
+    def grouped(t: sa.Subquery) -> sa.Select:
+        done = t.c.status == TicketState.done
+        one = sa.literal(1)
 
-    w_int = sa.cast(sa.func.floor(t.c.wait + 0.5), sa.Integer) if _dialect() == "postgresql" \
-        else sa.cast(t.c.wait + 0.5, sa.Integer)  # SQLite's CAST truncates toward zero; waits are >= 0
-    agency_case = sa.case({sid: aid for sid, aid in agency_of.items()}, value=t.c.isid)
-    g = (
-        sa.select(
-            t.c.isid, t.c.fsid, sa.cast(agency_case, sa.Integer).label("aid"), w_int.label("w"),
-            sa.func.count().label("n"), n_if(done).label("served"),
-            n_if(t.c.status == TicketState.no_show).label("no_show"),
-            n_if(t.c.status == TicketState.cancelled).label("cancelled"),
-            sa.func.count(t.c.wait).label("called"), sa.func.sum(t.c.wait).label("wsum"),
-            n_if(t.c.wait <= t.c.target).label("ok"),
-            n_if(sa.and_(done, t.c.svc.is_not(None))).label("svc_n"),
-            sa.func.sum(sa.case((done, t.c.svc))).label("svc_sum"),
+        def n_if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+            return sa.func.count(sa.case((cond, one)))
+
+        w_int = sa.cast(sa.func.floor(t.c.wait + 0.5), sa.Integer) if _dialect() == "postgresql" \
+            else sa.cast(t.c.wait + 0.5, sa.Integer)  # SQLite's CAST truncates toward zero; waits are >= 0
+        agency_case = sa.case({sid: aid for sid, aid in agency_of.items()}, value=t.c.isid)
+        return (
+            sa.select(
+                t.c.isid, t.c.fsid, sa.cast(agency_case, sa.Integer).label("aid"), w_int.label("w"),
+                sa.func.sum(t.c.iss).label("n"), n_if(done).label("served"),
+                n_if(t.c.status == TicketState.no_show).label("no_show"),
+                n_if(t.c.status == TicketState.cancelled).label("cancelled"),
+                sa.func.count(t.c.wait).label("called"), sa.func.sum(t.c.wait).label("wsum"),
+                n_if(t.c.wait <= t.c.target).label("ok"),
+                n_if(sa.and_(done, t.c.svc.is_not(None))).label("svc_n"),
+                sa.func.sum(sa.case((done, t.c.svc))).label("svc_sum"),
+            )
+            .group_by(t.c.isid, t.c.fsid, w_int)
         )
-        .group_by(t.c.isid, t.c.fsid, w_int)
+
+    # the tickets' groups, then the groups of the steps of visits that crossed services (each at its own
+    # service, never issued there: :func:`~queue_app.stats.steps.step_rows`); every figure below adds up
+    # the groups, so a key present in both is simply two groups. Grouped apart, not UNIONed row by row: a
+    # compound subquery under the tickets' one pass made SQLite's summary of a year twice as slow
+    g = (
+        sa.union_all(grouped(t.subquery("t")), grouped(sa.union_all(*step_rows(first, last, ids)).subquery("s")))
         .cte("g")
         .prefix_with("MATERIALIZED")
     )
@@ -227,7 +244,8 @@ def summary(first: date, last: date, *, agency_id: int | None = None) -> dict[st
         if s.active or any(figures[k] for k in ("issued", "served", "no_show", "cancelled")):
             rows.append({"code": s.code, "name": s.name, "agency": s.agency.code,
                          "target_wait_minutes": s.target_wait_minutes, **figures})
-    return {"from": first.isoformat(), "to": last.isoformat(), "services": rows, "total": total.figures()}
+    return {"from": first.isoformat(), "to": last.isoformat(), "services": rows, "total": total.figures(),
+            "visits": visit_figures(first, last, agency_id=agency_id)}
 
 
 def by_agency(first: date, last: date, *, agency_id: int | None = None) -> list[dict[str, Any]]:
@@ -258,14 +276,15 @@ def _by_actor(first: date, last: date, key: sa.ColumnElement, agency_id: int | N
                                   "first_calls": 0, "avg_wait_seconds": None, "p90_wait_seconds": None,
                                   "avg_service_seconds": None, "within_target_pct": None})
 
+    # a step of a visit that went on to another service (routed) was served there too
     names = {EventKind.called: "calls", EventKind.recalled: "recalls", EventKind.finished: "served",
-             EventKind.no_show: "no_show", EventKind.transferred: "transferred"}
+             EventKind.routed: "served", EventKind.no_show: "no_show", EventKind.transferred: "transferred"}
     for k, kind, n in db.session.execute(
         sa.select(key, ev.kind, sa.func.count()).join(Ticket, Ticket.id == ev.ticket_id)
         .where(in_range, ev.kind.in_(list(names)), key.is_not(None), *scope)
         .group_by(key, ev.kind)
     ):
-        row(k)[names[EventKind(kind)]] = n
+        row(k)[names[EventKind(kind)]] += n
 
     # waits of the tickets whose first call happened here (its event's time is the ticket's called_at)
     wait = seconds(Ticket.issued_at, Ticket.called_at)
@@ -292,13 +311,30 @@ def _by_actor(first: date, last: date, key: sa.ColumnElement, agency_id: int | N
         row(k)["p90_wait_seconds"] = _round(w)
 
     svc = seconds(Ticket.started_at, Ticket.finished_at)
-    for k, avg in db.session.execute(
-        sa.select(key, sa.func.avg(svc)).join(Ticket, Ticket.id == ev.ticket_id)
+    sums: dict[Any, list[float]] = {}
+    for k, total, n in db.session.execute(
+        sa.select(key, sa.func.sum(svc), sa.func.count(svc)).join(Ticket, Ticket.id == ev.ticket_id)
         .where(in_range, ev.kind == EventKind.finished, Ticket.status == TicketState.done, key.is_not(None),
                *scope)
         .group_by(key)
     ):
-        row(k)["avg_service_seconds"] = _round(avg)
+        sums[k] = [float(total or 0), int(n)]
+    # and the steps of visits finished here that went on elsewhere, with their own times
+    step_key = VisitStep.counter_id if key is TicketEvent.counter_id else VisitStep.user_id
+    step_svc = seconds(VisitStep.started_at, VisitStep.finished_at)
+    step_scope = [VisitStep.service_id.in_([s.id for s in _services(agency_id)])] if agency_id is not None else []
+    for k, total, n in db.session.execute(
+        sa.select(step_key, sa.func.sum(step_svc), sa.func.count(step_svc))
+        .join(Ticket, Ticket.id == VisitStep.ticket_id)
+        .where(in_range, step_key.is_not(None), *step_scope)
+        .group_by(step_key)
+    ):
+        acc = sums.setdefault(k, [0.0, 0])
+        acc[0] += float(total or 0)
+        acc[1] += int(n)
+    for k, (total, n) in sums.items():
+        if n:
+            row(k)["avg_service_seconds"] = _round(total / n)
     return out
 
 
@@ -320,7 +356,8 @@ def daily(first: date, last: date, *, agency_id: int | None = None) -> list[dict
     """Counts and waits per local day of the range (the Excel recap's day sheet); one grouped query.
 
     Every ticket counts on its own day under the agency filter of its issued service, except the
-    outcomes (served/no-show/cancelled), which count under the service it ended in, as in the summary.
+    outcomes (served/no-show/cancelled), which count under the service it ended in, as in the summary; the
+    steps of visits that crossed services add their own served and waits (:func:`step_rows`).
     """
     ids = [s.id for s in _services(agency_id)]
     if not ids:
@@ -346,12 +383,30 @@ def daily(first: date, last: date, *, agency_id: int | None = None) -> list[dict
         .join(Service, Service.id == Ticket.issued_service_id)
         .where(Ticket.service_day.between(first, last), sa.or_(issued_here, ended_here))
         .group_by(Ticket.service_day).order_by(Ticket.service_day))
-    out = []
+    per_day: dict[date, list] = {}
     for day, issued, served, no_show, cancelled, called, wait_sum, ok in rows:
         d = day if isinstance(day, date) else date.fromisoformat(str(day))
+        per_day[d] = [issued, served, no_show, cancelled, called, float(wait_sum or 0), ok]
+    # the steps of visits that crossed services: served and waited at their own services, as in the summary
+    steps = sa.union_all(*step_rows(first, last, ids, with_day=True)).subquery()
+    for day, served, called, wait_sum, ok in db.session.execute(
+        sa.select(steps.c.day, sa.func.count(sa.case((steps.c.status == TicketState.done.value, one))),
+                  sa.func.count(steps.c.wait), sa.func.sum(steps.c.wait),
+                  sa.func.count(sa.case((steps.c.wait <= steps.c.target, one))))
+        .group_by(steps.c.day)
+    ):
+        d = day if isinstance(day, date) else date.fromisoformat(str(day))
+        acc = per_day.setdefault(d, [0, 0, 0, 0, 0, 0.0, 0])
+        acc[1] += served
+        acc[4] += called
+        acc[5] += float(wait_sum or 0)
+        acc[6] += ok
+    out = []
+    for d in sorted(per_day):
+        issued, served, no_show, cancelled, called, wait_sum, ok = per_day[d]
         out.append({"day": d.isoformat(), "issued": issued, "served": served, "no_show": no_show,
                     "cancelled": cancelled, "called": called,
-                    "avg_wait_seconds": _round(float(wait_sum) / called) if called else None,
+                    "avg_wait_seconds": _round(wait_sum / called) if called else None,
                     "within_target_pct": _pct(ok, called)})
     return out
 
@@ -360,7 +415,7 @@ def report(first: date, last: date, *, agency_id: int | None = None) -> dict[str
     """The reports page: tables per agency, service, counter and clerk, and the range's charts."""
     s = summary(first, last, agency_id=agency_id)
     return {
-        "from": s["from"], "to": s["to"], "total": s["total"], "services": s["services"],
+        "from": s["from"], "to": s["to"], "total": s["total"], "services": s["services"], "visits": s["visits"],
         "agencies": by_agency(first, last, agency_id=agency_id),
         "counters": by_counter(first, last, agency_id=agency_id),
         "clerks": by_clerk(first, last, agency_id=agency_id),

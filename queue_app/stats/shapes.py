@@ -92,11 +92,32 @@ class Heatmap(Answer):
     max: int
 
 
+class VisitTimes(Answer):
+    """Visits done and how long they took, from the ticket's issue to its last finish (seconds)."""
+
+    done: int
+    avg_visit_seconds: int | None
+    p90_visit_seconds: int | None
+
+
+class RouteVisits(VisitTimes):
+    """The visits that walked one route (service codes in order)."""
+
+    route: list[str]
+
+
+class VisitFigures(VisitTimes):
+    """Every visit done, each once however many services it crossed; and per route (docs/visits.md)."""
+
+    routes: list[RouteVisits]
+
+
 class Summary(_Ranged):
     """Figures per service and in total for a range of local days."""
 
     services: list[ServiceFigures]
     total: Figures
+    visits: VisitFigures
 
 
 class Report(_Ranged):
@@ -104,6 +125,7 @@ class Report(_Ranged):
 
     total: Figures
     services: list[ServiceFigures]
+    visits: VisitFigures
     agencies: list[AgencyFigures]
     counters: list[CounterFigures]
     clerks: list[ClerkFigures]
@@ -173,5 +195,6 @@ class Dashboard(Answer):
     counters: list[CounterNow]
     today: Figures
     today_services: list[ServiceFigures]
+    today_visits: VisitFigures
     hourly: Hourly
     wait_histogram: list[WaitBucket]

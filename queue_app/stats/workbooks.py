@@ -1,7 +1,8 @@
 """The monthly recap workbook (Excel, Bahasa Indonesia), laid out like the recap an office files.
 
 Sheet "Rekap Layanan": title block, numbered rows per service grouped by agency, a JUMLAH row and
-the signature block of the head of the office. Further sheets: per day, per counter, per clerk.
+the signature block of the head of the office. Further sheets: per day, per counter, per clerk, visits per
+route (Kunjungan).
 Every figure comes from :mod:`queue_app.stats` (computed in SQL); this module only lays them out.
 
 The signer is read from the ``report_signer`` setting (``{"title", "name", "nip", "place"}``), so an
@@ -95,6 +96,9 @@ def recap_workbook(first: date, last: date, *, agency_id: int | None = None) -> 
         "Keterangan:",
         "Jumlah Antrean dihitung pada layanan tempat tiket diambil; Dilayani, Tidak Hadir dan Batal pada layanan "
         "tempat tiket berakhir (setelah dialihkan).",
+        "Kunjungan lintas layanan (satu nomor untuk beberapa layanan berurutan): setiap tahap dihitung pada "
+        "layanannya sendiri (dilayani, waktu tunggu, waktu layanan); lama kunjungan utuh per rute ada di lembar "
+        "Kunjungan.",
         "Waktu tunggu = dari pengambilan tiket sampai panggilan pertama; waktu layanan = dari mulai dilayani "
         "sampai selesai. P90 = 90% pengunjung menunggu tidak lebih lama dari angka ini.",
         "Sesuai Target = persentase pengunjung yang dipanggil dengan waktu tunggu tidak melebihi target layanan.",
@@ -119,6 +123,7 @@ def recap_workbook(first: date, last: date, *, agency_id: int | None = None) -> 
                  [(c["code"], c["name"], c) for c in figures.by_counter(first, last, agency_id=agency_id)])
     _actor_sheet(wb, "Per Petugas", title[0], ("Nama Pengguna", "Nama Petugas"),
                  [(c["username"], c["name"], c) for c in figures.by_clerk(first, last, agency_id=agency_id)])
+    _visits_sheet(wb, summary["visits"], title[0])
 
     out = io.BytesIO()
     wb.save(out)
@@ -154,6 +159,23 @@ def _daily_sheet(wb: Workbook, first: date, last: date, agency_id: int | None, t
     sheets.row(ws, row, ["", "JUMLAH", "", *(sum(d[k] for d in days) for k in ("issued", "served", "no_show",
                                                                          "cancelled", "called")), "", ""],
          total=True)
+
+
+def _visits_sheet(wb: Workbook, visits: dict[str, Any], title: str) -> None:
+    """Visits done and how long they took (first ticket to last finish), per route of services walked."""
+    ws = wb.create_sheet("Kunjungan")
+    columns = (("No", 5), ("Rute Layanan", 48), ("Kunjungan Selesai", 12), ("Rata-rata Lama Kunjungan (menit)", 14),
+               ("Lama Kunjungan P90 (menit)", 13))
+    row = sheets.title(ws, [title, "Lama kunjungan: dari pengambilan tiket sampai selesai di layanan terakhir"],
+                       len(columns))
+    sheets.header(ws, row, columns)
+    row += 1
+    for n, r in enumerate(visits["routes"], start=1):
+        sheets.row(ws, row, [n, " → ".join(r["route"]), r["done"], _minutes(r["avg_visit_seconds"]),
+                       _minutes(r["p90_visit_seconds"])])
+        row += 1
+    sheets.row(ws, row, ["", "SEMUA KUNJUNGAN (termasuk satu layanan)", visits["done"],
+                   _minutes(visits["avg_visit_seconds"]), _minutes(visits["p90_visit_seconds"])], total=True)
 
 
 def _actor_sheet(wb: Workbook, name: str, title: str, keys: tuple[str, str],

@@ -63,7 +63,7 @@ def test_demo_site_fits_portrait_and_landscape_without_scrolling(browser, demo):
         for _ in range(n):
             requests.post(f"{demo.url}/api/tickets", json={"service": service, "kiosk": "K1"},
                           headers=demo.kiosk_headers("K1"), timeout=5).raise_for_status()
-    closed = requests.post(f"{demo.url}/api/admin/services/LINGKUNGAN/close",
+    closed = requests.post(f"{demo.url}/api/admin/services/BERKASLH/close",
                            json={"reason": "Petugas sedang dinas luar"}, headers=admin, timeout=5)
     try:
         for name, viewport in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
@@ -71,7 +71,7 @@ def test_demo_site_fits_portrait_and_landscape_without_scrolling(browser, demo):
             try:
                 open_kiosk(page, demo)
                 assert page.locator(".tile").count() == 17
-                assert page.locator(".k-group").count() == 10
+                assert page.locator(".k-group").count() == 9
                 size = page.evaluate("""() => ({
                     sh: document.documentElement.scrollHeight, sw: document.documentElement.scrollWidth,
                     h: innerHeight, w: innerWidth})""")
@@ -88,7 +88,7 @@ def test_demo_site_fits_portrait_and_landscape_without_scrolling(browser, demo):
                     assert b["w"] >= 200 and b["h"] >= 120, (name, b)
                     assert not b["clipped"], (name, b["code"], b["nh"])
                 if closed.status_code == 200:
-                    tile = page.locator(".tile[data-service='LINGKUNGAN']")
+                    tile = page.locator(".tile[data-service='BERKASLH']")
                     assert tile.is_disabled()
                     assert "Petugas sedang dinas luar" in tile.inner_text()
                 assert page.js_errors == []
@@ -96,7 +96,7 @@ def test_demo_site_fits_portrait_and_landscape_without_scrolling(browser, demo):
                 context.close()
     finally:
         if closed.status_code == 200:
-            requests.post(f"{demo.url}/api/admin/services/LINGKUNGAN/open", headers=admin, timeout=5)
+            requests.post(f"{demo.url}/api/admin/services/BERKASLH/open", headers=admin, timeout=5)
 
 
 def test_tap_shows_the_confirmation_with_number_and_qr(browser, demo, hall_printer):

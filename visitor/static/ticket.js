@@ -8,6 +8,7 @@ import { getJSON } from "/static/js/http.js";
 import { t } from "/static/js/i18n.js";
 import { connect } from "/static/js/live.js";
 import { clockTime } from "/static/js/time.js";
+import { renderRoute, waitsClosed } from "./route.js";
 import { phoneSurvey } from "./survey.js";
 
 const data = jsonBlock("ticket-data");
@@ -41,6 +42,7 @@ function render(tk) {
   $("tk-sound").hidden = ended; // nothing left to be alerted of
   $("tk-end").textContent = tk.status === "done" ? t("thanks") : ended ? t("missed") : "";
   if (tk.issued_at) $("tk-issued").textContent = t("issued", { t: clockTime(tk.issued_at) });
+  renderRoute(tk, sync); // a visit that crosses services: its steps and what comes next
   survey.update(tk);
 }
 
@@ -86,6 +88,7 @@ export function etaAt(table, ahead) {
 }
 
 function moved(m) {
+  if (m.service === current.service && waitsClosed(current)) return sync(); // its step may have opened again
   const place = current.queue;
   if (current.status !== "waiting" || !place || m.service !== current.service) return;
   let ahead = current.ahead;

@@ -46,6 +46,9 @@ class ServiceConf(Model):
     typical_service_minutes: float = Field(5.0, gt=0)
     #: ``[services.booking]``; None = this service takes no bookings
     booking: BookingConf | None = None
+    #: after this service the visit goes on at these services, in this order (one ticket for the whole
+    #: visit: queue_app/queue/routes.py); empty = the visit ends here
+    then: CodeList = ()
 
     @property
     def hours(self) -> tuple[time, time] | None:
@@ -213,6 +216,7 @@ class ConfigFile(Model):
         for i, c in enumerate(self.counters):
             problems += [(("counters", i, "services"), f'counter {c.code} serves unknown service "{sc}"')
                          for sc in c.services if sc not in services]
+        problems += _route_problems(self.services, {sc for c in self.counters for sc in c.services})
         for i, k in enumerate(self.kiosks):
             if k.printer and k.printer not in printers:
                 problems.append((("kiosks", i, "printer"), f'kiosk {k.code} uses unknown printer "{k.printer}"'))
@@ -222,6 +226,33 @@ class ConfigFile(Model):
             raise PydanticCustomError("config_many", "{count} problems", {"count": len(problems),
                                                                           "problems": problems})
         return self
+
+
+#: steps of a visit's route at most, the first service included (``Ticket.route`` holds up to 400 characters)
+MAX_ROUTE_STEPS = 10
+
+
+def _route_problems(services: list[ServiceConf], served: set[str]) -> list[tuple[tuple[Any, ...], str]]:
+    """A route (``then``) names known services, each once, never the service itself (a route must not loop),
+    and only services some counter calls (else a visit would wait at that step for ever)."""
+    known = {s.code for s in services}
+    out = []
+    for i, s in enumerate(services):
+        if len(s.then) > MAX_ROUTE_STEPS - 1:  # the ticket keeps its route in a column of its own
+            out.append((("services", i, "then"), f"the route of {s.code} may go on to at most "
+                                                 f"{MAX_ROUTE_STEPS - 1} services"))
+        seen = {s.code}
+        for code in s.then:
+            where = ("services", i, "then")
+            if code not in known:
+                out.append((where, f'unknown service "{code}" in the route of {s.code}'))
+            elif code in seen:
+                what = "names the service itself" if code == s.code else f'repeats service "{code}"'
+                out.append((where, f'the route of {s.code} {what}: a route must not loop'))
+            elif code not in served:
+                out.append((where, f'no counter serves "{code}", a step of the route of {s.code}'))
+            seen.add(code)
+    return out
 
 
 def _duplicates(items: list[Any], section: str, attr: str) -> list[tuple[tuple[Any, ...], str]]:
