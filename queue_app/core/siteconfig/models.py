@@ -18,6 +18,7 @@ from printers import PrinterConfig
 
 from .calendar import BookingConf, Holiday, SurveySection, WeeklyHours, service_hours
 from .fields import BaseUrl, Code, CodeList, Model, NonEmptyStr, Prefix, TimeZoneName, Zone, choice
+from .standards import ComplaintsSection, StandardConf
 
 PRINTER_KINDS = ("network", "usb", "serial", "file", "dummy", "agent")
 LOCALES = ("id", "en")
@@ -46,6 +47,8 @@ class ServiceConf(Model):
     typical_service_minutes: float = Field(5.0, gt=0)
     #: ``[services.booking]``; None = this service takes no bookings
     booking: BookingConf | None = None
+    #: ``[services.standard]``: its Standar Pelayanan (PermenPANRB 15/2014); None = none published
+    standard: StandardConf | None = None
 
     @property
     def hours(self) -> tuple[time, time] | None:
@@ -147,6 +150,8 @@ class SiteSection(Model):
     public_tickets: bool = False
     #: ``[site.hours]``; None = open every day
     hours: WeeklyHours | None = None
+    #: the Maklumat Pelayanan: the site's published pledge to serve by its standards ("" = none)
+    maklumat: Annotated[str, Field(max_length=4000)] = ""
 
 
 class ServerSection(Model):
@@ -184,6 +189,7 @@ class ConfigFile(Model):
     counter: CounterSection = CounterSection()
     kiosk: KioskSection = KioskSection()
     survey: SurveySection = SurveySection()
+    complaints: ComplaintsSection = ComplaintsSection()
     agencies: list[AgencyConf] = Field(min_length=1)
     services: list[ServiceConf] = Field(min_length=1)
     counters: list[CounterConf] = []
