@@ -17,11 +17,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from queue_app.core.exports import spreadsheet_text
 from queue_app.core.extensions import db
 from queue_app.core.models import Agency, Service
 from queue_app.core.site import current_site
 
-from . import report
+from . import actions, report
 from .operations import ikm, round2
 from .questionnaire import UNSUR
 
@@ -57,7 +58,8 @@ def _header(ws: Worksheet, row: int, columns: list[tuple[str, int]]) -> None:
 
 def _row(ws: Worksheet, row: int, values: list[Any], *, total: bool = False, fmt: str = "0.00") -> None:
     for i, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=i, value=value)
+        # answers' comments and profiles are typed by visitors: never a formula in the office's spreadsheet
+        cell = ws.cell(row=row, column=i, value=spreadsheet_text(value))
         cell.border = BOX
         if isinstance(value, float):
             cell.number_format = fmt
@@ -68,7 +70,7 @@ def _row(ws: Worksheet, row: int, values: list[Any], *, total: bool = False, fmt
 def _title(ws: Worksheet, lines: list[str], width: int) -> int:
     for r, text in enumerate(lines, start=1):
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
-        cell = ws.cell(row=r, column=1, value=text)
+        cell = ws.cell(row=r, column=1, value=spreadsheet_text(text))
         cell.font = Font(bold=True, size=13 if r == 1 else 11)
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     return len(lines) + 2
@@ -155,6 +157,29 @@ def _comments_sheet(ws: Worksheet, rows: list[dict[str, Any]], titles: list[str]
         ws.cell(row=row + i, column=4).alignment = Alignment(wrap_text=True, vertical="top")
 
 
+ACTION_STATUS_ID = {"planned": "Direncanakan", "in_progress": "Dalam proses", "done": "Selesai"}
+
+
+def _row_cell(ws: Worksheet, row: int, col: int, value: Any) -> None:
+    cell = ws.cell(row=row, column=col, value=spreadsheet_text(value))
+    cell.border = BOX
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def actions_sheet(ws: Worksheet, plan: list[dict[str, Any]], lines: list[str]) -> None:
+    """The follow-up actions (also a sheet of ``ikm.xlsx``)."""
+    row = _title(ws, lines, 9)
+    _header(ws, row, [("No", 5), ("Periode", 9), ("Unsur", 26), ("Instansi", 12), ("Rencana Tindak Lanjut", 44),
+                      ("Penanggung Jawab", 20), ("Batas Waktu", 12), ("Status", 13), ("Bukti", 30)])
+    for i, a in enumerate(plan, start=1):
+        values = [i, a["period"], f"{a['unsur']} {a['unsur_name']}", a["agency"] or "MPP", a["action"], a["owner"],
+                  a["due"], ACTION_STATUS_ID[a["status"]], a["evidence"]]
+        for col, value in enumerate(values, start=1):
+            _row_cell(ws, row + i, col, value)
+    if not plan:
+        ws.cell(row=row + 1, column=1, value="Belum ada rencana tindak lanjut untuk periode ini.")
+
+
 def ikm_workbook(first: date, last: date, *, agency_id: int | None = None, service_id: int | None = None) -> bytes:
     """The SKM/IKM report of local days first..last as .xlsx bytes."""
     data = ikm(first, last, agency_id=agency_id, service_id=service_id)
@@ -168,6 +193,9 @@ def ikm_workbook(first: date, last: date, *, agency_id: int | None = None, servi
     _profile_sheet(wb.create_sheet("Profil Responden"),
                    report.profile(first, last, agency_id=agency_id, service_id=service_id), titles)
     _comments_sheet(wb.create_sheet("Saran"), [r for r in rows if r["comment"]], titles)
+    plan = actions.list_actions(periods=actions.periods_of(first, last), agency_id=agency_id)
+    actions_sheet(wb.create_sheet("Tindak Lanjut"), actions.actions_view(plan),
+                  ["RENCANA TINDAK LANJUT HASIL SKM", *titles[1:]])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
