@@ -128,6 +128,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
 def import_all_models() -> None:
     """Register every feature's tables on ``Base.metadata`` (the app, Alembic and tests need them all)."""
     import queue_app.booking.models
+    import queue_app.complaints.models
     import queue_app.core.models
     import queue_app.printing.models
     import queue_app.queue.counts  # its flush hooks keep queue_counts true wherever tickets change
@@ -139,12 +140,15 @@ def import_all_models() -> None:
 def import_all_handlers() -> None:
     """Register every feature's /api handlers on the API blueprint (before it is registered on an app)."""
     import queue_app.booking.handlers
+    import queue_app.complaints.handlers
+    import queue_app.evaluation.handlers
     import queue_app.printing.handlers
     import queue_app.queue.counter_handlers
     import queue_app.queue.handlers
     import queue_app.staff.admin_handlers
     import queue_app.staff.day_handlers
     import queue_app.staff.handlers
+    import queue_app.standards.handlers
     import queue_app.stats.handlers
     import queue_app.survey.handlers  # noqa: F401
 
