@@ -162,11 +162,12 @@ def _register_surfaces(app: Flask) -> None:
     from display import bp as display_bp
     from home import bp as home_bp
     from kiosk import bp as kiosk_bp
+    from public_pages import bp as public_pages_bp
     from survey_tablet import bp as survey_tablet_bp
     from visitor import bp as visitor_bp
 
     for bp in (home_bp, kiosk_bp, visitor_bp, display_bp, counter_bp, admin_bp, dashboard_bp, survey_tablet_bp,
-               booking_page_bp):
+               booking_page_bp, public_pages_bp):
         app.register_blueprint(bp)
 
 
