@@ -28,6 +28,12 @@ register("home", {
         "developers": "Untuk pengembang",
         "api": "Dokumen API (OpenAPI 3)",
         "health": "Status sistem",
+        "maklumat": "Maklumat Pelayanan",
+        "public": "Untuk masyarakat",
+        "standards": "Standar pelayanan setiap layanan",
+        "ikm": "Hasil survei kepuasan dan tindak lanjutnya",
+        "complaints": "Sampaikan pengaduan",
+        "poster": "Poster QR pengaduan (untuk dicetak)",
     },
     "en": {
         "intro": "Queue system of the public service mall. Open the screen you need on its device.",
@@ -44,6 +50,12 @@ register("home", {
         "developers": "For developers",
         "api": "API document (OpenAPI 3)",
         "health": "System status",
+        "maklumat": "Service pledge (Maklumat Pelayanan)",
+        "public": "For the public",
+        "standards": "Service standards of every service",
+        "ikm": "Satisfaction survey results and their follow-up",
+        "complaints": "Send a complaint",
+        "poster": "Complaint QR poster (to print)",
     },
 })
 
@@ -52,4 +64,4 @@ register("home", {
 def index():
     """List every screen with its URL."""
     site = current_site()
-    return render_template("home/index.html", kiosks=site.kiosks, zones=site.zones)
+    return render_template("home/index.html", kiosks=site.kiosks, zones=site.zones, maklumat=site.maklumat)
