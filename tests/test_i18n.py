@@ -19,13 +19,15 @@ import dashboard.views  # noqa: F401
 import display.views  # noqa: F401
 import home  # noqa: F401
 import kiosk.views  # noqa: F401
+import public_pages  # noqa: F401
 import queue_app.core.errors  # noqa: F401
 import survey_tablet  # noqa: F401
 import visitor  # noqa: F401
 from queue_app.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-SURFACES = ("home", "kiosk", "visitor", "display", "counter", "admin", "dashboard", "survey_tablet", "queue_app")
+SURFACES = ("home", "kiosk", "visitor", "display", "counter", "admin", "dashboard", "survey_tablet", "queue_app",
+            "public_pages")
 TEMPLATES = [p for s in SURFACES for p in (ROOT / s).rglob("templates/**/*.html")]
 SHARED_JS = ROOT / "queue_app" / "static" / "js"
 
