@@ -39,7 +39,7 @@ MAX_LAPOR = 64
 #: how far the deadline search looks for working days before it gives up and counts plain days
 MAX_LOOKAHEAD_DAYS = 400
 PHONE_RE = re.compile(r"^62[1-9][0-9]{6,12}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(r"^[^@ ]+@[^@ ]+\.[^@ ]+$")  # as the request shape says (queue_app.complaints.shapes)
 LAPOR_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/._-]*$")
 REFERENCE_RE = re.compile(r"^ADU-[0-9]{4}-[0-9]{4,}$")
 

@@ -13,7 +13,7 @@ from queue_app.api.declare import Answer, Shape
 Said = Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=r"\S")]
 #: the forms a phone number may take (08…, +62…, 62…; spaces and dashes anywhere)
 PHONE_PATTERN = r"^[ -]*(\+[ -]*6[ -]*2|6[ -]*2|0)[ -]*[1-9]([ -]*[0-9]){6,12}[ -]*$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+EMAIL_PATTERN = r"^[^@ ]+@[^@ ]+\.[^@ ]+$"  # no \s: its meaning differs between regex engines
 Status = Literal["received", "in_progress", "resolved"]
 
 
