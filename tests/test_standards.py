@@ -238,3 +238,19 @@ def test_a_site_without_maklumat_or_media_has_no_media_loop(tmp_path):
         assert '"media": false' in client.get("/display").text
         assert client.get("/api/site").json["maklumat"] == ""
         assert "pub-missing" in client.get("/maklumat").text
+
+
+def test_the_displays_ikm_line_and_the_poster_link_their_pages_by_qr(app, client):
+    from .helpers import decode_svg_qr
+
+    site = app.extensions["site"]
+    app.extensions["site"] = site.model_copy(update={"display": site.display.model_copy(update={"show_ikm": True})})
+    try:
+        board = client.get("/display").get_data(as_text=True)
+    finally:
+        app.extensions["site"] = site
+    assert '<img class="dsp-ikm-qr" id="dsp-ikm-qr" src="/ikm/qr.svg"' in board
+    assert decode_svg_qr(client.get("/ikm/qr.svg").get_data(as_text=True)) == "http://mpp.test/ikm"
+    poster = client.get("/pengaduan/poster").get_data(as_text=True)
+    assert 'src="/pengaduan/qr.svg"' in poster and "http://mpp.test/pengaduan" in poster
+    assert decode_svg_qr(client.get("/pengaduan/qr.svg").get_data(as_text=True)) == "http://mpp.test/pengaduan"
