@@ -4,7 +4,6 @@ from queue_app.core.i18n import register
 
 register("kiosk", {
     "id": {
-        "standard_info": "Info",
         "standard_info_label": "Persyaratan dan standar pelayanan: {service}",
         "standard_title": "Standar Pelayanan",
         "standard_note": "Baca dulu persyaratannya. Anda tidak perlu mengambil nomor untuk melihat informasi ini.",
@@ -12,7 +11,6 @@ register("kiosk", {
         "standard_take": "Ambil nomor antrean",
     },
     "en": {
-        "standard_info": "Info",
         "standard_info_label": "Requirements and service standard: {service}",
         "standard_title": "Service standard",
         "standard_note": "Check the requirements first. You do not need to take a number to read this.",

@@ -27,14 +27,31 @@ function decorate() {
     if (!data.services[code] || tile.parentElement.classList.contains("tile-wrap")) continue;
     const wrap = el("div", { class: "tile-wrap", "data-service": code });
     tile.replaceWith(wrap);
-    const info = el("button", { type: "button", class: "tile-info", "data-standard": code }, t("standard_info"));
+    // the "i" of information, the same in both languages; its label says what it opens
+    const info = el("button", { type: "button", class: "tile-info", "data-standard": code }, "i");
     info.setAttribute("aria-label", t("standard_info_label", { service: tileName(tile) }));
     info.addEventListener("click", (ev) => {
       ev.stopPropagation();
       open(code, info);
     });
     wrap.append(tile, info);
+    place(wrap);
   }
+}
+
+/**
+ * The button sits in the tile's top-right corner, the name's first line flowing around it; a name that would then
+ * not fit its tile keeps its whole room, and the button moves down beside the tile's letter instead.
+ */
+function place(wrap) {
+  const tile = wrap.querySelector(".tile");
+  const name = tile.querySelector(".tile-name");
+  const prefix = tile.querySelector(".tile-prefix");
+  wrap.classList.remove("info-low");
+  if (tile.disabled || !name || name.scrollHeight <= name.clientHeight + 1 || !prefix?.offsetWidth) return;
+  const left = prefix.getBoundingClientRect().right - wrap.getBoundingClientRect().left;
+  wrap.style.setProperty("--info-left", `${Math.round(left)}px`);
+  wrap.classList.add("info-low");
 }
 
 function renderValue(value) {
@@ -123,6 +140,10 @@ function build() {
 build();
 decorate();
 new MutationObserver(decorate).observe($("grid"), { childList: true, subtree: true });
+// a name's room is known once the fonts are in: place the buttons again then
+const placeAll = () => document.querySelectorAll(".tile-wrap").forEach(place);
+document.fonts?.ready.then(placeAll);
+window.addEventListener("load", placeAll);
 window.addEventListener("keydown", (ev) => {
   if (ev.key === "Escape") close();
 });
@@ -132,7 +153,6 @@ for (const type of ["pointerdown", "keydown", "touchstart"]) {
 $("lang-toggle")?.addEventListener("click", () => setTimeout(() => {
   decorate();
   for (const info of document.querySelectorAll(".tile-info")) {
-    info.textContent = t("standard_info");
     const tile = info.parentElement.querySelector(".tile");
     if (tile) info.setAttribute("aria-label", t("standard_info_label", { service: tileName(tile) }));
   }
