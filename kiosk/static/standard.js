@@ -69,7 +69,8 @@ function render() {
   $("k-standard-agency").textContent = group?.querySelector(".k-group-head")?.title || "";
   const list = el("dl", { class: "k-standard-list", id: "k-standard-list" });
   for (const c of data.services[code] || []) {
-    list.append(el("dt", { "data-key": c.key }, nameOf(c)), el("dd", {}, renderValue(c.value)));
+    // a <div> per component (allowed in a <dl>): a wide screen sets them in two columns, never split
+    list.append(el("div", "k-std-item", el("dt", { "data-key": c.key }, nameOf(c)), el("dd", {}, renderValue(c.value))));
   }
   $("k-standard-list").replaceWith(list);
   $("k-standard-note").textContent = t("standard_note");
