@@ -45,6 +45,15 @@ def site(tmp_path):
     return make_site(tmp_path, CALENDAR_SITE)
 
 
+@pytest.fixture(autouse=True)
+def frozen(monkeypatch):
+    """The clock stands still between travels, so every time below is exact to the second."""
+    base = datetime(2026, 12, 1, tzinfo=JAKARTA)
+    monkeypatch.setattr(clock, "utcnow", lambda: base + clock._offset)
+    yield
+    clock.reset()
+
+
 def travel_to(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> None:
     clock.travel(datetime(year, month, day, hour, minute, tzinfo=JAKARTA) - clock.utcnow())
 

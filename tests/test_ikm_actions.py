@@ -30,6 +30,15 @@ EVIDENCE = "Nota dinas 12/2026 ditandatangani Rina (0812 9999 0000)"
 SECRETS = (NAME, PHONE, "6281234567890", EMAIL, COMMENT, "Rina", "Joko", "Nota dinas", "0812 9999 0000")
 
 
+@pytest.fixture(autouse=True)
+def frozen(monkeypatch):
+    """The clock stands still between travels, so every time below is exact to the second."""
+    base = datetime(2026, 12, 1, tzinfo=JAKARTA)
+    monkeypatch.setattr(clock, "utcnow", lambda: base + clock._offset)
+    yield
+    clock.reset()
+
+
 def travel_to(year: int, month: int, day: int, hour: int = 10) -> None:
     clock.travel(datetime(year, month, day, hour, tzinfo=JAKARTA) - clock.utcnow())
 
