@@ -215,3 +215,17 @@ def test_the_dashboards_follow_up_form_plans_and_closes_an_action(browser, demo)
         assert page.js_errors == []
     finally:
         page.context.close()
+
+
+def test_the_maklumat_loops_on_the_hall_display_without_a_media_folder(browser, demo):
+    page = new_page(browser, width=1920, height=1080)
+    try:
+        page.goto(f"{demo.url}/display")
+        wait_js(page, "window.__display && window.__display.media.state.shown === 'notice:Maklumat Pelayanan'")
+        slide = page.locator("#media .dsp-notice")
+        assert slide.locator("h3").inner_text() == "Maklumat Pelayanan"
+        assert slide.locator("p").inner_text().startswith("Dengan ini, kami menyatakan sanggup")
+        assert page.is_visible("#media")
+        assert page.js_errors == []
+    finally:
+        page.context.close()
