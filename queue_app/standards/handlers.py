@@ -52,7 +52,7 @@ def admin_set_standard(code: str):
 
 @bp.delete("/admin/services/<code>/standard")
 @documented("Drop the admin's version of a service's standard: config.toml's applies again", tags="admin",
-            responses={200: AdminStandard}, errors=(401, 403, 404), staff=True)
+            responses={200: AdminStandard}, errors=(400, 401, 403, 404), staff=True)
 @staff_required(Role.admin)
 def admin_reset_standard(code: str):
     service = get_service(code)

@@ -3,6 +3,8 @@ and the IKM report (JSON and the workbook survey teams hand in)."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import Response, jsonify, request
 from flask_login import current_user
@@ -175,13 +177,16 @@ def ikm_action_create():
     return jsonify(actions.action_view(row)), 201
 
 
-@bp.patch("/stats/ikm/actions/<int:action_id>")
+@bp.patch("/stats/ikm/actions/<action_id>")
 @staff_required(Role.manager, Role.admin)
 @documented("Move a follow-up action on (in_progress, done) with its evidence", tags="stats", body=ActionChange,
             responses={200: IkmActionView}, errors=(400, 401, 403, 404, 413, 422), staff=True)
-def ikm_action_update(action_id: int):
+def ikm_action_update(action_id: str):
+    # a plain path segment, not an <int:> converter: who asks is checked before whether the action exists
+    if not re.fullmatch(r"[0-9]{1,18}", action_id):
+        raise actions.ActionNotFound(f'No follow-up action "{action_id}".')
     data = parse_body(ActionChange)
-    row = actions.update_action(current_user._get_current_object(), action_id, status=data.status,
+    row = actions.update_action(current_user._get_current_object(), int(action_id), status=data.status,
                                 evidence=data.evidence)
     db.session.commit()
     return jsonify(actions.action_view(row))

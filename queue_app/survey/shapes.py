@@ -135,7 +135,7 @@ class PublishedIkm(Answer):
 # --- the follow-up (rencana tindak lanjut) and the published results ---------------------------------------
 
 UnsurCode = Literal["U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"]
-Period = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")]
+Period = Annotated[str, StringConstraints(max_length=7, pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")]
 Typed = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
 
 
