@@ -340,3 +340,13 @@ def test_the_inbox_page_is_scoped_and_marks_the_overdue(four, app, client, staff
     other = app.test_client()
     login(other, "clerkx")
     assert other.get("/dashboard/complaints").status_code == 403
+
+
+def test_a_complaints_link_never_reaches_a_log_line(client):
+    from queue_app.core.errors import redact
+
+    token = complain(client).json["token"]
+    for path in (f"/pengaduan/{token}", f"/api/complaints/{token}", f"GET /pengaduan/{token}?lang=en HTTP/1.1"):
+        assert token not in redact(path)
+    page = client.get(f"/pengaduan/{token}")
+    assert page.headers["Referrer-Policy"] == "no-referrer" and page.headers["Cache-Control"] == "no-store"
