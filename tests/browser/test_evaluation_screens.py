@@ -121,6 +121,7 @@ def test_a_complaint_from_the_phone_page_is_answered_in_the_inbox_and_seen_by_th
         # the agency's manager answers in the inbox (DPUPR runs PBG)
         manager(demo, "kabid-dpupr", "DPUPR")
         sign_in(desk, demo, "kabid-dpupr", "/dashboard/complaints", password=PASSWORD)
+        desk.wait_for_selector("body[data-ready='1']")  # the answer forms are wired: a tap is not a plain GET
         card = desk.locator(f"details[data-reference='{reference}']")
         assert "Antrean PBG lebih dari dua jam" in card.inner_text()
         assert desk.locator("details.cmp").count() == 2  # the PBG complaints, not the general one
@@ -196,6 +197,7 @@ def test_the_dashboards_follow_up_form_plans_and_closes_an_action(browser, demo)
     page = new_page(browser, width=1366, height=900)
     try:
         sign_in(page, demo, "kabid-dlh", "/dashboard/ikm", password=PASSWORD)
+        page.wait_for_selector("body[data-ready='1']")  # the forms are wired: a tap is not a plain GET
         form = page.locator("#ikm-action-form")
         if not form.is_visible():
             page.click(".act-add summary")
@@ -205,12 +207,12 @@ def test_the_dashboards_follow_up_form_plans_and_closes_an_action(browser, demo)
         form.locator("input[name=due]").fill("2027-02-15")
         form.locator("button[type=submit]").click()
         page.wait_for_selector("#ikm-action-list tr[data-status='planned']")
+        page.wait_for_selector("body[data-ready='1']")  # the reloaded page's forms are wired too
         row = page.locator("#ikm-action-list tr[data-status='planned']")
         assert "Perbaiki pendingin ruang tunggu" in row.inner_text() and "DLH" in row.inner_text()
         row.locator("input[name=evidence]").fill("BAST perbaikan AC No. 3")
         row.locator("button[value=done]").click()
         page.wait_for_selector("#ikm-action-list tr[data-status='done']")
-        wait_js(page, "document.body.dataset.ready === '1'")
         assert "BAST perbaikan AC No. 3" in page.inner_text("#ikm-action-list")
         assert page.js_errors == []
     finally:
