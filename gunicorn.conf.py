@@ -28,7 +28,7 @@ accesslog = os.environ.get("MPP_QUEUE_ACCESS_LOG") or None
 
 #: a visitor's token in a path or query; the same rule as queue_app.core.errors.redact (not imported here:
 #: the master process must not import the app before gevent patches the worker)
-_TOKEN_IN_PATH = re.compile(r"(/t/|/api/tickets/|[?&]token=)[^/?&#\s]+")
+_TOKEN_IN_PATH = re.compile(r"(/t/|/api/tickets/|/api/complaints/|/pengaduan/|[?&]token=)[^/?&#\s]+")
 
 
 class TokenRedactingLogger(Logger):

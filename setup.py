@@ -7,7 +7,8 @@ in site-packages beside other packages. Everything else is declared in setup.cfg
 
 from setuptools import find_namespace_packages, setup
 
-SCREENS = ("kiosk", "display", "counter", "dashboard", "visitor", "admin", "home", "survey_tablet", "booking_page")
+SCREENS = ("kiosk", "display", "counter", "dashboard", "visitor", "admin", "home", "survey_tablet", "booking_page",
+           "public_pages")
 
 setup(
     packages=find_namespace_packages(include=["queue_app", "queue_app.*", "printers", "printers.*"])

@@ -13,6 +13,7 @@ from queue_app.core.calendar import holiday_name, open_ranges
 from queue_app.core.qr import qr_svg
 from queue_app.core.site import current_site, today
 from queue_app.queue.read_models import services_public
+from queue_app.standards.operations import components
 
 from . import strings  # noqa: F401  (registers the page's texts)
 
@@ -42,7 +43,10 @@ def bookable_services() -> list[dict[str, Any]]:
 @bp.get("/booking")
 def booking_page():
     """Phone-first: service, day, slot with places left, then the code in large type with its QR."""
-    resp = make_response(render_template("booking_page/booking.html", services=bookable_services()))
+    services = bookable_services()
+    standards = {s["code"]: components(s["code"], public_only=True) for s in services}
+    resp = make_response(render_template("booking_page/booking.html", services=services,
+                                         standards={k: v for k, v in standards.items() if v}))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 

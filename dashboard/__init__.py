@@ -1,6 +1,6 @@
 """Manager dashboard and reports."""
 
-from . import ikm  # noqa: F401  (registers /dashboard/ikm on bp; it imports .views itself)
+from . import evaluation, ikm  # noqa: F401  (register /dashboard/ikm, /complaints, /evaluation on bp)
 from .views import bp
 
 __all__ = ["bp"]

@@ -18,7 +18,8 @@ from queue_app.core.i18n import current_lang
 from queue_app.core.models import Agency
 from queue_app.core.site import today as site_today
 from queue_app.staff.auth import scoped_agency
-from queue_app.survey import operations, report
+from queue_app.survey import actions, operations, report
+from queue_app.survey.questionnaire import UNSUR
 
 from .views import _agencies, bp, manager_page, report_range
 
@@ -73,6 +74,10 @@ def ikm_page():
         profile=report.profile(first, last, agency_id=agency_id),
         comments=report.responses(first, last, agency_id=agency_id, comments_only=True, limit=COMMENTS_SHOWN),
         fmt_ikm=fmt_ikm, fmt_nrr=fmt_nrr, month_label=month_label,
+        # the follow-up (rencana tindak lanjut) beside the figures it follows up
+        plan=actions.actions_view(actions.list_actions(periods=actions.periods_of(first, last), agency_id=agency_id)),
+        weakest=actions.weakest(data), unsur=[(u.code, u.name["id"]) for u in UNSUR],
+        default_period=last.strftime("%Y-%m"),
     )
 
 

@@ -78,13 +78,15 @@ def _agencies() -> list[Agency]:
 @manager_page
 def index():
     """The live overview; the page re-reads ``/api/stats/dashboard`` whenever the hub says something moved."""
+    from .evaluation import complaints_card
     from .ikm import fmt_ikm, ikm_card
 
     agency_id = scoped_agency()
     snapshot = dashboard_snapshot(agency_id=agency_id)
     return render_template("dashboard/index.html", snapshot=_json_block(snapshot), scope=snapshot["agency"],
                            agency_code=request.args.get("agency", ""), agencies=_agencies(),
-                           can_pick_agency=current_user.agency_id is None, ikm=ikm_card(agency_id), fmt_ikm=fmt_ikm)
+                           can_pick_agency=current_user.agency_id is None, ikm=ikm_card(agency_id), fmt_ikm=fmt_ikm,
+                           complaints=complaints_card(agency_id), pct=_pct)
 
 
 def report_range() -> tuple[date, date]:

@@ -6,10 +6,11 @@ from pathlib import Path, PurePosixPath
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_from_directory, url_for
 
+from queue_app.core.i18n import translate
 from queue_app.core.site import current_site
 from queue_app.queue.voice import recorded_file
 
-from . import strings  # noqa: F401  (registers the screen text)
+from . import maklumat_strings, strings  # noqa: F401  (registers the screen text)
 
 AUDIO_DIR = Path(__file__).parent / "audio"
 
@@ -28,7 +29,8 @@ def board():
         "zone": zone,
         "voice": conf.display.voice,
         "site": conf.name,
-        "media": conf.media_dir is not None,
+        # the maklumat loops in the media area too, so a site without a media folder still gets one
+        "media": conf.media_dir is not None or bool(conf.maklumat),
         "media_seconds": conf.display.media_seconds,
     }
     return render_template("display/board.html", page=page, zone=zone, ikm=_published_ikm())
@@ -96,6 +98,10 @@ def media_list():
     """The loop's items; the display asks again now and then, so a file dropped in the folder joins the loop."""
     items = [{"url": url_for("display.media", name=n), "kind": MEDIA_KINDS[n.rsplit(".", 1)[-1].lower()],
               "name": n} for n in _media_files()]
+    site = current_site()
+    if site.maklumat:  # the Maklumat Pelayanan is shown where visitors wait (PermenPANRB 15/2014)
+        items.append({"kind": "notice", "name": "maklumat", "title": translate(site.locale, "display.maklumat"),
+                      "text": site.maklumat})
     return jsonify({"items": items})
 
 

@@ -26,7 +26,7 @@ register("home", {
         "booking": "Reservasi online (dari ponsel)",
         "tablets": "Tablet survei di loket",
         "tablet": "{name}",
-        "ikm": "Laporan Indeks Kepuasan Masyarakat (IKM)",
+        "ikm_report": "Laporan Indeks Kepuasan Masyarakat (IKM)",
         "all_zones": "Semua zona",
         "zone": "Zona {zone}",
         "staff": "Petugas",
@@ -36,6 +36,12 @@ register("home", {
         "developers": "Untuk pengembang",
         "api": "Dokumen API (OpenAPI 3)",
         "health": "Status sistem",
+        "maklumat": "Maklumat Pelayanan",
+        "public": "Untuk masyarakat",
+        "standards": "Standar pelayanan setiap layanan",
+        "ikm": "Hasil survei kepuasan dan tindak lanjutnya",
+        "complaints": "Sampaikan pengaduan",
+        "poster": "Poster QR pengaduan (untuk dicetak)",
     },
     "en": {
         "intro": "Queue system of the public service mall. Open the screen you need on its device.",
@@ -47,7 +53,7 @@ register("home", {
         "booking": "Online booking (from a phone)",
         "tablets": "Survey tablets at the counters",
         "tablet": "{name}",
-        "ikm": "Public satisfaction index (IKM) report",
+        "ikm_report": "Public satisfaction index (IKM) report",
         "all_zones": "All zones",
         "zone": "Zone {zone}",
         "staff": "Staff",
@@ -57,6 +63,12 @@ register("home", {
         "developers": "For developers",
         "api": "API document (OpenAPI 3)",
         "health": "System status",
+        "maklumat": "Service pledge (Maklumat Pelayanan)",
+        "public": "For the public",
+        "standards": "Service standards of every service",
+        "ikm": "Satisfaction survey results and their follow-up",
+        "complaints": "Send a complaint",
+        "poster": "Complaint QR poster (to print)",
     },
 })
 
@@ -68,7 +80,7 @@ def index():
 
     site = current_site()
     return render_template("home/index.html", kiosks=site.kiosks, zones=site.zones, counters=counters_with_current(),
-                           booking=any(s.booking is not None for s in site.services))
+                           booking=any(s.booking is not None for s in site.services), maklumat=site.maklumat)
 
 
 @bp.get("/favicon.ico")

@@ -11,7 +11,7 @@ from queue_app.queue import operations
 from queue_app.queue.errors import TicketNotFound
 from queue_app.queue.read_models import services_public
 
-from . import strings  # noqa: F401  (registers the kiosk texts)
+from . import standard_strings, strings  # noqa: F401  (registers the kiosk texts)
 from .guide import guide_for
 
 bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static",
@@ -45,7 +45,17 @@ def kiosk_page(code: str):
     services = services_public(conf.code)
     settings["guide"] = guide_for(services)  # the audio guide's words for each tile
     return render_template("kiosk/kiosk.html", kiosk=conf, settings=settings, services=services,
-                           lang=current_lang(), public_tickets=site.public_tickets)
+                           lang=current_lang(), public_tickets=site.public_tickets,
+                           standards=_standards([s["code"] for s in services]))
+
+
+def _standards(codes: list[str]) -> dict:
+    """The six public components of each service's standard, and every component's names (standard.js)."""
+    from queue_app.core.siteconfig import COMPONENTS
+    from queue_app.standards.operations import public_standards
+
+    return {"names": {c.key: {"id": c.name, "en": c.name_en, "public": c.public} for c in COMPONENTS},
+            "services": public_standards(codes)}
 
 
 def _enrolled_as(code: str) -> bool:

@@ -18,13 +18,17 @@ from mpp_queue.dashboard import bp as dashboard_bp
 from mpp_queue.display import bp as display_bp
 from mpp_queue.home import bp as home_bp
 from mpp_queue.kiosk import bp as kiosk_bp
+from mpp_queue.public_pages import bp as public_pages_bp
 from mpp_queue.survey_tablet import bp as survey_tablet_bp
 from mpp_queue.visitor import bp as visitor_bp
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import queue_app.booking.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.booking.models  # noqa: F401  (registers its tables or /api handlers)
+import queue_app.complaints.handlers  # noqa: F401  (registers its tables or /api handlers)
+import queue_app.complaints.models  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.core.models  # noqa: F401  (registers its tables or /api handlers)
+import queue_app.evaluation.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.printing.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.printing.models  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.queue.counter_handlers  # noqa: F401  (registers its tables or /api handlers)
@@ -35,6 +39,7 @@ import queue_app.staff.admin_handlers  # noqa: F401  (registers its tables or /a
 import queue_app.staff.day_handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.staff.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.staff.models  # noqa: F401  (registers its tables or /api handlers)
+import queue_app.standards.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.stats.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.survey.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.survey.models  # noqa: F401  (registers its tables or /api handlers)
@@ -158,7 +163,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
 def _register_surfaces(app: Flask) -> None:
     """The one place that knows every screen; surfaces only talk to each other through the core."""
     for bp in (home_bp, kiosk_bp, visitor_bp, display_bp, counter_bp, admin_bp, dashboard_bp, survey_tablet_bp,
-               booking_page_bp):
+               booking_page_bp, public_pages_bp):
         app.register_blueprint(bp)
 
 

@@ -572,3 +572,19 @@ def tiny_png(path, rgb: tuple[int, int, int], size: int = 8) -> None:
     raw = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
                      + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+def decode_svg_qr(svg: str) -> str | None:
+    """Rasterise one of the site's one-path QR SVGs (queue_app.core.qr) and decode it: what a phone would read."""
+    import zxingcpp
+    from PIL import Image, ImageDraw
+
+    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
+    scale = 8
+    img = Image.new("L", (size * scale, size * scale), 255)
+    draw = ImageDraw.Draw(img)
+    path = re.search(r'<path fill="#000" d="([^"]*)"', svg).group(1)
+    for x, y, w in re.findall(r"M(\d+),(\d+)h(\d+)", path):
+        x, y, w = int(x), int(y), int(w)
+        draw.rectangle([x * scale, y * scale, (x + w) * scale - 1, (y + 1) * scale - 1], fill=0)
+    results = zxingcpp.read_barcodes(img)
+    return results[0].text if results else None

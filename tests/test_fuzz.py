@@ -35,15 +35,16 @@ CROSS_FIELD_OR_STATEFUL = {
     ("GET", "/api/stats/summary"), ("GET", "/api/stats/export.csv"), ("GET", "/api/stats/export.xlsx"),
     ("GET", "/api/stats/report"), ("POST", "/api/admin/users"), ("POST", "/api/admin/closures"),
     ("GET", "/api/stats/ikm"), ("GET", "/api/stats/ikm.xlsx"),
-    ("GET", "/api/stats/bookings"),
+    ("GET", "/api/stats/bookings"), ("GET", "/api/stats/complaints"), ("GET", "/api/stats/evaluation.xlsx"),
 }
 
-#: Lenient on purpose: an empty ``?from=``/``?to=``/``?month=`` means "not given" (forms submit empty fields),
+#: Lenient on purpose: an empty ``?from=``/``?to=``/``?month=``/``?period=`` means "not given" (forms submit empty fields),
 #: and a ``null`` running text clears it. Everything else that breaks the schema must be refused.
 LENIENT = {
     ("GET", "/api/stats/summary"), ("GET", "/api/stats/export.csv"), ("GET", "/api/stats/export.xlsx"),
     ("GET", "/api/stats/report"), ("GET", "/api/stats/dashboard"), ("PUT", "/api/admin/running-text"),
     ("GET", "/api/stats/ikm"), ("GET", "/api/stats/ikm.xlsx"), ("GET", "/api/stats/bookings"),
+    ("GET", "/api/stats/complaints"), ("GET", "/api/stats/evaluation.xlsx"), ("GET", "/api/stats/ikm/actions"),
 }
 
 

@@ -17,6 +17,7 @@ import mpp_queue.dashboard.views  # noqa: F401
 import mpp_queue.display.views  # noqa: F401
 import mpp_queue.home  # noqa: F401
 import mpp_queue.kiosk.views  # noqa: F401
+import mpp_queue.public_pages  # noqa: F401
 import mpp_queue.survey_tablet  # noqa: F401
 import mpp_queue.visitor  # noqa: F401
 import pytest
@@ -25,7 +26,8 @@ import queue_app.core.errors  # noqa: F401
 from queue_app.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-SURFACES = ("home", "kiosk", "visitor", "display", "counter", "admin", "dashboard", "survey_tablet", "queue_app")
+SURFACES = ("home", "kiosk", "visitor", "display", "counter", "admin", "dashboard", "survey_tablet", "queue_app",
+            "public_pages")
 TEMPLATES = [p for s in SURFACES for p in (ROOT / s).rglob("templates/**/*.html")]
 SHARED_JS = ROOT / "queue_app" / "static" / "js"
 

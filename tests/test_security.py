@@ -83,8 +83,11 @@ def _html_pages(app, token: str) -> list[str]:
     """Every GET page the app renders from a template, with its parameters filled in."""
     fill = {"counter.panel": {"code": "L01"}, "kiosk.kiosk_page": {"code": "K2"},
             "admin.user": {"username": "clerk1"}, "visitor.ticket_page": {"token": token},
-            "survey_tablet.tablet": {"code": "L01"}, "booking_page.manage_page": {"token": "no-such-booking"}}
-    skip = {"kiosk.ticket_qr", "booking_page.booking_qr", "display.audio", "display.media", "static"}  # not HTML
+            "survey_tablet.tablet": {"code": "L01"}, "booking_page.manage_page": {"token": "no-such-booking"},
+            "admin.standard_edit": {"code": "PERIZINAN"}, "public_pages.standard": {"code": "PERIZINAN"},
+            "public_pages.complaint_page": {"token": "no-such-complaint"}}
+    skip = {"kiosk.ticket_qr", "booking_page.booking_qr", "display.audio", "display.media", "static",
+            "public_pages.ikm_qr", "public_pages.complaint_qr"}  # not HTML
     urls = []
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/") or "GET" not in rule.methods or rule.endpoint in skip \
@@ -389,6 +392,7 @@ ALLOWED = [
     (r"^/api/stats/", {"manager", "admin"}),
     (r"^/api/admin/", {"admin"}),
     (r"^/api/survey/tablet/\{code\}$", {"clerk", "admin"}),  # the counter tablet, run by its clerk for now
+    (r"^/api/complaints", {"manager", "admin"}),  # the inbox: a manager sees their agency's
 ]
 
 

@@ -165,6 +165,34 @@ def _booking(app, call: Checked, clerk: dict, admin: dict) -> None:
     call("GET", "/api/stats/bookings", 200, headers=admin)
 
 
+def _evaluation(call: Checked, clerk: dict, manager: dict, admin: dict, tokens: dict[str, str]) -> None:
+    """What an MPP is judged on: a standard and the maklumat, a complaint answered, the SKM follow-up, the results."""
+    call("GET", "/api/site", 200)
+    call("PUT", "/api/admin/services/PERIZINAN/standard", 200, headers=admin,
+         json={"persyaratan": ["KTP-el", "NIB"], "waktu": "5 hari kerja"})
+    call("GET", "/api/services/PERIZINAN/standard", 200)
+    call("DELETE", "/api/admin/services/PERIZINAN/standard", 200, headers=admin)
+    made = call("POST", "/api/complaints", 201, json={"text": "Antrean lama", "ticket": tokens["first"],
+                                                      "name": "Budi", "phone": "0812 3456 7890"})
+    call("GET", f"/api/complaints/{made['token']}", 200)
+    for who in (manager, admin):
+        call("GET", "/api/complaints", 200, headers=who)
+    call("GET", "/api/complaints?status=received&overdue=false", 200, headers=admin)
+    call("POST", f"/api/complaints/{made['reference']}/responses", 201, headers=manager,
+         json={"text": "Kami tindak lanjuti", "status": "resolved", "lapor": "LAP-1"})
+    call("GET", f"/api/complaints/{made['reference']}/responses", 200, headers=admin)
+    call("GET", f"/api/complaints/{made['token']}", 200)
+    call("GET", "/api/stats/complaints", 200, headers=manager)
+    month = clock.utcnow().strftime("%Y-%m")
+    action = call("POST", "/api/stats/ikm/actions", 201, headers=manager,
+                  json={"period": month, "unsur": "U3", "action": "Tambah loket", "owner": "Kabid", "due": "2027-01-31"})
+    call("PATCH", f"/api/stats/ikm/actions/{action['id']}", 200, headers=manager,
+         json={"status": "done", "evidence": "SK 12"})
+    call("GET", f"/api/stats/ikm/actions?period={month}", 200, headers=admin)
+    call("GET", "/api/public/ikm", 200)
+    call("GET", "/api/stats/evaluation.xlsx", 200, headers=manager)
+
+
 @pytest.fixture
 def booking_app(tmp_path, db_url):
     with built_app(make_site(tmp_path, BOOKING), db_url) as app:
@@ -182,6 +210,7 @@ def test_every_endpoint_answers_its_declared_shape(booking_app):
     tokens = _public_day(call, clerk)
     _survey(app, call, clerk, manager, admin, tokens)
     _booking(app, call, clerk, admin)
+    _evaluation(call, clerk, manager, admin, tokens)
 
     staff.user("siti", "clerk", ["L01"], password="kata-sandi-1")
     signed = call("POST", "/api/auth/token", 200, json={"username": "siti", "password": "kata-sandi-1"})

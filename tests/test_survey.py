@@ -111,7 +111,7 @@ def test_the_workbook_holds_the_same_figure(twenty, client, manager):
     r = client.get(f"/api/stats/ikm.xlsx?from={day}&to={day}", headers=manager)
     assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
     wb = load_workbook(io.BytesIO(r.data))
-    assert wb.sheetnames == ["IKM", "Data Responden", "Profil Responden", "Saran"]
+    assert wb.sheetnames == ["IKM", "Data Responden", "Profil Responden", "Saran", "Tindak Lanjut"]
     cells = {row[0]: row[4] for row in wb["IKM"].iter_rows(values_only=True) if isinstance(row[0], str)}
     assert cells["IKM Unit Pelayanan"] == IKM
     assert cells["Mutu Pelayanan"] == "B" and cells["Kinerja Unit Pelayanan"] == "Baik"

@@ -8,9 +8,10 @@ from queue_app.core.i18n import current_lang
 from queue_app.queue import operations
 from queue_app.queue.errors import TicketNotFound
 from queue_app.queue.read_models import ticket_public
+from queue_app.standards.operations import components
 from queue_app.survey.questionnaire import screen_data
 
-from . import route_strings, strings  # noqa: F401  (register the page's texts)
+from . import complaint_strings, route_strings, strings  # noqa: F401  (register the page's texts)
 
 bp = Blueprint("visitor", __name__, template_folder="templates", static_folder="static",
                static_url_path="/visitor/static")
@@ -23,8 +24,10 @@ def ticket_page(token: str):
         ticket = operations.get_ticket_by_token(token)
     except TicketNotFound:
         return render_template("visitor/ticket_missing.html"), 404
-    resp = make_response(render_template("visitor/ticket.html", ticket=ticket_public(ticket), token=token,
-                                         survey_data=screen_data(current_lang())))
+    view = ticket_public(ticket)
+    resp = make_response(render_template("visitor/ticket.html", ticket=view, token=token,
+                                         survey_data=screen_data(current_lang()),
+                                         standard=components(view["service"], public_only=True)))
     resp.headers["Cache-Control"] = "no-store"  # a phone reopening the tab must not show a stale status
     resp.headers["Referrer-Policy"] = "no-referrer"  # the token is the URL; never leak it to another site
     return resp

@@ -42,6 +42,8 @@ class Config:
     RATELIMIT_BOOKINGS_PER_ADDRESS = 20  # per 10 minutes
     RATELIMIT_BOOKINGS_PER_PHONE = 5  # attempts per day
     RATELIMIT_CHECKINS_PER_MINUTE = 30  # per kiosk or desk address: codes are short, guessing must be slow
+    #: Complaints (POST /api/complaints) per address per hour; MPP_QUEUE_RATELIMIT_COMPLAINTS=0 turns it off
+    RATELIMIT_COMPLAINTS_PER_ADDRESS = int(os.environ.get("MPP_QUEUE_RATELIMIT_COMPLAINTS", "10"))
     TESTING = False
     #: Validate every /api answer and every Socket.IO payload against its declared shape (queue_app.api.checks,
     #: queue_app.core.events): on in tests, and in the test suite's servers through the environment
@@ -60,5 +62,6 @@ class TestConfig(Config):
     RATELIMIT_TICKETS_PUBLIC = 0
     RATELIMIT_LOGIN = 0
     RATELIMIT_BOOKINGS = False
+    RATELIMIT_COMPLAINTS_PER_ADDRESS = 0
     #: fail a test that writes in a transaction that began as a read (see database.py)
     SQLITE_STRICT_WRITES = True

@@ -121,8 +121,9 @@ class RateLimited(QueueError):
     status_code, code = 429, "rate_limited"
 
 
-#: a visitor's token in a path (/t/<token>, /api/tickets/<token>/...) or a query (?token=...)
-_TOKEN_IN_PATH = re.compile(r"(/t/|/api/tickets/|[?&]token=)[^/?&#\s]+")
+#: a visitor's token in a path (/t/<token>, /api/tickets/<token>/..., a complaint's /pengaduan/<token> and
+#: /api/complaints/<token>) or a query (?token=...)
+_TOKEN_IN_PATH = re.compile(r"(/t/|/api/tickets/|/api/complaints/|/pengaduan/|[?&]token=)[^/?&#\s]+")
 
 
 def redact(text: str) -> str:

@@ -3,8 +3,11 @@ and the IKM report (JSON and the workbook survey teams hand in)."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import Response, jsonify, request
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from queue_app.api import bp
@@ -20,11 +23,15 @@ from queue_app.core.site import today as site_today
 from queue_app.queue.operations import get_ticket_by_token
 from queue_app.staff.auth import scoped_agency, staff_required
 from queue_app.staff.models import Role
-from queue_app.survey import operations
+from queue_app.survey import actions, operations
 from queue_app.survey.models import SurveyChannel
 from queue_app.survey.questionnaire import unsur_view
 from queue_app.survey.shapes import (
+    ActionChange,
+    IkmActionView,
     IkmReport,
+    NewAction,
+    PublicIkm,
     PublishedIkm,
     Questionnaire,
     SurveyAnswer,
@@ -152,3 +159,56 @@ def stats_ikm_xlsx():
     filename = f"ikm-{first.isoformat()}-{last.isoformat()}.xlsx"
     return Response(data, mimetype=XLSX_MIME,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- the follow-up (rencana tindak lanjut) and the published results ---------------------------------------
+
+
+@bp.post("/stats/ikm/actions")
+@staff_required(Role.manager, Role.admin)
+@documented("Plan a follow-up action on an element of a month's survey (a manager: for their agency)",
+            tags="stats", body=NewAction, responses={201: IkmActionView},
+            errors=(400, 401, 403, 404, 413, 422), staff=True)
+def ikm_action_create():
+    data = parse_body(NewAction)
+    row = actions.create_action(current_user._get_current_object(), period=data.period, unsur=data.unsur,
+                                action=data.action, owner=data.owner, due=data.due, agency=data.agency)
+    db.session.commit()
+    return jsonify(actions.action_view(row)), 201
+
+
+@bp.patch("/stats/ikm/actions/<action_id>")
+@staff_required(Role.manager, Role.admin)
+@documented("Move a follow-up action on (in_progress, done) with its evidence", tags="stats", body=ActionChange,
+            responses={200: IkmActionView}, errors=(400, 401, 403, 404, 413, 422), staff=True)
+def ikm_action_update(action_id: str):
+    # a plain path segment, not an <int:> converter: who asks is checked before whether the action exists
+    if not re.fullmatch(r"[0-9]{1,18}", action_id):
+        raise actions.ActionNotFound(f'No follow-up action "{action_id}".')
+    data = parse_body(ActionChange)
+    row = actions.update_action(current_user._get_current_object(), int(action_id), status=data.status,
+                                evidence=data.evidence)
+    db.session.commit()
+    return jsonify(actions.action_view(row))
+
+
+@bp.get("/stats/ikm/actions")
+@staff_required(Role.manager, Role.admin)
+@documented("The follow-up actions of a month (or all), of one agency (a scoped manager: only their own)",
+            tags="stats", responses={200: list[IkmActionView]}, errors=(401, 403, 404, 422), staff=True,
+            query={"period": ({"type": "string", "pattern": "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"}, False,
+                              "a month like 2026-12 (default: every month)"),
+                   "agency": ({"type": "string"}, False, "agency code (a scoped manager: only their own)")})
+def ikm_action_list():
+    period = request.args.get("period") or None
+    if period is not None:
+        actions.check_period(period)
+    return jsonify(actions.actions_view(actions.list_actions(period=period, agency_id=scoped_agency())))
+
+
+@bp.get("/public/ikm")
+@documented("The published survey results: this month's and last month's IKM, per agency, and the follow-up "
+            "actions with their status (no sign-in; never a comment, a name or a phone)", tags="public",
+            responses={200: PublicIkm})
+def public_ikm():
+    return jsonify(actions.public_ikm())

@@ -70,3 +70,44 @@ class SurveyResponse(Base):
 
     def __repr__(self) -> str:
         return f"<SurveyResponse ticket={self.ticket_id}>"
+
+
+class ActionStatus(StrEnum):
+    """Where a follow-up action stands."""
+
+    planned = auto()
+    in_progress = auto()
+    done = auto()
+
+
+class IkmAction(Base):
+    """One follow-up action (rencana tindak lanjut) on an element of a month's survey, usually its weakest ones:
+    what will be done, who answers for it, by when, and the evidence once it is done. Published with the IKM."""
+
+    __tablename__ = "ikm_actions"
+    __table_args__ = (
+        sa.Index("ix_ikm_actions_period", "period", "agency_id"),
+        sa.CheckConstraint("unsur IN ('U1','U2','U3','U4','U5','U6','U7','U8','U9')", name="unsur"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the surveyed month it follows up, ``2026-12``
+    period: Mapped[str] = mapped_column(sa.String(7))
+    #: the element (U1..U9) it improves
+    unsur: Mapped[str] = mapped_column(sa.String(3))
+    #: the agency whose service it concerns (None: the whole MPP)
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"))
+    action: Mapped[str] = mapped_column(sa.Text)
+    #: who answers for it (a position or a unit, as the agency writes it)
+    owner: Mapped[str] = mapped_column(sa.String(120))
+    due: Mapped[date]
+    status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus), default=ActionStatus.planned)
+    #: what shows it was done (a document's number, a link, a description)
+    evidence: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<IkmAction {self.period} {self.unsur} {self.status}>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
@@ -129,3 +130,84 @@ class PublishedIkm(Answer):
     respondents: int
 
 
+
+
+# --- the follow-up (rencana tindak lanjut) and the published results ---------------------------------------
+
+UnsurCode = Literal["U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"]
+Period = Annotated[str, StringConstraints(max_length=7, pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")]
+Typed = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+
+
+class NewAction(Shape):
+    """An action on one element of a month's survey; ``agency`` defaults to a scoped manager's own (an admin's
+    action without one is the whole MPP's)."""
+
+    period: Period
+    unsur: UnsurCode
+    agency: Annotated[str, StringConstraints(max_length=32)] | None = None
+    action: Annotated[Typed, StringConstraints(max_length=1000)]
+    owner: Annotated[Typed, StringConstraints(max_length=120)]
+    due: Annotated[date, Field(strict=False)]
+
+
+class ActionChange(Shape):
+    """Move an action on, with what shows it was done."""
+
+    status: Literal["in_progress", "done"]
+    evidence: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class IkmActionView(Answer):
+    """A follow-up action as the staff see it."""
+
+    id: int
+    period: str
+    unsur: str
+    unsur_name: str
+    agency: str | None
+    action: str
+    owner: str
+    due: date
+    status: Literal["planned", "in_progress", "done"]
+    evidence: str
+    created_at: datetime
+    updated_at: datetime
+    done_at: datetime | None
+
+
+class PublicAgencyIkm(Answer):
+    agency: str
+    agency_name: str
+    ikm: float | None
+    grade: str | None
+    respondents: int
+
+
+class PublicAction(Answer):
+    """A follow-up action as published: what, on which element, its status and due date (never who)."""
+
+    unsur: str
+    unsur_name: str
+    agency: str | None
+    action: str
+    status: Literal["planned", "in_progress", "done"]
+    due: date
+
+
+class PublicPeriod(Answer):
+    """One month's published results (the IKM half-up to two decimals, as its grade is read)."""
+
+    period: str
+    ikm: float | None
+    grade: str | None
+    grade_label: str | None
+    respondents: int
+    by_agency: list[PublicAgencyIkm]
+    actions: list[PublicAction]
+
+
+class PublicIkm(Answer):
+    """This month's results so far and the previous month's, newest first: never a comment, a name or a phone."""
+
+    periods: list[PublicPeriod]

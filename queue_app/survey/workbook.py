@@ -20,7 +20,7 @@ from queue_app.core.extensions import db
 from queue_app.core.models import Agency, Service
 from queue_app.core.site import current_site
 
-from . import report
+from . import actions, report
 from .operations import ikm, round2
 from .questionnaire import UNSUR
 
@@ -107,6 +107,29 @@ def _comments_sheet(ws: Worksheet, rows: list[dict[str, Any]], titles: list[str]
         ws.cell(row=row + i, column=4).alignment = Alignment(wrap_text=True, vertical="top")
 
 
+ACTION_STATUS_ID = {"planned": "Direncanakan", "in_progress": "Dalam proses", "done": "Selesai"}
+
+
+def _row_cell(ws: Worksheet, row: int, col: int, value: Any) -> None:
+    cell = sheets.cell(ws, row, col, value)
+    cell.border = sheets.BOX
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def actions_sheet(ws: Worksheet, plan: list[dict[str, Any]], lines: list[str]) -> None:
+    """The follow-up actions (also a sheet of ``ikm.xlsx``)."""
+    row = sheets.title(ws, lines, 9)
+    sheets.header(ws, row, height=32, columns=[("No", 5), ("Periode", 9), ("Unsur", 26), ("Instansi", 12), ("Rencana Tindak Lanjut", 44),
+                      ("Penanggung Jawab", 20), ("Batas Waktu", 12), ("Status", 13), ("Bukti", 30)])
+    for i, a in enumerate(plan, start=1):
+        values = [i, a["period"], f"{a['unsur']} {a['unsur_name']}", a["agency"] or "MPP", a["action"], a["owner"],
+                  a["due"], ACTION_STATUS_ID[a["status"]], a["evidence"]]
+        for col, value in enumerate(values, start=1):
+            _row_cell(ws, row + i, col, value)
+    if not plan:
+        ws.cell(row=row + 1, column=1, value="Belum ada rencana tindak lanjut untuk periode ini.")
+
+
 def ikm_workbook(first: date, last: date, *, agency_id: int | None = None, service_id: int | None = None) -> bytes:
     """The SKM/IKM report of local days first..last as .xlsx bytes."""
     data = ikm(first, last, agency_id=agency_id, service_id=service_id)
@@ -120,6 +143,9 @@ def ikm_workbook(first: date, last: date, *, agency_id: int | None = None, servi
     _profile_sheet(wb.create_sheet("Profil Responden"),
                    report.profile(first, last, agency_id=agency_id, service_id=service_id), titles)
     _comments_sheet(wb.create_sheet("Saran"), [r for r in rows if r["comment"]], titles)
+    plan = actions.list_actions(periods=actions.periods_of(first, last), agency_id=agency_id)
+    actions_sheet(wb.create_sheet("Tindak Lanjut"), actions.actions_view(plan),
+                  ["RENCANA TINDAK LANJUT HASIL SKM", *titles[1:]])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

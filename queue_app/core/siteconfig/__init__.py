@@ -21,8 +21,10 @@ from pydantic import ValidationError
 from .calendar import DAYS, BookingConf, Holiday, SurveySection, TimeRange, WeeklyHours
 from .models import AgencyConf, ConfigFile, CounterConf, DisplayConf, KioskConf, ServiceConf
 from .site import BadEnvironment, SiteConf, build_site
+from .standards import COMPONENT_KEYS, COMPONENTS, ComplaintsSection, Component, StandardConf
 
 __all__ = [
+    "COMPONENTS", "COMPONENT_KEYS", "ComplaintsSection", "Component", "StandardConf",
     "DAYS", "AgencyConf", "BookingConf", "ConfigError", "CounterConf", "DisplayConf", "Holiday", "KioskConf",
     "ServiceConf", "SiteConf", "SurveySection", "TimeRange", "WeeklyHours", "load_site_config",
     "parse_site_config", "resolve_config_path",

@@ -18,6 +18,7 @@ from printers import PrinterConfig
 
 from .calendar import BookingConf, Holiday, SurveySection, WeeklyHours, service_hours
 from .fields import BaseUrl, Code, CodeList, Model, NonEmptyStr, Prefix, TimeZoneName, Zone, choice
+from .standards import ComplaintsSection, StandardConf
 
 PRINTER_KINDS = ("network", "usb", "serial", "file", "dummy", "agent")
 LOCALES = ("id", "en")
@@ -49,6 +50,8 @@ class ServiceConf(Model):
     #: after this service the visit goes on at these services, in this order (one ticket for the whole
     #: visit: queue_app/queue/routes.py); empty = the visit ends here
     then: CodeList = ()
+    #: ``[services.standard]``: its Standar Pelayanan (PermenPANRB 15/2014); None = none published
+    standard: StandardConf | None = None
 
     @property
     def hours(self) -> tuple[time, time] | None:
@@ -150,6 +153,8 @@ class SiteSection(Model):
     public_tickets: bool = False
     #: ``[site.hours]``; None = open every day
     hours: WeeklyHours | None = None
+    #: the Maklumat Pelayanan: the site's published pledge to serve by its standards ("" = none)
+    maklumat: Annotated[str, Field(max_length=4000)] = ""
 
 
 class ServerSection(Model):
@@ -193,6 +198,7 @@ class ConfigFile(Model):
     counter: CounterSection = CounterSection()
     kiosk: KioskSection = KioskSection()
     survey: SurveySection = SurveySection()
+    complaints: ComplaintsSection = ComplaintsSection()
     agencies: list[AgencyConf] = Field(min_length=1)
     services: list[ServiceConf] = Field(min_length=1)
     counters: list[CounterConf] = []

@@ -61,6 +61,10 @@ class SiteConf(Model):
     survey_days_open: int = 7
     #: [survey] questions: the site's rewording of some of the nine questions (U1..U9 → text)
     survey_questions: dict[str, str] = {}
+    #: [site] maklumat: the Maklumat Pelayanan, shown on the start page, the displays and /maklumat ("" = none)
+    maklumat: str = ""
+    #: [complaints] respond_within_days: working days within which a complaint must be answered
+    complaints_respond_within_days: int = 5
     path: Path | None = None
     instance_dir: Path | None = None
     #: [display] voice_dir / media_dir made absolute (relative to config.toml); None when not set
@@ -121,6 +125,8 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         holidays={h.date: h.name for h in sorted(file.holidays, key=lambda h: h.date)},
         survey_days_open=file.survey.days_open,
         survey_questions=dict(file.survey.questions),
+        maklumat=file.site.maklumat.strip(),
+        complaints_respond_within_days=file.complaints.respond_within_days,
         path=path,
         instance_dir=base_dir / "instance",
         voice_dir=(base_dir / file.display.voice_dir).resolve() if file.display.voice_dir else None,
