@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from queue_app.api.declare import parse_form
 from queue_app.core.errors import Forbidden, NotFound, QueueError
 from queue_app.core.extensions import db
 from queue_app.core.lookups import counters_with_current
@@ -22,7 +23,9 @@ from queue_app.core.site import current_site, today
 from queue_app.staff import admin
 from queue_app.staff import closures as site_closures
 from queue_app.staff import notices as display_notices
+from queue_app.staff.day_shapes import ClosureRequest, NoticesRequest
 from queue_app.staff.models import Role
+from queue_app.staff.shapes import CloseReason, CounterCodes, NewPassword, NewRunningText, NewUser
 
 from . import strings  # noqa: F401  (registers the admin pages' texts)
 
@@ -76,10 +79,15 @@ def users():
 @admin_page
 def create_user():
     f = request.form
-    return _apply(lambda: admin.create_user(
-        _actor(), f.get("username", ""), role=f.get("role", ""), password=f.get("password", ""),
-        counters=f.getlist("counters"), full_name=f.get("full_name", ""), agency=f.get("agency") or None,
-    ), url_for("admin.users"))
+
+    def change() -> None:
+        new = parse_form(NewUser, {"username": f.get("username", ""), "role": f.get("role", ""),
+                                   "password": f.get("password", ""), "counters": f.getlist("counters"),
+                                   "full_name": f.get("full_name", ""), "agency": f.get("agency") or None})
+        admin.create_user(_actor(), new.username, role=new.role, password=new.password, counters=new.counters or [],
+                          full_name=new.full_name or "", agency=new.agency)
+
+    return _apply(change, url_for("admin.users"))
 
 
 @bp.get("/users/<username>")
@@ -93,14 +101,16 @@ def user(username: str):
 @bp.post("/users/<username>/counters")
 @admin_page
 def assign(username: str):
-    return _apply(lambda: admin.assign_counters(_actor(), username, request.form.getlist("counters")),
+    return _apply(lambda: admin.assign_counters(
+        _actor(), username, parse_form(CounterCodes, {"counters": request.form.getlist("counters")}).counters or []),
                   url_for("admin.user", username=username))
 
 
 @bp.post("/users/<username>/password")
 @admin_page
 def password(username: str):
-    return _apply(lambda: admin.reset_password(_actor(), username, request.form.get("password", "")),
+    return _apply(lambda: admin.reset_password(
+        _actor(), username, parse_form(NewPassword, {"password": request.form.get("password", "")}).password),
                   url_for("admin.user", username=username))
 
 
@@ -128,7 +138,8 @@ def services():
 @bp.post("/services/<code>/close")
 @admin_page
 def close(code: str):
-    return _apply(lambda: admin.close_service(_actor(), code, request.form.get("reason", "")),
+    return _apply(lambda: admin.close_service(
+        _actor(), code, parse_form(CloseReason, {"reason": request.form.get("reason", "")}).reason),
                   url_for("admin.services"))
 
 
@@ -143,9 +154,12 @@ def open(code: str):
 def closures():
     """Days the whole building is closed: the admin's closures (editable) and config.toml's holidays."""
     if request.method == "POST":
-        f = request.form
-        return _apply(lambda: site_closures.close_site(_actor(), f.get("day", ""), f.get("reason", "")),
-                      url_for("admin.closures"))
+        def change() -> None:
+            asked = parse_form(ClosureRequest, {"day": request.form.get("day", ""),
+                                                "reason": request.form.get("reason", "")})
+            site_closures.close_site(_actor(), asked.day, asked.reason)
+
+        return _apply(change, url_for("admin.closures"))
     day = today()
     holidays = [(d, name) for d, name in current_site().holidays.items() if d >= day]
     return render_template("admin/closures.html", closures=site_closures.upcoming_closures(day),
@@ -162,7 +176,8 @@ def reopen_day(day: str):
 @admin_page
 def display():
     if request.method == "POST":
-        return _apply(lambda: admin.set_running_text(_actor(), request.form.get("running_text", "")),
+        return _apply(lambda: admin.set_running_text(
+            _actor(), parse_form(NewRunningText, {"text": request.form.get("running_text", "")}).text or ""),
                       url_for("admin.display"))
     return render_template("admin/display.html", running_text=admin.running_text(),
                            limit=admin.MAX_RUNNING_TEXT, notices=display_notices.notices(),
@@ -175,7 +190,9 @@ def notices():
     """The display's notices: the form sends parallel lists of titles and texts (blank rows are dropped)."""
     items = [{"title": t, "text": x} for t, x in zip(request.form.getlist("title"), request.form.getlist("text"),
                                                       strict=False)]
-    return _apply(lambda: display_notices.set_notices(_actor(), items), url_for("admin.display"))
+    return _apply(lambda: display_notices.set_notices(
+        _actor(), [n.model_dump() for n in parse_form(NoticesRequest, {"notices": items}).notices]),
+        url_for("admin.display"))
 
 
 @bp.get("/audit")

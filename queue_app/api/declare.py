@@ -115,7 +115,7 @@ def parse_body(model: type[S], *, required: bool = True) -> S:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _failed(exc) from None
+        raise _failed(exc, model) from None
 
 
 _TYPE_NAMES = {"string_type": "a string", "bool_type": "a boolean", "int_type": "an integer",
@@ -123,17 +123,37 @@ _TYPE_NAMES = {"string_type": "a string", "bool_type": "a boolean", "int_type": 
                "model_type": "an object", "int_parsing": "an integer", "bool_parsing": "a boolean"}
 
 
-def _failed(exc: ValidationError) -> ValidationFailed:
-    """The first error of ``exc`` in the words the API has always used (``Missing field "service".``)."""
+def parse_form(model: type[S], data: dict[str, Any]) -> S:
+    """An HTML form's fields (``data``) as ``model``: the admin's pages validate through the same shapes as the
+    API, leniently typed (a form sends every value as text). :raise ValidationFailed: as :func:`parse_body`,
+    its page message in the screen's language."""
+    try:
+        return model.model_validate(data, strict=False)
+    except ValidationError as exc:
+        raise _failed(exc, model) from None
+
+
+def _failed(exc: ValidationError, model: type[BaseModel] | None = None) -> ValidationFailed:
+    """The first error of ``exc`` in the words the API has always used (``Missing field "service".``), and the
+    catalogue's text of it for a page (``errors.field_*``)."""
     err = exc.errors(include_url=False)[0]
     path = ".".join(str(p) for p in err["loc"]) or "body"
     kind = err["type"]
+    values: dict[str, Any] = {"field": path}
     if kind == "missing":
-        message = f'Missing field "{path}".'
+        message, text = f'Missing field "{path}".', "field_missing"
     elif kind in _TYPE_NAMES:
-        message = f'Field "{path}" must be {_TYPE_NAMES[kind]}.'
+        message, text = f'Field "{path}" must be {_TYPE_NAMES[kind]}.', "field_invalid"
     elif kind == "string_too_short":
-        message = f'Field "{path}" must not be empty.'
+        message, text = f'Field "{path}" must not be empty.', "field_empty"
+    elif kind in ("string_too_long", "too_long"):
+        values["max"] = (err.get("ctx") or {}).get("max_length", "?")
+        message, text = f'Field "{path}": {err["msg"]}.', "field_too_long"
     else:
-        message = f'Field "{path}": {err["msg"]}.'
-    return ValidationFailed(message, field=path)
+        message, text = f'Field "{path}": {err["msg"]}.', "field_invalid"
+    # a field may name the catalogue's own words for its refusals (``json_schema_extra={"x-error-text": ...}``)
+    field = model.model_fields.get(str(err["loc"][0])) if model is not None and err["loc"] else None
+    extra = field.json_schema_extra if field is not None and isinstance(field.json_schema_extra, dict) else {}
+    if kind != "missing" and extra.get("x-error-text"):
+        text = str(extra["x-error-text"])
+    return ValidationFailed(message, text=text, values=values, field=path)

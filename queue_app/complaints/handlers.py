@@ -78,13 +78,14 @@ INBOX_QUERY = {
 def _inbox_args() -> dict:
     """The inbox's filters from the query. :raise ValidationFailed:"""
     args = request.args
-    status = args.get("status") or None
+    # a parameter given empty is given, and wrong: only an absent one means "any"
+    status = args.get("status")
     if status is not None and status not in operations.STATUSES:
         raise ValidationFailed(f'"status" must be one of {", ".join(operations.STATUSES)}.', field="status")
-    overdue_arg = args.get("overdue") or None
+    overdue_arg = args.get("overdue")
     if overdue_arg is not None and overdue_arg not in ("true", "false"):
         raise ValidationFailed('"overdue" must be "true" or "false".', field="overdue")
-    limit_arg = args.get("limit") or "200"
+    limit_arg = args.get("limit", "200")
     if not limit_arg.isdigit() or not 1 <= int(limit_arg) <= 1000:
         raise ValidationFailed('"limit" must be a whole number from 1 to 1000.', field="limit")
     return {"status": status, "overdue": None if overdue_arg is None else overdue_arg == "true",

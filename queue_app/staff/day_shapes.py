@@ -15,7 +15,7 @@ Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 class ClosureRequest(Shape):
     """Close the whole site on ``day`` (YYYY-MM-DD, today or later) with a reason shown to visitors."""
 
-    day: Day
+    day: Day = Field(json_schema_extra={"x-error-text": "closure_day_format"})
     reason: Annotated[str, StringConstraints(min_length=1, max_length=closures.MAX_REASON)]
 
 
