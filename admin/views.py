@@ -210,8 +210,8 @@ def enrol_kiosk(code: str):
     if current_site().kiosk(code) is None:
         raise NotFound(f'No kiosk "{code}" in config.toml.')
     key = admin.enrol_device(_actor(), "kiosk", code)
-    db.session.commit()
     end_session()
+    db.session.commit()
     resp = redirect(url_for("kiosk.kiosk_page", code=code))
     resp.set_cookie(devices.COOKIE, devices.cookie_value("kiosk", code, key), max_age=devices.COOKIE_MAX_AGE,
                     httponly=True, samesite="Strict", secure=request.is_secure, path="/")

@@ -37,6 +37,8 @@ class Config:
                                 if RATELIMIT_TICKETS_PER_KIOSK else 0)
     #: Failed sign-ins per (address, username)
     RATELIMIT_LOGIN = int(os.environ.get("MPP_QUEUE_RATELIMIT_LOGIN", "10"))
+    #: Wrong current passwords when changing one's own, per user per 15 minutes
+    RATELIMIT_PASSWORD_GUESSES = int(os.environ.get("MPP_QUEUE_RATELIMIT_PASSWORD", "5"))
     #: Online bookings: MPP_QUEUE_RATELIMIT_BOOKINGS=0 turns every limit below off (load tests)
     RATELIMIT_BOOKINGS = os.environ.get("MPP_QUEUE_RATELIMIT_BOOKINGS", "1") != "0"
     RATELIMIT_BOOKINGS_PER_ADDRESS = 20  # per 10 minutes
@@ -59,6 +61,7 @@ class TestConfig(Config):
     RATELIMIT_TICKETS_PER_KIOSK = 0
     RATELIMIT_TICKETS_PUBLIC = 0
     RATELIMIT_LOGIN = 0
+    RATELIMIT_PASSWORD_GUESSES = 0
     RATELIMIT_BOOKINGS = False
     #: fail a test that writes in a transaction that began as a read (see database.py)
     SQLITE_STRICT_WRITES = True

@@ -142,7 +142,7 @@ def housekeeping(app: Flask) -> None:
     from queue_app.live.namespaces import sweep_staff
     from queue_app.printing.agents import sweep_agents
     from queue_app.queue import counts, rollover
-    from queue_app.staff.auth import purge_expired_tokens
+    from queue_app.staff.auth import purge_expired_tokens, purge_idle_sessions
 
     with app.app_context():
         try:
@@ -151,6 +151,7 @@ def housekeeping(app: Flask) -> None:
             counts.check_today(today())
             db.session.commit()
             purge_expired_tokens()
+            purge_idle_sessions()
             db.session.commit()
             sweep_staff()
             sweep_agents()

@@ -24,7 +24,7 @@ from queue_app.core.outbox import end_access, touch
 from queue_app.core.site import current_site, today
 from queue_app.staff import auth
 from queue_app.staff.events import to_every_zone
-from queue_app.staff.models import ApiToken, AuditEntry, Role, User
+from queue_app.staff.models import ApiToken, AuditEntry, Role, StaffSession, User
 
 RUNNING_TEXT = "running_text"
 MAX_RUNNING_TEXT = 500
@@ -123,6 +123,7 @@ def _end_sessions(user: User) -> None:
     # the session cookie carries "<id>:<session_version>", so a new version logs every browser out
     user.session_version += 1
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    db.session.execute(sa.delete(StaffSession).where(StaffSession.user_id == user.id))
     # and every panel or dashboard socket they opened, in every process, once this commits
     end_access(f"user:{user.id}")
 

@@ -56,6 +56,7 @@ def delete_token():
 
     if not g.get("auth_via_token"):
         end_session()
+        db.session.commit()
         return jsonify({"ok": True})
     row = token_row(request.headers.get("Authorization", "")[7:].strip())
     if row is None:  # expired between the check and now
@@ -93,11 +94,13 @@ class PasswordChange(Shape):
 
 
 @bp.post("/auth/password")
-@documented("Change your own password", tags="staff", body=PasswordChange, responses={200: Revoked},
-            errors=(400, 401, 403, 422), staff=True)
+@documented("Change your own password; every other session and token of yours ends", tags="staff",
+            body=PasswordChange, responses={200: Revoked}, errors=(400, 401, 403, 422, 429), staff=True)
 @staff_required()
 def change_password():
-    """Change the signed-in user's password; allowed even while a generated one must be changed."""
+    """Change the signed-in user's password; allowed even while a generated one must be changed. Every other
+    browser session and bearer token of the user ends (their sockets are disconnected); this one goes on.
+    Wrong current passwords are limited per user (429)."""
     data = parse_body(PasswordChange)
     set_own_password(current_user._get_current_object(), data.current_password, data.new_password)
     db.session.commit()
