@@ -117,9 +117,9 @@ def test_the_workbook_holds_the_same_figure(twenty, client, manager):
     assert cells["Mutu Pelayanan"] == "B" and cells["Kinerja Unit Pelayanan"] == "Baik"
     assert cells["Jumlah Responden"] == 20 and cells["Sampel Minimum (Krejcie-Morgan)"] == MIN_SAMPLE
     answers = [row for row in wb["Data Responden"].iter_rows(values_only=True) if isinstance(row[0], int)]
-    assert len(answers) == 20 and list(answers[0][5:14]) == GROUPS[0][1]
+    assert len(answers) == 20 and list(answers[0][4:13]) == GROUPS[0][1]
     sums = next(row for row in wb["Data Responden"].iter_rows(values_only=True) if row[0] == "Jumlah Nilai per Unsur")
-    assert list(sums[5:14]) == [70, 68, 56, 50, 66, 74, 78, 50, 62]
+    assert list(sums[4:13]) == [70, 68, 56, 50, 66, 74, 78, 50, 62]
     comments = [row[3] for row in wb["Saran"].iter_rows(values_only=True) if isinstance(row[0], int)]
     assert comments == ["Ruang tunggu kurang kursi"]
     profile = {row[0]: row[1] for row in wb["Profil Responden"].iter_rows(values_only=True) if row[0]}

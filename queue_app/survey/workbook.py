@@ -3,6 +3,10 @@
 Sheets: "IKM" (NRR per element, weighted NRR, IKM, grade, respondents against the minimum sample),
 "Data Responden" (one row per answer, with the sums, NRR and weighted NRR under each element),
 "Profil Responden" and "Saran". The figures are those of ``GET /api/stats/ikm`` for the same range.
+
+Every cell of text goes through :func:`queue_app.core.exports.spreadsheet_text` (a comment typed as
+``=HYPERLINK(...)`` stays text), and no row names its ticket: a survey answer must not be linked to the
+visit, and through it to a booking's name or phone (UU 27/2022).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from queue_app.core.exports import spreadsheet_text
 from queue_app.core.extensions import db
 from queue_app.core.models import Agency, Service
 from queue_app.core.site import current_site
@@ -33,7 +38,6 @@ HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
 TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 BOLD = Font(bold=True)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def period_title(first: date, last: date) -> str:
@@ -49,7 +53,7 @@ def period_title(first: date, last: date) -> str:
 
 def _header(ws: Worksheet, row: int, columns: list[tuple[str, int]]) -> None:
     for i, (title, width) in enumerate(columns, start=1):
-        cell = ws.cell(row=row, column=i, value=title)
+        cell = ws.cell(row=row, column=i, value=spreadsheet_text(title))
         cell.font, cell.fill, cell.border, cell.alignment = BOLD, HEAD_FILL, BOX, CENTER
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.row_dimensions[row].height = 32
@@ -57,7 +61,7 @@ def _header(ws: Worksheet, row: int, columns: list[tuple[str, int]]) -> None:
 
 def _row(ws: Worksheet, row: int, values: list[Any], *, total: bool = False, fmt: str = "0.00") -> None:
     for i, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=i, value=value)
+        cell = ws.cell(row=row, column=i, value=spreadsheet_text(value))
         cell.border = BOX
         if isinstance(value, float):
             cell.number_format = fmt
@@ -68,7 +72,7 @@ def _row(ws: Worksheet, row: int, values: list[Any], *, total: bool = False, fmt
 def _title(ws: Worksheet, lines: list[str], width: int) -> int:
     for r, text in enumerate(lines, start=1):
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
-        cell = ws.cell(row=r, column=1, value=text)
+        cell = ws.cell(row=r, column=1, value=spreadsheet_text(text))
         cell.font = Font(bold=True, size=13 if r == 1 else 11)
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     return len(lines) + 2
@@ -115,13 +119,13 @@ def _ikm_sheet(ws: Worksheet, data: dict[str, Any], titles: list[str]) -> None:
 
 
 def _answers_sheet(ws: Worksheet, rows: list[dict[str, Any]], data: dict[str, Any], titles: list[str]) -> None:
-    cols = [("No", 5), ("Tanggal", 11), ("Nomor", 9), ("Layanan", 24), ("Loket", 10)]
+    cols = [("No", 5), ("Tanggal", 11), ("Layanan", 24), ("Loket", 10)]
     cols += [(u.code, 5) for u in UNSUR]
     cols += [("Jenis Kelamin", 9), ("Usia", 6), ("Pendidikan", 11), ("Pekerjaan", 14), ("Saran", 40)]
     row = _title(ws, titles, len(cols))
     _header(ws, row, cols)
     for i, r in enumerate(rows, start=1):
-        _row(ws, row + i, [i, r["day"], r["number"], r["service_name"], r["counter"], *r["answers"],
+        _row(ws, row + i, [i, r["day"], r["service_name"], r["counter"], *r["answers"],
                            r["gender"], r["age"], r["education"], r["occupation"], r["comment"]])
     row += len(rows) + 1
     sums = [sum(r["answers"][k] for r in rows) for k in range(9)]
@@ -129,11 +133,11 @@ def _answers_sheet(ws: Worksheet, rows: list[dict[str, Any]], data: dict[str, An
              ("NRR per Unsur", [_r2(u["nrr"]) for u in data["unsur"]], "0.00"),
              ("NRR Tertimbang", [u["nrr_weighted"] for u in data["unsur"]], "0.000")]
     for label, values, fmt in lines:
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
-        _row(ws, row, [label, None, None, None, None, *values], total=True, fmt=fmt)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
+        _row(ws, row, [label, None, None, None, *values], total=True, fmt=fmt)
         row += 1
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
-    _row(ws, row, ["IKM Unit Pelayanan", None, None, None, None, _r2(data["ikm"]), data["grade"]], total=True)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
+    _row(ws, row, ["IKM Unit Pelayanan", None, None, None, _r2(data["ikm"]), data["grade"]], total=True)
 
 
 def _profile_sheet(ws: Worksheet, prof: dict[str, list[dict[str, Any]]], titles: list[str]) -> None:
