@@ -65,7 +65,7 @@ def create_user(actor: User | None, username: str, *, role: Role | str, password
     """Add a staff user (validation as :func:`auth.create_user`)."""
     begin_write()
     user = auth.create_user(username, role=role, password=password, counters=counters,
-                            full_name=full_name.strip()[:120], agency=agency or None)
+                            full_name=full_name.strip(), agency=agency or None)
     audit(actor, "user_created", user.username, role=user.role.value,
           counters=[c.code for c in user.counters], full_name=user.full_name,
           agency=user.agency.code if user.agency else None)

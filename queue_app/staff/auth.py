@@ -29,6 +29,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from queue_app.api.declare import MAX_PASSWORD
 from queue_app.core import clock
 from queue_app.core.database import begin_write
 from queue_app.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
@@ -54,6 +55,8 @@ SEEN_EVERY_SECONDS = 300
 #: Compared against when the username is unknown, so both failures take the same time
 _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 MIN_PASSWORD_LENGTH = 8
+#: the ``users.full_name`` column's width (the admin form and the API both check it)
+MAX_FULL_NAME = 120
 USERNAME_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -187,6 +190,10 @@ def create_user(username: str, *, role: Role | str, password: str, counters: Ite
         raise ValidationFailed(f"Role must be one of {', '.join(r.value for r in Role)}.", field="role") from None
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+    if len(password) > MAX_PASSWORD:
+        raise ValidationFailed(f"Password may have at most {MAX_PASSWORD} characters.", field="password")
+    if len(full_name or "") > MAX_FULL_NAME:
+        raise ValidationFailed(f"The full name may have at most {MAX_FULL_NAME} characters.", field="full_name")
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed(f'User "{username}" already exists.', field="username")
     user = User(username=username, role=role, password_hash=generate_password_hash(password),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import jsonify, request
 from flask_login import current_user
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from queue_app.api import bp
-from queue_app.api.declare import Shape, documented, parse_body
+from queue_app.api.declare import MAX_PASSWORD, Shape, documented, parse_body
 from queue_app.core.errors import Unauthorized
 from queue_app.core.extensions import db
 from queue_app.core.lookups import counters_with_current
@@ -88,9 +90,10 @@ def me():
 class PasswordChange(Shape):
     """The current password proves the caller is the account's owner, not just a holder of its token."""
 
-    current_password: str
+    current_password: Annotated[str, StringConstraints(max_length=MAX_PASSWORD)]
     #: the minimum is checked by the handler, which names it in its 422 (the schema tells clients beforehand)
-    new_password: str = Field(json_schema_extra={"minLength": MIN_PASSWORD_LENGTH})
+    new_password: Annotated[str, StringConstraints(max_length=MAX_PASSWORD)] = Field(
+        json_schema_extra={"minLength": MIN_PASSWORD_LENGTH})
 
 
 @bp.post("/auth/password")
