@@ -45,6 +45,7 @@ register("errors", {
         "too_late": "Waktu check-in untuk jadwal ini sudah lewat.",
         "booking_closed": "Reservasi ini sudah dibatalkan atau kedaluwarsa.",
         "kiosk_required": "Check-in dilakukan di kios atau oleh petugas.",
+        "tablet_required": "Browser ini bukan tablet survei loket ini. Admin mendaftarkannya di Admin → Tablet.",
     },
     "en": {
         "queue_error": "An expected, user-facing failure of a queue operation.",
@@ -82,5 +83,6 @@ register("errors", {
         "too_late": "Too late to check in for this slot.",
         "booking_closed": "The booking was cancelled or has expired.",
         "kiosk_required": "Checking in needs a kiosk or staff credentials.",
+        "tablet_required": "This browser is not this counter's survey tablet. An admin enrols it on Admin → Tablets.",
     },
 })

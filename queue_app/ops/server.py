@@ -143,6 +143,7 @@ def housekeeping(app: Flask) -> None:
     from queue_app.printing.agents import sweep_agents
     from queue_app.queue import counts, rollover
     from queue_app.staff.auth import purge_expired_tokens, purge_idle_sessions
+    from queue_app.survey.tablet import sweep_tablets
 
     with app.app_context():
         try:
@@ -155,6 +156,7 @@ def housekeeping(app: Flask) -> None:
             db.session.commit()
             sweep_staff()
             sweep_agents()
+            sweep_tablets()
             db.session.rollback()
             booking_operations.expire_bookings()
             db.session.commit()

@@ -244,6 +244,16 @@ def enrol_device(actor: User | None, kind: str, code: str) -> str:
     return key
 
 
+def revoke_device(actor: User | None, kind: str, code: str) -> bool:
+    """End a device's key (a lost survey tablet, a kiosk PC taken away) and its sockets. The caller commits."""
+    from queue_app.staff import devices
+
+    had = devices.revoke_key(kind, code)
+    audit(actor, "device_revoked", f"{kind}:{code}")
+    db.session.flush()
+    return had
+
+
 # --- audit log -------------------------------------------------------------------------------
 
 

@@ -109,12 +109,12 @@ def kiosk_credential(code: str | None = None) -> tuple[str, str] | None:
     if key is not None:
         return (code, key.strip()) if code else None
     found = devices.from_cookie(request.cookies.get(devices.COOKIE), KIND)
-    if found is None or not _same_origin():
+    if found is None or not same_origin():
         return None
     return found
 
 
-def _same_origin() -> bool:
+def same_origin() -> bool:
     """A cookie-borne credential only counts on a request from this site's own pages."""
     origin = request.headers.get("Origin")
     if origin is None:  # same-origin GET/HEAD and old browsers send none; SameSite=Strict still holds
