@@ -56,6 +56,10 @@ class Booking(Base):
     name: Mapped[str | None] = mapped_column(sa.String(100))
     #: Normalised digits (62... written 0...), so one number is one number however it was typed
     phone: Mapped[str | None] = mapped_column(sa.String(20))
+    #: Keyed hashes (HMAC with the site's secret) of the requester's address and of its /24 or /64 network,
+    #: to count the share of a day one source may hold (queue_app.booking.limits); erased with name and phone
+    address_key: Mapped[str | None] = mapped_column(sa.String(32))
+    network_key: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[datetime]
     checked_in_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
