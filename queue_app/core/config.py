@@ -44,6 +44,8 @@ class Config:
     RATELIMIT_BOOKINGS_PER_ADDRESS = 20  # per 10 minutes
     RATELIMIT_BOOKINGS_PER_PHONE = 5  # attempts per day
     RATELIMIT_CHECKINS_PER_MINUTE = 30  # per kiosk or desk address: codes are short, guessing must be slow
+    #: PostgreSQL: how long an erasure's VACUUM waits for the transactions older than it (queue_app/privacy)
+    PRIVACY_VACUUM_WAIT_SECONDS = 30.0
     TESTING = False
     #: Validate every /api answer and every Socket.IO payload against its declared shape (queue_app.api.checks,
     #: queue_app.core.events): on in tests, and in the test suite's servers through the environment
@@ -63,5 +65,6 @@ class TestConfig(Config):
     RATELIMIT_LOGIN = 0
     RATELIMIT_PASSWORD_GUESSES = 0
     RATELIMIT_BOOKINGS = False
+    PRIVACY_VACUUM_WAIT_SECONDS = 2.0
     #: fail a test that writes in a transaction that began as a read (see database.py)
     SQLITE_STRICT_WRITES = True

@@ -388,9 +388,10 @@ def _accept_config_everywhere(group: click.Group) -> None:
 
 def _register_groups() -> None:
     # command groups kept in their own modules so this file stays small and groups merge independently
-    from queue_app.ops import cli_admin, cli_voice
+    from queue_app.ops import cli_admin, cli_privacy, cli_voice
 
     cli_admin.register(cli)
+    cli_privacy.register(cli)
     cli_voice.register(cli)
 
 

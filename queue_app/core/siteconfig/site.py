@@ -11,7 +11,7 @@ from printers import PrinterConfig
 
 from .calendar import WeeklyHours
 from .fields import Model
-from .models import AgencyConf, ConfigFile, CounterConf, DisplayConf, KioskConf, ServiceConf
+from .models import AgencyConf, ConfigFile, CounterConf, DisplayConf, KioskConf, PrivacySection, ServiceConf
 
 
 class SiteConf(Model):
@@ -37,6 +37,14 @@ class SiteConf(Model):
     trusted_proxies: int = 0
     #: [server] secure_cookies: session and remember-me cookies sent over HTTPS only
     secure_cookies: bool = False
+    #: [server] metrics_from: the addresses or networks that may read GET /metrics
+    metrics_from: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    #: [server] metrics_dir made absolute (default instance/metrics): the processes' shared metric files
+    metrics_dir: Path | None = None
+    #: [server] log_format (MPP_QUEUE_LOG_FORMAT overrides): "text" or "json"
+    log_format: str = "text"
+    #: [privacy]: retain_days and the notice
+    privacy: PrivacySection = PrivacySection()
     recall_warn_after: int = 3
     #: [kiosk]: seconds without a touch before a kiosk returns to its start screen
     kiosk_idle_seconds: int = 60
@@ -102,6 +110,10 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         session_idle_minutes=server.session_idle_minutes,
         trusted_proxies=server.trusted_proxies,
         secure_cookies=server.secure_cookies,
+        metrics_from=tuple(server.metrics_from),
+        metrics_dir=(base_dir / (server.metrics_dir or "instance/metrics")).resolve(),
+        log_format=os.environ.get("MPP_QUEUE_LOG_FORMAT") or server.log_format,
+        privacy=file.privacy,
         recall_warn_after=file.counter.recall_warn_after,
         kiosk_idle_seconds=file.kiosk.idle_reset_seconds,
         kiosk_confirm_seconds=file.kiosk.confirm_seconds,
