@@ -27,7 +27,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     :param site: a ready site configuration (tests); otherwise config.toml is loaded.
     :param overrides: Flask settings that win over ``config_class`` (tests pass the database URL).
     """
-    from queue_app import live, printing, privacy, survey
+    from queue_app import live, metrics, printing, privacy, survey
     from queue_app.api import bp as api_bp
     from queue_app.api import checks as api_checks
     from queue_app.core import outbox, safejson  # noqa: F401  (outbox registers the after-commit publisher)
@@ -72,6 +72,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     survey.init_app(app)
     printing.init_app(app, site)
     privacy.init_app(app)
+    metrics.init_app(app)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -44,6 +45,8 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     from queue_app.ops.backup import hold_server_lock
     from queue_app.ops.server import serve as run_server
 
+    # a serving process counts its metrics with the site's others (queue_app/metrics/processes.py)
+    os.environ.setdefault("MPP_QUEUE_METRICS_MULTIPROCESS", "1")
     app = _app(ctx)
     hold_server_lock(app.config["SQLALCHEMY_DATABASE_URI"])  # `restore` refuses while this process lives
     password_file = bootstrap(app, migrate_db=True)

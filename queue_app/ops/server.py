@@ -140,6 +140,7 @@ def housekeeping(app: Flask) -> None:
     from queue_app.core.extensions import db
     from queue_app.core.site import today
     from queue_app.live.namespaces import sweep_staff
+    from queue_app.metrics.http import refresh_sockets
     from queue_app.printing.agents import sweep_agents
     from queue_app.privacy.operations import purge_if_due
     from queue_app.queue import counts, rollover
@@ -158,6 +159,7 @@ def housekeeping(app: Flask) -> None:
             sweep_staff()
             sweep_agents()
             sweep_tablets()
+            refresh_sockets()
             db.session.rollback()
             booking_operations.expire_bookings()
             db.session.commit()
