@@ -1,4 +1,4 @@
-"""personal data, sessions, metrics
+"""staff sessions kept on the server (sign-out and password changes end them); where a booking came from, as keyed hashes of its address and network (the shares of a day one source may hold)
 
 Revision ID: 3a2c8fe645b2
 Revises: e7f2a9c4b1d6
