@@ -11,7 +11,8 @@ from queue_app.api.declare import MAX_PASSWORD, Answer, Code, Shape
 from queue_app.api.shapes import Moment, RoleName
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=MAX_PASSWORD)]
-Username = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+#: wider than a username may be (1-64 ASCII): the operation's own check names the rule for 65 to 100
+Username = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 #: a staff user's counters (a site has a few dozen at most)
 CounterList = Annotated[list[Code], Field(max_length=200)]
 
