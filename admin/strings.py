@@ -71,6 +71,18 @@ ADMIN_STRINGS = {
         "notice_text": "Isi",
         "notices_hint": "Tampil bergantian di area media layar antrean; kosongkan judul dan isi untuk menghapus.",
         "a_device_enrolled": "Perangkat didaftarkan",
+        "a_device_revoked": "Kunci perangkat dicabut",
+        "a_privacy_purged": "Data pribadi lama dihapus",
+        "a_privacy_exported": "Data pribadi diekspor",
+        "a_privacy_erased": "Data pribadi dihapus atas permintaan",
+        "tablets": "Tablet survei",
+        "counter": "Loket",
+        "enrol_tablet_here": "Daftarkan browser ini sebagai tablet loket ini",
+        "revoke": "Cabut kunci",
+        "tablet_help": "Buka halaman ini di tablet yang menghadap pengunjung di loket, lalu tekan tombol loket "
+                       "tersebut. Tablet menyimpan kuncinya sendiri (cookie) dan Anda otomatis keluar dari akun "
+                       "admin: tidak ada sesi petugas di depan pengunjung. Tablet yang hilang: cabut kuncinya; "
+                       "atau `mpp-queue survey revoke KODE`.",
         "kiosks": "Kios",
         "kiosk": "Kios",
         "printer": "Printer",
@@ -149,6 +161,18 @@ ADMIN_STRINGS = {
         "notice_text": "Text",
         "notices_hint": "Shown in turn in the display's media area; clear title and text to remove one.",
         "a_device_enrolled": "Device enrolled",
+        "a_device_revoked": "Device key revoked",
+        "a_privacy_purged": "Old personal data erased",
+        "a_privacy_exported": "Personal data exported",
+        "a_privacy_erased": "Personal data erased on request",
+        "tablets": "Survey tablets",
+        "counter": "Counter",
+        "enrol_tablet_here": "Enrol this browser as this counter's tablet",
+        "revoke": "Revoke key",
+        "tablet_help": "Open this page on the tablet that faces visitors at the counter and press that counter's "
+                       "button. The tablet keeps its own key (a cookie) and you are signed out of the admin "
+                       "account: no staff session faces visitors. A lost tablet: revoke its key, or "
+                       "`mpp-queue survey revoke CODE`.",
         "kiosks": "Kiosks",
         "kiosk": "Kiosk",
         "printer": "Printer",

@@ -18,7 +18,7 @@ from queue_app.api.declare import parse_form
 from queue_app.core.errors import Forbidden, NotFound, QueueError
 from queue_app.core.extensions import db
 from queue_app.core.lookups import counters_with_current
-from queue_app.core.models import Agency
+from queue_app.core.models import Agency, Counter
 from queue_app.core.site import current_site, today
 from queue_app.staff import admin
 from queue_app.staff import closures as site_closures
@@ -216,6 +216,48 @@ def kiosks():
     return render_template("admin/kiosks.html", kiosks=rows, tab="kiosks")
 
 
+@bp.get("/tablets")
+@admin_page
+def tablets():
+    """Each counter's survey tablet: whether a key exists, the button that enrols the browser it is opened in,
+    and the one that revokes it (a lost tablet)."""
+    from queue_app.staff import devices
+
+    counters = db.session.scalars(sa.select(Counter).where(Counter.active).order_by(Counter.position)).all()
+    rows = [(c, devices.has_key("survey", c.code)) for c in counters]
+    return render_template("admin/tablets.html", tablets=rows, tab="tablets")
+
+
+@bp.post("/tablets/<code>/enrol")
+@admin_page
+def enrol_tablet(code: str):
+    """Make this browser counter ``code``'s survey tablet: a new key in a long-lived HttpOnly cookie, and the
+    admin signed out here (the tablet faces visitors; it must never hold a staff session)."""
+    from queue_app.core.lookups import get_counter
+    from queue_app.staff import devices
+    from queue_app.staff.auth import end_session
+
+    counter = get_counter(code)
+    key = admin.enrol_device(_actor(), "survey", counter.code)
+    end_session()
+    db.session.commit()
+    resp = redirect(url_for("survey_tablet.tablet", code=counter.code))
+    resp.set_cookie(devices.COOKIE, devices.cookie_value("survey", counter.code, key),
+                    max_age=devices.COOKIE_MAX_AGE, httponly=True, samesite="Strict", secure=request.is_secure,
+                    path="/")
+    return resp
+
+
+@bp.post("/tablets/<code>/revoke")
+@admin_page
+def revoke_tablet(code: str):
+    """End counter ``code``'s tablet key: the tablet stops at once (its socket is closed)."""
+    from queue_app.core.lookups import get_counter
+
+    counter = get_counter(code)
+    return _apply(lambda: admin.revoke_device(_actor(), "survey", counter.code), url_for("admin.tablets"))
+
+
 @bp.post("/kiosks/<code>/enrol")
 @admin_page
 def enrol_kiosk(code: str):
@@ -227,8 +269,8 @@ def enrol_kiosk(code: str):
     if current_site().kiosk(code) is None:
         raise NotFound(f'No kiosk "{code}" in config.toml.')
     key = admin.enrol_device(_actor(), "kiosk", code)
-    db.session.commit()
     end_session()
+    db.session.commit()
     resp = redirect(url_for("kiosk.kiosk_page", code=code))
     resp.set_cookie(devices.COOKIE, devices.cookie_value("kiosk", code, key), max_age=devices.COOKIE_MAX_AGE,
                     httponly=True, samesite="Strict", secure=request.is_secure, path="/")

@@ -82,7 +82,21 @@ def _client_proc(url: str, service: str, threads: int, seconds: float, start_at:
     out.put((latencies, errors[0]))
 
 
-def measure(url: str, service: str, clients: int, seconds: float, kiosk_key: str = "", cafile: str = "") -> dict:
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of process ``pid`` so far (Linux /proc), or None."""
+    if pid is None:
+        return None
+    import os
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(url: str, service: str, clients: int, seconds: float, kiosk_key: str = "", cafile: str = "",
+            server_pid: int | None = None) -> dict:
     procs_n = min(clients, 4)
     per = [clients // procs_n + (1 if i < clients % procs_n else 0) for i in range(procs_n)]
     ctx = mp.get_context("spawn")
@@ -93,26 +107,34 @@ def measure(url: str, service: str, clients: int, seconds: float, kiosk_key: str
              for i, n in enumerate(per)]
     for p in procs:
         p.start()
+    while time.time() < start_at:  # the server's CPU is counted over the run itself
+        time.sleep(0.001)
+    cpu_before = cpu_seconds(server_pid)
     lat: list[float] = []
     errors = 0
     for _ in procs:
         got, err = out.get(timeout=seconds + 60)
         lat.extend(got)
         errors += err
+    cpu_after = cpu_seconds(server_pid)
     for p in procs:
         p.join()
     lat.sort()
     q = statistics.quantiles(lat, n=100) if len(lat) > 2 else [float("nan")] * 99
     return {"clients": clients, "tickets": len(lat), "errors": errors, "per_second": len(lat) / seconds,
-            "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000, "max_ms": lat[-1] * 1000 if lat else float("nan")}
+            "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000, "max_ms": lat[-1] * 1000 if lat else float("nan"),
+            "cpu_ms_per_ticket": ((cpu_after - cpu_before) * 1000 / len(lat)
+                                  if cpu_before is not None and cpu_after is not None and lat else float("nan"))}
 
 
-HEADER = f"{'clients':>7} {'tickets':>8} {'tickets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}"
+HEADER = (f"{'clients':>7} {'tickets':>8} {'tickets/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6} "
+          f"{'cpu ms/ticket':>13}")
 
 
 def _row(r: dict, label: str = "") -> str:
     return (f"{r['clients']:>7} {r['tickets']:>8} {r['per_second']:>10.1f} {r['p50_ms']:>8.1f} "
-            f"{r['p99_ms']:>8.1f} {r['max_ms']:>8.1f} {r['errors']:>6}" + (f"  {label}" if label else ""))
+            f"{r['p99_ms']:>8.1f} {r['max_ms']:>8.1f} {r['errors']:>6} {r['cpu_ms_per_ticket']:>13.2f}"
+            + (f"  {label}" if label else ""))
 
 
 def main() -> None:
@@ -158,15 +180,18 @@ def main() -> None:
     print(f"issue_tickets: {db}, one server process, {args.seconds:.0f} s per run"
           + (f"; direct {url} and through nginx {proxy.url} (TLS, docs/deploy.md), alternating" if proxy else ""))
     print(HEADER)
+    # the server's CPU per ticket only when this script started it (its process is known); through nginx it is
+    # the app server's alone
+    pid = server.proc.pid if server and server.proc else None
     try:
         for n in (int(x) for x in args.clients.split(",")):
             if not proxy:
-                print(_row(measure(url, args.service, n, args.seconds, args.kiosk_key, args.ca_file)), flush=True)
+                print(_row(measure(url, args.service, n, args.seconds, args.kiosk_key, args.ca_file, pid)), flush=True)
                 continue
             runs: dict[str, list[dict]] = {"direct": [], "nginx": []}
             for _ in range(args.rounds):
                 for label, target, cafile in (("direct", url, ""), ("nginx", proxy.url, str(proxy.cert))):
-                    r = measure(target, args.service, n, args.seconds, args.kiosk_key, cafile)
+                    r = measure(target, args.service, n, args.seconds, args.kiosk_key, cafile, pid)
                     runs[label].append(r)
                     print(_row(r, label), flush=True)
             rate = {k: statistics.mean(r["per_second"] for r in v) for k, v in runs.items()}

@@ -37,6 +37,8 @@ register("booking", {
         "missing": "Reservasi tidak ditemukan. Periksa kembali tautan Anda.",
         "error": "Gagal: {message}",
         "offline": "Tidak ada koneksi. Coba lagi.",
+        "limited": "Batas reservasi untuk koneksi atau nomor HP ini pada hari itu sudah tercapai. Silakan pilih "
+                   "hari lain, atau datang langsung ke loket.",
         "language": "English",
         "new_booking": "Buat reservasi lain",
     },
@@ -74,6 +76,8 @@ register("booking", {
         "missing": "Booking not found. Please check your link.",
         "error": "Failed: {message}",
         "offline": "No connection. Please try again.",
+        "limited": "The booking limit for this connection or phone number that day is reached. Please choose "
+                   "another day, or come to the counter as a walk-in.",
         "language": "Bahasa Indonesia",
         "new_booking": "Make another booking",
     },

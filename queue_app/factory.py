@@ -43,7 +43,7 @@ import queue_app.standards.handlers  # noqa: F401  (registers its tables or /api
 import queue_app.stats.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.survey.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.survey.models  # noqa: F401  (registers its tables or /api handlers)
-from queue_app import live, printing, survey
+from queue_app import live, metrics, printing, privacy, survey
 from queue_app.api import bp as api_bp
 from queue_app.api import checks as api_checks
 from queue_app.core import safejson
@@ -102,6 +102,8 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     live.init_app(app, site.message_queue or None)
     survey.init_app(app)
     printing.init_app(app, site)
+    privacy.init_app(app)
+    metrics.init_app(app)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],

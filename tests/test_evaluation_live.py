@@ -36,10 +36,8 @@ maklumat = "Dengan ini, kami menyatakan sanggup menyelenggarakan pelayanan sesua
 
 def _empty_postgres(url: str) -> None:
     """Start from an empty schema: the server migrates it (a stale alembic_version would skip that)."""
-    from queue_app import import_all_models
+    import queue_app.factory  # noqa: F401  (registers every table)
     from queue_app.core.models import Base
-
-    import_all_models()
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         Base.metadata.drop_all(conn)

@@ -123,7 +123,13 @@ def _survey(app, call: Checked, clerk: dict, manager: dict, admin: dict, tokens:
     with app.app_context():
         offer = latest_offer(get_counter("L01"))
     assert offer is not None
-    call("POST", "/api/survey/tablet/L01", 201, headers=clerk, json={**answers, "offer": offer["offer"]})
+    with app.app_context():
+        from queue_app.core.extensions import db
+        from queue_app.staff.devices import create_key
+
+        key = create_key("survey", "L01")
+        db.session.commit()
+    call("POST", "/api/survey/tablet/L01", 201, headers={"X-Survey-Key": key}, json={**answers, "offer": offer["offer"]})
     for who in (manager, admin):
         call("GET", "/api/stats/ikm", 200, headers=who)
     call("GET", "/api/stats/ikm.xlsx", 200, headers=admin)

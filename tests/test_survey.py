@@ -117,9 +117,9 @@ def test_the_workbook_holds_the_same_figure(twenty, client, manager):
     assert cells["Mutu Pelayanan"] == "B" and cells["Kinerja Unit Pelayanan"] == "Baik"
     assert cells["Jumlah Responden"] == 20 and cells["Sampel Minimum (Krejcie-Morgan)"] == MIN_SAMPLE
     answers = [row for row in wb["Data Responden"].iter_rows(values_only=True) if isinstance(row[0], int)]
-    assert len(answers) == 20 and list(answers[0][5:14]) == GROUPS[0][1]
+    assert len(answers) == 20 and list(answers[0][4:13]) == GROUPS[0][1]
     sums = next(row for row in wb["Data Responden"].iter_rows(values_only=True) if row[0] == "Jumlah Nilai per Unsur")
-    assert list(sums[5:14]) == [70, 68, 56, 50, 66, 74, 78, 50, 62]
+    assert list(sums[4:13]) == [70, 68, 56, 50, 66, 74, 78, 50, 62]
     comments = [row[3] for row in wb["Saran"].iter_rows(values_only=True) if isinstance(row[0], int)]
     assert comments == ["Ruang tunggu kurang kursi"]
     profile = {row[0]: row[1] for row in wb["Profil Responden"].iter_rows(values_only=True) if row[0]}
@@ -285,14 +285,17 @@ def test_clerks_and_anonymous_may_not_read_the_ikm(app, client, clerk, staff):
 
 
 def test_the_counter_tablet_is_offered_the_finished_visit(app, client, staff):
-    headers = staff.headers("clerk-l01", "clerk", ["L01"])
-    other = staff.headers("clerk-l03", "clerk", ["L03"])
-    tablet = socketio.test_client(app, namespace="/survey", auth={"counter": "L01",
-                                                                 "token": headers["Authorization"][7:]})
+    from queue_app.staff.devices import create_key
+
+    with app.app_context():
+        key, other_key = create_key("survey", "L01"), create_key("survey", "L03")
+        db.session.commit()
+    clerk = staff.headers("clerk-l01", "clerk", ["L01"])
+    tablet = socketio.test_client(app, namespace="/survey", auth={"counter": "L01", "key": key})
     assert tablet.is_connected("/survey")
-    refused = socketio.test_client(app, namespace="/survey", auth={"counter": "L01",
-                                                                  "token": other["Authorization"][7:]})
-    assert not refused.is_connected("/survey")
+    for auth in ({"counter": "L01", "key": other_key}, {"counter": "L01", "token": clerk["Authorization"][7:]}):
+        refused = socketio.test_client(app, namespace="/survey", auth=auth)
+        assert not refused.is_connected("/survey")
     with app.app_context():
         ticket, _ = operations.issue_ticket("PERIZINAN")
         db.session.commit()
@@ -303,16 +306,16 @@ def test_the_counter_tablet_is_offered_the_finished_visit(app, client, staff):
         db.session.commit()
     offers = [e["args"][0] for e in tablet.get_received("/survey") if e["name"] == "survey_offer"]
     assert len(offers) == 1 and offers[0]["number"] == number
-    assert token not in str(offers[0])  # staff broadcasts never carry the visitor's token
+    assert token not in str(offers[0])  # a tablet never holds the visitor's token
     answer = {**body([3] * 9), "offer": offers[0]["offer"]}
-    assert client.post("/api/survey/tablet/L01", json=answer, headers=other).status_code == 403
-    forged = client.post("/api/survey/tablet/L01", json={**answer, "offer": "forged"}, headers=headers)
+    assert client.post("/api/survey/tablet/L01", json=answer, headers={"X-Survey-Key": other_key}).status_code == 401
+    assert client.post("/api/survey/tablet/L01", json=answer, headers=clerk).status_code == 401  # a person is no tablet
+    forged = client.post("/api/survey/tablet/L01", json={**answer, "offer": "forged"}, headers={"X-Survey-Key": key})
     assert forged.status_code == 404 and forged.json["error"]["code"] == "offer_not_found"
-    # an offer made at another counter is no good here either
-    admin = staff.headers("boss", "admin")
-    elsewhere = client.post("/api/survey/tablet/L02", json=answer, headers=admin)
+    # an offer made at another counter is no good there either
+    elsewhere = client.post("/api/survey/tablet/L03", json=answer, headers={"X-Survey-Key": other_key})
     assert elsewhere.status_code == 404
-    r = client.post("/api/survey/tablet/L01", json=answer, headers=headers)
+    r = client.post("/api/survey/tablet/L01", json=answer, headers={"X-Survey-Key": key})
     assert r.status_code == 201, r.text
     r = client.post(f"/api/tickets/{token}/survey", json=body([1] * 9))
     assert r.status_code == 409 and r.json["error"]["code"] == "survey_exists"

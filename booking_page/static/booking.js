@@ -94,6 +94,8 @@ async function submit(event) {
       const next = err.body.error.next_free || [];
       await chooseDay(state.day, next.length ? `${t("slot_full", { start: body.start })} ${next.join(", ")}`
                                              : t("slot_full_none"));
+    } else if (err instanceof HttpError && err.code === "rate_limited") {
+      showError(t("limited"));
     } else {
       showError(err.status ? t("error", { message: err.message }) : t("offline"));
     }

@@ -29,8 +29,19 @@ from queue_app.core.errors import ValidationFailed
 S = TypeVar("S", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: a non-empty string (a code, a name); a name of spaces is still looked up and answers 404
-Text = Annotated[str, StringConstraints(min_length=1)]
+#: Every string of a request body has a declared maximum length (contract, "Hardening (third round)"): a longer
+#: one is a 422 naming the field, never a 500 from a column too narrow for it (tests/test_security_lengths.py
+#: walks every Shape and refuses a string field without one).
+#: a non-empty string (a name, a date); a name of spaces is still looked up and answers 404
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+#: the code of an agency, service, counter, kiosk or printer (their columns hold 32 characters)
+Code = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+#: a ticket's number as a clerk types it (A-007)
+Number = Annotated[str, StringConstraints(min_length=1, max_length=16)]
+#: a password as typed (hashed, never stored; long enough for any passphrase)
+MAX_PASSWORD = 256
+#: a phone number as typed: digits with spaces, dashes, brackets or a leading + (normalised after)
+Phone = Annotated[str, StringConstraints(max_length=32)]
 
 
 class Shape(BaseModel):

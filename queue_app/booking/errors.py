@@ -29,12 +29,6 @@ class SlotFull(QueueError):
     code = "slot_full"
 
 
-class AlreadyBooked(QueueError):
-    """This phone number already has a booking for this service that day."""
-
-    code = "already_booked"
-
-
 class BookingNotFound(NotFound):
     """No booking with that code or token."""
 

@@ -43,14 +43,18 @@ def check_rate(bucket: str, key: str, limit: int, window: int) -> None:
 
 
 def _limit_booking(phone: str | None) -> None:
+    """Attempts (whatever their outcome) per address per ten minutes, and per phone *from that address* per
+    day: a stranger's junk requests naming a number spend the stranger's budget, never the owner's. The
+    shares of a day's places are counted by the verb (:mod:`queue_app.booking.limits`)."""
     config = current_app.config
-    check_rate("book:addr", request.remote_addr or "?", config.get("RATELIMIT_BOOKINGS_PER_ADDRESS", 0), 600)
+    address = request.remote_addr or "?"
+    check_rate("book:addr", address, config.get("RATELIMIT_BOOKINGS_PER_ADDRESS", 0), 600)
     if phone:
         try:
             digits = operations.normalise_phone(phone)
         except ValidationFailed:
             return  # the verb answers 422; a bad number must not get a slot in this table
-        check_rate("book:phone", digits, config.get("RATELIMIT_BOOKINGS_PER_PHONE", 0), 86400)
+        check_rate("book:phone", f"{digits}|{address}", config.get("RATELIMIT_BOOKINGS_PER_PHONE", 0), 86400)
 
 
 # --- endpoints ---------------------------------------------------------------------------------

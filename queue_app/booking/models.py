@@ -25,6 +25,9 @@ class BookingState(StrEnum):
     expired = auto()
 
 
+#: States that hold a place in their slot
+HOLDING_STATES = frozenset({BookingState.booked, BookingState.checked_in})
+
 
 
 class Booking(Base):
@@ -54,6 +57,10 @@ class Booking(Base):
     name: Mapped[str | None] = mapped_column(sa.String(100))
     #: Normalised digits (62... written 0...), so one number is one number however it was typed
     phone: Mapped[str | None] = mapped_column(sa.String(20))
+    #: Keyed hashes (HMAC with the site's secret) of the requester's address and of its /24 or /64 network,
+    #: to count the share of a day one source may hold (queue_app.booking.limits); erased with name and phone
+    address_key: Mapped[str | None] = mapped_column(sa.String(32))
+    network_key: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[datetime]
     checked_in_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
@@ -97,3 +104,36 @@ class BookingEvent(Base):
     at: Mapped[datetime] = mapped_column(index=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+
+# --- personal data (queue_app/privacy): erased retain_days after the booked day, or on request ------------
+
+
+def _forget_addresses(booking_ids: list[int]) -> None:
+    """Booking events written before bookings kept keyed hashes held the requester's address in ``details``."""
+    from queue_app.core.extensions import db
+
+    rows = db.session.execute(sa.select(BookingEvent.id, BookingEvent.details).where(
+        BookingEvent.booking_id.in_(booking_ids))).all()
+    for event_id, details in rows:
+        if isinstance(details, dict) and "address" in details:
+            db.session.execute(sa.update(BookingEvent).where(BookingEvent.id == event_id).values(
+                details={k: v for k, v in details.items() if k != "address"}))
+
+
+def _register_personal_data() -> None:
+    from queue_app.core.models import Service
+    from queue_app.privacy.registry import PersonalData, register
+
+    register(PersonalData(
+        name="booking", label="privacy.kind_booking", key=Booking.id,
+        phone=Booking.phone, since=Booking.day,
+        erase=(Booking.name, Booking.phone, Booking.address_key, Booking.network_key),
+        show=(Booking.code, sa.select(Service.code).where(Service.id == Booking.service_id).scalar_subquery()
+              .label("service"), Booking.day, Booking.start, Booking.status, Booking.name, Booking.phone,
+              Booking.created_at),
+        also=_forget_addresses,
+    ))
+
+
+_register_personal_data()

@@ -17,8 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from queue_app.booking import limits
 from queue_app.booking.errors import (
-    AlreadyBooked,
     BookingClosed,
     BookingNotFound,
     BookingNotOffered,
@@ -199,10 +199,10 @@ def _new_code() -> str:
             return code
 
 
-def _lock_phone(phone: str, service_id: int, day: date) -> None:
-    """Serialise bookings of one phone for one service and day (PostgreSQL; SQLite writes one at a time)."""
+def _lock(*parts: object) -> None:
+    """Serialise the bookings that count against one share (PostgreSQL; SQLite writes one at a time)."""
     if is_postgres():
-        digest = hashlib.sha256(f"{phone}|{service_id}|{day}".encode()).digest()
+        digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
                            {"k": int.from_bytes(digest[:8], "big", signed=True)})
 
@@ -211,8 +211,10 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
          actor: User | None = None, address: str | None = None) -> Booking:
     """Take a place in a slot.
 
-    :raise ServiceNotFound, BookingNotOffered, DateNotBookable, SlotNotFound, SlotFull, AlreadyBooked,
-        ValidationFailed:
+    :param address: the requester's address: only its keyed hashes are stored, to count the shares of the
+        day one address, one network may hold (:mod:`queue_app.booking.limits`).
+    :raise ServiceNotFound, BookingNotOffered, DateNotBookable, SlotNotFound, SlotFull, ValidationFailed:
+    :raise RateLimited: the address's, network's, phone range's or phone's share of the day is taken.
     """
     begin_write()
     service = get_service(service_code)
@@ -231,13 +233,13 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
     phone = normalise_phone(phone) if phone and phone.strip() else None
     if conf.ask_phone and not phone:
         raise ValidationFailed('Missing field "phone".', field="phone")
-    if phone:
-        _lock_phone(phone, service.id, day)
-        if db.session.scalar(sa.select(Booking.id).where(
-                Booking.phone == phone, Booking.service_id == service.id, Booking.day == day,
-                Booking.status.in_([BookingState.booked, BookingState.checked_in])).limit(1)) is not None:
-            raise AlreadyBooked(f"This phone number already has a booking for {service.name} that day.")
+    source = limits.source_keys(address)
     cap = _day_cap(service, conf)
+    # networks first, then ranges, always in that order: two requests never wait on each other in a circle
+    _lock("net", source.network, service.id, day)
+    if phone:
+        _lock("range", limits.phone_range(phone), service.id, day)
+    limits.check_shares(service, day, source, phone, limits.day_places(len(times), conf, cap))
     taken = dict(db.session.execute(
         sa.select(BookingSlot.start, BookingSlot.taken)
         .where(BookingSlot.service_id == service.id, BookingSlot.day == day)
@@ -249,10 +251,11 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
         service_id=service.id, service=service, day=day, start=start, end=_hhmm(match[1]),
         starts_at=match[0], ends_at=match[1], code=_new_code(), token=secrets.token_urlsafe(24),
         status=BookingState.booked, name=name, phone=phone, created_at=now,
+        address_key=source.address, network_key=source.network,
     )
     db.session.add(booking)
     db.session.flush()
-    _log(booking, BookingEventKind.booked, now, actor=actor, address=address)
+    _log(booking, BookingEventKind.booked, now, actor=actor)
     db.session.flush()
     # the places last, so the slot's row stays locked (PostgreSQL) only from here to the commit; a full slot
     # rolls the booking back with the rest of the transaction

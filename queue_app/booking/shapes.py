@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, RootModel
+from pydantic import ConfigDict, Field, RootModel, StringConstraints
 
-from queue_app.api.declare import Answer, Shape, Text
+from queue_app.api.declare import Answer, Code, Phone, Shape
 from queue_app.queue.shapes import IssuedTicket
 
 
 class BookingRequest(Shape):
     """A place in one slot of one day; name and phone only where the site asks for them."""
 
-    service: Text
-    date: Text
-    start: Text
-    name: str | None = None
-    phone: str | None = None
+    service: Code
+    date: Annotated[str, StringConstraints(min_length=1, max_length=10)] = Field(description="YYYY-MM-DD")
+    start: Annotated[str, StringConstraints(min_length=1, max_length=5)] = Field(description="HH:MM")
+    #: the column holds 100 characters
+    name: Annotated[str, StringConstraints(max_length=100)] | None = None
+    phone: Phone | None = None
 
 
 class CheckInRequest(Shape):
     """The kiosk the visitor stands at (with its key), or nothing when a clerk checks in by code."""
 
-    kiosk: str | None = None
+    kiosk: Code | None = None
 
 
 class SlotView(Answer):

@@ -37,6 +37,8 @@ class Config:
                                 if RATELIMIT_TICKETS_PER_KIOSK else 0)
     #: Failed sign-ins per (address, username)
     RATELIMIT_LOGIN = int(os.environ.get("MPP_QUEUE_RATELIMIT_LOGIN", "10"))
+    #: Wrong current passwords when changing one's own, per user per 15 minutes
+    RATELIMIT_PASSWORD_GUESSES = int(os.environ.get("MPP_QUEUE_RATELIMIT_PASSWORD", "5"))
     #: Online bookings: MPP_QUEUE_RATELIMIT_BOOKINGS=0 turns every limit below off (load tests)
     RATELIMIT_BOOKINGS = os.environ.get("MPP_QUEUE_RATELIMIT_BOOKINGS", "1") != "0"
     RATELIMIT_BOOKINGS_PER_ADDRESS = 20  # per 10 minutes
@@ -44,6 +46,8 @@ class Config:
     RATELIMIT_CHECKINS_PER_MINUTE = 30  # per kiosk or desk address: codes are short, guessing must be slow
     #: Complaints (POST /api/complaints) per address per hour; MPP_QUEUE_RATELIMIT_COMPLAINTS=0 turns it off
     RATELIMIT_COMPLAINTS_PER_ADDRESS = int(os.environ.get("MPP_QUEUE_RATELIMIT_COMPLAINTS", "10"))
+    #: PostgreSQL: how long an erasure's VACUUM waits for the transactions older than it (queue_app/privacy)
+    PRIVACY_VACUUM_WAIT_SECONDS = 30.0
     TESTING = False
     #: Validate every /api answer and every Socket.IO payload against its declared shape (queue_app.api.checks,
     #: queue_app.core.events): on in tests, and in the test suite's servers through the environment
@@ -61,7 +65,9 @@ class TestConfig(Config):
     RATELIMIT_TICKETS_PER_KIOSK = 0
     RATELIMIT_TICKETS_PUBLIC = 0
     RATELIMIT_LOGIN = 0
+    RATELIMIT_PASSWORD_GUESSES = 0
     RATELIMIT_BOOKINGS = False
     RATELIMIT_COMPLAINTS_PER_ADDRESS = 0
+    PRIVACY_VACUUM_WAIT_SECONDS = 2.0
     #: fail a test that writes in a transaction that began as a read (see database.py)
     SQLITE_STRICT_WRITES = True

@@ -90,7 +90,8 @@ def _refuse_writes_in_read_transactions(engine: Engine) -> None:
 
 def _setup_sqlite(engine: Engine) -> None:
     """WAL so readers never block the writer; busy_timeout so writers queue instead of failing;
-    ``synchronous = FULL`` so an answered ticket survives a power cut (cost: docs/operations.md).
+    ``synchronous = FULL`` so an answered ticket survives a power cut (cost: docs/operations.md);
+    ``secure_delete = ON`` so an erased name or phone number is overwritten, not just unlinked.
 
     pysqlite's own transaction handling starts a deferred transaction lazily, which turns a
     read-then-write into "database is locked" under load. We take control of BEGIN ourselves and
@@ -108,6 +109,9 @@ def _setup_sqlite(engine: Engine) -> None:
         # FULL: a commit is on disk before the 201 goes out. NORMAL in WAL mode may lose the last
         # transactions on a power cut: a visitor would hold a slip whose number is issued again.
         cur.execute("PRAGMA synchronous = FULL")
+        # an erased name or phone number must not stay readable in the file: the bytes of deleted and
+        # rewritten rows are overwritten with zeros (queue_app/privacy; its cost: docs/performance.md)
+        cur.execute("PRAGMA secure_delete = ON")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 

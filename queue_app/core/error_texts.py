@@ -42,7 +42,6 @@ register("errors", {
         "date_not_bookable": "Tanggal itu tidak dapat dipesan.",
         "slot_not_found": "Tidak ada jadwal pada jam itu.",
         "slot_full": "Jadwal itu sudah penuh.",
-        "already_booked": "Nomor telepon ini sudah memiliki reservasi untuk layanan ini pada hari itu.",
         "booking_not_found": "Reservasi tidak ditemukan.",
         "not_today": "Reservasi ini bukan untuk hari ini.",
         "too_early": "Terlalu awal untuk check-in jadwal ini.",
@@ -89,6 +88,7 @@ register("errors", {
         "page_home": "Ke halaman awal",
         "page_other_user": "Masuk dengan akun lain",
         "csrf": "Formulir ini kedaluwarsa atau tidak lengkap (token CSRF). Muat ulang halaman, lalu coba lagi.",
+        "tablet_required": "Browser ini bukan tablet survei loket ini. Admin mendaftarkannya di Admin → Tablet.",
     },
     "en": {
         "field_missing": "Missing field \"{field}\".",
@@ -123,7 +123,6 @@ register("errors", {
         "date_not_bookable": "That day cannot be booked.",
         "slot_not_found": "There is no such slot that day.",
         "slot_full": "Every place of this slot is taken.",
-        "already_booked": "This phone number already has a booking for this service that day.",
         "booking_not_found": "No booking with that code or token.",
         "not_today": "The booking is for another day.",
         "too_early": "Too early to check in for this slot.",
@@ -170,5 +169,6 @@ register("errors", {
         "page_home": "To the start page",
         "page_other_user": "Sign in as someone else",
         "csrf": "This form expired or is incomplete (CSRF token). Reload the page and try again.",
+        "tablet_required": "This browser is not this counter's survey tablet. An admin enrols it on Admin → Tablets.",
     },
 })

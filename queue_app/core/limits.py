@@ -76,11 +76,11 @@ def hit(name: str, per_minute: int, *key: str, message: str, seconds: int = 60) 
         raise _refused(item, name, key, message)
 
 
-def check(name: str, per_minute: int, *key: str, message: str) -> None:
-    """:raise RateLimited: ``key`` already used up ``name`` this minute; counts nothing."""
+def check(name: str, per_minute: int, *key: str, message: str, seconds: int = 60) -> None:
+    """:raise RateLimited: ``key`` already used up ``name`` this minute (or ``seconds``); counts nothing."""
     if per_minute <= 0:
         return
-    item = _limit(per_minute)
+    item = _limit(per_minute) if seconds == 60 else RateLimitItemPerSecond(per_minute, seconds)
     try:
         allowed = limiter.limiter.test(item, name, *key)
     except Exception:  # noqa: BLE001  as in hit(): fail open

@@ -2,8 +2,8 @@
 
 Socket.IO events do not run ``before_request`` hooks: staff sockets authenticate once on connect, and join
 the rooms through which their access can be ended later (:func:`queue_app.core.outbox.end_access`):
-``user:<id>`` (disable, password reset), ``session:<tag>`` (that browser signing out) or ``token:<id>``
-(that bearer token revoked). :func:`sweep_staff` catches what nobody announces (a token that expired).
+``user:<id>`` (disable, password reset), ``session:<id>`` (that browser's server-side session ended: signed
+out, or the user changed their password elsewhere) or ``token:<id>`` (that bearer token revoked or ended). :func:`sweep_staff` catches what nobody announces (a token that expired).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import request, session
+from flask import request
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room, leave_room
 
@@ -21,8 +21,8 @@ from queue_app.core import clock
 from queue_app.core.extensions import db, socketio
 from queue_app.core.models import Counter
 from queue_app.queue import events
-from queue_app.staff.auth import SESSION_TAG, token_row
-from queue_app.staff.models import ApiToken, Role, User
+from queue_app.staff.auth import current_credentials, token_row
+from queue_app.staff.models import ApiToken, Role, StaffSession, User
 
 from .watchers import Watched, watchers
 
@@ -35,6 +35,8 @@ class StaffSocket:
     user_id: int
     session_version: int
     token_id: int | None
+    #: the ``staff_sessions`` row of a browser socket
+    session_id: int | None = None
 
 
 #: sid -> its credentials, for the staff sockets of this process
@@ -166,12 +168,16 @@ def _staff_user(namespace: str, auth: Any, roles: tuple[Role, ...]) -> User:
     """
     user = None
     row = None
+    session_id = None
     token = auth.get("token") if isinstance(auth, dict) else None
     if isinstance(token, str) and token:
         row = token_row(token)
         user = row.user if row is not None else None
     elif current_user.is_authenticated:
         user = current_user._get_current_object()
+        session_id, token_id = current_credentials()
+        if token_id is not None:  # a bearer header on the handshake: that token is what ends it
+            row = db.session.get(ApiToken, token_id)
     if user is None:
         raise ConnectionRefusedError("unauthorized")
     if user.must_change_password:  # a generated password: nothing but changing it (queue_app.staff.password)
@@ -181,9 +187,10 @@ def _staff_user(namespace: str, auth: Any, roles: tuple[Role, ...]) -> User:
     join_room(f"user:{user.id}")
     if row is not None:
         join_room(f"token:{row.id}")
-    elif session.get(SESSION_TAG):
-        join_room(f"session:{session[SESSION_TAG]}")
-    _staff[request.sid] = StaffSocket(namespace, user.id, user.session_version, row.id if row else None)
+    elif session_id is not None:
+        join_room(f"session:{session_id}")
+    _staff[request.sid] = StaffSocket(namespace, user.id, user.session_version, row.id if row else None,
+                                      session_id if row is None else None)
     return user
 
 
@@ -197,11 +204,15 @@ def sweep_staff() -> int:
     token_ids = {e.token_id for e in entries.values() if e.token_id is not None}
     live_tokens = set(db.session.scalars(
         sa.select(ApiToken.id).where(ApiToken.id.in_(token_ids), ApiToken.expires_at > clock.utcnow()))) if token_ids else set()
+    session_ids = {e.session_id for e in entries.values() if e.session_id is not None}
+    live_sessions = set(db.session.scalars(
+        sa.select(StaffSession.id).where(StaffSession.id.in_(session_ids)))) if session_ids else set()
     ended = 0
     for sid, entry in entries.items():
         user = users.get(entry.user_id)
         valid = (user is not None and user.active and user.session_version == entry.session_version
-                 and (entry.token_id is None or entry.token_id in live_tokens))
+                 and (entry.token_id is None or entry.token_id in live_tokens)
+                 and (entry.session_id is None or entry.session_id in live_sessions))
         if not valid:
             _staff.pop(sid, None)
             if socketio.server.manager.is_connected(sid, entry.namespace):

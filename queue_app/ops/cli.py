@@ -4,6 +4,7 @@ cli_printers, cli_voice; ``serve --demo-open`` in cli_demo)."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -48,6 +49,8 @@ def serve(ctx: click.Context, host: str, port: int, demo_open: bool) -> None:
     from queue_app.ops.server import serve as run_server
     from queue_app.startup import bootstrap
 
+    # a serving process counts its metrics with the site's others (queue_app/metrics/processes.py)
+    os.environ.setdefault("MPP_QUEUE_METRICS_MULTIPROCESS", "1")
     if demo_open:
         from queue_app.ops.cli_demo import demo_site
 
@@ -272,10 +275,11 @@ def _accept_config_everywhere(group: click.Group) -> None:
 
 def _register_groups() -> None:
     # command groups kept in their own modules so this file stays small and groups merge independently
-    from queue_app.ops import cli_admin, cli_dev, cli_printers, cli_voice
+    from queue_app.ops import cli_admin, cli_dev, cli_printers, cli_privacy, cli_voice
 
     cli_admin.register(cli)
     cli_printers.register(cli)
+    cli_privacy.register(cli)
     cli_voice.register(cli)
     cli_dev.register(cli)
 

@@ -216,8 +216,51 @@ def register_site(cli: click.Group) -> None:
                 click.echo(f"{c.day.isoformat()}\t{c.reason}")
 
 
+# --- survey tablets ------------------------------------------------------------------------------
+
+
+def register_survey(cli: click.Group) -> None:
+    """``survey key|revoke CODE``: the device key of a counter's satisfaction-survey tablet."""
+
+    @cli.group("survey")
+    def survey() -> None:
+        """Survey tablets (one per counter, config.toml [[counters]])."""
+
+    def _counter(ctx: click.Context, code: str) -> None:
+        if not any(c.code == code for c in _app(ctx).extensions["site"].counters):
+            raise click.ClickException(f'no counter "{code}" in config.toml')
+
+    @survey.command("key")
+    @click.argument("code")
+    @click.pass_context
+    def survey_key(ctx: click.Context, code: str) -> None:
+        """Create or rotate the key of counter CODE's survey tablet; shown once, only its hash is stored.
+
+        A client sends it as header X-Survey-Key (and ``auth: {"counter", "key"}`` on /survey). The old key,
+        and a tablet enrolled with it, stops working at once. A tablet browser is enrolled on /admin/tablets.
+        """
+        from queue_app.staff.admin import enrol_device
+
+        _counter(ctx, code)
+        key = _write(ctx, lambda: enrol_device(None, "survey", code))
+        click.echo(f"New key for the survey tablet of {code} (shown once, keep it secret):", err=True)
+        click.echo(key)
+
+    @survey.command("revoke")
+    @click.argument("code")
+    @click.pass_context
+    def survey_revoke(ctx: click.Context, code: str) -> None:
+        """End the key of counter CODE's survey tablet (a lost or stolen tablet); its socket is closed."""
+        from queue_app.staff.admin import revoke_device
+
+        _counter(ctx, code)
+        had = _write(ctx, lambda: revoke_device(None, "survey", code))
+        click.echo(f"survey tablet {code}: " + ("key revoked" if had else "had no key"))
+
+
 def register(cli: click.Group) -> None:
     register_user(cli.commands["user"])  # type: ignore[arg-type]
     register_kiosk_list(cli)
+    register_survey(cli)
     register_service(cli)
     register_site(cli)

@@ -309,9 +309,12 @@ def housekeeping(app: Flask) -> None:
     from queue_app.core.extensions import db
     from queue_app.core.site import today
     from queue_app.live.namespaces import sweep_staff
+    from queue_app.metrics.http import refresh_sockets
     from queue_app.printing.agents import sweep_agents
+    from queue_app.privacy.operations import purge_if_due
     from queue_app.queue import counts, rollover
-    from queue_app.staff.auth import purge_expired_tokens
+    from queue_app.staff.auth import purge_expired_tokens, purge_idle_sessions
+    from queue_app.survey.tablet import sweep_tablets
 
     with app.app_context():
         try:
@@ -320,12 +323,16 @@ def housekeeping(app: Flask) -> None:
             counts.check_today(today())
             db.session.commit()
             purge_expired_tokens()
+            purge_idle_sessions()
             db.session.commit()
             sweep_staff()
             sweep_agents()
+            sweep_tablets()
+            refresh_sockets()
             db.session.rollback()
             booking_operations.expire_bookings()
             db.session.commit()
+            purge_if_due()  # names and phone numbers past [privacy] retain_days, once a day
             app.extensions["printing"].housekeeping()
         except Exception:  # keep the loop alive; the next round retries
             db.session.rollback()

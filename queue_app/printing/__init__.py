@@ -23,7 +23,10 @@ _registered = False
 def init_app(app: Flask, site: SiteConf) -> None:
     """Install the app's printing service, the /agent namespace, and job delivery after commit."""
     global _registered
+    from . import metrics
+
     app.extensions["printing"] = Printing(app, site)
+    metrics.connect()
     if not _registered:
         _registered = True
         socketio.on_namespace(AgentNamespace("/agent"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from queue_app.api.declare import Answer, Shape
+from queue_app.api.declare import Answer, Code, Number, Shape
 from queue_app.api.shapes import Moment, PrinterState, PrintResult, StaffTicket
 
 
@@ -28,14 +28,14 @@ class Printer(Answer):
 
 
 class ReprintBody(Shape):
-    printer: str | None = Field(default=None, description="default: the printer of the issuing kiosk")
+    printer: Code | None = Field(default=None, description="default: the printer of the issuing kiosk")
 
 
 class ReprintAtCounter(Shape):
     """Which ticket of this counter to print again (default: its current one), and where."""
 
-    number: str | None = Field(default=None, description="a ticket this counter called today, e.g. A-007")
-    printer: str | None = Field(default=None, description="default: the printer of the issuing kiosk")
+    number: Number | None = Field(default=None, description="a ticket this counter called today, e.g. A-007")
+    printer: Code | None = Field(default=None, description="default: the printer of the issuing kiosk")
 
 
 class Reprinted(Answer):

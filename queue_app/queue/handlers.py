@@ -40,7 +40,7 @@ def create_ticket():
     """Issue a ticket: a kiosk with its key, staff, or anyone when ``[site] public_tickets`` (see takers.py)."""
     # a caller without any credential was told 401 before its body was read (asks_first)
     data = parse_body(TicketRequest)
-    taker = claimed_taker(data.kiosk, bool(data.priority))
+    taker = claimed_taker(data.kiosk, bool(data.priority), data.service)
     if not well_formed_idempotency_key():  # told after the taker's own refusals
         begin_write()
         taker.prove()

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from queue_app.api.declare import Answer, Shape, Text
+from queue_app.api.declare import Answer, Code, Number, Shape
 from queue_app.api.shapes import (
     CounterRef,
     CounterState,
@@ -21,9 +21,9 @@ from queue_app.api.shapes import (
 class TicketRequest(Shape):
     """A walk-in ticket request from a kiosk (or an information desk)."""
 
-    service: Text
+    service: Code
     priority: bool | None = None
-    kiosk: str | None = None
+    kiosk: Code | None = None
 
 
 class IssuedTicket(Answer):
@@ -199,16 +199,15 @@ class FinishBody(Shape):
     """Optional, for a visit whose route goes on at other services (docs/visits.md)."""
 
     end_visit: bool | None = Field(None, description="finish the whole visit here, skipping the steps left")
-    next: Text | None = Field(None, max_length=32,
-                              description="go on to this step of the route (a service code) instead of the next")
+    next: Code | None = Field(None, description="go on to this step of the route (a service code) instead of the next")
 
 
 class CallBody(Shape):
-    number: Text = Field(description="a waiting number such as A-007")
+    number: Number = Field(description="a waiting number such as A-007")
 
 
 class TransferBody(Shape):
-    service: Text = Field(description="the code of the service whose queue takes the ticket")
+    service: Code = Field(description="the code of the service whose queue takes the ticket")
 
 
 class Counter(Answer):

@@ -24,7 +24,7 @@ from queue_app.core.outbox import end_access, touch
 from queue_app.core.site import current_site, today
 from queue_app.staff import auth
 from queue_app.staff.events import to_every_zone
-from queue_app.staff.models import ApiToken, AuditEntry, Role, User
+from queue_app.staff.models import ApiToken, AuditEntry, Role, StaffSession, User
 
 RUNNING_TEXT = "running_text"
 MAX_RUNNING_TEXT = 500
@@ -65,7 +65,7 @@ def create_user(actor: User | None, username: str, *, role: Role | str, password
     """Add a staff user (validation as :func:`auth.create_user`)."""
     begin_write()
     user = auth.create_user(username, role=role, password=password, counters=counters,
-                            full_name=full_name.strip()[:120], agency=agency or None)
+                            full_name=full_name.strip(), agency=agency or None)
     audit(actor, "user_created", user.username, role=user.role.value,
           counters=[c.code for c in user.counters], full_name=user.full_name,
           agency=user.agency.code if user.agency else None)
@@ -123,6 +123,7 @@ def _end_sessions(user: User) -> None:
     # the session cookie carries "<id>:<session_version>", so a new version logs every browser out
     user.session_version += 1
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    db.session.execute(sa.delete(StaffSession).where(StaffSession.user_id == user.id))
     # and every panel or dashboard socket they opened, in every process, once this commits
     end_access(f"user:{user.id}")
 
@@ -241,6 +242,16 @@ def enrol_device(actor: User | None, kind: str, code: str) -> str:
     audit(actor, "device_enrolled", f"{kind}:{code}")
     db.session.flush()
     return key
+
+
+def revoke_device(actor: User | None, kind: str, code: str) -> bool:
+    """End a device's key (a lost survey tablet, a kiosk PC taken away) and its sockets. The caller commits."""
+    from queue_app.staff import devices
+
+    had = devices.revoke_key(kind, code)
+    audit(actor, "device_revoked", f"{kind}:{code}")
+    db.session.flush()
+    return had
 
 
 # --- audit log -------------------------------------------------------------------------------

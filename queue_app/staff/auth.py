@@ -29,26 +29,34 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from queue_app.api.declare import MAX_PASSWORD
 from queue_app.core import clock
 from queue_app.core.database import begin_write
 from queue_app.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from queue_app.core.extensions import csrf, db, login_manager
 from queue_app.core.limits import check, hit
 from queue_app.core.models import Agency, Counter
-from queue_app.core.outbox import end_access, end_access_now
-from queue_app.staff.models import ApiToken, Role, User
+from queue_app.core.outbox import end_access
+from queue_app.staff.models import ApiToken, Role, StaffSession, User
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: session key of a random tag per signed-in browser: its sockets join ``session:<tag>``, so signing
-#: out of that browser disconnects them (and only them)
+#: session key of a random tag per signed-in browser; its SHA-256 names the browser's ``staff_sessions`` row,
+#: without which the cookie is refused (a sign-out or a password change deletes it on the server). Its
+#: sockets join ``session:<row id>``, so ending that row disconnects them (and only them).
 SESSION_TAG = "socket_tag"
+#: session key of when the row's ``seen_at`` was last written (it is written at most every few minutes)
+SEEN_SAVED = "seen_saved"
+#: how stale a session row's ``seen_at`` may get while its browser is in use
+SEEN_EVERY_SECONDS = 300
 #: Compared against when the username is unknown, so both failures take the same time
 _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 MIN_PASSWORD_LENGTH = 8
+#: the ``users.full_name`` column's width (the admin form and the API both check it)
+MAX_FULL_NAME = 120
 USERNAME_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -92,6 +100,34 @@ def token_row(token: str) -> ApiToken | None:
     return row
 
 
+def end_other_access(user: User, *, keep_session: int | None = None, keep_token: int | None = None) -> int:
+    """End every browser session and bearer token of ``user`` but the ones kept (the caller's own), and
+    disconnect their sockets once this commits (in every process). The caller commits.
+
+    :return: how many sessions and tokens ended.
+    """
+    begin_write()
+    ended = 0
+    for session_id in db.session.scalars(sa.select(StaffSession.id).where(
+            StaffSession.user_id == user.id, StaffSession.id != (keep_session or 0))).all():
+        end_access(f"session:{session_id}")
+        ended += 1
+    for token_id in db.session.scalars(sa.select(ApiToken.id).where(
+            ApiToken.user_id == user.id, ApiToken.id != (keep_token or 0))).all():
+        end_access(f"token:{token_id}")
+        ended += 1
+    db.session.execute(sa.delete(StaffSession).where(StaffSession.user_id == user.id,
+                                                     StaffSession.id != (keep_session or 0)))
+    db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.id != (keep_token or 0)))
+    return ended
+
+
+def current_credentials() -> tuple[int | None, int | None]:
+    """``(staff_sessions id, api_tokens id)`` this request is authenticated with (one of them is None)."""
+    _ = current_user.is_authenticated  # loads the user, which notes its credential on ``g``
+    return g.get("staff_session_id"), g.get("api_token_id")
+
+
 def user_for_token(token: str) -> User | None:
     """The active user of an unexpired bearer token."""
     row = token_row(token)
@@ -103,6 +139,21 @@ def revoke_token(row: ApiToken) -> None:
     begin_write()
     end_access(f"token:{row.id}")
     db.session.delete(row)
+
+
+def purge_idle_sessions() -> int:
+    """Delete the rows of browser sessions unused for longer than the idle timeout allows (housekeeping),
+    disconnecting their sockets. The caller commits. :return: how many were deleted."""
+    idle = current_app.extensions["site"].session_idle_minutes * 60 + 2 * SEEN_EVERY_SECONDS
+    before = clock.utcnow() - timedelta(seconds=idle)
+    ids = list(db.session.scalars(sa.select(StaffSession.id).where(StaffSession.seen_at < before)))
+    if not ids:
+        return 0
+    begin_write()
+    for session_id in ids:
+        end_access(f"session:{session_id}")
+    db.session.execute(sa.delete(StaffSession).where(StaffSession.id.in_(ids)))
+    return len(ids)
 
 
 def purge_expired_tokens() -> int:
@@ -140,6 +191,10 @@ def create_user(username: str, *, role: Role | str, password: str, counters: Ite
                                field="role") from None
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(text="password_short", values={"n": MIN_PASSWORD_LENGTH}, field="password")
+    if len(password) > MAX_PASSWORD:
+        raise ValidationFailed(f"Password may have at most {MAX_PASSWORD} characters.", field="password")
+    if len(full_name or "") > MAX_FULL_NAME:
+        raise ValidationFailed(f"The full name may have at most {MAX_FULL_NAME} characters.", field="full_name")
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed(text="user_exists", values={"username": username}, field="username")
     user = User(username=username, role=role, password_hash=generate_password_hash(password),
@@ -182,15 +237,33 @@ def ensure_first_admin() -> str | None:
 # --- Flask-Login wiring ------------------------------------------------------------------------
 
 
+def _hash_tag(tag: str) -> str:
+    return hashlib.sha256(tag.encode()).hexdigest()
+
+
+@functools.cache
+def _session_by_hash() -> sa.Select:
+    return (sa.select(StaffSession).where(StaffSession.tag_hash == sa.bindparam("hash"))
+            .options(joinedload(StaffSession.user)))
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    """The user of a session cookie, if its server-side row still exists (not signed out, not ended)."""
     try:
         uid, version = (int(x) for x in user_id.split(":"))
     except ValueError:
         return None
-    user = db.session.get(User, uid)
-    if user is None or not user.active or user.session_version != version:
+    tag = session.get(SESSION_TAG)
+    if not isinstance(tag, str) or not tag:
         return None
+    row = db.session.scalar(_session_by_hash(), {"hash": _hash_tag(tag)})
+    if row is None or row.user_id != uid:
+        return None
+    user = row.user
+    if not user.active or user.session_version != version:
+        return None
+    g.staff_session_id = row.id
     return user
 
 
@@ -199,10 +272,42 @@ def _load_user_from_header(req) -> User | None:  # noqa: ANN001
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    user = user_for_token(header[7:].strip())
-    if user is not None:
-        g.auth_via_token = True
-    return user
+    row = token_row(header[7:].strip())
+    if row is None:
+        return None
+    g.auth_via_token = True
+    g.api_token_id = row.id
+    return row.user
+
+
+def start_session(user: User) -> None:
+    """Sign this browser in as ``user``: a new server-side session row and a cookie naming it. The caller
+    commits (before the answer: an uncommitted row would refuse the browser's next request)."""
+    begin_write()
+    tag = secrets.token_urlsafe(16)
+    now = clock.utcnow()
+    row = StaffSession(user_id=user.id, tag_hash=_hash_tag(tag), created_at=now, seen_at=now)
+    db.session.add(row)
+    db.session.flush()
+    session.clear()
+    login_user(user)
+    session["last_seen"] = time.time()
+    session[SEEN_SAVED] = now.timestamp()
+    session[SESSION_TAG] = tag
+    g.staff_session_id = row.id
+
+
+def _note_seen() -> None:
+    """Keep the session row's ``seen_at`` within a few minutes of the person's last request (its own short
+    write, at most every SEEN_EVERY_SECONDS per browser), so housekeeping can tell an abandoned row."""
+    now = clock.utcnow().timestamp()  # the clock seen_at is written with (tests move it)
+    if now - session.get(SEEN_SAVED, 0) < SEEN_EVERY_SECONDS or not session.get(SESSION_TAG):
+        return
+    session[SEEN_SAVED] = now
+    begin_write()
+    db.session.execute(sa.update(StaffSession).where(StaffSession.tag_hash == _hash_tag(session[SESSION_TAG]))
+                       .values(seen_at=clock.utcnow()))
+    db.session.commit()
 
 
 @bp.before_app_request
@@ -220,6 +325,7 @@ def _expire_idle_session() -> None:
     # a panel's own background refresh (X-Background: 1) is not the clerk being at the desk
     if now - last > 30 and request.headers.get("X-Background") != "1":  # not on every request
         session["last_seen"] = now
+        _note_seen()
 
 
 def staff_required(*roles: Role) -> Callable[[F], F]:
@@ -289,10 +395,8 @@ def login():
             note_failed_login(username)
             error = "login_failed"
         else:
-            session.clear()
-            login_user(user)
-            session["last_seen"] = time.time()
-            session[SESSION_TAG] = secrets.token_urlsafe(16)
+            start_session(user)
+            db.session.commit()
             logger.info("User %s signed in", user.username)
             return redirect(next_url or _home_for(user))
     return render_template("login.html", error=error, next=next_url), 401 if error else 200
@@ -300,18 +404,26 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out (POST with CSRF token, so a foreign page cannot sign a clerk out); this browser's open
-    panels and dashboards are disconnected too."""
+    """Sign out (POST with CSRF token, so a foreign page cannot sign a clerk out): the session ends on the
+    server too (a copy of the cookie is refused), and this browser's open panels and dashboards are
+    disconnected."""
     end_session()
+    db.session.commit()
     flash("logged_out")
     return redirect(url_for("auth.login"))
 
 
 def end_session() -> None:
-    """Sign this browser out and disconnect the sockets it opened (its panels, its dashboard)."""
+    """Sign this browser out: its session row is deleted (the cookie, or a copy of it, is refused from now on)
+    and, once the caller commits, the sockets it opened (its panels, its dashboard) are disconnected."""
     tag = session.get(SESSION_TAG)
-    if tag:
-        end_access_now(f"session:{tag}")
+    if isinstance(tag, str) and tag:
+        begin_write()
+        row = db.session.scalar(sa.select(StaffSession).where(StaffSession.tag_hash == _hash_tag(tag)))
+        if row is not None:
+            end_access(f"session:{row.id}")
+            db.session.delete(row)
+            db.session.flush()
     logout_user()
     session.clear()
 

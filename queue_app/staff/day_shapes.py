@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints
 from queue_app.api.declare import Answer, Shape
 from queue_app.staff import closures, notices
 
-Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", max_length=10)]
 
 
 class ClosureRequest(Shape):

@@ -73,6 +73,19 @@ def create_key(kind: str, code: str) -> str:
     return key
 
 
+def revoke_key(kind: str, code: str) -> bool:
+    """Delete the key of a device (the device no longer works until enrolled again), disconnecting its sockets
+    once the caller commits. :return: whether there was a key."""
+    begin_write()
+    row = db.session.get(Setting, _row_key(kind, code))
+    end_access(device_room(kind, code))
+    if row is None:
+        return False
+    db.session.delete(row)
+    db.session.flush()
+    return True
+
+
 def key_fingerprint(kind: str, code: str) -> str | None:
     """The stored hash of the current key (None: no key yet); a socket remembers it to notice a rotation."""
     value = setting_value(_row_key(kind, code))  # from the catalogue: asked for every ticket

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import jsonify, request
 from flask_login import current_user
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from queue_app.api import bp
-from queue_app.api.declare import Shape, documented, parse_body
+from queue_app.api.declare import MAX_PASSWORD, Shape, documented, parse_body
 from queue_app.core.errors import Unauthorized
 from queue_app.core.extensions import db
 from queue_app.core.lookups import counters_with_current
@@ -56,6 +58,7 @@ def delete_token():
 
     if not g.get("auth_via_token"):
         end_session()
+        db.session.commit()
         return jsonify({"ok": True})
     row = token_row(request.headers.get("Authorization", "")[7:].strip())
     if row is None:  # expired between the check and now
@@ -87,17 +90,20 @@ def me():
 class PasswordChange(Shape):
     """The current password proves the caller is the account's owner, not just a holder of its token."""
 
-    current_password: str
+    current_password: Annotated[str, StringConstraints(max_length=MAX_PASSWORD)]
     #: the minimum is checked by the handler, which names it in its 422 (the schema tells clients beforehand)
-    new_password: str = Field(json_schema_extra={"minLength": MIN_PASSWORD_LENGTH})
+    new_password: Annotated[str, StringConstraints(max_length=MAX_PASSWORD)] = Field(
+        json_schema_extra={"minLength": MIN_PASSWORD_LENGTH})
 
 
 @bp.post("/auth/password")
-@documented("Change your own password", tags="staff", body=PasswordChange, responses={200: Revoked},
-            errors=(400, 401, 403, 422), staff=True)
+@documented("Change your own password; every other session and token of yours ends", tags="staff",
+            body=PasswordChange, responses={200: Revoked}, errors=(400, 401, 403, 422, 429), staff=True)
 @staff_required()
 def change_password():
-    """Change the signed-in user's password; allowed even while a generated one must be changed."""
+    """Change the signed-in user's password; allowed even while a generated one must be changed. Every other
+    browser session and bearer token of the user ends (their sockets are disconnected); this one goes on.
+    Wrong current passwords are limited per user (429)."""
     data = parse_body(PasswordChange)
     set_own_password(current_user._get_current_object(), data.current_password, data.new_password)
     db.session.commit()

@@ -53,6 +53,7 @@ class User(Base):
     counters: Mapped[list[Counter]] = relationship(secondary=user_counters, order_by="Counter.position")
     agency: Mapped[Agency | None] = relationship()
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    sessions: Mapped[list[StaffSession]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     # Flask-Login protocol
     @property
@@ -92,6 +93,31 @@ class ApiToken(Base):
     expires_at: Mapped[datetime]
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class StaffSession(Base):
+    """A browser signed in as a staff user: the cookie is signed, but it is this row that keeps it valid.
+
+    Flask's session lives in the cookie, so without a row a copied cookie would work until it expired, and a
+    sign-out would only forget it in the one browser. The cookie holds a random tag; only its SHA-256 is
+    stored (a database dump opens no session). Signing out, changing one's password (the other sessions),
+    a password reset and disabling the user delete rows; housekeeping deletes the ones left idle.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the random tag the session cookie holds
+    tag_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime]
+    #: Last sign of the person at the browser, kept to within a few minutes (housekeeping ends idle ones)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+    def __repr__(self) -> str:
+        return f"<StaffSession {self.id} of user {self.user_id}>"
 
 
 class AuditEntry(Base):

@@ -17,7 +17,7 @@ from flask_login import current_user, login_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from queue_app.core.database import begin_write
-from queue_app.core.errors import Forbidden, ValidationFailed, wants_json
+from queue_app.core.errors import Forbidden, RateLimited, ValidationFailed, wants_json
 from queue_app.core.extensions import db
 from queue_app.staff.models import User
 
@@ -53,17 +53,34 @@ def write_first_admin_password(instance_dir: Path, password: str) -> Path:
     return path
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Set ``user``'s own password. The caller commits.
+_GUESS_MESSAGE = "Too many wrong current passwords; wait a few minutes and try again."
+#: the window of RATELIMIT_PASSWORD_GUESSES (a held token or an unlocked PC must not try a dictionary)
+GUESS_WINDOW_SECONDS = 15 * 60
 
+
+def change_password(user: User, current: str, new: str) -> int:
+    """Set ``user``'s own password and end every other session and token of theirs (the one this request
+    came with goes on), disconnecting their sockets once the caller commits.
+
+    Wrong current passwords are counted per user (``RATELIMIT_PASSWORD_GUESSES`` in 15 minutes, every
+    process together): over it, 429 even with the right one, so whoever holds a session or token cannot
+    guess the password behind it.
+
+    :return: how many other sessions and tokens ended.
+    :raise RateLimited: too many wrong current passwords lately.
     :raise WrongPassword: the current password is wrong (403: a token alone must not change a password).
     :raise ValidationFailed: the new one is short or unchanged.
     """
-    from queue_app.staff.auth import MIN_PASSWORD_LENGTH
+    from queue_app.core.limits import check, hit
+    from queue_app.staff.auth import MIN_PASSWORD_LENGTH, current_credentials, end_other_access
 
-    begin_write()
+    limit = current_app.config.get("RATELIMIT_PASSWORD_GUESSES", 0)
+    check("password-wrong", limit, str(user.id), message=_GUESS_MESSAGE, seconds=GUESS_WINDOW_SECONDS)
     if not isinstance(current, str) or not check_password_hash(user.password_hash, current):
+        hit("password-wrong", limit, str(user.id), message=_GUESS_MESSAGE, seconds=GUESS_WINDOW_SECONDS)
         raise WrongPassword("The current password is wrong.", field="current_password")
+    keep_session, keep_token = current_credentials()
+    begin_write()
     if not isinstance(new, str) or len(new) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.",
                                field="new_password")
@@ -72,12 +89,14 @@ def change_password(user: User, current: str, new: str) -> None:
     first = user.must_change_password
     user.password_hash = generate_password_hash(new)
     user.must_change_password = False
+    ended = end_other_access(user, keep_session=keep_session, keep_token=keep_token)
     db.session.flush()
     if first:  # the generated password is no longer valid: do not leave it lying around
         instance_dir = current_app.extensions["site"].instance_dir
         if instance_dir is not None:
             (instance_dir / FIRST_ADMIN_FILE).unlink(missing_ok=True)
-    logger.info("User %s changed their password", user.username)
+    logger.info("User %s changed their password (%d other sessions and tokens ended)", user.username, ended)
+    return ended
 
 
 @bp.before_app_request
@@ -99,20 +118,21 @@ def change():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next="/password"))
     error = None
+    status = 200
     if request.method == "POST":
         new = request.form.get("new_password", "")
         if new != request.form.get("repeat_password", ""):
-            error = "Kata sandi baru dan ulangannya tidak sama. (The new passwords differ.)"
+            error, status = "Kata sandi baru dan ulangannya tidak sama. (The new passwords differ.)", 422
         else:
             user = current_user._get_current_object()
             try:
                 change_password(user, request.form.get("current_password", ""), new)
                 db.session.commit()
-            except (ValidationFailed, WrongPassword) as exc:
+            except (ValidationFailed, WrongPassword, RateLimited) as exc:
                 db.session.rollback()
-                error = str(exc)
+                error, status = str(exc), exc.status_code if isinstance(exc, RateLimited) else 422
             else:
                 login_user(user)  # the same session goes on, now allowed everywhere
                 return redirect("/counter/" if user.role.value == "clerk" else "/dashboard/")
     return render_template("change_password.html", error=error,
-                           must=current_user.must_change_password), 422 if error else 200
+                           must=current_user.must_change_password), status

@@ -7,15 +7,19 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from queue_app.api.declare import Answer, Shape, Text
+from queue_app.api.declare import MAX_PASSWORD, Answer, Code, Shape
 from queue_app.api.shapes import Moment, RoleName
 
-Password = Annotated[str, StringConstraints(min_length=8)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=MAX_PASSWORD)]
+#: wider than a username may be (1-64 ASCII): the operation's own check names the rule for 65 to 100
+Username = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+#: a staff user's counters (a site has a few dozen at most)
+CounterList = Annotated[list[Code], Field(max_length=200)]
 
 
 class Credentials(Shape):
-    username: Text
-    password: Text
+    username: Username
+    password: Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD)]
 
 
 class TokenIssued(Answer):
@@ -44,12 +48,12 @@ class Me(Answer):
 
 
 class NewUser(Shape):
-    username: Text
+    username: Username
     role: RoleName
     password: Password
-    counters: list[str] | None = None
-    full_name: str | None = None
-    agency: str | None = Field(default=None, description="a manager's agency code: they see only its figures")
+    counters: CounterList | None = None
+    full_name: Annotated[str, StringConstraints(max_length=120)] | None = None
+    agency: Code | None = Field(default=None, description="a manager's agency code: they see only its figures")
 
 
 class NewPassword(Shape):
@@ -59,7 +63,7 @@ class NewPassword(Shape):
 class CounterCodes(Shape):
     """The counters a user may act for (replaces the old list; null clears it)."""
 
-    counters: list[str] | None
+    counters: CounterList | None
 
 
 class CloseReason(Shape):

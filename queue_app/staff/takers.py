@@ -6,6 +6,11 @@ A kiosk proves itself with its device key (:mod:`queue_app.staff.devices`): an A
 cookie is ``SameSite=Strict`` and a request carrying it must not come from another origin, so a foreign
 page cannot spend a kiosk's tickets (the kiosk is not a staff session: no CSRF token to send).
 
+Priority is given by whoever may judge it (:func:`may_give_priority`): a kiosk (the visitor chooses it on the
+screen, as the hall's signs invite), an admin, a clerk for the services of the counters they serve at, a
+manager for their agency's services (a manager with no agency: every service). A staff member asking for
+a priority ticket of a service outside that → 403 ``priority_not_allowed``.
+
 A request without any credential is refused before its body is validated (:func:`refuse_anonymous`, from
 a lenient look at its ``kiosk`` field), so an anonymous caller is told 401 whatever else is wrong with it;
 a kiosk or staff member with a malformed body gets the usual 400/422 first.
@@ -46,6 +51,8 @@ class Taker:
     key: str | None = field(default=None, repr=False)  # the kiosk key presented; None: none (or another kiosk's)
     address: str = "?"
     priority: bool = False
+    #: the service asked for (the priority rule for staff depends on it)
+    service: str | None = None
 
     @property
     def joins(self) -> bool:
@@ -58,10 +65,15 @@ class Taker:
 
         :raise KioskUnauthorized: a kiosk is named without its key or with a wrong one.
         :raise KioskRequired: anonymous, and the site does not take public tickets.
-        :raise PriorityNotAllowed: anonymous (public mode) asking for priority.
+        :raise PriorityNotAllowed: anonymous (public mode) asking for priority, or staff asking for it for a
+            service they may not give it for.
         :raise RateLimited: the kiosk's or the address's budget for this minute is spent.
         """
         if self.kind == "staff":
+            if self.priority and self.service is not None \
+                    and not may_give_priority(current_user._get_current_object(), self.service):
+                raise PriorityNotAllowed("You may not give priority for this service: clerks give it for the "
+                                         "services of their counters, managers for their agency's.")
             return self
         if self.kind == "kiosk":
             if self.key is None or not devices.check_key(KIND, self.kiosk, self.key):
@@ -97,12 +109,12 @@ def kiosk_credential(code: str | None = None) -> tuple[str, str] | None:
     if key is not None:
         return (code, key.strip()) if code else None
     found = devices.from_cookie(request.cookies.get(devices.COOKIE), KIND)
-    if found is None or not _same_origin():
+    if found is None or not same_origin():
         return None
     return found
 
 
-def _same_origin() -> bool:
+def same_origin() -> bool:
     """A cookie-borne credential only counts on a request from this site's own pages."""
     origin = request.headers.get("Origin")
     if origin is None:  # same-origin GET/HEAD and old browsers send none; SameSite=Strict still holds
@@ -128,20 +140,43 @@ def refuse_anonymous() -> None:
                             "or sign in as staff.")
 
 
-def claimed_taker(kiosk: str | None, priority: bool) -> Taker:
+def may_give_priority(user: Any, service_code: str) -> bool:  # noqa: ANN401
+    """Whether staff member ``user`` may issue a priority ticket of ``service_code``: admins for any service,
+    clerks for a service one of their counters serves, managers for their agency's services (every service
+    for a manager without an agency, who sees the whole site). An unknown service is the verb's 404.
+
+    The one rule of who gives priority; docs/security.md states it.
+    """
+    from queue_app.core.errors import ServiceNotFound
+    from queue_app.core.lookups import get_service
+    from queue_app.staff.models import Role
+
+    if user.role is Role.admin:
+        return True
+    try:
+        service = get_service(service_code)
+    except ServiceNotFound:
+        return True  # nothing to give: issuing answers 404
+    if user.role is Role.manager:
+        return user.agency_id is None or user.agency_id == service.agency_id
+    return any(link.service_id == service.id for counter in user.counters if counter.active
+               for link in counter.service_links)
+
+
+def claimed_taker(kiosk: str | None, priority: bool, service: str | None = None) -> Taker:
     """Who this request says is taking a ticket (the body already validated); nothing is read from the
     database yet. A browser session signed in as staff must carry its CSRF token (checked here)."""
     if current_user.is_authenticated:
         if not g.get("auth_via_token"):
             csrf.protect()  # a browser session: a foreign page must not issue tickets in its name
-        return Taker("staff", kiosk, priority=priority)
+        return Taker("staff", kiosk, priority=priority, service=service)
     if kiosk is not None:
         credential = kiosk_credential(kiosk)
         key = credential[1] if credential is not None and credential[0] == kiosk else None
-        return Taker("kiosk", kiosk, key, priority=priority)
-    return Taker("public", None, address=request.remote_addr or "?", priority=priority)
+        return Taker("kiosk", kiosk, key, priority=priority, service=service)
+    return Taker("public", None, address=request.remote_addr or "?", priority=priority, service=service)
 
 
-def ticket_taker(kiosk: str | None, priority: bool) -> Taker:
+def ticket_taker(kiosk: str | None, priority: bool, service: str | None = None) -> Taker:
     """Decide who is asking for a ticket (the body already validated), or refuse: :meth:`Taker.prove`."""
-    return claimed_taker(kiosk, priority).prove()
+    return claimed_taker(kiosk, priority, service).prove()

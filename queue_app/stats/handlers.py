@@ -6,16 +6,12 @@ or an unscoped manager may narrow to one agency with ``?agency=CODE``.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
-
 from flask import Response, jsonify, request, stream_with_context
 
 from queue_app.api import bp
 from queue_app.api.declare import Media, documented
 from queue_app.api.parsing import AGENCY, RANGE, RANGE_ERRORS, date_range, month_range
-from queue_app.core.exports import XLSX_MIME
+from queue_app.core.exports import XLSX_MIME, csv_chunks
 from queue_app.core.site import today as site_today
 from queue_app.staff.auth import scoped_agency, staff_required
 from queue_app.staff.models import Role
@@ -63,20 +59,9 @@ def stats_export():
     first, last = date_range()
     agency_id = scoped_agency()
 
-    def generate() -> Iterator[str]:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(EXPORT_COLUMNS)
-        for i, row in enumerate(export_rows(first, last, agency_id=agency_id)):
-            writer.writerow(row)
-            if i % 1000 == 999:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
-
+    rows = csv_chunks(EXPORT_COLUMNS, export_rows(first, last, agency_id=agency_id))
     filename = f"antrean-{first.isoformat()}-{last.isoformat()}.csv"
-    return Response(stream_with_context(generate()), mimetype="text/csv",
+    return Response(stream_with_context(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

@@ -8,7 +8,8 @@ from queue_app.api.declare import Answer
 from queue_app.core.events import declare, namespace
 
 TABLET = namespace("/survey", who="the counter's survey tablet (/survey/<counter>)", access=True,
-                   auth='`{"counter": CODE}` with the tablet\'s session (or `"token": <bearer>`)')
+                   auth='`{"counter": CODE}` with the tablet\'s device key: its enrolment cookie, or `"key": KEY` '
+                        "(`mpp-queue survey key CODE`)")
 
 
 class SurveyOffer(Answer):

@@ -39,7 +39,7 @@ from queue_app.survey.shapes import (
     SurveySubmitted,
     TabletAnswer,
 )
-from queue_app.survey.tablet import require_tablet, ticket_for_offer
+from queue_app.survey.tablet import TABLET_HEADER, require_tablet, ticket_for_offer
 
 
 def _submit(data: SurveyAnswer, *, token: str = "", ticket=None, channel: SurveyChannel):  # noqa: ANN001, ANN202
@@ -83,10 +83,10 @@ def survey_submit(token: str):
 
 
 @bp.post("/survey/tablet/<code>")
-@staff_required()
-@documented("Answer the survey on a counter's tablet, for the visit its offer names", tags="survey",
-            body=TabletAnswer, responses={201: SurveySubmitted}, errors=(400, 401, 403, 404, 409, 413, 422),
-            staff=True)
+@documented("Answer the survey on a counter's tablet, for the visit its offer names (the tablet's device key: "
+            "its enrolment cookie, or X-Survey-Key)", tags="survey",
+            body=TabletAnswer, responses={201: SurveySubmitted}, errors=(400, 401, 404, 409, 413, 422),
+            headers={TABLET_HEADER: ({"type": "string"}, False, "the key from `mpp-queue survey key CODE`")})
 def survey_tablet_submit(code: str):
     counter = get_counter(code)
     require_tablet(counter)

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from queue_app.core.extensions import db
 from queue_app.core.models import Agency, Counter, Service
-from queue_app.queue.models import Ticket
 
 from .models import ANSWER_COLUMNS, SurveyResponse
 from .operations import index_from_sums, scope_filter
@@ -92,10 +91,10 @@ def responses(first: date, last: date, *, agency_id: int | None = None,
               service_id: int | None = None, comments_only: bool = False, limit: int | None = None
               ) -> list[dict[str, Any]]:
     """Each answer in the range, oldest first (newest first with a limit): day, service, counter, answers,
-    profile and comment. The clerk is never part of it."""
-    query = (sa.select(SurveyResponse, Service.code, Service.name, Counter.name, Ticket.number)
+    profile and comment. Neither the clerk nor the ticket is part of it: an answer that named its ticket
+    could be linked to the visitor's name and phone (a booking's), and answers are anonymous."""
+    query = (sa.select(SurveyResponse, Service.code, Service.name, Counter.name)
              .join(Service, Service.id == SurveyResponse.service_id)
-             .join(Ticket, Ticket.id == SurveyResponse.ticket_id)
              .outerjoin(Counter, Counter.id == SurveyResponse.counter_id)
              .where(SurveyResponse.finished_day.between(first, last)))
     if comments_only:
@@ -105,10 +104,10 @@ def responses(first: date, last: date, *, agency_id: int | None = None,
     else:
         query = query.order_by(SurveyResponse.finished_day, SurveyResponse.id)
     out = []
-    for row, service_code, service_name, counter_name, number in db.session.execute(
+    for row, service_code, service_name, counter_name in db.session.execute(
             scope_filter(query, agency_id=agency_id, service_id=service_id)):
         out.append({
-            "day": row.finished_day.isoformat(), "number": number, "service": service_code,
+            "day": row.finished_day.isoformat(), "service": service_code,
             "service_name": service_name, "counter": counter_name, "answers": row.answers(),
             "gender": row.gender, "age": row.age, "education": row.education, "occupation": row.occupation,
             "comment": row.comment, "channel": row.channel.value,

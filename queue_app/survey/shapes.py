@@ -136,7 +136,6 @@ class PublishedIkm(Answer):
 
 UnsurCode = Literal["U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"]
 Period = Annotated[str, StringConstraints(max_length=7, pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")]
-Typed = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
 
 
 class NewAction(Shape):
@@ -146,9 +145,9 @@ class NewAction(Shape):
     period: Period
     unsur: UnsurCode
     agency: Annotated[str, StringConstraints(max_length=32)] | None = None
-    action: Annotated[Typed, StringConstraints(max_length=1000)]
-    owner: Annotated[Typed, StringConstraints(max_length=120)]
-    due: Annotated[date, Field(strict=False)]
+    action: Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"\S")]
+    owner: Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=r"\S")]
+    due: Annotated[date, Field(strict=False, json_schema_extra={"maxLength": 10})]
 
 
 class ActionChange(Shape):

@@ -1,8 +1,15 @@
 """The counter tablet: who may run it, the offer it shows after a finish, and its live namespace ``/survey``.
 
-When a clerk finishes a ticket, the tablet facing the visitor at that desk offers the survey. The offer
-carries a signed, expiring reference to the ticket instead of its token: the tablet is signed in by
-staff for now, and broadcasts to staff never carry a visitor's token.
+When a clerk finishes a ticket, the tablet facing the visitor at that desk offers the survey. The tablet is a
+device, not a person: it proves itself with the device key of kind ``"survey"`` for its counter
+(:mod:`queue_app.staff.devices`), enrolled by an admin on /admin/tablets (a cookie in the tablet's browser) or
+made with ``mpp-queue survey key CODE`` (an API client sends it as :data:`TABLET_HEADER`). No staff session runs
+in front of visitors. A new key, or ``mpp-queue survey revoke CODE`` / the admin page's revoke, ends the old
+one and disconnects the tablet's socket (the room :func:`~queue_app.staff.devices.device_room`; housekeeping's
+:func:`sweep_tablets` catches a rotation nobody announced).
+
+The offer carries a signed, expiring reference to the ticket instead of its token: a tablet is a screen in
+the hall, and it must never hold a visitor's token.
 """
 
 from __future__ import annotations
@@ -11,25 +18,32 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_login import current_user
+from flask import current_app, request
 from flask_socketio import Namespace, emit, join_room
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from queue_app.core import clock
-from queue_app.core.errors import Forbidden, QueueError, Unauthorized
-from queue_app.core.extensions import db
+from queue_app.core.errors import QueueError, Unauthorized
+from queue_app.core.extensions import db, socketio
 from queue_app.core.models import Counter
 from queue_app.core.outbox import record
 from queue_app.core.site import current_site, iso
 from queue_app.queue.models import Ticket, TicketState
-from queue_app.staff.auth import user_for_token
-from queue_app.staff.models import Role, User
+from queue_app.staff import devices
+from queue_app.staff.models import User
+from queue_app.staff.takers import same_origin
 from queue_app.survey import events
 
 NAMESPACE = events.TABLET
 #: a tablet that (re)connects still offers a visit finished this recently
 OFFER_FRESH_MINUTES = 5
+#: the device kind of a survey tablet; its code is the counter's
+KIND = "survey"
+#: the header an API client of a tablet sends its key in
+TABLET_HEADER = "X-Survey-Key"
+
+#: sid -> (counter code, key fingerprint it connected with), for :func:`sweep_tablets`
+_tablets: dict[str, tuple[str, str | None]] = {}
 
 
 class OfferNotFound(QueueError):
@@ -38,20 +52,46 @@ class OfferNotFound(QueueError):
     status_code, code = 404, "offer_not_found"
 
 
-def may_run_tablet(user: User | None, counter: Counter) -> bool:
-    """The one check of who may run a counter's tablet: for now a signed-in clerk of that counter or an
-    admin (device enrolment will replace it; keep every caller going through here)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
-        return False
-    return user.role is Role.admin or (user.role is Role.clerk and user.may_use_counter(counter))
+class TabletRequired(Unauthorized):
+    """This browser is not the counter's survey tablet: an admin enrols it on /admin/tablets."""
+
+    code = "tablet_required"
+
+
+def tablet_key(code: str, auth: Any = None) -> str | None:  # noqa: ANN401
+    """The survey key this request (or socket handshake) presents for counter ``code``: ``auth: {"key"}``,
+    the :data:`TABLET_HEADER` header, else an enrolled browser's cookie (from this site's own pages)."""
+    key = auth.get("key") if isinstance(auth, dict) else None
+    if isinstance(key, str) and key:
+        return key
+    key = request.headers.get(TABLET_HEADER)
+    if key is not None:
+        return key.strip()
+    found = devices.from_cookie(request.cookies.get(devices.COOKIE), KIND)
+    if found is None or found[0] != code or not same_origin():
+        return None
+    return found[1]
+
+
+def may_run_tablet(counter: Counter, auth: Any = None) -> bool:  # noqa: ANN401
+    """The one check of who may run a counter's tablet: the device holding that counter's survey key."""
+    return devices.check_key(KIND, counter.code, tablet_key(counter.code, auth))
 
 
 def require_tablet(counter: Counter) -> None:
-    """:raise Unauthorized, Forbidden: the current user may not run this counter's tablet."""
-    if not current_user.is_authenticated:
-        raise Unauthorized("Sign in first.")
-    if not may_run_tablet(current_user, counter):
-        raise Forbidden(text="tablet_not_yours", values={"counter": counter.name})
+    """:raise TabletRequired: this request does not come from the counter's enrolled tablet."""
+    if not may_run_tablet(counter):
+        raise TabletRequired(f"This is not the survey tablet of {counter.name}: an admin enrols it on "
+                             "/admin/tablets (or send the key from `mpp-queue survey key` as "
+                             f"{TABLET_HEADER}).")
+
+
+def enrolled_counter() -> str | None:
+    """The counter this browser is the survey tablet of (its cookie holds the current key), or None."""
+    found = devices.from_cookie(request.cookies.get(devices.COOKIE), KIND)
+    if found is None or not devices.check_key(KIND, *found):
+        return None
+    return found[0]
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -102,21 +142,38 @@ def latest_offer(counter: Counter) -> dict[str, Any] | None:
 
 
 class SurveyNamespace(Namespace):
-    """Counter tablets: ``auth: {"counter": CODE}``; get ``survey_offer`` when that counter finishes a visit."""
+    """Counter tablets: ``auth: {"counter": CODE}`` with the tablet's key (its cookie, or ``"key"``); get
+    ``survey_offer`` when that counter finishes a visit."""
 
     def on_connect(self, auth: Any = None) -> None:
         try:
             code = auth.get("counter") if isinstance(auth, dict) else None
-            token = auth.get("token") if isinstance(auth, dict) else None
-            user = user_for_token(token) if isinstance(token, str) and token else (
-                current_user._get_current_object() if current_user.is_authenticated else None)
             counter = db.session.scalar(sa.select(Counter).where(Counter.code == code, Counter.active)) \
                 if isinstance(code, str) else None
-            if counter is None or not may_run_tablet(user, counter):
+            if counter is None or not may_run_tablet(counter, auth):
                 raise ConnectionRefusedError("forbidden")
             join_room(f"tablet:{counter.code}")
+            join_room(devices.device_room(KIND, counter.code))  # a new key or a revocation disconnects it
+            _tablets[request.sid] = (counter.code, devices.key_fingerprint(KIND, counter.code))
             offer = latest_offer(counter)
             if offer is not None:
                 emit(events.survey_offer, offer)
         finally:
             db.session.rollback()
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        _tablets.pop(request.sid, None)
+
+
+def sweep_tablets() -> int:
+    """Disconnect this process's tablets whose key was replaced or revoked unannounced (a command line of a
+    site without the message queue). :return: how many."""
+    ended = 0
+    for sid, (code, fingerprint) in list(_tablets.items()):
+        if not socketio.server.manager.is_connected(sid, NAMESPACE):
+            _tablets.pop(sid, None)
+        elif devices.key_fingerprint(KIND, code) != fingerprint:
+            _tablets.pop(sid, None)
+            socketio.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+            ended += 1
+    return ended

@@ -3,6 +3,10 @@
 Sheets: "IKM" (NRR per element, weighted NRR, IKM, grade, respondents against the minimum sample),
 "Data Responden" (one row per answer, with the sums, NRR and weighted NRR under each element),
 "Profil Responden" and "Saran". The figures are those of ``GET /api/stats/ikm`` for the same range.
+
+Every cell of text goes through :func:`queue_app.core.exports.spreadsheet_text` (a comment typed as
+``=HYPERLINK(...)`` stays text), and no row names its ticket: a survey answer must not be linked to the
+visit, and through it to a booking's name or phone (UU 27/2022).
 """
 
 from __future__ import annotations
@@ -66,13 +70,13 @@ def _ikm_sheet(ws: Worksheet, data: dict[str, Any], titles: list[str]) -> None:
 
 
 def _answers_sheet(ws: Worksheet, rows: list[dict[str, Any]], data: dict[str, Any], titles: list[str]) -> None:
-    cols = [("No", 5), ("Tanggal", 11), ("Nomor", 9), ("Layanan", 24), ("Loket", 10)]
+    cols = [("No", 5), ("Tanggal", 11), ("Layanan", 24), ("Loket", 10)]
     cols += [(u.code, 5) for u in UNSUR]
     cols += [("Jenis Kelamin", 9), ("Usia", 6), ("Pendidikan", 11), ("Pekerjaan", 14), ("Saran", 40)]
     row = sheets.title(ws, titles, len(cols))
     sheets.header(ws, row, height=32, columns=cols)
     for i, r in enumerate(rows, start=1):
-        sheets.row(ws, row + i, [i, r["day"], r["number"], r["service_name"], r["counter"], *r["answers"],
+        sheets.row(ws, row + i, [i, r["day"], r["service_name"], r["counter"], *r["answers"],
                            r["gender"], r["age"], r["education"], r["occupation"], r["comment"]])
     row += len(rows) + 1
     sums = [sum(r["answers"][k] for r in rows) for k in range(9)]
@@ -80,12 +84,12 @@ def _answers_sheet(ws: Worksheet, rows: list[dict[str, Any]], data: dict[str, An
              ("NRR per Unsur", [_r2(u["nrr"]) for u in data["unsur"]], "0.00"),
              ("NRR Tertimbang", [u["nrr_weighted"] for u in data["unsur"]], "0.000")]
     for label, values, fmt in lines:
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
-        sheets.row(ws, row, [label, None, None, None, None, *values], total=True, fmt=fmt)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
+        sheets.row(ws, row, [label, None, None, None, *values], total=True, fmt=fmt)
         row += 1
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
-    sheets.row(ws, row, ["IKM Unit Pelayanan", None, None, None, None, _r2(data["ikm"]), data["grade"]], total=True,
-           fmt="0.00")
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
+    sheets.row(ws, row, ["IKM Unit Pelayanan", None, None, None, _r2(data["ikm"]), data["grade"]], total=True,
+               fmt="0.00")
 
 
 def _profile_sheet(ws: Worksheet, prof: dict[str, list[dict[str, Any]]], titles: list[str]) -> None:

@@ -78,13 +78,18 @@ def test_the_phone_turns_into_the_survey_when_the_visit_is_done(small_phone, liv
 
 
 def test_the_counter_tablet_offers_the_survey_after_the_clerk_finishes(browser, live):
+    """An admin enrols the tablet (Admin → Tablets, signed out there: no staff session faces visitors); it
+    offers the survey right after the clerk finishes; revoking its key takes it off the air at once."""
     from ..helpers import new_page, sign_in
 
-    live.add_user("tablet-l01", "rahasia-123", counters=("L01",))
     headers = live.token()
     tablet = new_page(browser, width=1024, height=768, touch=True)
-    sign_in(tablet, live, "tablet-l01", "/survey/L01")
+    sign_in(tablet, live, "admin", "/admin/tablets", password=live.admin_password)
+    tablet.click("button[data-enrol='L01']")
+    tablet.wait_for_url(f"{live.url}/survey/L01")
     tablet.wait_for_selector("#tablet[data-state=idle][data-live=live]", timeout=10_000)
+    assert requests.get(f"{live.url}/api/me", cookies={c["name"]: c["value"] for c in tablet.context.cookies()},
+                        timeout=5).status_code == 401
     assert tablet.is_visible("#tb-idle")
     screenshot(tablet, "survey-tablet-idle.png")
 
@@ -109,3 +114,12 @@ def test_the_counter_tablet_offers_the_survey_after_the_clerk_finishes(browser, 
     # the visitor's own page now says it was answered (one answer per ticket, whichever way it came)
     r = requests.get(f"{live.url}/api/tickets/{mine['token']}/survey", timeout=5)
     assert r.json()["state"] == "answered"
+
+    # a lost tablet: the admin revokes its key elsewhere, and it goes off the air at once
+    office = new_page(browser)
+    sign_in(office, live, "admin", "/admin/tablets", password=live.admin_password)
+    office.click("button[data-revoke='L01']")
+    office.wait_for_url(f"{live.url}/admin/tablets")
+    tablet.wait_for_selector("#tablet[data-live=offline]", timeout=5000)
+    tablet.reload()
+    assert "tablet" in tablet.text_content("body").lower()  # the page now says it is not enrolled

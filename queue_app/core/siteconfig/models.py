@@ -26,6 +26,7 @@ Locale = choice(*LOCALES)
 PrinterKind = choice(*PRINTER_KINDS)
 NumberReading = choice("digits", "whole")  # A-007 read as "A, nol, nol, tujuh" or "A, tujuh"
 Voice = choice("segments", "speech")  # recorded audio (offline) or the browser's id-ID voice
+LogFormat = choice("text", "json")  # [server] log_format: plain lines, or one JSON object per line
 
 
 class AgencyConf(Model):
@@ -173,6 +174,34 @@ class ServerSection(Model):
     #: open connections one client address may hold at once (0 = no cap; env MPP_QUEUE_CONNECTIONS_PER_ADDRESS
     #: overrides). Not applied behind a proxy (trusted_proxies > 0): nginx's limit_conn does it per real client
     connections_per_address: int = Field(64, ge=0)
+    #: who may read GET /metrics: addresses or networks (anything else gets 403)
+    metrics_from: list[str] = ["127.0.0.1/32", "::1/128"]
+    #: where the server processes of this site keep their shared metric counters (prometheus_client's
+    #: multiprocess mode); "" = instance/metrics next to the database
+    metrics_dir: str = ""
+    #: "text" (the default) or "json": one JSON object per log line, for a log shipper
+    log_format: LogFormat = "text"
+
+    @field_validator("metrics_from")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f'"{item}" is not an address or network such as 10.0.0.0/8') from None
+        return value
+
+
+class PrivacySection(Model):
+    """``[privacy]`` (UU 27/2022): how long names and phone numbers are kept, and the site's notice."""
+
+    #: names and phone numbers are erased this many days after the visit or the booked day
+    retain_days: int = Field(30, ge=1, le=3650)
+    #: the site's privacy notice, shown at /privacy (empty: the standard text of the catalogue)
+    notice: str = ""
 
 
 class PrintingSection(Model):
@@ -199,6 +228,7 @@ class ConfigFile(Model):
     kiosk: KioskSection = KioskSection()
     survey: SurveySection = SurveySection()
     complaints: ComplaintsSection = ComplaintsSection()
+    privacy: PrivacySection = PrivacySection()
     agencies: list[AgencyConf] = Field(min_length=1)
     services: list[ServiceConf] = Field(min_length=1)
     counters: list[CounterConf] = []

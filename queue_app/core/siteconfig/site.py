@@ -11,7 +11,7 @@ from printers import PrinterConfig
 
 from .calendar import WeeklyHours
 from .fields import Model
-from .models import AgencyConf, ConfigFile, CounterConf, DisplayConf, KioskConf, ServiceConf
+from .models import AgencyConf, ConfigFile, CounterConf, DisplayConf, KioskConf, PrivacySection, ServiceConf
 
 
 class BadEnvironment(ValueError):
@@ -46,6 +46,14 @@ class SiteConf(Model):
     #: [server] connections_per_address (or MPP_QUEUE_CONNECTIONS_PER_ADDRESS): open connections per client
     #: address in one server process, 0 = no cap
     connections_per_address: int = 64
+    #: [server] metrics_from: the addresses or networks that may read GET /metrics
+    metrics_from: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    #: [server] metrics_dir made absolute (default instance/metrics): the processes' shared metric files
+    metrics_dir: Path | None = None
+    #: [server] log_format (MPP_QUEUE_LOG_FORMAT overrides): "text" or "json"
+    log_format: str = "text"
+    #: [privacy]: retain_days and the notice
+    privacy: PrivacySection = PrivacySection()
     recall_warn_after: int = 3
     #: [kiosk]: seconds without a touch before a kiosk returns to its start screen
     kiosk_idle_seconds: int = 60
@@ -117,6 +125,10 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         secure_cookies=server.secure_cookies,
         header_timeout_seconds=server.header_timeout_seconds,
         connections_per_address=_connections_per_address(server.connections_per_address),
+        metrics_from=tuple(server.metrics_from),
+        metrics_dir=(base_dir / (server.metrics_dir or "instance/metrics")).resolve(),
+        log_format=os.environ.get("MPP_QUEUE_LOG_FORMAT") or server.log_format,
+        privacy=file.privacy,
         recall_warn_after=file.counter.recall_warn_after,
         kiosk_idle_seconds=file.kiosk.idle_reset_seconds,
         kiosk_confirm_seconds=file.kiosk.confirm_seconds,
