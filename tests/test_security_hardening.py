@@ -109,7 +109,7 @@ def test_a_new_database_and_the_first_password_are_created_private(tmp_path):
 #: values for the URL parameters of the routes (anything else gets "x", which answers 404 — also checked)
 FILL = {"code": "L01", "username": "clerk1"}
 #: answers that may be cached: static files, the voice, the media loop, a ticket's QR image (private)
-CACHEABLE = {"display.audio", "display.media", "kiosk.ticket_qr", "booking_page.booking_qr"}
+CACHEABLE = {"display.audio", "display.media", "kiosk.ticket_qr", "booking_page.booking_qr", "home.favicon"}
 
 
 def _get_routes(app) -> list[tuple[str, str]]:  # noqa: ANN001

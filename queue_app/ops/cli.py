@@ -250,7 +250,7 @@ def restore_cmd(ctx: click.Context, path: str, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     if saved is not None:
-        click.echo(f"The database it replaced is saved in {saved}.")
+        click.echo(f"The database it replaced is saved in {saved} (restore that file to go back).")
     click.echo(f"Database restored from {path}; start the server again.")
 
 

@@ -81,7 +81,8 @@ def test_booking_page_books_shows_the_code_and_cancels(browser, server):
         note = page.locator("#bk-slot-note")
         note.wait_for(state="visible")
         assert "baru saja penuh" in note.inner_text() and "00:30" in note.inner_text()
-        assert page.locator("#bk-slots .bk-slot[data-start='00:00']").is_disabled()
+        # the slots are drawn again once the page has read them anew: wait for that, not for the note alone
+        page.locator("#bk-slots .bk-slot[data-start='00:00']:disabled").wait_for()
         assert page.locator("#bk-error").is_hidden()  # a friendly note, not an error
 
         page.locator("#bk-slots .bk-slot[data-start='00:30']").tap()
