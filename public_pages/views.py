@@ -84,8 +84,9 @@ def _helpers() -> dict[str, Any]:
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
+    # no-store like every page: a standard's page shows staff all fourteen components at the same URL
     resp = make_response(render_template(template, **context), status)
-    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["Cache-Control"] = "no-store"
     return resp
 
 

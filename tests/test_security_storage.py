@@ -229,7 +229,9 @@ def test_first_admin_password_is_in_a_0600_file_and_must_be_changed(fresh, capsy
     assert done.status_code == 302 and done.headers["Location"] == "/dashboard/"
     assert browser.get("/admin/users").status_code == 200
     assert not path.exists()  # the generated password is gone with its validity
-    assert client.get("/api/me", headers=bearer).status_code == 200  # the same token works now
+    # the token made with the generated password ended with it: a password change ends every other session and
+    # token of the user (contract, "Hardening (third round)")
+    assert client.get("/api/me", headers=bearer).status_code == 401
 
 
 def test_password_change_over_the_api(fresh):
