@@ -58,8 +58,8 @@ from queue_app.core.siteconfig import SiteConf, load_site_config
 from queue_app.live import direct as live_direct
 from queue_app.live import limits as live_limits
 from queue_app.live.revoke import client_manager
-from queue_app.staff.auth import bp as auth_bp
 from queue_app.staff.password import bp as password_bp
+from queue_app.staff.signin import bp as auth_bp
 
 logger = logging.getLogger(__name__)
 

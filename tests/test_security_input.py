@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from queue_app.core.extensions import db
-from queue_app.staff.auth import safe_next
+from queue_app.staff.signin import safe_next
 
 from .helpers import PASSWORD, TEST_SITE, Staff, built_app, error_of, kiosk_headers, make_site, take_ticket
 

@@ -17,16 +17,15 @@ from queue_app.core.site import iso
 from queue_app.staff.auth import (
     MIN_PASSWORD_LENGTH,
     authenticate,
-    check_login_rate,
     end_session,
     issue_token,
-    note_failed_login,
     revoke_token,
     staff_required,
     token_row,
 )
 from queue_app.staff.password import change_password as set_own_password
 from queue_app.staff.shapes import Credentials, Me, Revoked, TokenIssued
+from queue_app.staff.signin import check_login_rate, note_failed_login
 
 
 @bp.post("/auth/token")
