@@ -15,6 +15,7 @@ from typing import Any
 from flask import render_template, request
 from flask_login import current_user
 
+from queue_app.complaints import figures as complaint_figures
 from queue_app.complaints import operations as complaints
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
@@ -33,7 +34,7 @@ INBOX_LIMIT = 200
 def complaints_card(agency_id: int | None) -> dict[str, Any]:
     """This month's complaint figures for the live dashboard's card."""
     today = site_today()
-    return complaints.figures(today.replace(day=1), today, agency_id=agency_id)
+    return complaint_figures.figures(today.replace(day=1), today, agency_id=agency_id)
 
 
 @bp.get("/complaints")

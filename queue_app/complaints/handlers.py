@@ -19,7 +19,7 @@ from queue_app.core.limits import hit
 from queue_app.staff.auth import scoped_agency, staff_required
 from queue_app.staff.models import Role
 
-from . import operations
+from . import figures, operations
 from .errors import InvalidPhone
 from .shapes import (
     ComplaintCreated,
@@ -131,4 +131,4 @@ def complaint_respond(reference: str):
 @staff_required(Role.manager, Role.admin)
 def stats_complaints():
     first, last = date_range()
-    return jsonify(operations.figures(first, last, agency_id=scoped_agency()))
+    return jsonify(figures.figures(first, last, agency_id=scoped_agency()))

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from queue_app.complaints import operations as complaints
+from queue_app.complaints import figures as complaints
 from queue_app.core.extensions import db
 from queue_app.core.models import Agency, Service
 from queue_app.core.site import current_site
