@@ -110,10 +110,10 @@ def main() -> int:
     from queue_app.core.apply_config import sync_site
     from queue_app.core.config import TestConfig
     from queue_app.core.extensions import db
+    from queue_app.core.lookups import get_counter
     from queue_app.core.siteconfig import parse_site_config
     from queue_app.factory import create_app
     from queue_app.live import publisher
-    from queue_app.core.lookups import get_counter
     from queue_app.queue import operations, presence, rollover
     from queue_app.queue.models import Ticket, TicketState
 

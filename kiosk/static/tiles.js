@@ -79,7 +79,9 @@ function chooseColumns(groups, width, height) {
 
 function tileStats(s) {
   const waiting = s.waiting > 0 ? t("waiting", { n: s.waiting }) : t("waiting_none");
-  const eta = s.estimated_wait_seconds ? t("eta", { m: minutes(s.estimated_wait_seconds) }) : t("eta_now");
+  // nobody on duty for it: no clerk has a counter serving it open, so no wait can be promised
+  const eta = s.nobody_on_duty ? t("eta_nobody")
+    : s.estimated_wait_seconds ? t("eta", { m: minutes(s.estimated_wait_seconds) }) : t("eta_now");
   return { waiting, eta };
 }
 
