@@ -220,8 +220,13 @@ def test_ticket_status_changes_are_pushed(client, clerk, connect):
     (called,) = events(t, "/ticket", "ticket")
     assert called["status"] == "called" and called["counter"] == {"code": "L01", "name": "Loket 1"}
     assert called["ahead"] == 0 and called["called_at"]
-    assert client.post("/api/counters/L01/recall", headers=clerk).status_code == 200
-    assert [v["status"] for v in events(t, "/ticket", "ticket")] == ["called"]
+    assert called["recalls"] == 0 and called["last_called_at"] == called["called_at"]
+    for n in (1, 2):  # every recall reaches the phone with its count: the page announces it again
+        assert client.post("/api/counters/L01/recall", headers=clerk).status_code == 200
+        (recalled,) = events(t, "/ticket", "ticket")
+        assert recalled["status"] == "called" and recalled["recalls"] == n and recalled["last_called_at"]
+        assert recalled["called_at"] == called["called_at"]  # the first call stays the first call
+    assert client.get(f"/api/tickets/{mine['token']}").get_json()["recalls"] == 2
     assert client.post("/api/counters/L01/start", headers=clerk).status_code == 200
     assert [v["status"] for v in events(t, "/ticket", "ticket")] == ["serving"]
     assert client.post("/api/counters/L01/finish", headers=clerk).status_code == 200
