@@ -121,7 +121,7 @@ function fillTile(tile, s) {
   if (s.open) {
     info.className = "tile-stats";
     const { waiting, eta } = tileStats(s);
-    info.append(el("span", "tile-waiting", waiting), el("span", "tile-eta", eta));
+    info.append(el("span", "tile-waiting", waiting), el("span", s.nobody_on_duty ? "tile-eta nobody" : "tile-eta", eta));
   } else {
     info.className = "tile-reason";
     const { text, detail } = closedReason(s);
@@ -147,7 +147,7 @@ export function fitTiles() {
     if (detail && overflows(tile)) detail.textContent = t("closed_touch"); // the whole reason is in the dialog
   }
   fit(grid, { prop: "--head-fit", items: ".k-group-head", min: HEAD_MIN_FIT });
-  fit(grid, { items: ".tile, .tile-name, .tile-reason" });
+  fit(grid, { items: ".tile, .tile-name, .tile-reason, .tile-eta" });
 }
 
 function keyOf(services) {
