@@ -233,12 +233,14 @@ class CounterNamespace(Namespace):
                 if counter is None or not user.may_use_counter(counter):
                     raise ConnectionRefusedError("forbidden counter")
                 join_room(f"counter:{counter.code}")
-                _panels[request.sid] = (counter.id, user.id)
-                presence.arrive(counter, request.sid, user_id=user.id)
+                counter_id, user_id = counter.id, user.id
+                presence.arrive(counter, request.sid, user_id=user_id)
                 db.session.commit()  # every process's estimates count this counter from now on
-        except BaseException:
+                # kept from now on (not while connecting: keep_panels would take it for a socket gone); a
+                # disconnect racing this connect leaves a row keep_panels deletes on its next round
+                _panels[request.sid] = (counter_id, user_id)
+        except ConnectionRefusedError:
             _staff.pop(request.sid, None)
-            _panels.pop(request.sid, None)
             raise
         finally:
             db.session.rollback()
