@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from queue_app.api.declare import parse_form
 from queue_app.core.errors import Forbidden, NotFound, QueueError
 from queue_app.core.extensions import db
+from queue_app.core.i18n import gettext
 from queue_app.core.lookups import counters_with_current
 from queue_app.core.models import Agency, Counter
 from queue_app.core.site import current_site, today
@@ -152,24 +153,64 @@ def open(code: str):
 @bp.route("/closures", methods=["GET", "POST"])
 @admin_page
 def closures():
-    """Days the whole building is closed: the admin's closures (editable) and config.toml's holidays."""
-    if request.method == "POST":
-        def change() -> None:
-            asked = parse_form(ClosureRequest, {"day": request.form.get("day", ""),
-                                                "reason": request.form.get("reason", "")})
-            site_closures.close_site(_actor(), asked.day, asked.reason)
+    """Days the whole building is closed: the admin's closures (editable) and config.toml's holidays.
 
-        return _apply(change, url_for("admin.closures"))
+    Closing a day that has bookings asks first, saying how many the office would cancel (the form comes back
+    with the count and a confirm button); without bookings it closes at once."""
+    confirm = None
+    if request.method == "POST":
+        f = request.form
+        try:  # the same shape as the API's: a malformed day or reason is told on the page
+            asked = parse_form(ClosureRequest, {"day": f.get("day", ""), "reason": f.get("reason", "")})
+        except QueueError as exc:
+            flash(exc.page_message(), "error")
+            return redirect(url_for("admin.closures"))
+        day_text, reason = asked.day, asked.reason
+        if f.get("confirm") != "1":
+            try:
+                affected = site_closures.affected_by_closing(day_text)
+            except QueueError as exc:
+                flash(exc.page_message(), "error")
+                return redirect(url_for("admin.closures"))
+            finally:
+                db.session.rollback()
+            if affected.get("bookings"):
+                confirm = {"day": site_closures.parse_day(day_text), "reason": reason, "bookings": affected["bookings"]}
+        if confirm is None:
+            return _close_day(day_text, reason)
     day = today()
     holidays = [(d, name) for d, name in current_site().holidays.items() if d >= day]
     return render_template("admin/closures.html", closures=site_closures.upcoming_closures(day),
-                           holidays=holidays, today=day, tab="closures")
+                           holidays=holidays, today=day, tab="closures", confirm=confirm)
+
+
+def _close_day(day: str, reason: str) -> Any:
+    """Close the day and say what it did (how many bookings the office cancelled)."""
+    try:
+        _, affected = site_closures.close_site(_actor(), day, reason)
+        db.session.commit()
+    except QueueError as exc:
+        db.session.rollback()
+        flash(exc.page_message(), "error")
+        return redirect(url_for("admin.closures"))
+    n = affected.get("bookings", 0)
+    flash(gettext("cadmin.closed_with_bookings", n=n) if n else gettext("cadmin.done"), "info")
+    return redirect(url_for("admin.closures"))
 
 
 @bp.post("/closures/<day>/reopen")
 @admin_page
 def reopen_day(day: str):
-    return _apply(lambda: site_closures.reopen_site(_actor(), day), url_for("admin.closures"))
+    try:
+        affected = site_closures.reopen_site(_actor(), day)
+        db.session.commit()
+    except QueueError as exc:
+        db.session.rollback()
+        flash(exc.page_message(), "error")
+        return redirect(url_for("admin.closures"))
+    n = affected.get("bookings", 0)
+    flash(gettext("cadmin.reopened_with_bookings", n=n) if n else gettext("cadmin.done"), "info")
+    return redirect(url_for("admin.closures"))
 
 
 @bp.route("/display", methods=["GET", "POST"])

@@ -5,7 +5,8 @@
 
 Arrivals (Poisson, shaped by the hourly profile) and service times (log-normal) come from a fixed seed
 (bench/simulate.py); counters call as soon as they are free, the visitor walks up in 30 s, a no-show is
-given up after 90 s. Everything runs in-process on a temp SQLite file with the clock frozen and moved with
+given up after 90 s. A clerk has every counter open all day (its panel's presence is written at the opening,
+as a connected panel's would be: queue_app/queue/presence.py), so the estimate counts every counter. Everything runs in-process on a temp SQLite file with the clock frozen and moved with
 ``clock.travel``, through the same engine verbs the API calls, so ``Ticket.estimated_wait_seconds`` is
 exactly what the kiosk would have shown. The first day only warms up the service history the method
 learns from; the figures cover the following days. Keep the seed when comparing two versions of
@@ -109,10 +110,11 @@ def main() -> int:
     from queue_app.core.apply_config import sync_site
     from queue_app.core.config import TestConfig
     from queue_app.core.extensions import db
+    from queue_app.core.lookups import get_counter
     from queue_app.core.siteconfig import parse_site_config
     from queue_app.factory import create_app
     from queue_app.live import publisher
-    from queue_app.queue import operations
+    from queue_app.queue import operations, presence, rollover
     from queue_app.queue.models import Ticket, TicketState
 
     tmp = Path(tempfile.mkdtemp(prefix="eta-"))
@@ -136,7 +138,10 @@ def main() -> int:
         for d in range(args.days):
             day = date(2026, 11, 2) + timedelta(days=d)
             at(day, -60)
-            operations.close_stale_tickets()
+            rollover.close_stale_tickets()
+            db.session.commit()
+            for code in counters:  # every clerk signs in at the opening and stays all day
+                presence.arrive(get_counter(code), f"bench:{code}", user_id=None, ttl=timedelta(hours=14))
             db.session.commit()
             visitors = arrivals(args.seed * 1000 + d, MEANS, per_hour=args.per_hour)
             by_number: dict[str, object] = {}

@@ -93,7 +93,7 @@ def layout(slip: TicketSlip, paper: Paper) -> list[Block]:
     blocks.append(Text(format_datetime(slip.issued_at, slip.locale)))
     blocks.append(Feed())
     blocks.append(Text(format_ahead(slip.ahead, slip.locale), bold=True))
-    wait = format_wait(slip.estimated_wait_seconds, slip.locale)
+    wait = format_wait(slip.estimated_wait_seconds, slip.locale, nobody_on_duty=slip.nobody_on_duty)
     if wait:
         blocks.append(Text(wait))
     blocks.append(Feed())

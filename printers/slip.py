@@ -29,6 +29,8 @@ class TicketSlip:
     priority: bool = False
     locale: str = "id"  # "id" or "en": labels on the slip
     booked_slot: str = ""  # "09:00": the ticket of an online booking, for the slot starting then
+    #: no clerk is on duty for the service yet: the slip says so instead of a wait
+    nobody_on_duty: bool = False
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
@@ -73,8 +75,9 @@ class TicketSlip:
         wait = kwargs["estimated_wait_seconds"]
         if wait is not None and (not isinstance(wait, int) or isinstance(wait, bool)):
             raise ValueError("slip.estimated_wait_seconds must be an integer or null")
-        if "priority" in kwargs and not isinstance(kwargs["priority"], bool):
-            raise ValueError("slip.priority must be a boolean")
+        for name in ("priority", "nobody_on_duty"):
+            if name in kwargs and not isinstance(kwargs[name], bool):
+                raise ValueError(f"slip.{name} must be a boolean")
         return cls(**kwargs)
 
 
@@ -115,8 +118,11 @@ def format_ahead(ahead: int, locale: str = "id") -> str:
     return f"{ahead} orang di depan Anda"
 
 
-def format_wait(seconds: int | None, locale: str = "id") -> str | None:
-    """'Perkiraan tunggu ± 15 menit'; None when the core has no estimate (nothing is printed then)."""
+def format_wait(seconds: int | None, locale: str = "id", *, nobody_on_duty: bool = False) -> str | None:
+    """'Perkiraan tunggu ± 15 menit'; 'Belum ada petugas' when nobody is on duty for the service yet; None
+    when the core has no estimate otherwise (nothing is printed then)."""
+    if nobody_on_duty:
+        return label("nobody_on_duty", locale)
     if seconds is None:
         return None
     minutes = max(1, round(seconds / 60)) if seconds > 0 else 0
@@ -134,6 +140,7 @@ LABELS = {
         "priority": "PRIORITAS",
         "booked": "RESERVASI {slot}",
         "scan": "Pindai untuk memantau antrean Anda",
+        "nobody_on_duty": "Belum ada petugas",
         "test_title": "TES PRINTER",
         "test_body": "Jika Anda dapat membaca ini, printer siap.",
     },
@@ -142,6 +149,7 @@ LABELS = {
         "priority": "PRIORITY",
         "booked": "BOOKED {slot}",
         "scan": "Scan to follow your place in the queue",
+        "nobody_on_duty": "No clerk on duty yet",
         "test_title": "PRINTER TEST",
         "test_body": "If you can read this, the printer is ready.",
     },

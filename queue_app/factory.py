@@ -43,7 +43,7 @@ import queue_app.standards.handlers  # noqa: F401  (registers its tables or /api
 import queue_app.stats.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.survey.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.survey.models  # noqa: F401  (registers its tables or /api handlers)
-from queue_app import live, metrics, printing, privacy, survey
+from queue_app import booking, live, metrics, printing, privacy, survey
 from queue_app.api import bp as api_bp
 from queue_app.api import checks as api_checks
 from queue_app.core import safejson
@@ -101,6 +101,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     # to itself, and every later app (tests build many) would lack them
     live.init_app(app, site.message_queue or None)
     survey.init_app(app)
+    booking.init_app(app)
     printing.init_app(app, site)
     privacy.init_app(app)
     metrics.init_app(app)

@@ -348,6 +348,41 @@ def kiosk_key(app, code: str = "K1") -> str:
     return keys[code]
 
 
+def on_duty(app, *codes: str, hours: float = 48) -> None:
+    """Clerks have counters ``codes`` (default: every counter) open, as a clerk's connected panel would: the
+    estimates count them (queue_app.queue.presence). Rows of their own (``test:<code>``), kept ``hours``
+    from the test clock's now, so a test that travels within the day keeps them."""
+    from datetime import timedelta
+
+    from flask import current_app, has_app_context
+
+    from queue_app.core.lookups import get_counter
+    from queue_app.core.models import Counter
+    from queue_app.queue import presence
+
+    inside = has_app_context() and current_app._get_current_object() is app
+    with contextlib.nullcontext() if inside else app.app_context():
+        codes = codes or tuple(db.session.scalars(sa.select(Counter.code).where(Counter.active)))
+        for code in codes:
+            presence.arrive(get_counter(code), f"test:{code}", user_id=None, ttl=timedelta(hours=hours))
+        db.session.commit()
+
+
+def off_duty(app, *codes: str) -> None:
+    """Undo :func:`on_duty` for ``codes`` (default: every counter)."""
+    from flask import current_app, has_app_context
+
+    from queue_app.core.models import Counter
+    from queue_app.queue import presence
+
+    inside = has_app_context() and current_app._get_current_object() is app
+    with contextlib.nullcontext() if inside else app.app_context():
+        codes = codes or tuple(db.session.scalars(sa.select(Counter.code)))
+        for code in codes:
+            presence.leave(f"test:{code}")
+        db.session.commit()
+
+
 def kiosk_headers(app, code: str = "K1", **headers: str) -> dict[str, str]:
     """Headers of a kiosk API client: ``X-Kiosk-Key`` (send ``"kiosk": code`` in the body too)."""
     return {"X-Kiosk-Key": kiosk_key(app, code), **headers}

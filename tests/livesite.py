@@ -203,6 +203,21 @@ def call_next(live: LiveServer, headers: dict[str, str], counter: str = "L01") -
     return r.json()["ticket"]
 
 
+class ClerkPanel:
+    """A clerk's panel connected to a counter (the ``/counter`` namespace with ``auth.counter``), as python-socketio:
+    while it is connected the counter is staffed and serves in the estimates (queue_app/queue/presence.py)."""
+
+    def __init__(self, live: LiveServer, headers: dict[str, str], counter: str = "L01"):
+        import socketio
+
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.connect(live.url, namespaces=["/counter"], transports=["polling"], wait_timeout=10,
+                         auth={"token": headers["Authorization"].split()[1], "counter": counter})
+
+    def close(self) -> None:
+        self.sio.disconnect()
+
+
 def wait_until_subscribed(redis_url: str, processes: int = 1, timeout: float = 10.0) -> None:
     """Wait until ``processes`` servers listen on the Socket.IO channel in Redis.
 

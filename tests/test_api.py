@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import error_of, issued, kiosk_headers, take_ticket
+from tests.helpers import error_of, issued, kiosk_headers, on_duty, take_ticket
 
 pytestmark = pytest.mark.both_databases  # every test that builds the app: SQLite and PostgreSQL
 
@@ -266,11 +266,17 @@ def test_roles_and_counter_scoping(client, clerk, manager, admin):
 # --- counters --------------------------------------------------------------------------------
 
 
-def test_counters_list(client, clerk):
+def test_counters_list(app, client, clerk):
     body = client.get("/api/counters", headers=clerk).get_json()
     assert [c["code"] for c in body] == ["L01", "L02", "L03"]
+    # not paused, but no clerk's panel is connected: closed
     assert body[0] == {"code": "L01", "name": "Loket 1", "zone": "lantai-1", "services": ["PERIZINAN", "NONIZIN"],
-                       "state": "open", "current": None}
+                       "state": "open", "staffed": False, "presence": "closed", "current": None}
+    on_duty(app, "L01", "L02")
+    assert client.post("/api/counters/L02/pause", headers=clerk).status_code == 200
+    body = client.get("/api/counters", headers=clerk).get_json()
+    assert [(c["state"], c["staffed"], c["presence"]) for c in body] == [
+        ("open", True, "staffed"), ("paused", True, "paused"), ("open", False, "closed")]
 
 
 def test_counter_flow(client, clerk):

@@ -434,3 +434,112 @@ def test_the_manage_page_writes_the_day_as_the_confirmation_does(client):
     assert "Perizinan Berusaha · Senin, 7 Desember · 09:00–09:30" in page and "2026-12-07" not in page
     page = client.get(f"/booking/manage/{booking['token']}?lang=en").get_data(True)
     assert "Monday 7 December · 09:00–09:30" in page
+
+
+# --- a day the office closes -----------------------------------------------------------------------
+
+
+def test_closing_a_day_cancels_its_bookings_for_the_office_with_the_reason(bapp, client):
+    """Issue 34: an admin closed a day that had bookings, and the visitor's page still said "Terpesan"."""
+    from queue_app.booking.signals import bookings_closed
+
+    from .helpers import Staff
+
+    admin = Staff(bapp).headers("admin1", "admin")
+    tue = MON + timedelta(days=1)
+    travel_to(at(MON, 7))
+    first, second = book(client, "09:00", day=tue).get_json(), book(client, "10:00", day=tue).get_json()
+    gone = book(client, "11:00", day=tue).get_json()
+    other_day = book(client, "09:00", day=tue + timedelta(days=2)).get_json()  # Thursday (Wednesday: a holiday)
+    assert client.delete(f"/api/bookings/{gone['token']}").status_code == 200  # the visitor cancelled this one
+    # before confirming, the admin reads how many bookings the closure cancels
+    impact = client.get(f"/api/admin/closures/{tue.isoformat()}/affected", headers=admin)
+    assert impact.status_code == 200 and impact.get_json() == {"day": tue.isoformat(), "affected": {"bookings": 2}}
+    assert client.get("/api/admin/closures/besok/affected", headers=admin).status_code == 422
+    heard = []
+    bookings_closed.connect(receiver := lambda day, **kw: heard.append((day, sorted(b.code for b in kw["bookings"]),
+                                                                       kw["reason"])))
+    try:
+        made = client.post("/api/admin/closures", json={"day": tue.isoformat(), "reason": "Pemadaman listrik PLN"},
+                           headers=admin)
+    finally:
+        bookings_closed.disconnect(receiver)
+    assert made.status_code == 201 and made.get_json()["affected"] == {"bookings": 2}
+    # the hook for a notices feature: the day, the bookings, the reason, in the closing transaction
+    assert heard == [(tue, sorted([first["code"], second["code"]]), "Pemadaman listrik PLN")]
+    view = client.get(f"/api/bookings/{first['token']}").get_json()
+    assert view["status"] == "cancelled" and view["cancelled_by"] == "office"
+    assert view["closed_reason"] == "Pemadaman listrik PLN"
+    assert client.get(f"/api/bookings/{gone['token']}").get_json()["cancelled_by"] == "visitor"
+    assert client.get(f"/api/bookings/{other_day['token']}").get_json()["status"] == "booked"
+    page = client.get(f"/booking/manage/{first['token']}").get_data(True)
+    assert 'id="bk-status">Dibatalkan oleh kantor<' in page
+    assert "Kantor tutup pada hari itu: Pemadaman listrik PLN" in page and 'id="bk-cancel"' not in page
+    page = client.get(f"/booking/manage/{first['token']}?lang=en").get_data(True)
+    assert 'id="bk-status">Cancelled by the office<' in page
+    assert "The office is closed that day: Pemadaman listrik PLN" in page
+    with bapp.app_context():
+        events = db.session.scalars(sa.select(BookingEvent).join(Booking).where(Booking.code == first["code"])
+                                    .order_by(BookingEvent.id)).all()
+        assert [(e.kind.value, e.details.get("by")) for e in events] == [("booked", None), ("cancelled", "office")]
+    # on the day, the kiosk refuses it as closed
+    travel_to(at(tue, 8, 50))
+    resp = client.post(f"/api/bookings/{first['code']}/check-in", json={"kiosk": "K1"},
+                       headers=kiosk_headers(bapp, "K1"))
+    assert resp.status_code == 409
+    # nothing is counted as a no-show once the day is over
+    travel_to(at(tue + timedelta(days=1), 8))
+    with bapp.app_context():
+        booking_ops.expire_bookings()
+        db.session.commit()
+    assert client.get(f"/api/bookings/{first['token']}").get_json()["status"] == "cancelled"
+
+
+def test_reopening_the_day_gives_the_bookings_back(bapp, client):
+    from .helpers import Staff
+
+    admin = Staff(bapp).headers("admin1", "admin")
+    tue = MON + timedelta(days=1)
+    travel_to(at(MON, 7))
+    mine = book(client, "09:00", day=tue).get_json()
+    client.post("/api/admin/closures", json={"day": tue.isoformat(), "reason": "Rapat kerja"}, headers=admin)
+    # the same day closed again with another reason: the visitor reads the new one
+    again = client.post("/api/admin/closures", json={"day": tue.isoformat(), "reason": "Rapat kerja diundur"},
+                        headers=admin)
+    assert again.get_json()["affected"] == {"bookings": 0}
+    assert client.get(f"/api/bookings/{mine['token']}").get_json()["closed_reason"] == "Rapat kerja diundur"
+    reopened = client.delete(f"/api/admin/closures/{tue.isoformat()}", headers=admin)
+    assert reopened.get_json() == {"day": tue.isoformat(), "closed": False, "affected": {"bookings": 1}}
+    view = client.get(f"/api/bookings/{mine['token']}").get_json()
+    assert (view["status"], view["cancelled_by"], view["closed_reason"]) == ("booked", None, None)
+    assert 'id="bk-status">Terpesan<' in client.get(f"/booking/manage/{mine['token']}").get_data(True)
+    # its place was kept: the slot still counts it
+    assert next(s for s in slots(client, tue) if s["start"] == "09:00")["available"] == 3
+
+
+def test_the_admins_closing_form_says_how_many_bookings_before_confirming(bapp, client):
+    from .helpers import Staff, login
+
+    tue = MON + timedelta(days=1)
+    travel_to(at(MON, 7))
+    booked = [book(client, start, day=tue).get_json() for start in ("09:00", "09:30", "10:00")]
+    Staff(bapp).user("boss", "admin")
+    a = bapp.test_client()
+    login(a, "boss")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', a.get("/admin/closures").text).group(1)
+    form = {"day": tue.isoformat(), "reason": "Pemadaman listrik PLN", "csrf_token": token}
+    page = a.post("/admin/closures", data=form).get_data(True)
+    assert 'id="close-confirm" data-bookings="3"' in page
+    assert "Pada Selasa, 8 Desember 2026 ada 3 reservasi online" in page
+    assert "Tutup dan batalkan 3 reservasi" in page
+    assert client.get(f"/api/bookings/{booked[0]['token']}").get_json()["status"] == "booked"  # not yet
+    done = a.post("/admin/closures", data={**form, "confirm": "1"}, follow_redirects=True).get_data(True)
+    assert "Hari ditutup. 3 reservasi dibatalkan oleh kantor." in done and f'data-day="{tue.isoformat()}"' in done
+    assert all(client.get(f"/api/bookings/{b['token']}").get_json()["cancelled_by"] == "office" for b in booked)
+    # a day without bookings closes at once
+    thu = tue + timedelta(days=2)
+    done = a.post("/admin/closures", data={**form, "day": thu.isoformat()}, follow_redirects=True).get_data(True)
+    assert "close-confirm" not in done and f'data-day="{thu.isoformat()}"' in done
+    back = a.post(f"/admin/closures/{tue.isoformat()}/reopen", data={"csrf_token": token},
+                  follow_redirects=True).get_data(True)
+    assert "Hari dibuka kembali. 3 reservasi yang dibatalkan kembali terpesan." in back

@@ -9,7 +9,7 @@ import pytest
 from queue_app.core import clock
 from queue_app.core.calendar import next_opening, open_ranges, opening
 from queue_app.core.siteconfig import TimeRange
-from tests.helpers import TEST_SITE, built_app, make_site, take_ticket
+from tests.helpers import TEST_SITE, built_app, make_site, on_duty, take_ticket
 
 pytestmark = pytest.mark.both_databases
 
@@ -138,6 +138,7 @@ def test_ticket_estimate_counts_the_friday_break(cal_app):
     """A ticket at 11:20 on Friday with 20 minutes of work ahead is called about 13:10, not 11:40."""
     client = cal_app.test_client()
     _travel_to(at(FRI, 11, 20))
+    on_duty(cal_app)
     bodies = [take_ticket(client, "PERIZINAN").get_json() for _ in range(9)]
     # two counters (L01, L02) serve PERIZINAN: eight tickets ahead at the prior of 300 s each = 20 minutes
     assert bodies[-1]["ahead"] == 8

@@ -58,11 +58,14 @@ def test_token_is_random_and_long(ctx):
     assert "001" not in a.token or a.token.count("0") < 5  # not derived from the number
 
 
-def test_issue_writes_event_and_estimate(ctx):
+def test_issue_writes_event_and_estimate(app, ctx):
+    from .helpers import on_duty
+
+    on_duty(app)
     t = issue()
     assert kinds(t) == ["issued"]
     assert t.status is TicketState.waiting
-    assert t.estimated_wait_seconds == 0  # nobody ahead, counters free
+    assert t.estimated_wait_seconds == 0  # nobody ahead, counters free and a clerk at each
 
 
 def test_an_issued_ticket_is_written_whole_and_counted(ctx):

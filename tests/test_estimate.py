@@ -79,10 +79,11 @@ def test_a_line_past_the_replay_shares_one_replay_and_estimates_as_a_fresh_read(
     from queue_app.core.site import today
     from queue_app.queue import estimate, operations
 
-    from .helpers import travel_to_midday
+    from .helpers import on_duty, travel_to_midday
 
     monkeypatch.setattr(estimate, "MAX_REPLAY", 4)
     travel_to_midday(app)
+    on_duty(app)
     for _ in range(6):
         operations.issue_ticket("PERIZINAN")
         db.session.commit()
@@ -114,9 +115,10 @@ def test_phones_views_of_one_second_share_one_read_and_one_replay(app, ctx, monk
     from queue_app.queue.models import Ticket, TicketState
     from queue_app.queue.read_models import ticket_public
 
-    from .helpers import travel_to_midday
+    from .helpers import on_duty, travel_to_midday
 
     travel_to_midday(app)
+    on_duty(app)
     for n in range(12):
         operations.issue_ticket("PERIZINAN" if n % 3 else "NONIZIN")
         db.session.commit()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from queue_app.core.extensions import db, socketio
 from queue_app.core.models import Service
 
-from .helpers import issued, take_ticket
+from .helpers import issued, on_duty, take_ticket
 
 pytestmark = pytest.mark.both_databases  # every test that builds the app: SQLite and PostgreSQL
 
@@ -193,7 +193,8 @@ def test_ticket_on_connect_matches_api(client, connect):
     assert "token" not in view
 
 
-def test_ticket_ahead_drops_when_someone_before_is_called(client, clerk, connect):
+def test_ticket_ahead_drops_when_someone_before_is_called(app, client, clerk, connect):
+    on_duty(app)
     issued(client)
     issued(client)
     mine = issued(client)
@@ -219,8 +220,13 @@ def test_ticket_status_changes_are_pushed(client, clerk, connect):
     (called,) = events(t, "/ticket", "ticket")
     assert called["status"] == "called" and called["counter"] == {"code": "L01", "name": "Loket 1"}
     assert called["ahead"] == 0 and called["called_at"]
-    assert client.post("/api/counters/L01/recall", headers=clerk).status_code == 200
-    assert [v["status"] for v in events(t, "/ticket", "ticket")] == ["called"]
+    assert called["recalls"] == 0 and called["last_called_at"] == called["called_at"]
+    for n in (1, 2):  # every recall reaches the phone with its count: the page announces it again
+        assert client.post("/api/counters/L01/recall", headers=clerk).status_code == 200
+        (recalled,) = events(t, "/ticket", "ticket")
+        assert recalled["status"] == "called" and recalled["recalls"] == n and recalled["last_called_at"]
+        assert recalled["called_at"] == called["called_at"]  # the first call stays the first call
+    assert client.get(f"/api/tickets/{mine['token']}").get_json()["recalls"] == 2
     assert client.post("/api/counters/L01/start", headers=clerk).status_code == 200
     assert [v["status"] for v in events(t, "/ticket", "ticket")] == ["serving"]
     assert client.post("/api/counters/L01/finish", headers=clerk).status_code == 200
@@ -308,7 +314,8 @@ def test_board_changed_carries_waiting_counts_and_counter_states(client, clerk, 
     (update,) = events(d, "/display", "board_changed")
     assert update["services"]["PERIZINAN"] == 0 and update["services"]["NONIZIN"] == 1
     l01 = next(c for c in update["counters"] if c["code"] == "L01")
-    assert l01 == {"code": "L01", "zone": "lantai-1", "state": "open", "current": "A-001", "status": "called"}
+    assert l01 == {"code": "L01", "zone": "lantai-1", "state": "open", "staffed": False, "presence": "closed",
+                   "current": "A-001", "status": "called"}
     assert client.post("/api/counters/L02/pause", headers=clerk).status_code == 200
     (update,) = events(d, "/display", "board_changed")
     assert next(c for c in update["counters"] if c["code"] == "L02")["state"] == "paused"
@@ -401,6 +408,7 @@ class CountingPhone:
 def test_a_call_sends_one_message_per_line_to_counting_phones(app, client, clerk, connect, monkeypatch):
     """Thirty waiting, three phones counting their place: a call costs one ``queue_moved`` to the line's
     room (plus the called ticket's own view), never a view per phone (issue 15)."""
+    on_duty(app)
     tickets = [issued(client) for _ in range(30)]
     phones = [CountingPhone(connect, tickets[i]["token"]) for i in (3, 17, 29)]
     sent = ticket_emits(monkeypatch)

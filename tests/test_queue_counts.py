@@ -129,11 +129,14 @@ def test_a_read_transaction_reads_the_rows_once_and_a_write_reads_afresh(ctx):
         sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
-def test_ahead_of_a_new_ticket_counts_bookings_queued_later_as_behind(ctx, monkeypatch):
+def test_ahead_of_a_new_ticket_counts_bookings_queued_later_as_behind(app, ctx, monkeypatch):
     """A booking checked in early keeps its slot time: a walk-in issued before that slot is ahead of it."""
     from queue_app.queue import estimate
 
+    from .helpers import on_duty
+
     monkeypatch.setattr(estimate, "MAX_REPLAY", 2)  # a long line: the estimate follows the place
+    on_duty(app)
     operations.issue_ticket("PERIZINAN")
     slot = clock.utcnow() + timedelta(minutes=30)
     for _ in range(5):

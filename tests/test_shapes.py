@@ -267,6 +267,7 @@ def test_every_endpoint_answers_its_declared_shape(booking_app):
 
     with app.app_context():
         ahead = (today() + timedelta(days=7)).isoformat()
+    call("GET", f"/api/admin/closures/{ahead}/affected", 200, headers=admin)
     call("POST", "/api/admin/closures", 201, headers=admin, json={"day": ahead, "reason": "Rapat kerja"})
     call("GET", "/api/admin/closures", 200, headers=admin)
     call("DELETE", f"/api/admin/closures/{ahead}", 200, headers=admin)

@@ -23,6 +23,8 @@ from queue_app.staff.models import User
 from queue_app.stats import charts, dashboard
 from queue_app.stats import figures as stats
 
+from .helpers import on_duty
+
 TZ_OFFSET_H = 7  # Asia/Jakarta
 D = date(2026, 11, 10)  # a Tuesday
 D_1 = date(2026, 11, 9)
@@ -253,6 +255,9 @@ def test_figures_equal_the_hand_computation(db_app):
         assert sum(map(sum, heat["cells"])) == 13
 
         # --- the live snapshot at 08:45 ------------------------------------------------------------
+        snap = dashboard.dashboard_snapshot()
+        assert {s["open_counters"] for s in snap["services"]} == {0}  # no clerk's panel connected yet
+        on_duty(db_app, "L01", "L02", "L03")  # the three clerks have their panels open
         snap = dashboard.dashboard_snapshot()
         svc = {s["code"]: s for s in snap["services"]}
         assert (svc["PERIZINAN"]["waiting"], svc["PERIZINAN"]["longest_wait_seconds"]) == (1, 300)

@@ -19,7 +19,7 @@ from queue_app.queue.read_models import ticket_public
 from queue_app.survey.models import SurveyResponse
 from queue_app.survey.operations import NotFinished, submit_survey
 
-from .helpers import VISIT_SITE, make_site, take_ticket
+from .helpers import VISIT_SITE, make_site, on_duty, take_ticket
 
 pytestmark = pytest.mark.both_databases
 
@@ -328,7 +328,11 @@ def test_finish_over_http_says_where_the_visit_went_and_end_visit_ends_it(client
     assert public["status"] == "waiting" and public["service"] == "RETRIBUSI"
     assert [(s["service"], s["state"]) for s in public["route"]] == [
         ("PBG", "done"), ("RETRIBUSI", "current"), ("SERAH", "next")]
-    assert public["route"][2]["estimated_wait_seconds"] >= 0
+    # nobody has a counter of the next step open yet: no estimate, and it says why
+    assert public["route"][2]["estimated_wait_seconds"] is None and public["route"][2]["nobody_on_duty"] is True
+    on_duty(client.application)
+    public = client.get(f"/api/tickets/{token}").json
+    assert public["route"][2]["estimated_wait_seconds"] >= 0 and "nobody_on_duty" not in public["route"][2]
     assert client.post(f"/api/tickets/{token}/survey", json={"answers": ANSWERS}).json["error"]["code"] \
         == "not_finished"
 

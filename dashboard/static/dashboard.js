@@ -55,9 +55,12 @@ function renderServices(services) {
 function renderCounters(counters) {
   const box = $("counters");
   box.replaceChildren(...counters.map((c) => {
-    const card = el("div", { class: `ctr ${c.state}${c.current ? " busy" : ""}`, "data-counter": c.code },
+    // staffed (a clerk has it open), paused, or closed (no clerk's panel connected): only a staffed
+    // counter calls, and only it counts in the visitors' estimates
+    const card = el("div", { class: `ctr ${c.presence}${c.current ? " busy" : ""}`, "data-counter": c.code,
+                             "data-presence": c.presence },
       el("div", { class: "ctr-head" }, el("strong", {}, c.name),
-         el("span", { class: `state ${c.state}` }, t(`state_${c.state}`))));
+         el("span", { class: `state ${c.presence}` }, t(`presence_${c.presence}`))));
     if (c.current) {
       const cur = c.current;
       card.append(
@@ -66,7 +69,8 @@ function renderCounters(counters) {
            el("span", { class: "timer", "data-since": cur.since || "" }, duration(cur.seconds))),
         el("div", { class: "muted small" }, `${t("clerk")}: ${cur.clerk ?? "—"} · ${cur.service}`));
     } else {
-      card.append(el("div", { class: "ctr-idle muted" }, c.state === "paused" ? t("state_paused") : t("idle")));
+      card.append(el("div", { class: "ctr-idle muted" },
+                     c.presence === "closed" ? t("nobody_there") : c.presence === "paused" ? t("presence_paused") : t("idle")));
     }
     return card;
   }));

@@ -137,8 +137,11 @@ function renderCounters() {
   const list = $("counters");
   list.replaceChildren(
     ...[...state.counters.values()].map((c) => {
-      const num = c.state === "paused" ? t("paused") : c.current || t("idle");
-      return el("li", { class: c.state === "paused" ? "paused" : c.status === "called" ? "called" : "", "data-code": c.code },
+      // no clerk's panel open at it (and nothing left at it): closed, not waiting for someone to call
+      const closed = c.presence === "closed" && !c.current;
+      const num = c.state === "paused" ? t("paused") : c.current || (closed ? t("counter_closed") : t("idle"));
+      const kind = c.state === "paused" || closed ? "paused" : c.status === "called" ? "called" : "";
+      return el("li", { class: kind, "data-code": c.code, "data-presence": c.presence || "" },
         el("span", { class: "name", "data-fit": "" }, c.name), el("span", { class: "num", "data-fit": "" }, num));
     }),
   );
@@ -218,7 +221,7 @@ function onBoardChanged(update) {
   }
   for (const c of update.counters || []) {
     const known = state.counters.get(c.code);
-    if (known) Object.assign(known, { state: c.state, current: c.current, status: c.status });
+    if (known) Object.assign(known, { state: c.state, presence: c.presence, current: c.current, status: c.status });
   }
   renderCounters();
   renderWaiting();

@@ -68,10 +68,12 @@ export function showConfirm(ticket, { name, agency }, { settings, again = false,
   $("c-prio").hidden = !ticket.priority;
   $("c-service").textContent = name;
   $("c-agency").textContent = ticket.agency_name || agency || "";
-  $("c-ahead").textContent = ticket.ahead > 0
-    ? `${t("ahead", { n: ticket.ahead })} · ${ticket.estimated_wait_seconds
-      ? t("eta", { m: minutes(ticket.estimated_wait_seconds) }) : t("eta_now")}`
-    : t("ahead_none");
+  // nobody on duty for the service (no clerk has a counter serving it open): said, never "no wait"
+  confirm.dataset.nobodyOnDuty = String(Boolean(ticket.nobody_on_duty));
+  const wait = ticket.nobody_on_duty ? t("eta_nobody")
+    : ticket.estimated_wait_seconds ? t("eta", { m: minutes(ticket.estimated_wait_seconds) }) : t("eta_now");
+  $("c-ahead").textContent = ticket.ahead > 0 ? `${t("ahead", { n: ticket.ahead })} · ${wait}`
+    : ticket.nobody_on_duty ? `${t("ahead_none")} · ${wait}` : t("ahead_none");
   $("c-qr").src = `/kiosk/qr/${encodeURIComponent(ticket.token)}.svg`;
   const notice = $("c-notice");
   notice.replaceChildren();

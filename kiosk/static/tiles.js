@@ -79,7 +79,9 @@ function chooseColumns(groups, width, height) {
 
 function tileStats(s) {
   const waiting = s.waiting > 0 ? t("waiting", { n: s.waiting }) : t("waiting_none");
-  const eta = s.estimated_wait_seconds ? t("eta", { m: minutes(s.estimated_wait_seconds) }) : t("eta_now");
+  // nobody on duty for it: no clerk has a counter serving it open, so no wait can be promised
+  const eta = s.nobody_on_duty ? t("eta_nobody")
+    : s.estimated_wait_seconds ? t("eta", { m: minutes(s.estimated_wait_seconds) }) : t("eta_now");
   return { waiting, eta };
 }
 
@@ -119,7 +121,7 @@ function fillTile(tile, s) {
   if (s.open) {
     info.className = "tile-stats";
     const { waiting, eta } = tileStats(s);
-    info.append(el("span", "tile-waiting", waiting), el("span", "tile-eta", eta));
+    info.append(el("span", "tile-waiting", waiting), el("span", s.nobody_on_duty ? "tile-eta nobody" : "tile-eta", eta));
   } else {
     info.className = "tile-reason";
     const { text, detail } = closedReason(s);
@@ -145,7 +147,7 @@ export function fitTiles() {
     if (detail && overflows(tile)) detail.textContent = t("closed_touch"); // the whole reason is in the dialog
   }
   fit(grid, { prop: "--head-fit", items: ".k-group-head", min: HEAD_MIN_FIT });
-  fit(grid, { items: ".tile, .tile-name, .tile-reason" });
+  fit(grid, { items: ".tile, .tile-name, .tile-reason, .tile-eta" });
 }
 
 function keyOf(services) {

@@ -64,6 +64,9 @@ class Booking(Base):
     created_at: Mapped[datetime]
     checked_in_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    #: The office's reason when it cancelled the booking by closing its day (``site_closures``); None when the
+    #: visitor cancelled it. Reopening the day gives such a booking back (queue_app.booking.closures).
+    closed_reason: Mapped[str | None] = mapped_column(sa.String(200))
     expired_at: Mapped[datetime | None]
     ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
 

@@ -422,6 +422,10 @@ def booking_view(booking: Booking) -> dict[str, Any]:
         "start": booking.start,
         "end": booking.end,
         "status": booking.status.value,
+        # who cancelled it: the visitor, or the office closing the day (its reason, for the visitor to read)
+        "cancelled_by": None if booking.status is not BookingState.cancelled
+        else "office" if booking.closed_reason is not None else "visitor",
+        "closed_reason": booking.closed_reason if booking.status is BookingState.cancelled else None,
         "name": booking.name,
         "manage_url": manage_url(booking.token),
         "created_at": iso(booking.created_at),

@@ -56,6 +56,9 @@ class BookingView(Answer):
     start: str
     end: str
     status: Literal["booked", "checked_in", "cancelled", "expired"]
+    cancelled_by: Literal["visitor", "office"] | None = Field(
+        description="once cancelled: by the visitor, or by the office closing the day (then `closed_reason`)")
+    closed_reason: str | None = Field(description="the office's reason for closing the booking's day")
     name: str | None
     manage_url: str
     created_at: str | None

@@ -8,23 +8,26 @@ out, or the user changed their password elsewhere) or ``token:<id>`` (that beare
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room, leave_room
 
 from queue_app.core import clock
 from queue_app.core.extensions import db, socketio
 from queue_app.core.models import Counter
-from queue_app.queue import events
+from queue_app.queue import events, presence
 from queue_app.staff.auth import current_credentials, token_row
 from queue_app.staff.models import ApiToken, Role, StaffSession, User
 
 from .watchers import Watched, watchers
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -221,9 +224,15 @@ def sweep_staff() -> int:
     return ended
 
 
+#: sid -> (counter id, user id) of this process's clerk panels signed in to a counter: each is a row of
+#: ``counter_presences`` that :func:`keep_panels` moves on while the socket lives (queue_app.queue.presence)
+_panels: dict[str, tuple[int, int | None]] = {}
+
+
 class CounterNamespace(Namespace):
     """Clerk panels (clerks and admins; a manager is refused): live waiting lists and counter states;
-    ``auth: {"counter": CODE}`` picks a counter."""
+    ``auth: {"counter": CODE}`` picks a counter, and while such a panel is connected the counter is staffed
+    (a clerk has it open: it serves in the estimates, :mod:`queue_app.queue.presence`)."""
 
     def on_connect(self, auth: Any = None) -> None:
         try:
@@ -235,6 +244,12 @@ class CounterNamespace(Namespace):
                 if counter is None or not user.may_use_counter(counter):
                     raise ConnectionRefusedError("forbidden counter")
                 join_room(f"counter:{counter.code}")
+                counter_id, user_id = counter.id, user.id
+                presence.arrive(counter, request.sid, user_id=user_id)
+                db.session.commit()  # every process's estimates count this counter from now on
+                # kept from now on (not while connecting: keep_panels would take it for a socket gone); a
+                # disconnect racing this connect leaves a row keep_panels deletes on its next round
+                _panels[request.sid] = (counter_id, user_id)
         except ConnectionRefusedError:
             _staff.pop(request.sid, None)
             raise
@@ -243,6 +258,38 @@ class CounterNamespace(Namespace):
 
     def on_disconnect(self, reason: Any = None) -> None:
         _staff.pop(request.sid, None)
+        if _panels.pop(request.sid, None) is not None:
+            _leave(request.sid)
+
+
+def _leave(sid: str) -> None:
+    """The panel's counter is no longer staffed by it (the other processes' estimates too, at once)."""
+    try:
+        presence.leave(sid)
+        db.session.commit()
+    except Exception:  # the row expires by itself (PRESENCE_TTL); a closing socket must not raise
+        db.session.rollback()
+        logger.exception("recording that the panel %s left failed", sid)
+        if current_app.testing:
+            raise
+
+
+def keep_panels() -> int:
+    """Move on this process's panels' presence (each a row that would expire otherwise), forget those whose
+    socket is gone unnoticed, and sweep the expired rows of processes that died. The caller holds an app
+    context. :return: how many panels of this process are on duty."""
+    manager = socketio.server.manager
+    for sid in [sid for sid in _panels if not manager.is_connected(sid, "/counter")]:
+        _panels.pop(sid, None)
+        _leave(sid)
+    try:
+        presence.keep(dict(_panels))
+        db.session.commit()
+        presence.sweep()
+        db.session.commit()
+    finally:
+        db.session.rollback()
+    return len(_panels)
 
 
 class DashboardNamespace(Namespace):

@@ -16,13 +16,16 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import joinedload, selectinload
 
+from queue_app.core import clock
 from queue_app.core.extensions import db, socketio
 from queue_app.core.models import Counter, CounterService, Service
+from queue_app.core.models.base import UTCDateTime
 from queue_app.core.outbox import Pending
 from queue_app.core.site import today
 from queue_app.queue import events
 from queue_app.queue.estimate import ahead_of
 from queue_app.queue.models import Ticket, TicketState
+from queue_app.queue.presence import staffed_clause
 from queue_app.queue.read_models import ticket_public
 
 from .watchers import Watched, watchers
@@ -144,13 +147,15 @@ def _queue_moved_messages(pending: Pending) -> list[tuple[dict[str, Any], str]]:
     for sid in sorted(rooms):
         n = counts.get(sid, 0)
         move = pending.moves.get(sid) or {"version": None, "left": [], "joined": []}
+        served = fc.serves(sid)  # else nobody is on duty for it: no estimate at any place
         out.append(({
             "service": codes.get(sid),
             "version": move["version"],
             "left": move["left"],
             "joined": move["joined"],
             "waiting": n,
-            "eta": [[p, fc.of(-1, sid, p)] for p in _eta_places(n)],
+            "eta": [[p, fc.of(-1, sid, p)] for p in _eta_places(n)] if served else [],
+            "nobody_on_duty": not served,
         }, f"queue:{sid}"))
     return out
 
@@ -221,6 +226,7 @@ def _sharing_counters(service_ids: set[int]) -> set[int]:
 
 def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
     """Tell the clerk panels and dashboards what changed; they re-read what they show."""
+    from queue_app.queue.presence import staffed_ids
     from queue_app.queue.read_models import counter_to_dict, waiting_counts
 
     counts = waiting_counts()
@@ -234,9 +240,10 @@ def _push_staff_views(service_ids: set[int], counter_ids: set[int]) -> None:
         scoped = {code: counts.get(sid, 0) for sid, code in services.items() if agency_of.get(sid) == agency_id}
         socketio.emit(events.queue_changed, {"services": scoped}, namespace="/dashboard",
                       to=f"agency:{agency_id}")
-    counters = db.session.scalars(_counters_with_views(), {"ids": sorted(counter_ids)}) if counter_ids else []
+    counters = db.session.scalars(_counters_with_views(), {"ids": sorted(counter_ids)}).all() if counter_ids else []
+    staffed = staffed_ids() if counters else set()
     for counter in counters:
-        body = counter_to_dict(counter)
+        body = counter_to_dict(counter, staffed)
         socketio.emit(events.counter_changed, body, namespace="/counter", to="staff")
         socketio.emit(events.counter_changed, body, namespace="/dashboard", to="staff")
         for agency_id in {link.service.agency_id for link in counter.service_links}:
@@ -322,7 +329,8 @@ def _board_statements() -> dict[str, sa.Select]:
     return {
         "services": sa.select(Service.id, Service.code),
         # one row per counter with its current ticket's number: no objects are built
-        "counters": (sa.select(Counter.code, Counter.zone, Counter.state, Ticket.number, Ticket.status)
+        "counters": (sa.select(Counter.code, Counter.zone, Counter.state, Ticket.number, Ticket.status,
+                               staffed_clause(Counter.id, sa.bindparam("now", type_=UTCDateTime())))
                      .outerjoin(Ticket, Ticket.id == Counter.current_ticket_id)
                      .where(Counter.active).order_by(Counter.position)),
     }
@@ -335,18 +343,19 @@ def _emit_board_changed(app: Flask) -> None:
     """
     import time
 
-    from queue_app.queue.read_models import waiting_counts
+    from queue_app.queue.read_models import presence_of, waiting_counts
 
     _board_changed["last"] = time.monotonic()
     counts = waiting_counts()
     services = dict(db.session.execute(_board_statements()["services"]).all())
-    rows = db.session.execute(_board_statements()["counters"])
+    rows = db.session.execute(_board_statements()["counters"], {"now": clock.utcnow()})
     payload = {
         "services": {code: counts.get(sid, 0) for sid, code in services.items()},
         "counters": [
-            {"code": code, "zone": zone, "state": state.value, "current": number,
+            {"code": code, "zone": zone, "state": state.value, "staffed": bool(staffed),
+             "presence": presence_of(state, bool(staffed)), "current": number,
              "status": status.value if status is not None else None}
-            for code, zone, state, number, status in rows
+            for code, zone, state, number, status, staffed in rows
         ],
     }
     socketio.emit(events.board_changed, payload, namespace="/display")

@@ -191,8 +191,11 @@ def register_site(cli: click.Group) -> None:
         from queue_app.staff.closures import close_site
 
         when = _day(day)
-        _write(ctx, lambda: close_site(None, when, reason))
+        _, affected = _write(ctx, lambda: close_site(None, when, reason))
         click.echo(f"Site closed on {day}: {reason}")
+        if affected.get("bookings"):
+            click.echo(f"{affected['bookings']} booking(s) of that day cancelled by the office (the visitors' "
+                       "pages give the reason).")
 
     @site.command("reopen")
     @click.option("--date", "day", required=True, help="YYYY-MM-DD")
@@ -202,8 +205,10 @@ def register_site(cli: click.Group) -> None:
         from queue_app.staff.closures import reopen_site
 
         when = _day(day)
-        _write(ctx, lambda: reopen_site(None, when))
+        affected = _write(ctx, lambda: reopen_site(None, when))
         click.echo(f"Site open again on {day}.")
+        if affected.get("bookings"):
+            click.echo(f"{affected['bookings']} booking(s) the closure had cancelled are booked again.")
 
     @site.command("closures")
     @click.pass_context

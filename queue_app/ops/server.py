@@ -294,12 +294,31 @@ def serve(app: Flask, host: str, port: int) -> None:
 
 
 def housekeeping_loop(app: Flask) -> None:
-    """Close tickets from earlier days, expire unused bookings, check printers, retry or expire print jobs."""
+    """Close tickets from earlier days, expire unused bookings, check printers, retry or expire print jobs; keep
+    the clerk panels' presence in its own loop (a slow printer round must not let a staffed counter expire)."""
     import gevent
 
+    gevent.spawn(presence_loop, app)
     while True:
         housekeeping(app)
         gevent.sleep(HOUSEKEEPING_SECONDS)
+
+
+def presence_loop(app: Flask) -> None:
+    """Every ``KEEP_SECONDS``: this process's clerk panels stay on duty, expired ones of dead processes go
+    (queue_app.queue.presence)."""
+    import gevent
+
+    from queue_app.live.namespaces import keep_panels
+    from queue_app.queue.presence import KEEP_SECONDS
+
+    while True:
+        with app.app_context():
+            try:
+                keep_panels()
+            except Exception:  # the next round retries; rows last PRESENCE_TTL, several rounds
+                logger.exception("keeping the panels' presence failed")
+        gevent.sleep(KEEP_SECONDS)
 
 
 def housekeeping(app: Flask) -> None:

@@ -33,7 +33,7 @@ from queue_app.core.siteconfig import SiteConf
 from queue_app.printing import events
 from queue_app.printing.models import PrinterStatus, PrintJob, PrintJobState
 from queue_app.queue import life
-from queue_app.queue.models import EventKind, Ticket
+from queue_app.queue.models import EventKind, Ticket, TicketState
 from queue_app.queue.read_models import ticket_public
 from queue_app.staff.models import User
 
@@ -107,11 +107,13 @@ class Printing:
 
     def slip_for(self, ticket: Ticket, place: tuple[int | None, int | None] | None = None) -> TicketSlip:
         """The slip of a ticket; ``place`` is ``(ahead, estimate)`` as the visitor's screen shows them (a new
-        ticket's, from its issue), else they are read now."""
+        ticket's, from its issue), else they are read now. A waiting ticket without an estimate has nobody on
+        duty for its service: the slip says so instead of a wait."""
         if place is None:
             view = ticket_public(ticket)
             place = (view["ahead"], view["estimated_wait_seconds"])
         return TicketSlip(
+            nobody_on_duty=ticket.status is TicketState.waiting and place[1] is None,
             site_name=self.site.name,
             agency_name=ticket.service.agency.name,
             service_name=ticket.service.name,

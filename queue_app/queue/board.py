@@ -15,7 +15,8 @@ from queue_app.core.models.settings import DISPLAY_NOTICES, RUNNING_TEXT
 from queue_app.core.site import current_site, iso, today
 from queue_app.queue.errors import ZoneNotFound
 from queue_app.queue.models import EventKind, Ticket, TicketEvent, ZoneSequence
-from queue_app.queue.read_models import waiting_counts
+from queue_app.queue.presence import staffed_ids
+from queue_app.queue.read_models import presence_of, waiting_counts
 
 
 def board_snapshot(zone: str | None) -> dict[str, Any]:
@@ -50,6 +51,7 @@ def board_snapshot(zone: str | None) -> dict[str, Any]:
         if len(recent) >= recent_n:
             break
     served = {link.service_id for c in counters for link in c.service_links}
+    staffed = staffed_ids()
     counts = waiting_counts()
     services = [
         {"code": link.service.code, "name": link.service.name, "prefix": link.service.prefix,
@@ -77,6 +79,7 @@ def board_snapshot(zone: str | None) -> dict[str, Any]:
         "recent": recent,
         "counters": [
             {"code": c.code, "name": c.name, "zone": c.zone, "state": c.state.value,
+             "staffed": c.id in staffed, "presence": presence_of(c.state, c.id in staffed),
              "current": c.current_ticket.number if c.current_ticket else None,
              "status": c.current_ticket.status.value if c.current_ticket else None}
             for c in counters

@@ -13,7 +13,7 @@ from queue_app.api.declare import documented, parse_body
 from queue_app.api.parsing import IDEMPOTENCY_KEY, idempotency_key
 from queue_app.core.extensions import db
 from queue_app.core.lookups import counters_with_current, get_counter
-from queue_app.queue import operations, routes
+from queue_app.queue import operations, presence, routes
 from queue_app.queue.idempotency import remember_key, replay_key
 from queue_app.queue.panel import panel_view
 from queue_app.queue.read_models import counter_to_dict, ticket_to_dict
@@ -50,7 +50,8 @@ def list_counters():
     counters = counters_with_current()
     if agency_id is not None:
         counters = [c for c in counters if any(link.service.agency_id == agency_id for link in c.service_links)]
-    return jsonify([counter_to_dict(c) for c in counters])
+    staffed = presence.staffed_ids()
+    return jsonify([counter_to_dict(c, staffed) for c in counters])
 
 
 def _counter_action(code: str, action: str, run, describe=None) -> Response:  # noqa: ANN001

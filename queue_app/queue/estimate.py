@@ -7,14 +7,16 @@ Method (also in docs/estimated-wait.md):
    ``VisitStep``) of the last ``HISTORY_DAYS`` days, shrunk towards the
    service's configured typical time with the weight of ``PRIOR_WEIGHT`` tickets. Call-to-finish
    counts the walk to the counter and the no-shows, which occupy a counter too.
-2. *Replay*: every open counter becomes free when its current visit is expected to end (h minus the
+2. *Replay*: every open counter (active, not paused, and a clerk's panel connected to it:
+   :mod:`queue_app.queue.presence`) becomes free when its current visit is expected to end (h minus the
    time already spent, at least a fifth of h) and then takes the next ticket by its own rule: priority
    tickets of any of its services first (oldest first), then its services in their listed order. Each
    visit lasts the service's h. The moment a waiting ticket is taken is its estimate.
 
 Replaying rather than dividing by a number of counters matters when counters share services: a
-counter that lists a service last only reaches it when its earlier queues are empty. Tickets no open
-counter serves get ``ahead x h`` (as if one counter would open for them). Tickets issued after now
+counter that lists a service last only reaches it when its earlier queues are empty. A ticket no open
+counter serves has no estimate (``None``): nobody is on duty for it, and the screens say so instead of a
+wait of 0 minutes. Tickets issued after now
 are not foreseen, so a priority visitor arriving later still makes a normal ticket's real wait longer.
 """
 
@@ -33,7 +35,7 @@ from queue_app.core.extensions import db
 from queue_app.core.hooks import app_cache, declare_cache
 from queue_app.core.models import Counter, CounterService, CounterState, Service
 from queue_app.queue.counts import pending_delta, waiting_column, waiting_counts
-from queue_app.queue.models import DailyNumber, Ticket, TicketState, VisitStep
+from queue_app.queue.models import CounterPresence, DailyNumber, Ticket, TicketState, VisitStep
 from queue_app.queue.replay import Forecast, OpenCounter, QueueState, replay
 from queue_app.queue.wallclock import WallClock
 
@@ -114,13 +116,18 @@ def _statements(dialect: str) -> dict[str, sa.Select]:
         "handling": sa.select(sa.func.sum(recent.c.secs), sa.func.count(),
                               sa.select(Service.typical_service_seconds)
                               .where(Service.id == sa.bindparam("sid")).scalar_subquery()),
-        # the open counters with their services in order, and the service and call time of what each serves
+        # the open counters with their services in order, and the service and call time of what each serves:
+        # open is active, not paused, and a clerk's panel connected to it (queue_app.queue.presence), read
+        # here rather than apart so the presence costs the hot paths no round trip of its own
         "open_counters": (
             sa.select(CounterService.counter_id, CounterService.service_id, current.c.service_id,
                       current.c.last_called_at)
             .join(Counter, Counter.id == CounterService.counter_id)
             .outerjoin(current, current.c.id == Counter.current_ticket_id)
-            .where(Counter.active, Counter.state == CounterState.open)
+            .where(Counter.active, Counter.state == CounterState.open,
+                   sa.exists().where(CounterPresence.counter_id == Counter.id,
+                                     CounterPresence.expires_at > sa.bindparam(
+                                         "now", type_=CounterPresence.expires_at.type)))
             .order_by(CounterService.counter_id, CounterService.position)
         ),
         # the first ``n`` waiting tickets of the day with priority ``prio``, from the front of ix_tickets_line
@@ -246,7 +253,7 @@ def load_state(day: date) -> QueueState:
     now = clock.utcnow()
     counters: dict[int, OpenCounter] = {}
     busy: dict[int, tuple[int, object]] = {}
-    for cid, sid, cur_sid, called in _core_rows("open_counters", {}):
+    for cid, sid, cur_sid, called in _core_rows("open_counters", {"now": now}):
         counters.setdefault(cid, OpenCounter([], 0.0)).services.append(sid)
         if cur_sid is not None:
             busy[cid] = (cur_sid, called)
@@ -338,9 +345,10 @@ def _shared_replay(state: QueueState) -> Forecast:
     return state.replayed
 
 
-def eta_of(day: date, ticket_id: int, service_id: int, ahead: int) -> int:
+def eta_of(day: date, ticket_id: int, service_id: int, ahead: int) -> int | None:
     """The estimate of a waiting ticket with ``ahead`` people before it (a phone's view), from this process's
-    :func:`recent_state` and its one replay, moved on by the state's age.
+    :func:`recent_state` and its one replay, moved on by the state's age; None when nobody is on duty for
+    its service (no open counter serves it).
 
     A phone opens its page after taking its ticket, and after a restart or a lost message every phone asks
     again at once: one read and one replay per second serve them all, instead of one each. Its people ahead
@@ -349,44 +357,51 @@ def eta_of(day: date, ticket_id: int, service_id: int, ahead: int) -> int:
     """
     state, age = recent_state(day)
     served = _shared_replay(state).serving_of(ticket_id, service_id, ahead)
-    return max(0, WallClock().seconds(service_id, max(0.0, served - age)))
+    return None if served is None else max(0, WallClock().seconds(service_id, max(0.0, served - age)))
 
 
-def forecast_new(day: date, service_id: int, *, priority: bool = False) -> Callable[[int], int]:
+def _on_clock(wall: WallClock, service_id: int, serving: float | None, age: float = 0.0) -> int | None:
+    """Seconds of serving (less the state's age) on the wall clock; None stays None (nobody on duty)."""
+    return None if serving is None else max(0, wall.seconds(service_id, max(0.0, serving - age)))
+
+
+def forecast_new(day: date, service_id: int, *, priority: bool = False) -> Callable[[int], int | None]:
     """The estimate of a ticket for ``service_id`` joining its queue now, as a function of the people ahead
     of it: the replay is done now, the estimate once they are counted (issuing a ticket replays before it
     takes the day's number, so the row is locked for less time). Remember the ticket with :func:`remember_new`.
+    The function answers None when nobody is on duty for the service.
     """
     state, age = recent_state(day)
+    if not state.serves(service_id):
+        return lambda ahead: None
     if len(state.waiting) >= MAX_REPLAY:
         # past the replay: the line's shared replay, its times moved on by the state's age
         fc, wall = _shared_replay(state), WallClock()
-        return lambda ahead: max(0, wall.seconds(service_id, max(0.0, fc.serving_of(-1, service_id, ahead) - age)))
+        return lambda ahead: _on_clock(wall, service_id, fc.serving_of(-1, service_id, ahead), age)
     state = _aged(state, age)
     # replayed with the others (it may displace other services' tickets at counters preferring its
     # service); in a very long queue it lies past the replay and Forecast.of continues from there
     extra = (-1, service_id, priority) if len(state.waiting) < MAX_REPLAY else None
     fc = replay(state, extra)
-    return lambda ahead: max(0, fc.of(-1, service_id, ahead))
+    return lambda ahead: _on_clock(WallClock(), service_id, fc.serving_of(-1, service_id, ahead))
 
 
-def estimate_joining(day: date, ahead: dict[int, int]) -> dict[int, int]:
+def estimate_joining(day: date, ahead: dict[int, int]) -> dict[int, int | None]:
     """:func:`forecast_new` of a normal ticket for each service in ``ahead`` (service id → people ahead),
-    from one replay: the kiosk's tiles ask for every service at once."""
+    from one replay: the kiosk's tiles ask for every service at once. None for a service nobody is on duty for."""
     state, age = recent_state(day)
     clock_ = WallClock()
     if len(state.waiting) >= MAX_REPLAY:  # each joiner lies past the replay: the line's shared one continues
         fc = _shared_replay(state)
-        return {sid: max(0, clock_.seconds(sid, max(0.0, fc.serving_of(-1, sid, n) - age)))
-                for sid, n in ahead.items()}
+        return {sid: _on_clock(clock_, sid, fc.serving_of(-1, sid, n), age) for sid, n in ahead.items()}
     fc = replay(_aged(state, age), joiners=frozenset(ahead))
-    out = {}
-    for sid, n in ahead.items():
-        if sid in fc.joins:
-            out[sid] = max(0, clock_.seconds(sid, round(fc.joins[sid])))
-        else:  # no open counter serves it: as Forecast.of extrapolates
-            out[sid] = max(0, clock_.seconds(sid, fc.serving_of(-1, sid, n)))
-    return out
+    # a service some open counter serves always has its join time; the others have nobody on duty
+    return {sid: _on_clock(clock_, sid, round(fc.joins[sid]) if sid in fc.joins else None) for sid in ahead}
+
+
+def nobody_on_duty(day: date, service_id: int) -> bool:
+    """Whether no open counter serves the service now (this process's queue state of the last second)."""
+    return not recent_state(day)[0].serves(service_id)
 
 
 def remember_new(day: date, ticket_id: int, service_id: int, priority: bool) -> None:

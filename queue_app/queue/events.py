@@ -9,7 +9,7 @@ from pydantic import Field
 from queue_app.api.declare import Answer
 from queue_app.api.shapes import CounterRef, CounterState, TicketStatus
 from queue_app.core.events import declare, namespace
-from queue_app.queue.shapes import Board, Counter, PublicTicket
+from queue_app.queue.shapes import Board, Counter, Presence, PublicTicket
 
 DISPLAY = namespace("/display", who="hall displays",
                     auth='`{"zone": "lantai-1"}`, optional (absent: every zone)')
@@ -47,6 +47,8 @@ class BoardChangedCounter(Answer):
     code: str
     zone: str
     state: CounterState
+    staffed: bool = Field(description="a clerk's panel is connected to it")
+    presence: Presence
     current: str | None
     status: TicketStatus | None
 
@@ -66,7 +68,8 @@ class QueueMoved(Answer):
     left: list[list[int]]
     joined: list[list[int]]
     waiting: int
-    eta: list[list[int]]
+    eta: list[list[int]] = Field(description="[place, seconds] pairs; empty when nobody is on duty")
+    nobody_on_duty: bool = Field(description="no open counter serves the service: no estimate at any place")
 
 
 class QueueChanged(Answer):

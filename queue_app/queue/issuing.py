@@ -69,11 +69,12 @@ def take_ticket(service: str, *, priority: bool, kiosk: str | None, taker: Taker
 def issued_body(ticket: Ticket, created: bool) -> dict[str, Any]:
     """The answer to ``POST /api/tickets`` without ``print`` (known only after commit); build it before the
     commit. A new ticket's place and estimate are the ones the issue worked out, and its slip prints those."""
-    if created:
+    if created:  # an estimate of None: nobody is on duty for the service (queue_app.queue.presence)
         ahead, eta = ticket.ahead_at_issue, ticket.estimated_wait_seconds
+        nobody = eta is None
     else:  # a repeat: where the ticket stands now
         view = ticket_public(ticket)
-        ahead, eta = view["ahead"], view["estimated_wait_seconds"]
+        ahead, eta, nobody = view["ahead"], view["estimated_wait_seconds"], view["nobody_on_duty"]
     service = ticket.service
     return {
         "number": ticket.number,
@@ -86,6 +87,7 @@ def issued_body(ticket: Ticket, created: bool) -> dict[str, Any]:
         "priority": ticket.priority,
         "ahead": ahead,
         "estimated_wait_seconds": eta,
+        "nobody_on_duty": nobody,
         "track_url": track_url(ticket.token),
         "issued_at": iso(ticket.issued_at),
     }

@@ -227,3 +227,28 @@ class QueueCount(Base):
     service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), primary_key=True)
     service_day: Mapped[date] = mapped_column(primary_key=True)
     waiting: Mapped[int] = mapped_column(default=0)
+
+
+class CounterPresence(Base):
+    """A clerk's panel connected to a counter (the ``/counter`` namespace with ``auth.counter``): the counter is
+    staffed while it has a row that has not expired (queue_app.queue.presence).
+
+    In the database because several server processes share it: the process holding the socket moves
+    ``expires_at`` on while the socket lives and deletes the row when it closes; the rows of a process that
+    died expire by themselves.
+    """
+
+    __tablename__ = "counter_presences"
+    __table_args__ = (sa.Index("ix_counter_presences_counter", "counter_id", "expires_at"),)
+
+    #: the Socket.IO session id of the panel's connection (unique across the server processes)
+    sid: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    counter_id: Mapped[int] = mapped_column(sa.ForeignKey("counters.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: when the panel connected
+    since: Mapped[datetime]
+    #: the counter counts as staffed by this panel until then, unless its process refreshes it
+    expires_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"<CounterPresence counter={self.counter_id} until {self.expires_at:%H:%M:%S}>"

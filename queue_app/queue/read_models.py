@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from queue_app.core.extensions import db
 from queue_app.core.lookups import active_services
-from queue_app.core.models import Counter
+from queue_app.core.models import Counter, CounterState
 from queue_app.core.site import current_site, iso
 from queue_app.core.site import today as site_today
-from queue_app.queue import counts, routes
+from queue_app.queue import counts, presence, routes
 from queue_app.queue.estimate import estimate_joining, eta_of
 from queue_app.queue.models import Ticket, TicketState
 from queue_app.queue.moves import place
@@ -47,7 +47,10 @@ def ticket_public(ticket: Ticket, *, ahead: int | None = None, eta: int | None =
                   known: bool = False) -> dict[str, Any]:
     """The visitor's view (``GET /api/tickets/<token>`` and the ``ticket`` event): nothing about others.
 
-    :param known: ``ahead`` and ``eta`` were computed by the caller (the hub does it for a whole queue).
+    ``recalls`` and ``last_called_at`` change with every recall, so a phone hears each call again.
+
+    :param known: ``ahead`` and ``eta`` were computed by the caller (the hub does it for a whole queue); an
+        ``eta`` of None then means nobody is on duty for the ticket's service, as here.
     """
     view = _ticket_public(ticket, ahead=ahead, eta=eta, known=known)
     if ticket.route:  # a visit that crosses services: its steps (queue_app.queue.routes)
@@ -72,10 +75,13 @@ def _ticket_public(ticket: Ticket, *, ahead: int | None, eta: int | None, known:
         "priority": ticket.priority,
         "ahead": 0,
         "estimated_wait_seconds": None,
+        "nobody_on_duty": False,
         "counter": counter_ref(ticket.counter) if active or ticket.status is TicketState.done else None,
         "issued_at": iso(ticket.issued_at),
         "called_at": iso(ticket.called_at),
         "finished_at": iso(ticket.finished_at),
+        "recalls": ticket.recalls,
+        "last_called_at": iso(ticket.last_called_at),
     }
 
 
@@ -84,6 +90,8 @@ def waiting_view(number: str, service: str, service_name: str, priority: bool, i
                  queue: dict[str, Any] | None = None) -> dict[str, Any]:
     """:func:`ticket_public` of a waiting ticket from plain values.
 
+    :param eta: None when nobody is on duty for the service (no open counter serves it): the view says so
+        (``nobody_on_duty``) instead of a wait.
     :param queue: its ``{"key", "version"}`` (:func:`queue_app.queue.moves.place`), from which a phone
         keeps counting its place with the ``queue_moved`` messages.
     """
@@ -95,10 +103,14 @@ def waiting_view(number: str, service: str, service_name: str, priority: bool, i
         "priority": priority,
         "ahead": ahead,
         "estimated_wait_seconds": eta,
+        "nobody_on_duty": eta is None,
         "counter": None,
         "issued_at": iso(issued_at),
         "called_at": iso(called_at),
         "finished_at": None,
+        # a waiting ticket is not being called (a transferred one was, at its last service: not here)
+        "recalls": 0,
+        "last_called_at": None,
     }
     if queue is not None:
         view["queue"] = queue
@@ -145,6 +157,8 @@ def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
             "prefix": s.prefix,
             "waiting": waiting,
             "estimated_wait_seconds": etas[s.id],
+            # no open counter serves it: the tile says nobody is on duty instead of "no wait"
+            "nobody_on_duty": etas[s.id] is None,
             "open": reason is None,
             "closed_reason": None if reason is None else reason,
             "closed_message": s.closed_reason if reason == "service_closed" else "",
@@ -168,13 +182,30 @@ def _issued_today() -> dict[int, int]:
     return {sid: n for sid, n in rows}
 
 
-def counter_to_dict(counter: Counter) -> dict[str, Any]:
-    """An entry of ``GET /api/counters``."""
+def counter_to_dict(counter: Counter, staffed: set[int] | None = None) -> dict[str, Any]:
+    """An entry of ``GET /api/counters``: ``state`` is the clerk's pause switch (the contract's), ``staffed``
+    whether a clerk's panel is connected to it, ``presence`` the two together as the dashboard says it.
+
+    :param staffed: the staffed counters' ids (:func:`queue_app.queue.presence.staffed_ids`), read here when
+        not given (a list reads them once for all its counters).
+    """
+    if staffed is None:
+        staffed = presence.staffed_ids()
+    on_duty = counter.id in staffed
     return {
         "code": counter.code,
         "name": counter.name,
         "zone": counter.zone,
         "services": [link.service.code for link in counter.service_links],
         "state": counter.state.value,
+        "staffed": on_duty,
+        "presence": presence_of(counter.state, on_duty),
         "current": ticket_to_dict(counter.current_ticket),
     }
+
+
+def presence_of(state: CounterState, staffed: bool) -> str:
+    """``staffed`` (open: a clerk's panel connected, not paused), ``paused`` or ``closed`` (nobody's panel)."""
+    if not staffed:
+        return "closed"
+    return "paused" if state is CounterState.paused else "staffed"

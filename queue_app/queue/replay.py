@@ -33,6 +33,10 @@ class QueueState:
     #: (:func:`queue_app.queue.estimate._shared_replay`)
     replayed: Forecast | None = field(default=None, compare=False, repr=False)
 
+    def serves(self, service_id: int) -> bool:
+        """Whether an open counter serves the service: else nobody is on duty for it (no estimate)."""
+        return any(service_id in c.services for c in self.counters)
+
 
 @dataclass
 class Forecast:
@@ -52,15 +56,24 @@ class Forecast:
     #: the hub asks for every waiting ticket after a call
     _clock: WallClock | None = None
 
-    def of(self, ticket_id: int, service_id: int, position: int) -> int:
+    def serves(self, service_id: int) -> bool:
+        """Whether an open counter serves the service (else :meth:`of` has no estimate: nobody is on duty)."""
+        return any(service_id in c.services for c in self.counters)
+
+    def of(self, ticket_id: int, service_id: int, position: int) -> int | None:
         """Seconds until call of a ticket with ``position`` people ahead of it in its queue, on the wall
-        clock: the closed time (a break, the day's end) on the way counts too (see :class:`WallClock`)."""
+        clock: the closed time (a break, the day's end) on the way counts too (see :class:`WallClock`).
+        None when no open counter serves its service."""
+        serving = self.serving_of(ticket_id, service_id, position)
+        if serving is None:
+            return None
         if self._clock is None:
             self._clock = WallClock()
-        return self._clock.seconds(service_id, self.serving_of(ticket_id, service_id, position))
+        return self._clock.seconds(service_id, serving)
 
-    def serving_of(self, ticket_id: int, service_id: int, position: int) -> int:
-        """Seconds of serving until call: the replay's own figure, as if the site never closed."""
+    def serving_of(self, ticket_id: int, service_id: int, position: int) -> int | None:
+        """Seconds of serving until call: the replay's own figure, as if the site never closed; None when no
+        open counter serves the service (nobody on duty: no counter will call it, however long one waits)."""
         if ticket_id in self.etas:
             return round(self.etas[ticket_id])
         times = self.times.get(service_id, [])
@@ -69,8 +82,8 @@ class Forecast:
         # past the replay: its queue continues on the counters that serve it, as they free up
         h = self.handling.get(service_id, 300.0)
         lanes = sorted(self.free_at[i] for i, c in enumerate(self.counters) if service_id in c.services)
-        if not lanes:  # no open counter serves it: as if one opened for it now
-            return round(position * h)
+        if not lanes:  # no open counter serves it
+            return None
         extra = position - len(times)
         if extra > 50:  # a very long queue: the lanes' steady pace is close enough
             return round(lanes[0] + extra * h / len(lanes))

@@ -180,6 +180,8 @@ def route_view(ticket: Ticket) -> list[dict[str, Any]] | None:
             day = today()
             waiting = counts.waiting_counts(day).get(service.id, 0)
             step["estimated_wait_seconds"] = estimate_joining(day, {service.id: waiting})[service.id]
+            if step["estimated_wait_seconds"] is None:  # no clerk has a counter of it open (queue/presence.py)
+                step["nobody_on_duty"] = True
         out.append(step)
     return out
 

@@ -17,6 +17,10 @@ from queue_app.api.shapes import (
     TicketStatus,
 )
 
+#: a counter as the dashboard says it: ``staffed`` (a clerk's panel connected, not paused), ``paused`` (connected,
+#: paused) or ``closed`` (no clerk's panel connected); only a staffed counter serves in the estimate
+Presence = Literal["staffed", "paused", "closed"]
+
 
 class TicketRequest(Shape):
     """A walk-in ticket request from a kiosk (or an information desk)."""
@@ -38,7 +42,9 @@ class IssuedTicket(Answer):
     status: TicketStatus
     priority: bool
     ahead: int
-    estimated_wait_seconds: int | None
+    estimated_wait_seconds: int | None = Field(description="null when nobody is on duty for the service")
+    nobody_on_duty: bool = Field(description="no clerk has a counter serving this service open now "
+                                             "(signed in, panel connected, not paused): no estimate")
     track_url: str = Field(json_schema_extra={"format": "uri"})
     issued_at: datetime
     print: PrintResult
@@ -88,8 +94,10 @@ class RouteStep(Answer):
     closed_reason: str | None = None
     reopens_at: str | None = None
     reopens_label: Reopens | None = None
-    #: the first next step: the estimated wait there if one joined it now
+    #: the first next step: the estimated wait there if one joined it now (null while nobody is on duty there)
     estimated_wait_seconds: int | None = None
+    #: the first next step has no clerk on duty yet: no estimate (docs/estimated-wait.md)
+    nobody_on_duty: bool | None = None
 
 
 class PublicTicket(Answer):
@@ -101,11 +109,15 @@ class PublicTicket(Answer):
     status: TicketStatus
     priority: bool
     ahead: int
-    estimated_wait_seconds: int | None
+    estimated_wait_seconds: int | None = Field(description="while waiting, null when nobody is on duty for the "
+                                                           "service; null once called")
+    nobody_on_duty: bool = Field(description="waiting, and no clerk has a counter serving its service open now")
     counter: CounterRef | None
     issued_at: datetime
     called_at: Moment
     finished_at: Moment
+    recalls: int = Field(description="how many times it was called again (0 while waiting)")
+    last_called_at: Moment = Field(description="the latest call or recall: a change while called is a recall")
     #: only while waiting
     queue: QueuePlace | None = None
     #: a visit that crosses services: its steps in order (absent for a visit of one service)
@@ -122,7 +134,9 @@ class Service(Answer):
     agency_name: str
     prefix: str
     waiting: int
-    estimated_wait_seconds: int
+    estimated_wait_seconds: int | None = Field(description="null when nobody is on duty for the service")
+    nobody_on_duty: bool = Field(description="no clerk has a counter serving it open now (signed in, panel "
+                                             "connected, not paused)")
     open: bool
     closed_reason: str | None = Field(description="why it takes no tickets: service_closed, outside_hours, ...")
     closed_message: str
@@ -150,6 +164,8 @@ class BoardCounter(Answer):
     name: str
     zone: str
     state: CounterState
+    staffed: bool
+    presence: Presence
     current: str | None = Field(description="number of the counter's current ticket")
     status: TicketStatus | None
 
@@ -218,6 +234,8 @@ class Counter(Answer):
     zone: str
     services: list[str]
     state: CounterState
+    staffed: bool = Field(description="a clerk's panel is connected to it (signed in to this counter)")
+    presence: Presence
     current: StaffTicket | None
 
 

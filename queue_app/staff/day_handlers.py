@@ -21,7 +21,8 @@ from queue_app.staff import closures, notices
 from queue_app.staff.auth import staff_required
 from queue_app.staff.day_shapes import (
     ClosedDays,
-    Closure,
+    ClosureImpact,
+    ClosureMade,
     ClosureRequest,
     Notices,
     NoticesRequest,
@@ -49,13 +50,22 @@ def admin_closures():
 
 @bp.post("/admin/closures")
 @documented("Close the whole site on a day (acts like a holiday named by the reason)", tags="admin",
-            body=ClosureRequest, responses={201: Closure}, staff=True, errors=(400, 401, 403, 422))
+            body=ClosureRequest, responses={201: ClosureMade}, staff=True, errors=(400, 401, 403, 422))
 @staff_required(Role.admin)
 def admin_close_day():
     data = parse_body(ClosureRequest)
-    body = closure_dict(closures.close_site(current_user._get_current_object(), data.day, data.reason))
+    row, affected = closures.close_site(current_user._get_current_object(), data.day, data.reason)
+    body = {**closure_dict(row), "affected": affected}
     db.session.commit()
     return jsonify(body), 201
+
+
+@bp.get("/admin/closures/<day>/affected")
+@documented("What closing a day would affect (bookings cancelled by the office), before confirming", tags="admin",
+            staff=True, responses={200: ClosureImpact}, errors=(401, 403, 422))
+@staff_required(Role.admin)
+def admin_closure_impact(day: str):
+    return jsonify({"day": closures.parse_day(day).isoformat(), "affected": closures.affected_by_closing(day)})
 
 
 @bp.delete("/admin/closures/<day>")
@@ -67,9 +77,9 @@ def admin_reopen_day(day: str):
         when = closures.parse_day(day)
     except ValidationFailed:  # a path that names no day names no closure either
         raise closures.ClosureNotFound(f'No closed day "{day}".') from None
-    closures.reopen_site(current_user._get_current_object(), when)
+    affected = closures.reopen_site(current_user._get_current_object(), when)
     db.session.commit()
-    return jsonify({"day": day, "closed": False})
+    return jsonify({"day": day, "closed": False, "affected": affected})
 
 
 @bp.get("/admin/notices")

@@ -40,6 +40,20 @@ class Closure(Answer):
     created_at: str | None
 
 
+class ClosureMade(Closure):
+    """The closed day, and what closing it did: ``{"bookings": 3}`` bookings cancelled by the office."""
+
+    affected: dict[str, int] = Field(description='what the closure changed, by kind: {"bookings": n} cancelled')
+
+
+class ClosureImpact(Answer):
+    """What closing the day would affect now, for the admin to read before confirming."""
+
+    day: str
+    affected: dict[str, int] = Field(description='by kind: {"bookings": n} booked visitors whose booking would '
+                                                 "be cancelled by the office")
+
+
 class Holiday(Answer):
     day: str
     name: str
@@ -57,6 +71,7 @@ class Reopened(Answer):
 
     day: str
     closed: bool
+    affected: dict[str, int] = Field(description='what reopening gave back: {"bookings": n} booked again')
 
 
 class ShownNotice(Answer):

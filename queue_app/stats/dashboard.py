@@ -10,8 +10,11 @@ from sqlalchemy.orm import aliased
 from queue_app.core import clock
 from queue_app.core.extensions import db
 from queue_app.core.models import Agency, Counter, CounterService, CounterState, Service
+from queue_app.core.models.base import UTCDateTime
 from queue_app.core.site import iso, today
 from queue_app.queue.models import Ticket, TicketState
+from queue_app.queue.presence import staffed_clause, staffed_ids
+from queue_app.queue.read_models import presence_of
 from queue_app.staff.models import User
 
 from .charts import hourly, wait_histogram
@@ -43,9 +46,10 @@ def dashboard_snapshot(*, agency_id: int | None = None) -> dict[str, Any]:
         sa.select(Ticket.service_id, sa.func.count(), sa.func.min(Ticket.issued_at))
         .where(Ticket.service_day == day, Ticket.status == TicketState.waiting, Ticket.service_id.in_(ids))
         .group_by(Ticket.service_id))}
+    # open: not paused and a clerk's panel connected (queue_app.queue.presence), as the estimate counts them
+    is_open = sa.and_(Counter.state == CounterState.open, staffed_clause(Counter.id, sa.literal(now, UTCDateTime())))
     counters_of = {sid: (n_open, n_all) for sid, n_open, n_all in db.session.execute(
-        sa.select(CounterService.service_id, sa.func.count(sa.case((Counter.state == CounterState.open, 1))),
-                  sa.func.count())
+        sa.select(CounterService.service_id, sa.func.count(sa.case((is_open, 1))), sa.func.count())
         .join(Counter, Counter.id == CounterService.counter_id)
         .where(Counter.active, CounterService.service_id.in_(ids))
         .group_by(CounterService.service_id))}
@@ -66,6 +70,7 @@ def dashboard_snapshot(*, agency_id: int | None = None) -> dict[str, Any]:
 
     counter_ids = sa.select(CounterService.counter_id).where(CounterService.service_id.in_(ids))
     cur_service = aliased(Service)
+    staffed = staffed_ids()
     counter_rows = []
     for c, t, svc_code, user in db.session.execute(
         sa.select(Counter, Ticket, cur_service.code, User)
@@ -82,6 +87,7 @@ def dashboard_snapshot(*, agency_id: int | None = None) -> dict[str, Any]:
                        "since": iso(since), "seconds": int(max(0.0, (now - since).total_seconds())) if since else 0,
                        "clerk": (user.full_name or user.username) if user else None}
         counter_rows.append({"code": c.code, "name": c.name, "zone": c.zone, "state": c.state.value,
+                             "staffed": c.id in staffed, "presence": presence_of(c.state, c.id in staffed),
                              "state_since": iso(c.state_since), "current": current})
 
     today_figures = summary(day, day, agency_id=agency_id)

@@ -149,7 +149,7 @@ class QueueLoad(Answer):
     longest_wait_seconds: int | None
     target_wait_seconds: int
     level: Literal["green", "amber", "red"]
-    open_counters: int
+    open_counters: int = Field(description="counters serving it that a clerk has open (panel connected, not paused)")
     counters: int
 
 
@@ -168,6 +168,9 @@ class CounterNow(Answer):
     name: str
     zone: str
     state: CounterState
+    staffed: bool = Field(description="a clerk's panel is connected to it")
+    presence: Literal["staffed", "paused", "closed"] = Field(
+        description="staffed (a clerk has it open), paused, or closed (no clerk's panel connected)")
     state_since: Moment
     current: CurrentWork | None
 

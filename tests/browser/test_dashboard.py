@@ -14,7 +14,7 @@ import requests
 import sqlalchemy as sa
 
 from ..helpers import ROOT, screenshot
-from ..livesite import LiveServer
+from ..livesite import ClerkPanel, LiveServer
 
 PASSWORD = "rahasia-123"
 
@@ -56,6 +56,7 @@ def _login(page, live: LiveServer, username: str, next_path: str = "/dashboard/"
 
 def test_dashboard_live_tiles_reports_and_scope(browser, page, tmp_path):
     live = LiveServer(tmp_path / "site").start()
+    panels: dict[str, ClerkPanel] = {}
     try:
         _user(live, "kepala", "manager", "--name", "Kepala MPP")
         _user(live, "halal", "manager", "--agency", "DINKOPUKM", "--name", "Kepala Dinkop")
@@ -63,6 +64,9 @@ def test_dashboard_live_tiles_reports_and_scope(browser, page, tmp_path):
             _user(live, name, "clerk", "--counter", counter, "--name", f"Petugas {name.upper()}")
         _seed_history(live)
         clerk = {n: live.token(n, PASSWORD) for n in ("c1", "c2", "c3")}
+        # the three clerks have their counters' panels open (L01..L03 staffed)
+        for name, code in (("c1", "L01"), ("c2", "L02"), ("c3", "L03")):
+            panels[code] = ClerkPanel(live, clerk[name], code)
         api = live.url + "/api"
         for service in ["PERIZINAN"] * 6 + ["NONIZIN"] * 4 + ["HALAL"] * 2:
             assert requests.post(api + "/tickets", json={"service": service, "kiosk": "K1"},
@@ -98,6 +102,12 @@ def test_dashboard_live_tiles_reports_and_scope(browser, page, tmp_path):
         requests.post(api + "/counters/L01/start", headers=clerk["c1"], timeout=5)
         requests.post(api + "/counters/L03/pause", headers=clerk["c3"], timeout=5)
         page.wait_for_selector('[data-counter="L03"] .state.paused', timeout=10000)
+        assert page.locator('[data-counter="L01"] .state').inner_text() == "Bertugas"
+        assert page.locator('#services tr[data-service="HALAL"] td.num').last.inner_text() == "0 / 1"
+        # the clerk of L02 closes the panel: nobody has the counter open (its visitor is still served there)
+        panels.pop("L02").close()
+        page.wait_for_selector('[data-counter="L02"] .state.closed', timeout=10000)
+        assert page.locator('[data-counter="L02"] .state').inner_text() == "Tutup"
         screenshot(page, "dashboard.png", settle_ms=1500, full_page=True)
 
         # reports
@@ -140,4 +150,6 @@ def test_dashboard_live_tiles_reports_and_scope(browser, page, tmp_path):
         assert "403" in clerk_page.content()
         ctx.close()
     finally:
+        for panel in panels.values():
+            panel.close()
         live.stop()

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from ..helpers import screenshot, screenshots_dir
-from ..livesite import call_next, issue
+from ..livesite import ClerkPanel, call_next, issue
 
 
 @pytest.fixture
@@ -30,6 +30,7 @@ def open_ticket(phone, live, ticket) -> None:
 
 def test_ticket_page_follows_the_queue_and_shows_the_call(phone, live):
     headers = live.token()
+    ClerkPanel(live, headers, "L01")  # a clerk has Loket 1 open: there is an estimate
     issue(live)
     mine = issue(live)
     open_ticket(phone, live, mine)

@@ -66,6 +66,16 @@ def test_no_estimate_prints_no_wait_line() -> None:
     assert "Perkiraan" not in text and "3 orang di depan Anda" in text
 
 
+def test_nobody_on_duty_is_printed_instead_of_a_wait() -> None:
+    """Issue 34: with no clerk on duty the slip read "Perkiraan tunggu ± 0 menit"."""
+    slip = make_slip(estimated_wait_seconds=None, nobody_on_duty=True, ahead=1)
+    text = decode(render_escpos(slip, PROFILE_58_NO_CUTTER)).text
+    assert "Belum ada petugas" in text and "Perkiraan" not in text and "1 orang di depan Anda" in text
+    en = decode(render_escpos(make_slip(estimated_wait_seconds=None, nobody_on_duty=True, locale="en"),
+                              PROFILE_80)).text
+    assert "No clerk on duty yet" in en and "Estimated wait" not in en
+
+
 def test_printer_without_cutter_feeds_past_the_tear_bar() -> None:
     job = decode(render_escpos(make_slip(), PROFILE_58_NO_CUTTER), strict=True)
     assert job.cuts == 0

@@ -15,7 +15,8 @@ from .helpers import make_slip
 
 @pytest.mark.parametrize(
     "overrides",
-    [{}, {"priority": True, "locale": "en"}, {"estimated_wait_seconds": None, "footer": ""}, {"ahead": 0}],
+    [{}, {"priority": True, "locale": "en"}, {"estimated_wait_seconds": None, "footer": ""}, {"ahead": 0},
+     {"estimated_wait_seconds": None, "nobody_on_duty": True}],
 )
 def test_dict_round_trip_through_json(overrides: dict) -> None:
     slip = make_slip(**overrides)
@@ -40,6 +41,7 @@ def test_from_dict_ignores_unknown_keys() -> None:
         ({"estimated_wait_seconds": 1.5}, "integer or null"),
         ({"locale": "fr"}, "locale"),
         ({"priority": "yes"}, "boolean"),
+        ({"nobody_on_duty": 1}, "boolean"),
         ({"number": 7}, "string"),
     ],
 )
@@ -89,6 +91,11 @@ def test_indonesian_month_names() -> None:
 )
 def test_wait_format(seconds: int | None, locale: str, expected: str | None) -> None:
     assert format_wait(seconds, locale) == expected
+
+
+def test_nobody_on_duty_replaces_the_wait() -> None:
+    assert format_wait(None, "id", nobody_on_duty=True) == "Belum ada petugas"
+    assert format_wait(None, "en", nobody_on_duty=True) == "No clerk on duty yet"
 
 
 def test_ahead_format() -> None:

@@ -31,7 +31,10 @@ function render(tk) {
   if (waiting) {
     $("tk-ahead").textContent = tk.ahead === 0 ? t("ahead_none") : t(tk.ahead === 1 ? "ahead_one" : "ahead_other", { n: tk.ahead });
     const sec = tk.estimated_wait_seconds;
-    $("tk-eta").textContent = sec === null || sec === undefined ? "" : sec < 60 ? t("eta_soon") : t("eta", { n: Math.round(sec / 60) });
+    // nobody on duty for the service: said plainly, never "any moment now"
+    $("tk-eta").textContent = tk.nobody_on_duty ? t("eta_nobody")
+      : sec === null || sec === undefined ? "" : sec < 60 ? t("eta_soon") : t("eta", { n: Math.round(sec / 60) });
+    root.dataset.nobodyOnDuty = String(Boolean(tk.nobody_on_duty));
   }
   if (atCounter) {
     $("tk-call-go").textContent = tk.status === "serving" ? t("serving_at") : t("go_to");
@@ -103,7 +106,9 @@ function moved(m) {
     current = { ...current, ahead, queue: { key: mine, version: m.version } };
     window.__ticketLog.push("counted");
   }
-  current = { ...current, estimated_wait_seconds: etaAt(m.eta, ahead) ?? current.estimated_wait_seconds };
+  current = m.nobody_on_duty
+    ? { ...current, estimated_wait_seconds: null, nobody_on_duty: true }
+    : { ...current, estimated_wait_seconds: etaAt(m.eta, ahead) ?? current.estimated_wait_seconds, nobody_on_duty: false };
   render(current);
 }
 
@@ -111,8 +116,11 @@ function update(tk) {
   const before = current;
   current = { ...current, ...tk };
   if (tk.service && tk.service !== before.service) sync(); // transferred: the server moves me to my new line's room
-  // a new call, or a recall (last call time moves) while the page is open: alert
-  const newlyCalled = tk.status === "called" && (before.status !== "called" || tk.called_at !== before.called_at);
+  // a new call, or a recall while the page is open (the count of recalls and the last call time move;
+  // the first call time does not): alert again, by voice, vibration and chime
+  const recalled = before.status === "called" && tk.status === "called"
+    && ((tk.recalls ?? 0) > (before.recalls ?? 0) || (tk.last_called_at && tk.last_called_at !== before.last_called_at));
+  const newlyCalled = tk.status === "called" && (before.status !== "called" || tk.called_at !== before.called_at || recalled);
   render(current);
   if (newlyCalled) alertVisitor(current, before.status === "called");
 }
