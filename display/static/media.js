@@ -95,6 +95,8 @@ export class MediaLoop {
   #setPaused(paused) {
     this.state.paused = paused;
     this.#root.classList.toggle("paused", paused);
+    // faded behind the call, the loop is scenery: out of the accessibility tree until the call is over
+    this.#root.inert = paused;
     if (this.#video) {
       if (paused) this.#video.pause();
       else this.#play(this.#video);

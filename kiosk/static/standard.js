@@ -8,6 +8,7 @@
 import { $, el, jsonBlock } from "/static/js/dom.js";
 import { getJSON } from "/static/js/http.js";
 import { lang, t } from "/static/js/i18n.js";
+import { fitTiles } from "./tiles.js";
 
 const data = jsonBlock("kiosk-standards", { names: {}, services: {} });
 const settings = jsonBlock("kiosk-settings", { idle_seconds: 60 });
@@ -22,6 +23,7 @@ function tileName(tile) {
 
 /** Give every tile with a standard its info button (kiosk.js rebuilds tiles on a resize or a language switch). */
 function decorate() {
+  let lowered = false;
   for (const tile of document.querySelectorAll("#grid .tile[data-service]")) {
     const code = tile.dataset.service;
     if (!data.services[code] || tile.parentElement.classList.contains("tile-wrap")) continue;
@@ -35,8 +37,10 @@ function decorate() {
       open(code, info);
     });
     wrap.append(tile, info);
-    place(wrap);
+    lowered = place(wrap) || lowered;
   }
+  // a button moved down beside the letter takes room from the counts: fit the grid's text again around it
+  if (lowered) fitTiles();
 }
 
 /**
@@ -48,10 +52,11 @@ function place(wrap) {
   const name = tile.querySelector(".tile-name");
   const prefix = tile.querySelector(".tile-prefix");
   wrap.classList.remove("info-low");
-  if (tile.disabled || !name || name.scrollHeight <= name.clientHeight + 1 || !prefix?.offsetWidth) return;
+  if (tile.disabled || !name || name.scrollHeight <= name.clientHeight + 1 || !prefix?.offsetWidth) return false;
   const left = prefix.getBoundingClientRect().right - wrap.getBoundingClientRect().left;
   wrap.style.setProperty("--info-left", `${Math.round(left)}px`);
   wrap.classList.add("info-low");
+  return true;
 }
 
 function renderValue(value) {
@@ -142,7 +147,10 @@ build();
 decorate();
 new MutationObserver(decorate).observe($("grid"), { childList: true, subtree: true });
 // a name's room is known once the fonts are in: place the buttons again then
-const placeAll = () => document.querySelectorAll(".tile-wrap").forEach(place);
+const placeAll = () => {
+  const lowered = [...document.querySelectorAll(".tile-wrap")].map(place).some(Boolean);
+  if (lowered) fitTiles();
+};
 document.fonts?.ready.then(placeAll);
 window.addEventListener("load", placeAll);
 window.addEventListener("keydown", (ev) => {

@@ -127,6 +127,10 @@ def _component_schemas(ops: list[Operation]) -> dict[str, Any]:
     return defs.get("$defs", {})
 
 
+#: path parameters that are more than a string, by name (``/admin/closures/<day>``: a calendar day)
+PATH_SCHEMAS: dict[str, dict[str, str]] = {"day": {"type": "string", "format": "date"}}
+
+
 def declared_paths(schemas: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Path items of every ``@documented`` endpoint; their models' schemas are added to ``schemas``."""
     found = _operations()
@@ -134,7 +138,7 @@ def declared_paths(schemas: dict[str, Any]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for rule, op in found:
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
-        params = [{"name": a, "in": "path", "required": True, "schema": {"type": "string"}}
+        params = [{"name": a, "in": "path", "required": True, "schema": PATH_SCHEMAS.get(a, {"type": "string"})}
                   for a in sorted(rule.arguments)]
         params += [{"name": n, "in": "query", "required": req, "schema": sch, "description": d}
                    for n, (sch, req, d) in op.query.items()]

@@ -155,8 +155,8 @@ def kiosk_ticket(page, hall):
 def kiosk_closed(page, hall):
     open_kiosk(page, hall)
     # closed after the kiosk read its tiles: the tap meets the refusal, which the kiosk explains
-    hall.close_service("LINGKUNGAN", "Petugas sedang dinas luar")
-    page.locator(".tile[data-service='LINGKUNGAN']").tap()
+    hall.close_service("HALAL", "Petugas sedang dinas luar")
+    page.locator(".tile[data-service='HALAL']").tap()
     page.locator("#message").wait_for(state="visible")
 
 
@@ -271,10 +271,11 @@ def display_calling(page, hall):
 
 
 def open_tablet(page, hall):
-    if "tablet-l06" not in hall.users:  # a clerk of L06 signs the tablet in, once per site
-        hall.server.add_user("tablet-l06", "rahasia-123", counters=("L06",))
-        hall.users.add("tablet-l06")
-    sign_in(page, hall.server, "tablet-l06", "/survey/L06", password="rahasia-123")
+    """An admin enrols the tablet for L06 (Admin → Tablets): the tablet faces visitors with a device key, no
+    staff session."""
+    sign_in(page, hall.server, "admin", "/admin/tablets", password=hall.server.admin_password)
+    page.click("button[data-enrol='L06']")
+    page.wait_for_url(f"{hall.server.url}/survey/L06")
     page.wait_for_selector("#tablet[data-state=idle][data-live=live]")
 
 

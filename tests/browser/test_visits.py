@@ -75,7 +75,7 @@ def test_one_number_from_the_kiosk_through_three_desks_to_the_survey(browser, li
     panel = new_page(browser)
     sign_in(panel, live, "siti", "/counter/L01")
     serve_at(panel, live, "L01")
-    hall.wait_for_function("n => document.getElementById('now-number').textContent === n", arg=number, timeout=2000)
+    hall.wait_for_function("n => document.getElementById('now-number').textContent === n", arg=number, timeout=10_000)
     assert hall.text_content("#now-counter") == "Loket 1"
     panel.wait_for_selector("#visit:not([hidden])")
     assert panel.inner_text("#visit-next") == "Setelah Selesai: lanjut ke Pembayaran Retribusi PBG"
@@ -95,7 +95,7 @@ def test_one_number_from_the_kiosk_through_three_desks_to_the_survey(browser, li
 
     # the cashier sees where the visitor comes from; the display calls the same number to the cashier
     assert serve_at(panel, live, "L02") == "Pembayaran Retribusi PBG · dari Persetujuan Bangunan Gedung"
-    hall.wait_for_function("() => document.getElementById('now-counter').textContent === 'Kasir 1'", timeout=2000)
+    hall.wait_for_function("() => document.getElementById('now-counter').textContent === 'Kasir 1'", timeout=10_000)
     assert hall.text_content("#now-number") == number
     # heard too: the same number, to the cashier
     hall.wait_for_function("() => window.__announcerLog.slice(-3).join(' ') === 'silakan_menuju kasir satu'",
