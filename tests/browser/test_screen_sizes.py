@@ -15,7 +15,16 @@ import requests
 
 from printers.fakeserver import FakeNetworkPrinter
 
-from ..helpers import ROOT, clipped_text, demo_config, enrol_kiosk_browser, new_page, screenshot, tiny_png, wait_js
+from ..helpers import (
+    ROOT,
+    clipped_text,
+    demo_config,
+    enrol_kiosk_browser,
+    new_page,
+    screenshot,
+    tiny_png,
+    wait_js,
+)
 from ..livesite import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -39,19 +48,22 @@ def hall(tmp_path_factory):
     (workdir / "media").mkdir()
     config = demo_config(printer.port).replace("[display]\n", '[display]\nmedia_dir = "media"\nmedia_seconds = 1\n', 1)
     server = LiveServer(workdir, config_text=config, env={"MPP_QUEUE_RATELIMIT_TICKETS": "0"}).start()
-    admin = server.token()
-    # the kiosk's own services (the desks of a visit's later steps are not on its tiles)
-    services = tomllib.loads(config)["kiosks"][0]["services"]
-    for code in services * 2:
-        requests.post(server.url + "/api/tickets", json={"service": code, "kiosk": "K1"},
-                      headers=server.kiosk_headers("K1"), timeout=5).raise_for_status()
-    for counter in ("L01", "L02", "L03", "L05", "L07", "L10", "L12"):
-        requests.post(f"{server.url}/api/counters/{counter}/call-next", headers=admin, timeout=5).raise_for_status()
-    server.admin = admin
-    server.media = workdir / "media"
-    yield server
-    server.stop()
-    printer.stop()
+    try:  # a setup that fails stops its server too (a process left running warns in some later test)
+        admin = server.token()
+        # the kiosk's own services (the desks of a visit's later steps are not on its tiles)
+        services = tomllib.loads(config)["kiosks"][0]["services"]
+        for code in services * 2:
+            requests.post(server.url + "/api/tickets", json={"service": code, "kiosk": "K1"},
+                          headers=server.kiosk_headers("K1"), timeout=5).raise_for_status()
+        for counter in ("L01", "L02", "L03", "L05", "L07", "L10", "L12"):
+            requests.post(f"{server.url}/api/counters/{counter}/call-next", headers=admin,
+                          timeout=5).raise_for_status()
+        server.admin = admin
+        server.media = workdir / "media"
+        yield server
+    finally:
+        server.stop()
+        printer.stop()
 
 
 def set_display_variant(hall, variant: str) -> None:
