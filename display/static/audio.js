@@ -18,8 +18,7 @@
 // expired, error.
 
 import { sleep } from "/static/js/dom.js";
-
-const SPEECH_BLOCKED = new Set(["not-allowed"]);
+import { SPEECH_BLOCKED, utter, voiceFor } from "./speech.js";
 
 // Extra silence (ms) after a segment; the rest get `gapMs`. Mirrors the commas of the text:
 // "Nomor antrean, A, nol, nol, tujuh, silakan menuju, Loket 1".
@@ -300,7 +299,7 @@ export class Announcer {
 
   async #play(a) {
     const wantSpeech = this.#voice === "speech" || Boolean(a.fallback_text);
-    const speechVoice = wantSpeech ? await this.#indonesianVoice() : null;
+    const speechVoice = wantSpeech ? await voiceFor(this.#lang) : null;
     if (speechVoice && a.text) {
       if (this.#chime) await this.#playBuffers(["chime"], a).catch(() => {});
       await this.#speak(a.fallback_text || a.text, speechVoice, a);
@@ -313,7 +312,7 @@ export class Announcer {
       // A segment could not be fetched or decoded: say it with whatever voice the browser has.
       this.#event("error", a, String(err));
       if (a.text && typeof speechSynthesis !== "undefined") {
-        await this.#speak(a.fallback_text || a.text, await this.#indonesianVoice(), a);
+        await this.#speak(a.fallback_text || a.text, await voiceFor(this.#lang), a);
         return "spoke";
       }
       throw err;
@@ -362,47 +361,11 @@ export class Announcer {
     this.#event("played", a, names.join(" "));
   }
 
-  /** The browser's Indonesian voice, or null. Voices load asynchronously in Chromium, so wait a moment once. */
-  async #indonesianVoice() {
-    if (typeof speechSynthesis === "undefined") return null;
-    let voices = speechSynthesis.getVoices();
-    if (!voices.length) {
-      await Promise.race([
-        new Promise((r) => speechSynthesis.addEventListener("voiceschanged", r, { once: true })),
-        sleep(1000),
-      ]);
-      voices = speechSynthesis.getVoices();
-    }
-    const want = this.#lang.toLowerCase().replace("_", "-");
-    const base = want.split("-")[0];
-    const norm = (v) => v.lang.toLowerCase().replace("_", "-");
-    return (
-      voices.find((v) => norm(v) === want) || voices.find((v) => norm(v).split("-")[0] === base) || null
-    );
-  }
-
   /** Speak text; if Chromium refuses for want of a user gesture, report blocked and retry after unlock(). */
   async #speak(text, voice, a) {
     if (typeof speechSynthesis === "undefined") throw new Error("speech synthesis is not available");
     for (let attempt = 0; attempt < 2; attempt++) {
-      const error = await new Promise((resolve) => {
-        const u = new SpeechSynthesisUtterance(text);
-        u.lang = voice ? voice.lang : this.#lang;
-        if (voice) u.voice = voice;
-        u.rate = 0.9;
-        u.volume = this.#volume;
-        // onend never fires in some engines; guard on a generous estimate of the speaking time.
-        const guard = setTimeout(() => resolve(null), 4000 + text.length * 150);
-        u.onend = () => {
-          clearTimeout(guard);
-          resolve(null);
-        };
-        u.onerror = (e) => {
-          clearTimeout(guard);
-          resolve(e.error || "error");
-        };
-        speechSynthesis.speak(u);
-      });
+      const error = await utter(text, { voice, lang: this.#lang, volume: this.#volume });
       if (!error) {
         this.#event("spoke", a, text);
         return;
