@@ -6,7 +6,7 @@ The segments are spoken by Debian's ``espeak-ng`` Indonesian voice, trimmed of l
 silence with ``sox`` so they play back to back without dead air, and encoded with ``ffmpeg``/LAME as
 mono 22.05 kHz MP3, which every browser plays. The list of segments and what each one says comes
 from ``queue_app/announce.py`` (``SPOKEN``), the same module that builds the announcements, so the two
-cannot drift apart; ``tests/test_announce.py`` checks that a file exists for every segment.
+cannot drift apart; ``tests/queue/test_announce.py`` checks that a file exists for every segment.
 Needs: ``apt-get install espeak-ng sox ffmpeg``. No network, no model downloads.
 """
 

@@ -30,7 +30,7 @@ S = TypeVar("S", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Every string of a request body has a declared maximum length (contract, "Hardening (third round)"): a longer
-#: one is a 422 naming the field, never a 500 from a column too narrow for it (tests/test_security_lengths.py
+#: one is a 422 naming the field, never a 500 from a column too narrow for it (tests/security/test_security_lengths.py
 #: walks every Shape and refuses a string field without one).
 #: a non-empty string (a name, a date); a name of spaces is still looked up and answers 404
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -4,7 +4,7 @@ A listener runs on every statement, flush or commit of every request, and a cach
 one that nobody knows about is a rule you cannot see on the hot path. So each listener is attached through
 :func:`listens_for` with the reason it exists, and each cache is declared with :func:`declare_cache`: what it holds
 and when it is forgotten (a write in this process, another process's write, time). ``docs/hooks.md`` is generated
-from these (``mpp-queue dev docs``); ``tests/test_hooks.py`` fails when a module attaches a listener another way,
+from these (``mpp-queue dev docs``); ``tests/api/test_hooks.py`` fails when a module attaches a listener another way,
 reads an undeclared cache, or the page is stale.
 """
 

@@ -2,7 +2,7 @@
 
 This and :mod:`queue_app.live.direct` are the two places that reach into python-engineio's internals
 (``Socket.schedule_ping``, ``Socket.last_ping``, a server's ``_async`` driver table); the versions they were
-written for are pinned in requirements/constraints.txt, and ``tests/test_direct_send.py`` fails by name when an
+written for are pinned in requirements/constraints.txt, and ``tests/live/test_direct_send.py`` fails by name when an
 upgrade moves what they rely on.
 """
 

@@ -4,7 +4,7 @@
   (:mod:`queue_app.core.events`, each feature's ``events.py``);
 - ``docs/hooks.md``: every SQLAlchemy listener and per-process cache (:mod:`queue_app.core.hooks`).
 
-``mpp-queue dev docs`` writes them; ``tests/test_devdocs.py`` fails when a committed page is stale.
+``mpp-queue dev docs`` writes them; ``tests/api/test_hooks.py`` fails when a committed page is stale.
 """
 
 from __future__ import annotations
