@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import (
     current_app,
     g,
+    has_request_context,
     request,
     session,
 )
@@ -115,7 +116,10 @@ def end_other_access(user: User, *, keep_session: int | None = None, keep_token:
 
 
 def current_credentials() -> tuple[int | None, int | None]:
-    """``(staff_sessions id, api_tokens id)`` this request is authenticated with (one of them is None)."""
+    """``(staff_sessions id, api_tokens id)`` this request is authenticated with (one of them is None); both None
+    outside a request (the command line, a script)."""
+    if not has_request_context():
+        return None, None
     _ = current_user.is_authenticated  # loads the user, which notes its credential on ``g``
     return g.get("staff_session_id"), g.get("api_token_id")
 
