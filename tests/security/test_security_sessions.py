@@ -13,6 +13,8 @@ import sqlalchemy as sa
 
 from queue_app.core import clock
 from queue_app.core.extensions import db, socketio
+from queue_app.staff.models import User
+from queue_app.staff.password import change_password
 
 from ..helpers import PASSWORD, built_app, login, make_site
 
@@ -59,6 +61,18 @@ def test_changing_ones_password_over_the_api_ends_every_other_session_token_and_
     assert not _ended(my_socket, wait=0.3) and not _ended(bystander, wait=0.1)
     my_socket.disconnect("/counter")
     bystander.disconnect("/counter")
+
+
+def test_a_password_changed_outside_a_request_ends_every_session_and_token(app, staff):
+    """The command line (or a script) changing a password keeps no credential of its own: all of them end."""
+    token = staff.headers("kasir", "clerk", ["L01"])
+    browser = app.test_client()
+    login(browser, "kasir")
+    with app.app_context():
+        change_password(db.session.scalar(sa.select(User).where(User.username == "kasir")), PASSWORD, NEW)
+        db.session.commit()
+    assert app.test_client().get("/api/me", headers=token).status_code == 401
+    assert browser.get("/api/me").status_code == 401
 
 
 def test_changing_ones_password_on_the_page_ends_the_other_browsers_and_tokens(app, staff):
