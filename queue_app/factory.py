@@ -35,6 +35,7 @@ import queue_app.queue.counter_handlers  # noqa: F401  (registers its tables or 
 import queue_app.queue.counts  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.queue.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.queue.models  # noqa: F401  (registers its tables or /api handlers)
+import queue_app.queue.notice_handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.staff.admin_handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.staff.day_handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.staff.handlers  # noqa: F401  (registers its tables or /api handlers)

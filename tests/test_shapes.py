@@ -273,6 +273,7 @@ def test_every_endpoint_answers_its_declared_shape(booking_app):
     call("DELETE", f"/api/admin/closures/{ahead}", 200, headers=admin)
     call("PUT", "/api/admin/notices", 200, headers=admin, json={"notices": [{"title": "Info", "text": "Bawa KTP"}]})
     call("GET", "/api/admin/notices", 200, headers=admin)
+    call("POST", "/api/services/PERIZINAN/notice", 202, headers=admin, json={"text": "Loket 2 istirahat sebentar"})
 
     assert call.succeeded == documented_operations(app), "an operation this scenario does not reach: add it"
 
@@ -326,6 +327,7 @@ def test_errors_are_the_contracts_body_and_documented(app, staff):
     call("POST", "/api/admin/services/HALAL/close", 422, headers=admin, json={"reason": ""})
     call("PUT", "/api/admin/running-text", 422, headers=admin, json={"text": "x" * 501})
     call("GET", "/api/admin/audit?limit=x", 422, headers=admin)
+    call("POST", "/api/services/PERIZINAN/notice", 422, headers=admin, json={"text": " "})
     assert call.errors == {400, 401, 403, 404, 409, 413, 422}
     # outside any operation: the unknown URL and the wrong method answer the same body
     for resp in (call.client.get("/api/nothing-here"), call.client.delete("/api/tickets")):
