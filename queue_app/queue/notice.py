@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import Field
 
 from queue_app.api.declare import Answer
 from queue_app.core import clock
