@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from queue_app.booking import limits
+from queue_app.booking import limits, signals
 from queue_app.booking.errors import (
     BookingClosed,
     BookingNotFound,
@@ -262,6 +262,7 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
     if (cap is not None and not _take_place(service.id, day, DAY_ROW, cap)) \
             or not _take_place(service.id, day, start, conf.per_slot):
         raise _full(service, conf, day, start, times, None, cap, now)
+    signals.booking_made.send(booking, actor=actor)  # a notice to the visitor, in this transaction
     logger.info("Booking %s for %s %s %s", booking.code, service.code, day, start)
     return booking
 

@@ -98,6 +98,9 @@ EFFECTS: dict[EventKind, Effects] = {
     EventKind.cancelled: Effects(TicketState.cancelled, signals.ticket_cancelled, Line.leaves, frozenset({T, S}),
                                  frozenset({Cache.forecast})),
     EventKind.reprinted: Effects(None, signals.ticket_reprinted),
+    # a ticket joined from afar reached the building: it keeps its place, call-next may now call it (the
+    # clerks' lists stop marking it, the estimate replays with it callable)
+    EventKind.arrived: Effects(None, signals.ticket_arrived, views=frozenset({T, S}), forget=frozenset({Cache.forecast})),
     # a step of a visit ended and the same ticket waits at the next step's service (queue_app.queue.routes):
     # a move like a transfer, but it joins by the moment it finished; the visit is not finished
     EventKind.routed: Effects(TicketState.waiting, signals.ticket_moved, Line.joins, frozenset({T, C, S}),

@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 from printers import PrinterConfig
 
 from .calendar import BookingConf, Holiday, SurveySection, WeeklyHours, service_hours
+from .notify import NotifySection
 from .fields import BaseUrl, Code, CodeList, Model, NonEmptyStr, Prefix, TimeZoneName, Zone, choice
 from .standards import ComplaintsSection, StandardConf
 
@@ -229,6 +230,7 @@ class ConfigFile(Model):
     survey: SurveySection = SurveySection()
     complaints: ComplaintsSection = ComplaintsSection()
     privacy: PrivacySection = PrivacySection()
+    notify: NotifySection = NotifySection()
     agencies: list[AgencyConf] = Field(min_length=1)
     services: list[ServiceConf] = Field(min_length=1)
     counters: list[CounterConf] = []
