@@ -70,6 +70,7 @@ export function setupCheckin(kiosk) {
   /** A scanner is a keyboard that types fast: collect code characters, Enter checks in (no tap needed). */
   function onKey(ev) {
     if (ev.ctrlKey || ev.altKey || ev.metaKey) return;
+    if ($("phone") && !$("phone").hidden) return; // digits typed for the phone step are no booking code
     const now = Date.now();
     if (now - scan.at > 1000) scan.buffer = "";
     scan.at = now;
