@@ -20,6 +20,7 @@ With ``--config``, the token, app secret and verify token files named in ``[noti
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import hmac
 import html
@@ -297,7 +298,5 @@ def main(argv: list[str] | None = None) -> None:
     gw.mode, gw.delay = args.mode, args.delay
     server = serve(args.host, args.port, gw)
     log.info("fake message gateway on http://%s:%d (messages: %s)", args.host, args.port, args.out_dir or "memory")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
