@@ -37,6 +37,7 @@ from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_service
 from queue_app.core.models import Service
+from queue_app.core.phones import normalise_phone
 from queue_app.core.site import current_site, iso, today
 from queue_app.core.siteconfig.calendar import BookingConf
 from queue_app.queue.models import Ticket
@@ -50,7 +51,6 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 #: ``booking_slots.start`` of the row that counts a whole day's bookings (the walk-in share's cap)
 DAY_ROW = "day"
-PHONE_RE = re.compile(r"^[0-9]{8,15}$")
 
 
 # --- the day's slots ---------------------------------------------------------------------------
@@ -173,18 +173,6 @@ def _release_place(service_id: int, day: date, start: str) -> None:
 
 
 # --- booking -----------------------------------------------------------------------------------
-
-
-def normalise_phone(phone: str) -> str:
-    """``+62 812-3456-789`` → ``08123456789``. :raise ValidationFailed:"""
-    digits = re.sub(r"[\s().-]", "", phone)
-    if digits.startswith("+"):
-        digits = digits[1:]
-    if digits.startswith("62"):
-        digits = "0" + digits[2:]
-    if not PHONE_RE.match(digits):
-        raise ValidationFailed('Field "phone" must be a phone number of 8 to 15 digits.', field="phone")
-    return digits
 
 
 def normalise_code(code: str) -> str:

@@ -8,6 +8,7 @@ from queue_app.api import asks_first, bp
 from queue_app.api.declare import documented, parse_body
 from queue_app.api.parsing import IDEMPOTENCY_KEY, idempotency_key, well_formed_idempotency_key
 from queue_app.core.database import begin_write
+from queue_app.core.phones import optional_phone
 from queue_app.queue import issuing, snapshots
 from queue_app.queue.read_models import services_public
 from queue_app.queue.shapes import (
@@ -45,8 +46,9 @@ def create_ticket():
         begin_write()
         taker.prove()
         idempotency_key()
+    phone = optional_phone(data.phone)  # 422 invalid_phone before anything is written
     body = issuing.take_ticket(data.service, priority=bool(data.priority), kiosk=data.kiosk, taker=taker,
-                               idempotency_key=idempotency_key())
+                               idempotency_key=idempotency_key(), phone=phone, phone_lang=data.lang)
     return jsonify(body), 201
 
 

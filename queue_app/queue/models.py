@@ -66,6 +66,10 @@ class Ticket(Base):
                  postgresql_where=sa.text("route_step > 0")),
         # the kiosk finds a ticket joined from afar by the code typed on arrival (NULL for every other ticket)
         sa.Index("ix_tickets_checkin_code", "checkin_code", unique=True),
+        # the few waiting tickets with a phone, per line (queue_app.notify: a notice to everyone waiting)
+        sa.Index("ix_tickets_phone_waiting", "service_id", "service_day",
+                 sqlite_where=sa.text("phone IS NOT NULL AND status = 'waiting'"),
+                 postgresql_where=sa.text("phone IS NOT NULL AND status = 'waiting'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,6 +117,8 @@ class Ticket(Base):
     #: The visitor's number for notices (queue_app/core/phones.py: digits starting 62); erased by the privacy
     #: purge (``[privacy] retain_days``) and at the visitor's request
     phone: Mapped[str | None] = mapped_column(sa.String(20))
+    #: The language the visitor chose ("id" or "en") for the notices' text (queue_app.notify); None = the site's
+    phone_lang: Mapped[str | None] = mapped_column(sa.String(2))
     #: Joined from afar (``[services.remote]``): the code typed at the kiosk on arrival, from the booking
     #: codes' alphabet; None = taken in the building
     checkin_code: Mapped[str | None] = mapped_column(sa.String(16))

@@ -77,8 +77,13 @@ def issue_ticket(
     idempotency_key: str | None = None,
     actor: User | None = None,
     booked_slot_at: datetime | None = None,
+    phone: str | None = None,
+    phone_lang: str | None = None,
 ) -> tuple[Ticket, bool]:
     """Give the next number of the service for today.
+
+    :param phone: the visitor's number for notices (already normalised: queue_app.core.phones), and
+        ``phone_lang`` the language of its messages (None: the site's).
 
     :param idempotency_key: a repeat within 10 minutes returns the first ticket instead of a new one.
     :param booked_slot_at: the slot start of the online booking being checked in. Its queue time is the later
@@ -141,6 +146,8 @@ def issue_ticket(
         kiosk=kiosk,
         recalls=0,
         route=routes.planned_route(service.code),  # a visit that goes on at other services (``then``)
+        phone=phone,
+        phone_lang=phone_lang if phone else None,
     )
     details = {"priority": priority, "kiosk": kiosk}
     if booked_slot_at is not None:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from queue_app.api.declare import Answer, Code, Number, Shape
+from queue_app.api.declare import Answer, Code, Number, Phone, Shape
 from queue_app.api.shapes import (
     CounterRef,
     CounterState,
@@ -28,6 +28,8 @@ class TicketRequest(Shape):
     service: Code
     priority: bool | None = None
     kiosk: Code | None = None
+    phone: Phone | None = Field(None, description="the visitor's number for this visit's notices (08…, +62…, 62…)")
+    lang: Literal["id", "en"] | None = Field(None, description="the language of the notices (default: the site's)")
 
 
 class IssuedTicket(Answer):

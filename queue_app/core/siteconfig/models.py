@@ -17,8 +17,8 @@ from pydantic_core import PydanticCustomError
 from printers import PrinterConfig
 
 from .calendar import BookingConf, Holiday, SurveySection, WeeklyHours, service_hours
-from .notify import NotifySection
 from .fields import BaseUrl, Code, CodeList, Model, NonEmptyStr, Prefix, TimeZoneName, Zone, choice
+from .notify import NotifySection
 from .standards import ComplaintsSection, StandardConf
 
 PRINTER_KINDS = ("network", "usb", "serial", "file", "dummy", "agent")

@@ -12,15 +12,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .fields import Model, choice
+from .fields import Model, choice, problem
 
 #: every kind of message, in the order of a visit (docs/notify.md)
 KINDS = ("issued", "ahead", "come_now", "called", "missed", "done", "booked", "reminder", "notice")
 
-Provider = choice("", "whatsapp", "http")
+
+
+def _provider(value: str) -> str:
+    if value not in ("", "whatsapp", "http"):
+        raise problem(f'must be "whatsapp", "http" or "" (notices off), not "{value}"')
+    return value
+
+
+Provider = Annotated[str, AfterValidator(_provider)]
 Language = choice("id", "en")
 HttpMethod = choice("POST", "GET", "PUT")
 

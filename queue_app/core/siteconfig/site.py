@@ -11,8 +11,8 @@ from printers import PrinterConfig
 
 from .calendar import WeeklyHours
 from .fields import Model
-from .notify import NotifySection
 from .models import AgencyConf, ConfigFile, CounterConf, DisplayConf, KioskConf, PrivacySection, ServiceConf
+from .notify import NotifySection
 
 
 class BadEnvironment(ValueError):

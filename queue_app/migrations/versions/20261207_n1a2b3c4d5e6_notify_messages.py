@@ -2,7 +2,7 @@
 stored as 62... like tickets' (issue 31)
 
 Revision ID: n1a2b3c4d5e6
-Revises: c3d4e5f6a7b8
+Revises: a31f0c2d9e71
 Create Date: 2026-12-07 15:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'n1a2b3c4d5e6'
-down_revision = 'c3d4e5f6a7b8'
+down_revision = 'a31f0c2d9e71'  # the ticket's phone
 branch_labels = None
 depends_on = None
 
@@ -52,6 +52,11 @@ def upgrade():
         batch_op.create_index('ix_notify_messages_due', ['next_attempt_at'], unique=False,
                               sqlite_where=sa.text("status = 'queued'"),
                               postgresql_where=sa.text("status = 'queued'"))
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('phone_lang', sa.String(length=2), nullable=True))
+        batch_op.create_index('ix_tickets_phone_waiting', ['service_id', 'service_day'], unique=False,
+                              sqlite_where=sa.text("phone IS NOT NULL AND status = 'waiting'"),
+                              postgresql_where=sa.text("phone IS NOT NULL AND status = 'waiting'"))
     # bookings' numbers as every other number now: digits starting 62 (queue_app.core.phones)
     op.execute("UPDATE bookings SET phone = '62' || substr(phone, 2) WHERE phone LIKE '0%'")
 
@@ -65,3 +70,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notify_messages_booking_id'))
         batch_op.drop_index(batch_op.f('ix_notify_messages_ticket_id'))
     op.drop_table('notify_messages')
+    op.drop_index('ix_tickets_phone_waiting', table_name='tickets')
+    op.drop_column('tickets', 'phone_lang')
