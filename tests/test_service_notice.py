@@ -115,3 +115,43 @@ def test_a_refused_notice_reaches_nobody(app, client, halal_manager):
         assert not [e for e in phone.get_received("/ticket") if e["name"] == "service_notice"]
     finally:
         phone.disconnect("/ticket")
+
+
+NOTIFY = '''
+[notify]
+provider = "http"
+
+[notify.http]
+url = "http://127.0.0.1:9/send"
+form = { target = "{phone}", message = "{text}" }
+'''
+
+
+@pytest.fixture
+def notify_app(tmp_path):
+    from .helpers import TEST_SITE, built_app, make_site
+
+    text = TEST_SITE.replace("[[agencies]]", NOTIFY + "\n[[agencies]]", 1)
+    with built_app(make_site(tmp_path, text), tmp_path / "notify.db") as app:
+        yield app
+
+
+def test_the_recipients_are_the_waiting_tickets_that_gave_a_phone(notify_app):
+    import queue_app.notify.models as notify_models
+    from tests.helpers import Staff
+
+    client = notify_app.test_client()
+    admin = Staff(notify_app).headers("admin1", "admin")
+    issued(client, phone="0812-3456-7890")
+    issued(client, phone="+62 813 1111 2222")
+    issued(client)  # no phone
+    issued(client, "HALAL", phone="081299998888")  # another line
+    issued(client, phone="081377776666")
+    resp = send(client, admin)
+    assert resp.status_code == 202, resp.get_data(True)
+    assert resp.get_json() == {"recipients": 3, "waiting": 4}
+    with notify_app.app_context():
+        rows = db.session.scalars(sa.select(notify_models.Message).where(
+            notify_models.Message.kind == notify_models.MessageKind.notice)).all()
+        assert sorted(r.to for r in rows) == ["6281234567890", "6281311112222", "6281377776666"]
+        assert {tuple(r.params) for r in rows} == {(TEXT,)}

@@ -27,6 +27,8 @@ def init_app(app: Flask) -> None:
 
     if not _connected:
         _connected = True
+        from . import staff_notice
         from .record import connect
 
         connect()
+        staff_notice.connect()
