@@ -8,6 +8,7 @@ import { getJSON } from "/static/js/http.js";
 import { t } from "/static/js/i18n.js";
 import { connect } from "/static/js/live.js";
 import { clockTime } from "/static/js/time.js";
+import { hideNoticeUnlessWaiting, showNotice } from "./notice.js";
 import { renderRoute, waitsClosed } from "./route.js";
 import { phoneSurvey } from "./survey.js";
 
@@ -46,6 +47,8 @@ function render(tk) {
   $("tk-end").textContent = tk.status === "done" ? t("thanks") : ended ? t("missed") : "";
   if (tk.issued_at) $("tk-issued").textContent = t("issued", { t: clockTime(tk.issued_at) });
   renderRoute(tk, sync); // a visit that crosses services: its steps and what comes next
+  hideNoticeUnlessWaiting(tk);
+  document.dispatchEvent(new CustomEvent("ticket-rendered", { detail: tk })); // phone.js: the number's form
   survey.update(tk);
 }
 
@@ -178,7 +181,7 @@ function sync() {
 // `moves`: this page counts its own place from `queue_moved` (one message per line, not one per phone)
 const socket = connect("/ticket", {
   auth: { token: data.token, moves: true },
-  on: { ticket: update, queue_moved: moved },
+  on: { ticket: update, queue_moved: moved, service_notice: (n) => showNotice(n, current) },
   onStatus: setLive,
   onResync: resync,
 });
