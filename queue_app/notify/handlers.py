@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from queue_app.api import bp
-from queue_app.api.declare import documented, parse_body
+from queue_app.api.declare import Media, documented, parse_body
 from queue_app.api.parsing import date_arg
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
@@ -17,7 +17,7 @@ from queue_app.staff.models import Role
 
 from . import operations, sender
 from .errors import BadSignature, TicketFinished, VerifyRefused
-from .shapes import MessageList, NotifyHealth, PhoneBody, TicketPhone
+from .shapes import MessageList, NotifyHealth, PhoneBody, TicketPhone, WebhookAnswer
 
 
 @bp.put("/tickets/<token>/phone")
@@ -49,7 +49,7 @@ def delete_ticket_phone(token: str):
 
 @bp.get("/notify/whatsapp")
 @documented("WhatsApp's webhook verification: answers hub.challenge when hub.verify_token matches",
-            tags="notify", responses={200: str}, errors=(403,),
+            tags="notify", responses={200: Media("text/plain", "hub.challenge, echoed")}, errors=(403,),
             query={"hub.mode": ({"type": "string"}, True, '"subscribe"'),
                    "hub.verify_token": ({"type": "string"}, True, "the content of verify_token_file"),
                    "hub.challenge": ({"type": "string"}, True, "echoed back")})
@@ -64,7 +64,7 @@ def whatsapp_verify():
 
 @bp.post("/notify/whatsapp")
 @documented("WhatsApp's status webhook (signed with X-Hub-Signature-256): messages become delivered, read or failed",
-            tags="notify", responses={200: dict}, errors=(400, 401, 413),
+            tags="notify", responses={200: WebhookAnswer}, errors=(400, 401, 413, 422),
             headers={"X-Hub-Signature-256": ({"type": "string"}, True,
                                              "sha256=<HMAC-SHA256 of the raw body with the app secret>")})
 def whatsapp_webhook():

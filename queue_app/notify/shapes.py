@@ -49,3 +49,8 @@ class NotifyHealth(Answer):
     failed_last_hour: int
     last_sent_at: Moment
     last_error: str | None
+
+
+class WebhookAnswer(Answer):
+    ok: bool
+    moved: int = Field(description="messages whose status moved")
