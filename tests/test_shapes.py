@@ -171,6 +171,34 @@ def _booking(app, call: Checked, clerk: dict, admin: dict) -> None:
     call("GET", "/api/stats/bookings", 200, headers=admin)
 
 
+def _notify(app, call: Checked, manager: dict, admin: dict, tokens: dict[str, str]) -> None:
+    """The notices' endpoints (docs/notify.md): a number given and withdrawn, the webhooks, the lists."""
+    import hashlib
+    import hmac
+    import json
+    from pathlib import Path
+
+    wa = app.extensions["site"].notify.whatsapp
+    for path, value in ((wa.app_secret_file, "secret"), (wa.verify_token_file, "verify")):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(value)
+    token = call("POST", "/api/tickets", 201, headers=admin,
+                 json={"service": "PERIZINAN", "phone": "+62 812-0000-1111", "lang": "id"})["token"]
+    call("PUT", f"/api/tickets/{token}/phone", 200, json={"phone": "0812 3456 7890", "lang": "en"})
+    call("PUT", f"/api/tickets/{token}/phone", 422, json={"phone": "123"})
+    call("DELETE", f"/api/tickets/{token}/phone", 200)
+    call("GET", "/api/notify/whatsapp?hub.mode=subscribe&hub.verify_token=verify&hub.challenge=42", 200)
+    call("GET", "/api/notify/whatsapp?hub.mode=subscribe&hub.verify_token=no&hub.challenge=42", 403)
+    body = json.dumps({"entry": [{"changes": [{"value": {"statuses": [{"id": "wamid.x", "status": "read"}]}}]}]})
+    sig = "sha256=" + hmac.new(b"secret", body.encode(), hashlib.sha256).hexdigest()
+    call("POST", "/api/notify/whatsapp", 200, data=body, headers={"X-Hub-Signature-256": sig},
+         content_type="application/json")
+    call("POST", "/api/notify/whatsapp", 401, data=body, content_type="application/json")
+    call("GET", "/api/notify/messages?ticket=A-001", 200, headers=admin)
+    call("GET", "/api/notify/messages?booking=NOSUCH", 404, headers=admin)
+    call("GET", "/api/notify/health", 200, headers=manager)
+
+
 def _evaluation(call: Checked, clerk: dict, manager: dict, admin: dict, tokens: dict[str, str]) -> None:
     """What an MPP is judged on: a standard and the maklumat, a complaint answered, the SKM follow-up, the results."""
     call("GET", "/api/site", 200)
@@ -217,6 +245,7 @@ def test_every_endpoint_answers_its_declared_shape(booking_app):
     _survey(app, call, clerk, manager, admin, tokens)
     _booking(app, call, clerk, admin)
     _evaluation(call, clerk, manager, admin, tokens)
+    _notify(app, call, manager, admin, tokens)
 
     staff.user("siti", "clerk", ["L01"], password="kata-sandi-1")
     signed = call("POST", "/api/auth/token", 200, json={"username": "siti", "password": "kata-sandi-1"})
