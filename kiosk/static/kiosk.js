@@ -101,6 +101,13 @@ function showTicket(ticket, s, { again = false, phone = null } = {}) {
 function choose(code) {
   const s = serviceOf(code);
   if (!s || !s.open || state.busy) return;
+  // a retry after a network failure: the same request with its key and its number, never asked again (the
+  // first one may have made the ticket; a different number would make a second)
+  const p = state.pending;
+  if (p && p.service === code && p.priority === (state.priority !== "none") && Date.now() - p.at <= 5 * 60 * 1000) {
+    take(code, p.phone);
+    return;
+  }
   phoneStep.ask({ label: serviceName(s) }, (phone) => take(code, phone));
 }
 
@@ -195,6 +202,9 @@ function resetToStart() {
   closeConfirm();
   checkin.closeCheckin();
   phoneStep.close();
+  // the next visitor must never inherit a number typed by the one before (a request kept after a network
+  // failure is kept only without one)
+  if (state.pending?.phone) state.pending = null;
   hideMessage();
   setPriority("none");
   access.reset();

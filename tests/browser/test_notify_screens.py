@@ -46,6 +46,11 @@ def take(live, service="PERIZINAN", phone=None) -> dict:
     return r.json()
 
 
+def waiting(live, service: str) -> int:
+    rows = requests.get(f"{live.url}/api/services", timeout=5).json()
+    return next(s["waiting"] for s in rows if s["code"] == service)
+
+
 def open_kiosk(browser, live):
     page = new_page(browser, **KIOSK)
     enrol_kiosk_browser(page.context, live, "K1")
@@ -104,6 +109,42 @@ def test_skipping_the_phone_step_takes_a_number_without_one(browser, live, admin
         page.keyboard.press("Escape")
         page.locator("#confirm").wait_for(state="visible")
         assert page.locator("#c-phone").is_hidden()
+        assert page.js_errors == []
+    finally:
+        page.context.close()
+
+
+def test_after_a_network_failure_the_next_tap_resends_the_same_number_and_key(browser, live, gateway, admin):
+    page = open_kiosk(browser, live)
+    try:
+        before = waiting(live, "PERIZINAN")
+        sent: list[tuple[str, dict]] = []
+
+        def down_then_up(route):
+            sent.append((route.request.headers.get("idempotency-key"), route.request.post_data_json))
+            if len(sent) == 1:
+                route.fetch()  # the server issues the ticket...
+            if len(sent) <= 5:  # ...but the kiosk never hears back, nor from its four retries
+                route.abort("connectionreset")
+            else:
+                route.continue_()
+
+        page.route("**/api/tickets", down_then_up)
+        page.locator(".tile[data-service='PERIZINAN']").tap()
+        for key in "081355550001":
+            page.locator(f"#phone-keypad .k-key[data-key='{key}']").tap()
+        page.locator("#phone-send").tap()
+        page.locator("#message").wait_for(state="visible", timeout=30_000)
+        page.locator("#message-ok").tap()
+        # the same tile again: no second question, the same request
+        page.locator(".tile[data-service='PERIZINAN']").tap()
+        page.locator("#confirm").wait_for(state="visible", timeout=15_000)
+        assert page.locator("#phone").is_hidden()
+        assert len({k for k, _ in sent}) == 1 and {b["phone"] for _, b in sent} == {"081355550001"}
+        number = page.locator("#c-number").inner_text()
+        gateway.wait_for(lambda: gateway.messages(to="6281355550001", template="antrean_diambil"), what="issued")
+        assert [m["kind"] for m in messages(live, admin, ticket=number)] == ["issued"]
+        assert waiting(live, "PERIZINAN") == before + 1  # one ticket
         assert page.js_errors == []
     finally:
         page.context.close()
