@@ -22,9 +22,9 @@ import requests
 
 from printers.fakeserver import FakeNetworkPrinter
 
-from ..helpers import axe_violations, demo_config, enrol_kiosk_browser, new_page, sign_in, wait_js
+from ..helpers import axe_violations, enrol_kiosk_browser, new_page, sign_in, wait_js
 from ..livesite import LiveServer
-from ..notifysite import APP_SECRET, TOKEN, VERIFY, FakeGateway
+from ..notifydemo import demo_with_gateway
 
 pytestmark = pytest.mark.slow
 
@@ -184,8 +184,8 @@ def kiosk_ticket(page, hall):
 @screen("kiosk: closed-service dialog", **KIOSK)
 def kiosk_closed(page, hall):
     open_kiosk(page, hall)
-    # closed after the kiosk read its tiles: the tap meets the refusal, which the kiosk explains
-    # (BERKASLH: LINGKUNGAN is no longer offered at K1, it is a step of BERKASLH's visits)
+    # closed after the kiosk read its tiles: the tap meets the refusal, which the kiosk explains (BERKASLH: K1
+    # no longer offers LINGKUNGAN, a step of BERKASLH's visits)
     hall.close_service("BERKASLH", "Petugas sedang dinas luar")
     page.locator(".tile[data-service='BERKASLH']").tap()
     page.locator("#phone-skip").tap()  # the phone step comes first: the kiosk did not know it closed
@@ -354,17 +354,8 @@ def tablet_question(page, hall):
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory):
     printer = FakeNetworkPrinter(port=0).start()
-    gateway = FakeGateway()  # the demo sends WhatsApp notices: the kiosk asks for a number, phones give one
-    workdir = tmp_path_factory.mktemp("a11y")
-    config = demo_config(printer.port, notify=True).replace("127.0.0.1:9200", f"127.0.0.1:{gateway.port}")
-    server = LiveServer(workdir, config_text=config,
-                        env={"MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_RATELIMIT_BOOKINGS": "0"})
-    secrets = server.config_path.parent / "instance"  # the demo's [notify.whatsapp] files, as the gateway knows them
-    secrets.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for name, value in (("whatsapp-token", TOKEN), ("whatsapp-app-secret", APP_SECRET),
-                        ("whatsapp-verify-token", VERIFY)):
-        (secrets / name).write_text(value + "\n")
-        (secrets / name).chmod(0o600)
+    server, gateway = demo_with_gateway(tmp_path_factory.mktemp("a11y"), printer.port,
+                                        {"MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_RATELIMIT_BOOKINGS": "0"})
     server.start()
     yield Hall(server)
     server.stop()
