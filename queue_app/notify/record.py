@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from queue_app.booking import signals as booking_signals
 from queue_app.booking.models import Booking, BookingState
 from queue_app.core import clock
-from queue_app.core.database import insert_or_nothing
+from queue_app.core.database import begin_write, insert_or_nothing
 from queue_app.core.extensions import db
 from queue_app.core.models import Counter
 from queue_app.core.site import current_site, today
@@ -153,15 +153,23 @@ def send_reminders() -> int:
     eve = datetime.combine(tomorrow - timedelta(days=1), REMINDER_EVE, site.tz)
     soon = now + REMINDER_BEFORE
     base = sa.select(Booking).where(Booking.status == BookingState.booked, Booking.phone.is_not(None))
-    written = 0
+    due: list[tuple[Booking, str]] = []
     if now >= eve:
-        for b in db.session.scalars(base.where(Booking.day == tomorrow, Booking.created_at < eve)):
-            written += queue_message(MessageKind.reminder, to=b.phone, lang=None, params=_booking_params(b),
-                                     booking_id=b.id, once=f"reminder-day:{b.id}")
-    for b in db.session.scalars(base.where(Booking.starts_at > now, Booking.starts_at <= soon)):
-        if b.created_at < b.starts_at - REMINDER_BEFORE:
-            written += queue_message(MessageKind.reminder, to=b.phone, lang=None, params=_booking_params(b),
-                                     booking_id=b.id, once=f"reminder-hour:{b.id}")
+        due += [(b, "day") for b in db.session.scalars(base.where(Booking.day == tomorrow, Booking.created_at < eve))]
+    due += [(b, "hour") for b in db.session.scalars(base.where(Booking.starts_at > now, Booking.starts_at <= soon))
+            if b.created_at < b.starts_at - REMINDER_BEFORE]
+    already = set(db.session.scalars(sa.select(Message.once_key).where(
+        Message.once_key.in_([f"reminder-{when}:{b.id}" for b, when in due])))) if due else set()
+    due = [(b, when) for b, when in due if f"reminder-{when}:{b.id}" not in already]
+    if not due:
+        return 0
+    todo = [(b.id, b.phone, _booking_params(b), when) for b, when in due]
+    db.session.rollback()  # a read so far: the writes take the write lock from their start (SQLite)
+    begin_write()
+    written = 0
+    for booking_id, phone, params, when in todo:
+        written += queue_message(MessageKind.reminder, to=phone, lang=None, params=params, booking_id=booking_id,
+                                 once=f"reminder-{when}:{booking_id}")
     return written
 
 
