@@ -66,6 +66,9 @@ class Ticket(Base):
                  postgresql_where=sa.text("route_step > 0")),
         # the kiosk finds a ticket joined from afar by the code typed on arrival (NULL for every other ticket)
         sa.Index("ix_tickets_checkin_code", "checkin_code", unique=True),
+        # the few tickets joined from afar, by day: the quota's count, call-next's passing over and holds
+        sa.Index("ix_tickets_remote", "service_day", "issued_service_id", sqlite_where=sa.text("checkin_code IS NOT NULL"),
+                 postgresql_where=sa.text("checkin_code IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
