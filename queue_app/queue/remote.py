@@ -234,6 +234,8 @@ def lapse_holds(service_ids: list[int], *, now: datetime | None = None) -> list[
                     details={"reason": "not_arrived", "passed_at": ticket.passed_at.isoformat()})
         lapsed.append(ticket)
         logger.info("Ticket %s from afar never came: no-show", ticket.number)
+    if lapsed:  # call-next reads the line without autoflush: the places behind them are counted after this
+        db.session.flush()
     return lapsed
 
 
