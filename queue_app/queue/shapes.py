@@ -294,6 +294,10 @@ class WaitingTicket(Answer):
     booked_slot: str | None = None
     #: a visit that crosses services: the service of the step it finished before this one
     came_from: str | None = None
+    #: joined from afar ([services.remote])
+    remote: bool = False
+    #: joined from afar and not checked in at the building yet: call-next passes it over
+    away: bool = False
 
 
 class Tally(Answer):
