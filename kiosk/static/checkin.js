@@ -14,7 +14,21 @@ const CODE_CHARS = /^[A-Z2-9]$/;
 const CHECKIN_ERRORS = {
   booking_not_found: "checkin_not_found", not_today: "checkin_not_today", too_early: "checkin_too_early",
   too_late: "checkin_too_late", booking_closed: "checkin_closed", rate_limited: "error_busy",
+  not_waiting: "checkin_not_waiting", ticket_not_found: "checkin_not_found",
 };
+
+/** Check in a booking, else a ticket joined from afar with that code: {body, again}. */
+async function checkInEither(code, kiosk, options) {
+  const path = encodeURIComponent(code);
+  try {
+    const { status, body } = await postJSON(`/api/bookings/${path}/check-in`, { kiosk }, { ...options, withStatus: true });
+    return { body, again: status === 200 };
+  } catch (err) {
+    if (!(err instanceof HttpError) || err.code !== "booking_not_found") throw err;
+  }
+  const body = await postJSON(`/api/tickets/${path}/arrive`, { kiosk }, { ...options, key: newKey(`arrive-${kiosk}`) });
+  return { body, again: Boolean(body.repeated) };
+}
 
 /**
  * Wire the keypad and the scanner. `kiosk`: {settings, state (its `busy` flag is shared with the
