@@ -217,3 +217,6 @@ def test_the_messages_list_is_for_admins_and_asks_for_one_visit(live, admin):
     assert requests.get(url, params={"ticket": "A-001", "date": "kemarin"}, headers=admin, timeout=5).status_code == 422
     health = requests.get(live.url + "/api/notify/health", headers=admin, timeout=5)
     assert health.status_code == 200 and health.json()["provider"] == "whatsapp"
+    metrics = requests.get(live.url + "/metrics", timeout=5).text
+    for kind, status in (("issued", "queued"), ("issued", "sent"), ("called", "delivered"), ("ahead", "sent")):
+        assert f'mppq_notify_messages_total{{kind="{kind}",status="{status}"}}' in metrics, (kind, status)
