@@ -95,7 +95,7 @@ class Gateway:
         try:
             urllib.request.urlopen(req, timeout=5).close()
         except OSError as exc:
-            log.warning("status webhook to %s failed: %s", self.webhook, exc)
+            log.info("status webhook to %s failed: %s", self.webhook, exc)
 
 
 def whatsapp_problem(body: Any) -> str | None:  # noqa: ANN401
@@ -131,7 +131,10 @@ def make_handler(gw: Gateway) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the sender gave up waiting (its timeout)
+                self.close_connection = True
 
         def read_body(self) -> bytes:
             length = int(self.headers.get("Content-Length") or 0)

@@ -24,7 +24,9 @@ TEMPLATES = {"issued": "antrean_diambil", "ahead": "antrean_hampir", "come_now":
 
 def notify_config(gateway_port: int, *, ahead_at: int = 2, provider: str = "whatsapp", timeout: float = 10) -> str:
     templates = "\n".join(f'{k} = "{v}"' for k, v in TEMPLATES.items())
-    return TEST_SITE + f"""
+    site = TEST_SITE.replace("target_wait_minutes = 15\n", "target_wait_minutes = 15\n\n[services.remote]\n"
+                                                           "daily_quota = 40\narrive_ahead = 2\n", 1)
+    return site + f"""
 [notify]
 provider = "{provider}"
 ahead_at = {ahead_at}

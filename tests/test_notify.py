@@ -109,6 +109,27 @@ def test_ahead_goes_once_when_exactly_ahead_at_are_ahead_and_missed_on_no_show(l
     assert len(front) == 3
 
 
+def test_come_now_when_a_ticket_joined_from_afar_is_inside_arrive_ahead(live, gateway, admin):
+    gateway.gw.messages.clear()
+    for _ in range(2):
+        take(live)
+    r = requests.post(live.url + "/api/tickets", json={"service": "PERIZINAN", "remote": True,
+                                                       "phone": "0812 4444 5555"}, timeout=5)
+    assert r.status_code == 201, r.text
+    far = r.json()
+    gateway.wait_for(lambda: gateway.messages(to="6281244445555", template="antrean_diambil"), what="issued")
+    assert not gateway.messages(to="6281244445555", template="antrean_segera_datang")  # two ahead: not yet
+    act(live, admin, "call-next", finish_current=True)  # one ahead < arrive_ahead = 2
+    come = gateway.wait_for(lambda: gateway.messages(to="6281244445555", template="antrean_segera_datang"),
+                            what="come_now")
+    assert params(come[0]) == [far["number"]]
+    act(live, admin, "call-next", finish_current=True)
+    act(live, admin, "finish")
+    kinds = [m["kind"] for m in messages(live, admin, ticket=far["number"])]
+    assert kinds == ["issued", "come_now"]  # once, though the line moved again
+    requests.delete(f"{live.url}/api/tickets/{far['token']}", timeout=5).raise_for_status()
+
+
 def test_a_number_given_later_then_withdrawn(live, gateway, admin):
     gateway.gw.messages.clear()
     ticket = take(live, service="HALAL")
@@ -196,3 +217,6 @@ def test_the_messages_list_is_for_admins_and_asks_for_one_visit(live, admin):
     assert requests.get(url, params={"ticket": "A-001", "date": "kemarin"}, headers=admin, timeout=5).status_code == 422
     health = requests.get(live.url + "/api/notify/health", headers=admin, timeout=5)
     assert health.status_code == 200 and health.json()["provider"] == "whatsapp"
+    metrics = requests.get(live.url + "/metrics", timeout=5).text
+    for kind, status in (("issued", "queued"), ("issued", "sent"), ("called", "delivered"), ("ahead", "sent")):
+        assert f'mppq_notify_messages_total{{kind="{kind}",status="{status}"}}' in metrics, (kind, status)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template
+from markupsafe import Markup
 
 from queue_app.core.i18n import current_lang
+from queue_app.core.qr import qr_svg
 from queue_app.core.site import current_site
 from queue_app.notify.operations import phone_view
 from queue_app.queue import operations
@@ -30,8 +32,10 @@ def ticket_page(token: str):
     site = current_site()
     # the number for this visit's notices, masked; only on a site that sends them ([notify] provider)
     phone = phone_view(ticket) if site.notify.provider else None
-    resp = make_response(render_template("visitor/ticket.html", ticket=view, token=token, phone=phone,
-                                         retain_days=site.privacy.retain_days,
+    # joined from afar: the check-in code as a QR the kiosk's scanner reads (our own SVG: no markup from input)
+    code_qr = Markup(qr_svg(ticket.checkin_code)) if ticket.checkin_code else None  # noqa: S704
+    resp = make_response(render_template("visitor/ticket.html", ticket=view, token=token, code_qr=code_qr,
+                                         phone=phone, retain_days=site.privacy.retain_days,
                                          survey_data=screen_data(current_lang()),
                                          standard=components(view["service"], public_only=True)))
     resp.headers["Cache-Control"] = "no-store"  # a phone reopening the tab must not show a stale status

@@ -7,6 +7,7 @@ from flask import Response, jsonify, request
 from queue_app.api import bp
 from queue_app.api.declare import Media, documented, parse_body
 from queue_app.api.parsing import date_arg
+from queue_app.core.database import begin_write
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.site import today
@@ -26,6 +27,7 @@ from .shapes import MessageList, NotifyHealth, PhoneBody, TicketPhone, WebhookAn
 def put_ticket_phone(token: str):
     """From the visitor's phone page: consent to messages about this visit only."""
     data = parse_body(PhoneBody)
+    begin_write()  # the state read and the number written in one transaction
     ticket = queue_operations.get_ticket_by_token(token)
     if ticket.status in FINAL_STATES:
         raise TicketFinished(f"{ticket.number} is finished: no more messages.", status=ticket.status.value)
@@ -40,6 +42,7 @@ def put_ticket_phone(token: str):
             responses={200: TicketPhone}, errors=(404,))
 def delete_ticket_phone(token: str):
     """No more messages for this visit; the number is erased from the ticket and its messages."""
+    begin_write()
     ticket = queue_operations.get_ticket_by_token(token)
     operations.remove_phone(ticket)
     body = operations.phone_view(ticket)

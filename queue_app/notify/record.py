@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from queue_app.booking import signals as booking_signals
 from queue_app.booking.models import Booking, BookingState
 from queue_app.core import clock
-from queue_app.core.database import insert_or_nothing
+from queue_app.core.database import begin_write, insert_or_nothing
 from queue_app.core.extensions import db
 from queue_app.core.models import Counter
 from queue_app.core.site import current_site, today
@@ -73,8 +73,11 @@ def _for_ticket(ticket: Ticket, kind: MessageKind, *params: Any, once: str | Non
 def on_issued(ticket: Ticket, **_: Any) -> None:  # noqa: ANN401
     if ticket.phone and enabled():
         with db.session.no_autoflush:
-            service = ticket.service.name
-        _for_ticket(ticket, MessageKind.issued, service, track_url(ticket.token))
+            service = ticket.service
+        _for_ticket(ticket, MessageKind.issued, service.name, track_url(ticket.token))
+        zone = _come_now_zone(service.code)
+        if ticket.away and zone and ticket.ahead_at_issue is not None and ticket.ahead_at_issue < zone:
+            come_now(ticket)  # joined from afar with the line already short: come now
 
 
 def on_called(ticket: Ticket, *, kind: EventKind, counter: Counter | None = None, **_: Any) -> None:  # noqa: ANN401
@@ -82,7 +85,7 @@ def on_called(ticket: Ticket, *, kind: EventKind, counter: Counter | None = None
         return
     _for_ticket(ticket, MessageKind.called, counter.name if counter is not None else "")
     if kind is EventKind.called:  # the line moved up
-        check_ahead(ticket.service_id, ticket.service_day)
+        line_moved(ticket)
 
 
 def on_missed(ticket: Ticket, **_: Any) -> None:  # noqa: ANN401
@@ -97,7 +100,16 @@ def on_cancelled(ticket: Ticket, **_: Any) -> None:  # noqa: ANN401
     """A waiting ticket left its line: those behind it moved up. (A transfer or a visit's next step takes a
     ticket that was at a counter, not in a line: nobody moves up; in its new line, people move back.)"""
     if enabled():
-        check_ahead(ticket.service_id, ticket.service_day)
+        line_moved(ticket)
+
+
+def line_moved(ticket: Ticket) -> None:
+    """``ticket`` left its line: the one now ``ahead_at`` from the front, and those joined from afar now
+    inside their ``arrive_ahead``, are told."""
+    check_ahead(ticket.service_id, ticket.service_day)
+    with db.session.no_autoflush:
+        code = ticket.service.code
+    check_come_now(ticket.service_id, ticket.service_day, _come_now_zone(code))
 
 
 def check_ahead(service_id: int, day: Any) -> None:  # noqa: ANN401
@@ -113,6 +125,28 @@ def check_ahead(service_id: int, day: Any) -> None:  # noqa: ANN401
     if row is not None and row.phone:
         queue_message(MessageKind.ahead, to=row.phone, lang=row.phone_lang, params=[row.number, n],
                       ticket_id=row.id, once=f"ahead:{row.id}")
+
+
+def _come_now_zone(service_code: str) -> int:
+    """How near the front a ticket joined from afar is told to come: fewer than this many ahead (0: never)."""
+    conf = current_site().service(service_code)
+    remote = getattr(conf, "remote", None) if conf is not None else None
+    return max(1, remote.arrive_ahead) if remote is not None else 0
+
+
+def check_come_now(service_id: int, day: Any, zone: int) -> None:  # noqa: ANN401
+    """Tickets joined from afar, not arrived, with a phone, among the first ``zone`` of the line: ``come_now``
+    once each (the line's first rows on its index, however long it is)."""
+    if zone <= 0:
+        return
+    front = (sa.select(Ticket.id, Ticket.number, Ticket.phone, Ticket.phone_lang, Ticket.checkin_code,
+                       Ticket.arrived_at)
+             .where(Ticket.service_day == day, Ticket.status == TicketState.waiting, Ticket.service_id == service_id)
+             .order_by(Ticket.priority.desc(), Ticket.queue_at, Ticket.id).limit(zone))
+    for row in db.session.execute(front):
+        if row.phone and row.checkin_code is not None and row.arrived_at is None:
+            queue_message(MessageKind.come_now, to=row.phone, lang=row.phone_lang, params=[row.number],
+                          ticket_id=row.id, once=f"come_now:{row.id}")
 
 
 def come_now(ticket: Ticket) -> bool:
@@ -153,15 +187,23 @@ def send_reminders() -> int:
     eve = datetime.combine(tomorrow - timedelta(days=1), REMINDER_EVE, site.tz)
     soon = now + REMINDER_BEFORE
     base = sa.select(Booking).where(Booking.status == BookingState.booked, Booking.phone.is_not(None))
-    written = 0
+    due: list[tuple[Booking, str]] = []
     if now >= eve:
-        for b in db.session.scalars(base.where(Booking.day == tomorrow, Booking.created_at < eve)):
-            written += queue_message(MessageKind.reminder, to=b.phone, lang=None, params=_booking_params(b),
-                                     booking_id=b.id, once=f"reminder-day:{b.id}")
-    for b in db.session.scalars(base.where(Booking.starts_at > now, Booking.starts_at <= soon)):
-        if b.created_at < b.starts_at - REMINDER_BEFORE:
-            written += queue_message(MessageKind.reminder, to=b.phone, lang=None, params=_booking_params(b),
-                                     booking_id=b.id, once=f"reminder-hour:{b.id}")
+        due += [(b, "day") for b in db.session.scalars(base.where(Booking.day == tomorrow, Booking.created_at < eve))]
+    due += [(b, "hour") for b in db.session.scalars(base.where(Booking.starts_at > now, Booking.starts_at <= soon))
+            if b.created_at < b.starts_at - REMINDER_BEFORE]
+    already = set(db.session.scalars(sa.select(Message.once_key).where(
+        Message.once_key.in_([f"reminder-{when}:{b.id}" for b, when in due])))) if due else set()
+    due = [(b, when) for b, when in due if f"reminder-{when}:{b.id}" not in already]
+    if not due:
+        return 0
+    todo = [(b.id, b.phone, _booking_params(b), when) for b, when in due]
+    db.session.rollback()  # a read so far: the writes take the write lock from their start (SQLite)
+    begin_write()
+    written = 0
+    for booking_id, phone, params, when in todo:
+        written += queue_message(MessageKind.reminder, to=phone, lang=None, params=params, booking_id=booking_id,
+                                 once=f"reminder-{when}:{booking_id}")
     return written
 
 

@@ -70,6 +70,9 @@ class Ticket(Base):
         sa.Index("ix_tickets_phone_waiting", "service_id", "service_day",
                  sqlite_where=sa.text("phone IS NOT NULL AND status = 'waiting'"),
                  postgresql_where=sa.text("phone IS NOT NULL AND status = 'waiting'")),
+        # the few tickets joined from afar, by day: the quota's count, call-next's passing over and holds
+        sa.Index("ix_tickets_remote", "service_day", "issued_service_id", sqlite_where=sa.text("checkin_code IS NOT NULL"),
+                 postgresql_where=sa.text("checkin_code IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

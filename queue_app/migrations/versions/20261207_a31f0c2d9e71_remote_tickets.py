@@ -33,6 +33,9 @@ def upgrade():
         batch_op.add_column(sa.Column('arrived_at', queue_app.core.models.base.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('passed_at', queue_app.core.models.base.UTCDateTime(), nullable=True))
         batch_op.create_index('ix_tickets_checkin_code', ['checkin_code'], unique=True)
+        batch_op.create_index('ix_tickets_remote', ['service_day', 'issued_service_id'], unique=False,
+                              sqlite_where=sa.text('checkin_code IS NOT NULL'),
+                              postgresql_where=sa.text('checkin_code IS NOT NULL'))
     with op.batch_alter_table('ticket_events', schema=None) as batch_op:
         batch_op.alter_column('kind', existing_type=_kind(), type_=_kind('arrived'), existing_nullable=False)
 
@@ -43,6 +46,7 @@ def downgrade():
     with op.batch_alter_table('ticket_events', schema=None) as batch_op:
         batch_op.alter_column('kind', existing_type=_kind('arrived'), type_=_kind(), existing_nullable=False)
     # not in batch mode: SQLite (3.35+) drops a column in place (see the visit routes' migration)
+    op.drop_index('ix_tickets_remote', table_name='tickets')
     op.drop_index('ix_tickets_checkin_code', table_name='tickets')
     op.drop_column('tickets', 'passed_at')
     op.drop_column('tickets', 'arrived_at')
