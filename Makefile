@@ -25,13 +25,17 @@ lock:
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --extra dev --strip-extras --allow-unsafe \
 	  --no-emit-index-url --no-emit-trusted-host --no-emit-find-links $(LOCK_FLAGS) --output-file $(LOCK) setup.cfg
 
-## Serve the demo site (MPP Kota Cilegon) on http://127.0.0.1:8000 with SQLite and a fake ticket printer.
+## Serve the demo site (MPP Kota Cilegon) on http://127.0.0.1:8000 with SQLite, a fake ticket printer and a fake
+## WhatsApp gateway (its messages: http://127.0.0.1:9200/ and instance/messages/).
 ## `make run DEMO_OPEN=1` ignores the demo's opening hours and holidays for that run, to try it at any hour.
 DEMO_OPEN ?=
 run: $(STAMP)
-	@mkdir -p instance/printed
+	@mkdir -p instance/printed instance/messages
 	$(BIN)/python -m printers.fakeserver --host 127.0.0.1 --port 9100 --out-dir instance/printed --config config.toml & \
-	  FAKE=$$!; trap "kill $$FAKE 2>/dev/null" EXIT INT TERM; \
+	  FAKE=$$!; \
+	  $(BIN)/python -m fakegateway --host 127.0.0.1 --port 9200 --out-dir instance/messages --config config.toml \
+	    --webhook http://127.0.0.1:8000/api/notify/whatsapp & \
+	  GATEWAY=$$!; trap "kill $$FAKE $$GATEWAY 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/mpp-queue --config config.toml serve --host 127.0.0.1 --port 8000 $(if $(DEMO_OPEN),--demo-open,)
 
 ## Lint and run the whole test suite: in parallel (one worker per core; tests that share a Redis pub/sub

@@ -1,4 +1,5 @@
-"""The booking page on a visitor's phone, the manage (cancel) page of one booking, and the booking's QR code."""
+"""The booking page on a visitor's phone, the manage (cancel) page of one booking, the booking's QR code, and
+the page for joining today's line from afar (/antre: docs/remote.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from queue_app.core.site import current_site, today
 from queue_app.queue.read_models import services_public
 from queue_app.standards.operations import components
 
-from . import strings  # noqa: F401  (registers the page's texts)
+from . import remote_strings, strings  # noqa: F401  (register the pages' texts)
 
 bp = Blueprint("booking_page", __name__, template_folder="templates", static_folder="static",
                static_url_path="/booking/static")
@@ -73,3 +74,13 @@ def booking_qr(token: str):
         abort(404)
     return Response(qr_svg(booking.code), mimetype="image/svg+xml",
                     headers={"Cache-Control": "private, max-age=86400"})
+
+
+@bp.get("/antre")
+def remote_page():
+    """Phone-first: today's services that can be joined from afar, their wait and places left, then the live
+    ticket page with the check-in code."""
+    services = [s for s in services_public() if s["remote"] is not None]
+    resp = make_response(render_template("booking_page/remote.html", services=services))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

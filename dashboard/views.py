@@ -30,7 +30,7 @@ from queue_app.staff.models import Role
 from queue_app.stats import figures
 from queue_app.stats.dashboard import dashboard_snapshot
 
-from . import route_strings, strings  # noqa: F401  (register the dashboard texts)
+from . import notify_strings, route_strings, strings  # noqa: F401  (register the dashboard texts)
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
                static_folder="static")
@@ -86,7 +86,20 @@ def index():
     return render_template("dashboard/index.html", snapshot=_json_block(snapshot), scope=snapshot["agency"],
                            agency_code=request.args.get("agency", ""), agencies=_agencies(),
                            can_pick_agency=current_user.agency_id is None, ikm=ikm_card(agency_id), fmt_ikm=fmt_ikm,
-                           complaints=complaints_card(agency_id), pct=_pct)
+                           complaints=complaints_card(agency_id), pct=_pct, **_notify_card(agency_id))
+
+
+def _notify_card(agency_id: int | None) -> dict[str, Any]:
+    """The notice form's services (the manager's agency's, or all) and the notices' provider ("" = off)."""
+    from queue_app.core.models import Service
+    from queue_app.core.site import current_site
+    from queue_app.queue.notice import MAX_TEXT
+
+    stmt = sa.select(Service).where(Service.active).order_by(Service.position, Service.code)
+    if agency_id is not None:
+        stmt = stmt.where(Service.agency_id == agency_id)
+    return {"notice_services": list(db.session.scalars(stmt)), "notice_max": MAX_TEXT,
+            "notify_provider": current_site().notify.provider}
 
 
 def report_range() -> tuple[date, date]:

@@ -24,6 +24,7 @@ register("home", {
         "displays": "Layar ruang tunggu",
         "visitors": "Untuk pengunjung",
         "booking": "Reservasi online (dari ponsel)",
+        "remote": "Antre dari jauh (dari ponsel, hari ini)",
         "tablets": "Tablet survei di loket",
         "tablet": "{name}",
         "ikm_report": "Laporan Indeks Kepuasan Masyarakat (IKM)",
@@ -51,6 +52,7 @@ register("home", {
         "displays": "Hall displays",
         "visitors": "For visitors",
         "booking": "Online booking (from a phone)",
+        "remote": "Join the line from afar (from a phone, today)",
         "tablets": "Survey tablets at the counters",
         "tablet": "{name}",
         "ikm_report": "Public satisfaction index (IKM) report",
@@ -80,7 +82,8 @@ def index():
 
     site = current_site()
     return render_template("home/index.html", kiosks=site.kiosks, zones=site.zones, counters=counters_with_current(),
-                           booking=any(s.booking is not None for s in site.services), maklumat=site.maklumat)
+                           booking=any(s.booking is not None for s in site.services),
+                           remote=any(s.remote is not None for s in site.services), maklumat=site.maklumat)
 
 
 @bp.get("/favicon.ico")

@@ -11,7 +11,7 @@ from queue_app.queue import operations
 from queue_app.queue.errors import TicketNotFound
 from queue_app.queue.read_models import services_public
 
-from . import standard_strings, strings  # noqa: F401  (registers the kiosk texts)
+from . import phone_strings, standard_strings, strings  # noqa: F401  (registers the kiosk texts)
 from .guide import guide_for
 
 bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static",
@@ -41,6 +41,9 @@ def kiosk_page(code: str):
         "idle_seconds": site.kiosk_idle_seconds,
         "confirm_seconds": site.kiosk_confirm_seconds,
         "poll_seconds": 10,
+        # the optional phone step (WhatsApp/SMS notices) is offered only when a provider sends them
+        "notify": bool(site.notify.provider),
+        "retain_days": site.privacy.retain_days,
     }
     services = services_public(conf.code)
     settings["guide"] = guide_for(services)  # the audio guide's words for each tile

@@ -29,12 +29,15 @@ import queue_app.complaints.handlers  # noqa: F401  (registers its tables or /ap
 import queue_app.complaints.models  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.core.models  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.evaluation.handlers  # noqa: F401  (registers its tables or /api handlers)
+import queue_app.notify.handlers  # noqa: F401  (registers its tables or /api handlers)
+import queue_app.notify.models  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.printing.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.printing.models  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.queue.counter_handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.queue.counts  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.queue.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.queue.models  # noqa: F401  (registers its tables or /api handlers)
+import queue_app.queue.notice_handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.staff.admin_handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.staff.day_handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.staff.handlers  # noqa: F401  (registers its tables or /api handlers)
@@ -43,7 +46,7 @@ import queue_app.standards.handlers  # noqa: F401  (registers its tables or /api
 import queue_app.stats.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.survey.handlers  # noqa: F401  (registers its tables or /api handlers)
 import queue_app.survey.models  # noqa: F401  (registers its tables or /api handlers)
-from queue_app import booking, live, metrics, printing, privacy, survey
+from queue_app import booking, live, metrics, notify, printing, privacy, survey
 from queue_app.api import bp as api_bp
 from queue_app.api import checks as api_checks
 from queue_app.core import safejson
@@ -102,6 +105,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     live.init_app(app, site.message_queue or None)
     survey.init_app(app)
     booking.init_app(app)
+    notify.init_app(app)
     printing.init_app(app, site)
     privacy.init_app(app)
     metrics.init_app(app)

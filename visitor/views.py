@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template
+from markupsafe import Markup
 
 from queue_app.core.i18n import current_lang
+from queue_app.core.qr import qr_svg
+from queue_app.core.site import current_site
+from queue_app.notify.operations import phone_view
 from queue_app.queue import operations
 from queue_app.queue.errors import TicketNotFound
 from queue_app.queue.read_models import ticket_public
 from queue_app.standards.operations import components
 from queue_app.survey.questionnaire import screen_data
 
-from . import complaint_strings, route_strings, strings  # noqa: F401  (register the page's texts)
+from . import complaint_strings, phone_strings, route_strings, strings  # noqa: F401  (register the page's texts)
 
 bp = Blueprint("visitor", __name__, template_folder="templates", static_folder="static",
                static_url_path="/visitor/static")
@@ -25,7 +29,13 @@ def ticket_page(token: str):
     except TicketNotFound:
         return render_template("visitor/ticket_missing.html"), 404
     view = ticket_public(ticket)
-    resp = make_response(render_template("visitor/ticket.html", ticket=view, token=token,
+    site = current_site()
+    # the number for this visit's notices, masked; only on a site that sends them ([notify] provider)
+    phone = phone_view(ticket) if site.notify.provider else None
+    # joined from afar: the check-in code as a QR the kiosk's scanner reads (our own SVG: no markup from input)
+    code_qr = Markup(qr_svg(ticket.checkin_code)) if ticket.checkin_code else None  # noqa: S704
+    resp = make_response(render_template("visitor/ticket.html", ticket=view, token=token, code_qr=code_qr,
+                                         phone=phone, retain_days=site.privacy.retain_days,
                                          survey_data=screen_data(current_lang()),
                                          standard=components(view["service"], public_only=True)))
     resp.headers["Cache-Control"] = "no-store"  # a phone reopening the tab must not show a stale status

@@ -262,6 +262,8 @@ const socket = connect("/display", {
       if (s.kind === "closure") renderClosed(s.closed);
       if (s.kind === "notices") media.setNotices(s.notices);
     },
+    // staff's notice to everyone waiting for a service served in this zone: in the media area for a while
+    service_notice: (n) => media.addTimed(n),
   },
   onStatus: setLive,
   onResync: (reason) => {

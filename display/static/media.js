@@ -1,5 +1,6 @@
 // The display's media area: loops the site's own images and videos ([display] media_dir, served by
-// /display/media/) and the notices an admin edits, one after another.
+// /display/media/) and the notices an admin edits, one after another. A staff notice to everyone waiting for
+// a service (service_notice) joins the loop at its head, shown next, until its time is up.
 //
 // The call area always wins: while a call is shown big the loop pauses (and its video with it), and
 // while an announcement plays a video is muted so the voice is heard. A broken file is skipped.
@@ -14,6 +15,7 @@ export class MediaLoop {
   #seconds;
   #items = []; // [{kind: "image"|"video", url, name}]
   #notices = []; // [{title, text}]
+  #timed = []; // [{service, title, text, ends}]: staff notices, each until `ends` (this PC's ms)
   #index = -1;
   #timer = null;
   #held = 0; // calls being shown big; the loop runs only at 0
@@ -44,6 +46,23 @@ export class MediaLoop {
 
   setNotices(notices) {
     this.#notices = Array.isArray(notices) ? notices.filter((n) => n && (n.title || n.text)) : [];
+    this.#refresh();
+  }
+
+  /** A staff notice for a service ({service, service_name, text, at, until}): shown next, then in turn until
+   * `until` (measured from `at`, both the server's, so this PC's clock does not matter). A newer notice for
+   * the same service replaces the older. */
+  addTimed(notice) {
+    const ms = Date.parse(notice.until) - Date.parse(notice.at);
+    if (!(ms > 0)) return;
+    const entry = { service: notice.service, title: notice.service_name, text: notice.text, ends: Date.now() + ms };
+    this.#timed = [entry, ...this.#timed.filter((n) => n.service !== notice.service)];
+    setTimeout(() => this.#refresh(), ms + 50); // gone from the loop (and the area, when it was all there was)
+    this.#index = -1; // the next slide is the newest notice
+    if (!this.#held && !this.#video) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
     this.#refresh();
   }
 
@@ -89,7 +108,10 @@ export class MediaLoop {
   }
 
   #slides() {
-    return [...this.#items, ...this.#notices.map((n) => ({ kind: "notice", ...n }))];
+    const now = Date.now();
+    this.#timed = this.#timed.filter((n) => n.ends > now);
+    return [...this.#timed.map((n) => ({ kind: "notice", staff: true, ...n })), ...this.#items,
+      ...this.#notices.map((n) => ({ kind: "notice", ...n }))];
   }
 
   #setPaused(paused) {
@@ -139,7 +161,8 @@ export class MediaLoop {
       this.#root.replaceChildren(video);
       if (!this.#held) this.#play(video);
     } else {
-      this.#root.replaceChildren(el("div", "dsp-notice", el("h3", {}, item.title || ""), el("p", {}, item.text || "")));
+      this.#root.replaceChildren(el("div", item.staff ? "dsp-notice dsp-staff-notice" : "dsp-notice",
+                                    el("h3", {}, item.title || ""), el("p", {}, item.text || "")));
       this.#onLayout();
       this.#schedule(this.#seconds * 1000);
     }

@@ -1,6 +1,8 @@
 // Check-in of a booking at the kiosk: the on-screen keypad, or a USB scanner typing the QR's code and
 // Enter. A booking checked in before gets its ticket again (the API answers 200 instead of 201): the
 // kiosk says so, with the number and QR, instead of "take your ticket" for a slip that never prints.
+// The same keypad takes the code of a ticket joined from afar (docs/remote.md): a code that is no booking
+// is tried as one (POST /api/tickets/<code>/arrive), which prints the slip on the first arrival.
 
 import { $ } from "/static/js/dom.js";
 import { HttpError, newKey, postJSON } from "/static/js/http.js";
@@ -12,7 +14,21 @@ const CODE_CHARS = /^[A-Z2-9]$/;
 const CHECKIN_ERRORS = {
   booking_not_found: "checkin_not_found", not_today: "checkin_not_today", too_early: "checkin_too_early",
   too_late: "checkin_too_late", booking_closed: "checkin_closed", rate_limited: "error_busy",
+  not_waiting: "checkin_not_waiting", ticket_not_found: "checkin_not_found",
 };
+
+/** Check in a booking, else a ticket joined from afar with that code: {body, again}. */
+async function checkInEither(code, kiosk, options) {
+  const path = encodeURIComponent(code);
+  try {
+    const { status, body } = await postJSON(`/api/bookings/${path}/check-in`, { kiosk }, { ...options, withStatus: true });
+    return { body, again: status === 200 };
+  } catch (err) {
+    if (!(err instanceof HttpError) || err.code !== "booking_not_found") throw err;
+  }
+  const body = await postJSON(`/api/tickets/${path}/arrive`, { kiosk }, { ...options, key: newKey(`arrive-${kiosk}`) });
+  return { body, again: Boolean(body.repeated) };
+}
 
 /**
  * Wire the keypad and the scanner. `kiosk`: {settings, state (its `busy` flag is shared with the
@@ -46,12 +62,11 @@ export function setupCheckin(kiosk) {
     showBusy(t("connecting"));
     try {
       // a repeat (a double scan, or a retry after a network failure) answers the same ticket
-      const { status, body } = await postJSON(`/api/bookings/${encodeURIComponent(code)}/check-in`,
-        { kiosk: settings.code },
-        { retry: true, withStatus: true, key: newKey(`checkin-${settings.code}`), onRetry: () => showBusy(t("retrying")) });
+      const { body, again } = await checkInEither(code, settings.code,
+        { retry: true, key: newKey(`checkin-${settings.code}`), onRetry: () => showBusy(t("retrying")) });
       hideBusy();
       const s = kiosk.serviceOf(body.service) || { name: body.service_name, name_en: "", agency_name: body.agency_name };
-      kiosk.showTicket(body, s, { again: status === 200 });
+      kiosk.showTicket(body, s, { again });
       kiosk.poll();
     } catch (err) {
       hideBusy();
@@ -70,6 +85,7 @@ export function setupCheckin(kiosk) {
   /** A scanner is a keyboard that types fast: collect code characters, Enter checks in (no tap needed). */
   function onKey(ev) {
     if (ev.ctrlKey || ev.altKey || ev.metaKey) return;
+    if ($("phone") && !$("phone").hidden) return; // digits typed for the phone step are no booking code
     const now = Date.now();
     if (now - scan.at > 1000) scan.buffer = "";
     scan.at = now;

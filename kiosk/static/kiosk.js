@@ -1,7 +1,7 @@
 // Touch kiosk: service tiles grouped by agency, one tap = one ticket, confirmation with the QR code.
 // Plain ES modules, no build step; texts come from the page's JSON catalog (id default, en toggle).
 // tiles.js lays out the tiles, overlays.js the dialogs, checkin.js the booking code, access.js the
-// large-text and wheelchair layouts, guide.js the audio guide.
+// large-text and wheelchair layouts, guide.js the audio guide, phone.js the optional WhatsApp number step.
 
 import { $, jsonBlock } from "/static/js/dom.js";
 import { HttpError, getJSON, newKey, postJSON } from "/static/js/http.js";
@@ -10,6 +10,7 @@ import { clockTime, dayName } from "/static/js/time.js";
 import { setupAccess } from "./access.js";
 import { setupCheckin } from "./checkin.js";
 import { Guide } from "./guide.js";
+import { maskPhone, setupPhoneStep } from "./phone.js";
 import {
   closeConfirm, confirmOpenFor, hideBusy, hideMessage, showBusy, showConfirm, showMessage,
 } from "./overlays.js";
@@ -22,7 +23,7 @@ const ARM_MS = 10_000; // with the guide on, a second touch within this takes th
 const state = {
   priority: "none",
   busy: false, // one request at a time: a second tap while the first is in flight does nothing
-  pending: null, // {service, priority, key, at}: kept after a network failure so a new tap reuses the key
+  pending: null, // {service, priority, phone, key, at}: kept after a network failure so a new tap reuses the key
   lastTouch: Date.now(),
   armed: null, // {code, at}: the tile the guide described; touching it again takes the number
   pointerAt: 0, // the last touch on the tiles (a touch also focuses the tile it lands on)
@@ -34,6 +35,7 @@ const serviceOf = (code) => services.find((s) => s.code === code) || null;
 
 function applyTexts() {
   relabel();
+  phoneStep?.relabel();
   tickClock();
 }
 
@@ -67,13 +69,15 @@ async function poll() {
 /** POST the ticket; network failures and 5xx are retried with the SAME Idempotency-Key (http.js). */
 async function issue(p) {
   try {
-    const body = await postJSON("/api/tickets", { service: p.service, priority: p.priority, kiosk: settings.code },
+    const request = { service: p.service, priority: p.priority, kiosk: settings.code };
+    if (p.phone) request.phone = p.phone;
+    const body = await postJSON("/api/tickets", request,
       { key: p.key, retry: true, onRetry: () => showBusy(t("retrying")) });
     return { status: 201, body };
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
     // status 0 or 5xx after the retries: the ticket may or may not exist; the next tap reuses the key
-    return { status: err.transient ? 0 : err.status, body: err.body };
+    return { status: err.transient ? 0 : err.status, body: err.body, code: err.code };
   }
 }
 
@@ -83,29 +87,51 @@ function showClosed(s) {
   showMessage(text, { title: serviceName(s), detail });
 }
 
-function showTicket(ticket, s, { again = false } = {}) {
+function showTicket(ticket, s, { again = false, phone = null } = {}) {
   showConfirm(ticket, { name: serviceName(s), agency: s.agency_name }, { settings, again, onTimeout: resetToStart });
+  const sent = $("c-phone");
+  if (sent) {
+    sent.hidden = !phone;
+    sent.textContent = phone ? t("phone_sent_to", { phone: maskPhone(phone) }) : "";
+  }
   guide.ticket(ticket);
 }
 
-async function take(code) {
+/** A service chosen: the optional phone step first (when the site sends notices), then the ticket. */
+function choose(code) {
+  const s = serviceOf(code);
+  if (!s || !s.open || state.busy) return;
+  // a retry after a network failure: the same request with its key and its number, never asked again (the
+  // first one may have made the ticket; a different number would make a second)
+  const p = state.pending;
+  if (p && p.service === code && p.priority === (state.priority !== "none") && Date.now() - p.at <= 5 * 60 * 1000) {
+    take(code, p.phone);
+    return;
+  }
+  phoneStep.ask({ label: serviceName(s) }, (phone) => take(code, phone));
+}
+
+async function take(code, phone = null) {
   if (state.busy) return;
   const s = serviceOf(code);
   if (!s || !s.open) return;
   state.busy = true;
   const priority = state.priority !== "none";
   const p = state.pending;
-  if (!p || p.service !== code || p.priority !== priority || Date.now() - p.at > 5 * 60 * 1000) {
-    state.pending = { service: code, priority, key: newKey(`kiosk-${settings.code}`), at: Date.now() };
+  if (!p || p.service !== code || p.priority !== priority || p.phone !== phone || Date.now() - p.at > 5 * 60 * 1000) {
+    state.pending = { service: code, priority, phone, key: newKey(`kiosk-${settings.code}`), at: Date.now() };
   }
   showBusy(t("connecting"));
   try {
-    const { status, body } = await issue(state.pending);
+    const { status, body, code: error } = await issue(state.pending);
     hideBusy();
     if (status === 201) {
       state.pending = null;
-      showTicket(body, s);
+      showTicket(body, s, { phone });
       poll();
+    } else if (status === 422 && error === "invalid_phone" && phone) {
+      state.pending = null; // the number was refused: ask again, what was typed still there
+      phoneStep.ask({ label: serviceName(s) }, (again) => take(code, again), { error: true, typed: phone });
     } else if (status === 0) {
       showMessage(t("error_network")); // keep state.pending: the next tap on this tile reuses its key
     } else {
@@ -159,7 +185,7 @@ function onTile(code) {
   }
   disarm();
   showHint("");
-  if (s.open) take(code);
+  if (s.open) choose(code);
   else showClosed(s);
 }
 
@@ -175,6 +201,10 @@ function setPriority(choice) {
 function resetToStart() {
   closeConfirm();
   checkin.closeCheckin();
+  phoneStep.close();
+  // the next visitor must never inherit a number typed by the one before (a request kept after a network
+  // failure is kept only without one)
+  if (state.pending?.phone) state.pending = null;
   hideMessage();
   setPriority("none");
   access.reset();
@@ -191,6 +221,7 @@ function resetToStart() {
 // --- wiring --------------------------------------------------------------------------------------
 
 const checkin = setupCheckin({ settings, state, serviceOf, showTicket, poll, guide });
+const phoneStep = setupPhoneStep({ settings, guide });
 
 $("grid").addEventListener("click", (ev) => {
   const tile = ev.target.closest(".tile");
@@ -240,7 +271,7 @@ setInterval(() => {
   tickClock();
   const idle = Date.now() - state.lastTouch > settings.idle_seconds * 1000;
   if (idle && $("confirm").hidden && !state.busy
-      && (state.priority !== "none" || lang() !== settings.locale || !$("message").hidden || !$("checkin").hidden
+      && (state.priority !== "none" || lang() !== settings.locale || !$("message").hidden || !$("checkin").hidden || phoneStep.open()
           || guide.on || state.armed)) {
     resetToStart();
   }

@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import re
 import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from queue_app.booking import limits
+from queue_app.booking import limits, signals
 from queue_app.booking.errors import (
     BookingClosed,
     BookingNotFound,
@@ -32,11 +31,13 @@ from queue_app.booking.errors import (
 from queue_app.booking.models import Booking, BookingEvent, BookingEventKind, BookingSlot, BookingState
 from queue_app.core import clock
 from queue_app.core.calendar import holiday_name, open_ranges
+from queue_app.core.codes import new_code, normalise_code
 from queue_app.core.database import begin_write, insert_or_nothing, is_postgres
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_service
 from queue_app.core.models import Service
+from queue_app.core.phones import normalise_phone
 from queue_app.core.site import current_site, iso, today
 from queue_app.core.siteconfig.calendar import BookingConf
 from queue_app.queue.models import Ticket
@@ -46,11 +47,8 @@ from queue_app.staff.models import User
 logger = logging.getLogger(__name__)
 
 #: A-Z and 2-9 without I and O (read as 1 and 0): 32 symbols, 8 of them = 40 bits; guessing is rate-limited
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 8
 #: ``booking_slots.start`` of the row that counts a whole day's bookings (the walk-in share's cap)
 DAY_ROW = "day"
-PHONE_RE = re.compile(r"^[0-9]{8,15}$")
 
 
 # --- the day's slots ---------------------------------------------------------------------------
@@ -175,28 +173,8 @@ def _release_place(service_id: int, day: date, start: str) -> None:
 # --- booking -----------------------------------------------------------------------------------
 
 
-def normalise_phone(phone: str) -> str:
-    """``+62 812-3456-789`` → ``08123456789``. :raise ValidationFailed:"""
-    digits = re.sub(r"[\s().-]", "", phone)
-    if digits.startswith("+"):
-        digits = digits[1:]
-    if digits.startswith("62"):
-        digits = "0" + digits[2:]
-    if not PHONE_RE.match(digits):
-        raise ValidationFailed('Field "phone" must be a phone number of 8 to 15 digits.', field="phone")
-    return digits
-
-
-def normalise_code(code: str) -> str:
-    """What a person or a scanner typed → the stored code (case, spaces and dashes do not matter)."""
-    return re.sub(r"[\s-]", "", code).upper()
-
-
 def _new_code() -> str:
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if db.session.scalar(sa.select(Booking.id).where(Booking.code == code)) is None:
-            return code
+    return new_code(lambda code: db.session.scalar(sa.select(Booking.id).where(Booking.code == code)) is not None)
 
 
 def _lock(*parts: object) -> None:
@@ -262,6 +240,7 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
     if (cap is not None and not _take_place(service.id, day, DAY_ROW, cap)) \
             or not _take_place(service.id, day, start, conf.per_slot):
         raise _full(service, conf, day, start, times, None, cap, now)
+    signals.booking_made.send(booking, actor=actor)  # a notice to the visitor, in this transaction
     logger.info("Booking %s for %s %s %s", booking.code, service.code, day, start)
     return booking
 

@@ -17,3 +17,6 @@ bookings_closed = _signals.signal("bookings-closed")
 #: the office opened the day again: these bookings it had cancelled are booked again. Sender: the day;
 #: keywords ``bookings``, ``actor``
 bookings_restored = _signals.signal("bookings-restored")
+#: a visitor booked a place (``POST /api/bookings``). Sender: the
+#: :class:`~queue_app.booking.models.Booking` (flushed); keyword ``actor`` (staff, or None)
+booking_made = _signals.signal("booking-made")

@@ -299,6 +299,9 @@ def housekeeping_loop(app: Flask) -> None:
     import gevent
 
     gevent.spawn(presence_loop, app)
+    from queue_app.notify.sender import start as start_notices
+
+    start_notices(app)  # the notices' sender: queued messages go to the provider (docs/notify.md)
     while True:
         housekeeping(app)
         gevent.sleep(HOUSEKEEPING_SECONDS)
@@ -329,6 +332,7 @@ def housekeeping(app: Flask) -> None:
     from queue_app.core.site import today
     from queue_app.live.namespaces import sweep_staff
     from queue_app.metrics.http import refresh_sockets
+    from queue_app.notify import send_reminders
     from queue_app.printing.agents import sweep_agents
     from queue_app.privacy.operations import purge_if_due
     from queue_app.queue import counts, rollover
@@ -350,6 +354,8 @@ def housekeeping(app: Flask) -> None:
             refresh_sockets()
             db.session.rollback()
             booking_operations.expire_bookings()
+            db.session.commit()
+            send_reminders()  # bookings' reminders: 16:00 the day before, an hour before the slot
             db.session.commit()
             purge_if_due()  # names and phone numbers past [privacy] retain_days, once a day
             app.extensions["printing"].housekeeping()

@@ -58,7 +58,7 @@ def cutoff() -> date:
 
 def _due(data: PersonalData, day: date) -> sa.ColumnElement[bool]:
     column = data.since
-    if isinstance(column.type, sa.DateTime):  # an instant: due when its local day is ``day`` or earlier
+    if isinstance(getattr(column.type, "impl", column.type), sa.DateTime):  # an instant (UTCDateTime too): due when its local day is ``day`` or earlier
         return column < datetime.combine(day + timedelta(days=1), datetime.min.time(), current_site().tz)
     return column <= day
 

@@ -8,8 +8,10 @@ from queue_app.api import asks_first, bp
 from queue_app.api.declare import documented, parse_body
 from queue_app.api.parsing import IDEMPOTENCY_KEY, idempotency_key, well_formed_idempotency_key
 from queue_app.core.database import begin_write
+from queue_app.core.phones import optional_phone
 from queue_app.queue import issuing, snapshots
 from queue_app.queue.read_models import services_public
+from queue_app.queue.remote_handlers import join_from_afar
 from queue_app.queue.shapes import (
     Board,
     IssuedTicket,
@@ -31,7 +33,8 @@ def list_services():
 
 @bp.post("/tickets")
 @asks_first(refuse_anonymous)
-@documented("Issue a ticket", tags="public", body=TicketRequest, responses={201: IssuedTicket},
+@documented("Issue a ticket (at a kiosk, by staff, or joined from afar with \"remote\": true)", tags="public",
+            body=TicketRequest, responses={201: IssuedTicket},
             errors=(400, 401, 403, 404, 409, 413, 422, 429, 503),
             headers={"Idempotency-Key": (IDEMPOTENCY_KEY, False, "a repeat within 10 minutes returns the same ticket"),
                      KIOSK_HEADER: ({"type": "string"}, False,
@@ -40,13 +43,16 @@ def create_ticket():
     """Issue a ticket: a kiosk with its key, staff, or anyone when ``[site] public_tickets`` (see takers.py)."""
     # a caller without any credential was told 401 before its body was read (asks_first)
     data = parse_body(TicketRequest)
+    if data.remote:  # joining from afar: no kiosk, nothing printed, limits of its own
+        return join_from_afar(data)
     taker = claimed_taker(data.kiosk, bool(data.priority), data.service)
     if not well_formed_idempotency_key():  # told after the taker's own refusals
         begin_write()
         taker.prove()
         idempotency_key()
+    phone = optional_phone(data.phone)  # 422 invalid_phone before anything is written
     body = issuing.take_ticket(data.service, priority=bool(data.priority), kiosk=data.kiosk, taker=taker,
-                               idempotency_key=idempotency_key())
+                               idempotency_key=idempotency_key(), phone=phone, phone_lang=data.lang)
     return jsonify(body), 201
 
 

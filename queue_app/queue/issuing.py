@@ -31,15 +31,16 @@ PUBLIC_PRINT_ERRORS = {
 
 
 def take_ticket(service: str, *, priority: bool, kiosk: str | None, taker: Taker,
-                idempotency_key: str | None) -> dict[str, Any]:
+                idempotency_key: str | None, phone: str | None = None,
+                phone_lang: str | None = None) -> dict[str, Any]:
     """Issue a ticket for ``taker`` and hand it over (committed, printed): the answer of ``POST /api/tickets``.
 
     An ordinary press is issued together with the presses of its service that arrive with it; alone, or when
     that batch could not take it, it is issued here in a transaction of its own. ``taker`` is proven in the
-    issuing transaction.
+    issuing transaction. A press with a phone number (its notices) goes alone.
     """
     proven = False
-    if taker.joins:
+    if taker.joins and phone is None:
         press = presses.issue_together(presses.Press(service, kiosk, idempotency_key, taker.prove, issued_body))
         if press.outcome is presses.Outcome.refused:
             raise press.error
@@ -51,7 +52,8 @@ def take_ticket(service: str, *, priority: bool, kiosk: str | None, taker: Taker
         taker.prove()
     try:
         ticket, created = operations.issue_ticket(service, priority=priority, kiosk=kiosk,
-                                                  idempotency_key=idempotency_key)
+                                                  idempotency_key=idempotency_key, phone=phone,
+                                                  phone_lang=phone_lang)
         body = issued_body(ticket, created)
         db.session.commit()
     except IntegrityError:
@@ -60,7 +62,8 @@ def take_ticket(service: str, *, priority: bool, kiosk: str | None, taker: Taker
         if not idempotency_key:
             raise
         ticket, created = operations.issue_ticket(service, priority=priority, kiosk=kiosk,
-                                                  idempotency_key=idempotency_key)
+                                                  idempotency_key=idempotency_key, phone=phone,
+                                                  phone_lang=phone_lang)
         body = issued_body(ticket, created)
         db.session.commit()
     return hand_over(ticket, created, body, kiosk)

@@ -36,3 +36,9 @@ ticket_missed = _signals.signal("ticket-missed")
 ticket_cancelled = _signals.signal("ticket-cancelled")
 #: a slip was printed again
 ticket_reprinted = _signals.signal("ticket-reprinted")
+#: staff sent a notice to everyone waiting for a service (:mod:`queue_app.queue.notice`): sent with the service
+#: as sender and ``text``, ``actor``, ``at``; a receiver that messages the phones of the waiting tickets answers
+#: how many messages it wrote (the notice's ``recipients`` are the sum of the answers)
+service_notice_sent = _signals.signal("service-notice-sent")
+#: a ticket joined from afar reached the building (checked in with its code at a kiosk, or by staff)
+ticket_arrived = _signals.signal("ticket-arrived")

@@ -147,6 +147,10 @@ BOOKING = TEST_SITE.replace("target_wait_minutes = 15\n", """target_wait_minutes
 [services.booking]
 slot_minutes = 30
 per_slot = 4
+
+[services.remote]
+daily_quota = 10
+arrive_ahead = 3
 """, 1)
 
 
@@ -169,6 +173,52 @@ def _booking(app, call: Checked, clerk: dict, admin: dict) -> None:
     other = call("POST", "/api/bookings", 201, json={"service": "PERIZINAN", "date": day, "start": start})
     call("DELETE", f"/api/bookings/{other['token']}", 200)
     call("GET", "/api/stats/bookings", 200, headers=admin)
+
+
+def _notify(app, call: Checked, manager: dict, admin: dict, tokens: dict[str, str]) -> None:
+    """The notices' endpoints (docs/notify.md): a number given and withdrawn, the webhooks, the lists."""
+    import hashlib
+    import hmac
+    import json
+    from pathlib import Path
+
+    wa = app.extensions["site"].notify.whatsapp
+    for path, value in ((wa.app_secret_file, "secret"), (wa.verify_token_file, "verify")):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(value)
+    token = call("POST", "/api/tickets", 201, headers=admin,
+                 json={"service": "PERIZINAN", "phone": "+62 812-0000-1111", "lang": "id"})["token"]
+    call("PUT", f"/api/tickets/{token}/phone", 200, json={"phone": "0812 3456 7890", "lang": "en"})
+    call("PUT", f"/api/tickets/{token}/phone", 422, json={"phone": "123"})
+    call("DELETE", f"/api/tickets/{token}/phone", 200)
+    call("GET", "/api/notify/whatsapp?hub.mode=subscribe&hub.verify_token=verify&hub.challenge=42", 200)
+    call("GET", "/api/notify/whatsapp?hub.mode=subscribe&hub.verify_token=no&hub.challenge=42", 403)
+    body = json.dumps({"entry": [{"changes": [{"value": {"statuses": [{"id": "wamid.x", "status": "read"}]}}]}]})
+    sig = "sha256=" + hmac.new(b"secret", body.encode(), hashlib.sha256).hexdigest()
+    call("POST", "/api/notify/whatsapp", 200, data=body, headers={"X-Hub-Signature-256": sig},
+         content_type="application/json")
+    call("POST", "/api/notify/whatsapp", 401, data=body, content_type="application/json")
+    call("GET", "/api/notify/messages?ticket=A-001", 200, headers=admin)
+    call("GET", "/api/notify/messages?booking=NOSUCH", 404, headers=admin)
+    call("GET", "/api/notify/health", 200, headers=manager)
+
+
+def _remote(app, call: Checked, clerk: dict) -> None:
+    """Joining from afar: a place from the phone, arriving at the kiosk with the code; another leaves the line."""
+    services = call("GET", "/api/services", 200)
+    assert {s["code"]: s["remote"] for s in services}["PERIZINAN"]["left_today"] >= 1
+    far = call("POST", "/api/tickets", 201, json={"service": "PERIZINAN", "remote": True, "phone": "0812 3456 789"})
+    assert far["arrived"] is False and far["print"]["status"] == "none"
+    call("GET", f"/api/tickets/{far['token']}", 200)
+    call("POST", "/api/counters/L01/call-next", 200, headers=clerk, json={"finish_current": True})
+    call("GET", f"/api/tickets/{far['token']}", 200)  # passed over: hold_until
+    call("GET", "/api/counters/L01/queue", 200, headers=clerk)
+    call("POST", f"/api/tickets/{far['code']}/arrive", 200, headers=kiosk_headers(app, "K2"), json={"kiosk": "K2"})
+    call("POST", f"/api/tickets/{far['code']}/arrive", 200, headers=clerk, json={})
+    call("GET", f"/api/tickets/{far['token']}", 200)
+    leaving = call("POST", "/api/tickets", 201, json={"service": "PERIZINAN", "remote": True})
+    call("DELETE", f"/api/tickets/{leaving['token']}", 200)
+    call("DELETE", f"/api/tickets/{leaving['token']}", 409)
 
 
 def _evaluation(call: Checked, clerk: dict, manager: dict, admin: dict, tokens: dict[str, str]) -> None:
@@ -217,6 +267,7 @@ def test_every_endpoint_answers_its_declared_shape(booking_app):
     _survey(app, call, clerk, manager, admin, tokens)
     _booking(app, call, clerk, admin)
     _evaluation(call, clerk, manager, admin, tokens)
+    _notify(app, call, manager, admin, tokens)
 
     staff.user("siti", "clerk", ["L01"], password="kata-sandi-1")
     signed = call("POST", "/api/auth/token", 200, json={"username": "siti", "password": "kata-sandi-1"})
@@ -273,6 +324,8 @@ def test_every_endpoint_answers_its_declared_shape(booking_app):
     call("DELETE", f"/api/admin/closures/{ahead}", 200, headers=admin)
     call("PUT", "/api/admin/notices", 200, headers=admin, json={"notices": [{"title": "Info", "text": "Bawa KTP"}]})
     call("GET", "/api/admin/notices", 200, headers=admin)
+    call("POST", "/api/services/PERIZINAN/notice", 202, headers=admin, json={"text": "Loket 2 istirahat sebentar"})
+    _remote(app, call, clerk)
 
     assert call.succeeded == documented_operations(app), "an operation this scenario does not reach: add it"
 
@@ -326,6 +379,7 @@ def test_errors_are_the_contracts_body_and_documented(app, staff):
     call("POST", "/api/admin/services/HALAL/close", 422, headers=admin, json={"reason": ""})
     call("PUT", "/api/admin/running-text", 422, headers=admin, json={"text": "x" * 501})
     call("GET", "/api/admin/audit?limit=x", 422, headers=admin)
+    call("POST", "/api/services/PERIZINAN/notice", 422, headers=admin, json={"text": " "})
     assert call.errors == {400, 401, 403, 404, 409, 413, 422}
     # outside any operation: the unknown URL and the wrong method answer the same body
     for resp in (call.client.get("/api/nothing-here"), call.client.delete("/api/tickets")):

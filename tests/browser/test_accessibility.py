@@ -22,8 +22,9 @@ import requests
 
 from printers.fakeserver import FakeNetworkPrinter
 
-from ..helpers import axe_violations, demo_config, enrol_kiosk_browser, new_page, sign_in, wait_js
+from ..helpers import axe_violations, enrol_kiosk_browser, new_page, sign_in, wait_js
 from ..livesite import LiveServer
+from ..notifydemo import demo_with_gateway
 
 pytestmark = pytest.mark.slow
 
@@ -47,9 +48,9 @@ class Hall:
         self.users: set[str] = set()
         self.bookings = 0
 
-    def issue(self, service: str = "PERIZINAN") -> dict:
-        resp = requests.post(f"{self.url}/api/tickets", json={"service": service, "kiosk": "K1"},
-                             headers=self.server.kiosk_headers("K1"), timeout=5)
+    def issue(self, service: str = "PERIZINAN", phone: str | None = None) -> dict:
+        body = {"service": service, "kiosk": "K1", **({"phone": phone} if phone else {})}
+        resp = requests.post(f"{self.url}/api/tickets", json=body, headers=self.server.kiosk_headers("K1"), timeout=5)
         resp.raise_for_status()
         return resp.json()
 
@@ -80,6 +81,11 @@ class Hall:
 
         return date.fromisoformat(requests.get(f"{self.url}/api/stats/dashboard", headers=self.admin,
                                                timeout=5).json()["day"])
+
+    def notice(self, service: str, text: str) -> None:
+        """Staff's notice to everyone waiting for ``service``."""
+        requests.post(f"{self.url}/api/services/{service}/notice", json={"text": text}, headers=self.admin,
+                      timeout=5).raise_for_status()
 
     def close_service(self, code: str, reason: str) -> None:
         requests.post(f"{self.url}/api/admin/services/{code}/close", json={"reason": reason}, headers=self.admin,
@@ -139,24 +145,50 @@ def kiosk_keypad(page, hall):
     open_kiosk(page, hall)
     page.locator("#checkin-open").tap()
     for key in "AB2":
-        page.locator(f".k-key[data-key='{key}']").tap()
+        page.locator(f"#keypad .k-key[data-key='{key}']").tap()
     page.wait_for_selector("#checkin-code:text('AB2')")
+
+
+def take_at_kiosk(page, service: str) -> None:
+    """Touch a tile and skip the phone step (the demo sends WhatsApp notices): the ticket is shown."""
+    page.locator(f".tile[data-service='{service}']").tap()
+    page.locator("#phone-skip").tap()
+    page.locator("#confirm").wait_for(state="visible")
+
+
+@screen("kiosk: phone number step", **KIOSK)
+def kiosk_phone(page, hall):
+    open_kiosk(page, hall)
+    page.locator(".tile[data-service='NONIZIN']").tap()
+    for key in "0812":
+        page.locator(f"#phone-keypad .k-key[data-key='{key}']").tap()
+    page.wait_for_selector("#phone-number:text('0812')")
+
+
+@screen("kiosk: phone number step, large text", **KIOSK)
+def kiosk_phone_big(page, hall):
+    open_kiosk(page, hall)
+    page.locator("#big-toggle").tap()
+    page.wait_for_selector("body.big")
+    page.locator(".tile[data-service='NONIZIN']").tap()
+    page.locator("#phone").wait_for(state="visible")
 
 
 @screen("kiosk: ticket shown", **KIOSK)
 def kiosk_ticket(page, hall):
     open_kiosk(page, hall)
-    page.locator(".tile[data-service='NONIZIN']").tap()
-    page.locator("#confirm").wait_for(state="visible")
+    take_at_kiosk(page, "NONIZIN")
     wait_js(page, "document.getElementById('c-qr').complete && document.getElementById('c-qr').naturalWidth > 0")
 
 
 @screen("kiosk: closed-service dialog", **KIOSK)
 def kiosk_closed(page, hall):
     open_kiosk(page, hall)
-    # closed after the kiosk read its tiles: the tap meets the refusal, which the kiosk explains
-    hall.close_service("HALAL", "Petugas sedang dinas luar")
-    page.locator(".tile[data-service='HALAL']").tap()
+    # closed after the kiosk read its tiles: the tap meets the refusal, which the kiosk explains (BERKASLH: K1
+    # no longer offers LINGKUNGAN, a step of BERKASLH's visits)
+    hall.close_service("BERKASLH", "Petugas sedang dinas luar")
+    page.locator(".tile[data-service='BERKASLH']").tap()
+    page.locator("#phone-skip").tap()  # the phone step comes first: the kiosk did not know it closed
     page.locator("#message").wait_for(state="visible")
 
 
@@ -172,8 +204,7 @@ def kiosk_low(page, hall):
     open_kiosk(page, hall)
     page.locator("#low-toggle").tap()
     page.wait_for_selector("body.low")
-    page.locator(".tile[data-service='NONIZIN']").tap()
-    page.locator("#confirm").wait_for(state="visible")
+    take_at_kiosk(page, "NONIZIN")
 
 
 @screen("kiosk: closed tile touched", **KIOSK)
@@ -192,6 +223,23 @@ def open_phone(page, hall, ticket):
 @screen("phone: waiting", **PHONE)
 def phone_waiting(page, hall):
     open_phone(page, hall, hall.issue("KONSULTASI"))
+
+
+@screen("phone: number given, staff notice shown", **PHONE)
+def phone_notice(page, hall):
+    open_phone(page, hall, hall.issue("KONSULTASI", phone="0812 7100 0001"))
+    page.wait_for_selector("#tk-phone[data-state=set]")
+    hall.notice("KONSULTASI", "Konsultasi ditunda 15 menit: petugas sedang rapat singkat.")
+    page.wait_for_selector("#tk-notice:not([hidden])")
+
+
+@screen("phone: large text, staff notice shown", **PHONE)
+def phone_big_notice(page, hall):
+    open_phone(page, hall, hall.issue("KONSULTASI"))
+    page.locator("#tk-big").tap()
+    page.wait_for_selector("body.big")
+    hall.notice("KONSULTASI", "Konsultasi ditunda 15 menit: petugas sedang rapat singkat.")
+    page.wait_for_selector("#tk-notice:not([hidden])")
 
 
 @screen("phone: called", **PHONE)
@@ -270,6 +318,15 @@ def display_calling(page, hall):
     page.wait_for_selector(f"#now[data-number='{ticket['number']}']")
 
 
+@screen("display: staff notice", **DISPLAY)
+def display_notice(page, hall):
+    page.goto(hall.url + "/display?zone=lantai-2")  # no screen here calls anyone: the media area is not dimmed
+    page.wait_for_selector("#display[data-state=live]")
+    hall.notice("HALAL", "Pemeriksaan berkas halal dipindah ke Loket 10 mulai pukul 13.00.")
+    page.wait_for_selector("#media .dsp-staff-notice")
+    wait_js(page, "!window.__display.media.state.paused")
+
+
 def open_tablet(page, hall):
     """An admin enrols the tablet for L06 (Admin → Tablets): the tablet faces visitors with a device key, no
     staff session."""
@@ -298,10 +355,12 @@ def tablet_question(page, hall):
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory):
     printer = FakeNetworkPrinter(port=0).start()
-    server = LiveServer(tmp_path_factory.mktemp("a11y"), config_text=demo_config(printer.port),
-                        env={"MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_RATELIMIT_BOOKINGS": "0"}).start()
+    server, gateway = demo_with_gateway(tmp_path_factory.mktemp("a11y"), printer.port,
+                                        {"MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_RATELIMIT_BOOKINGS": "0"})
+    server.start()
     yield Hall(server)
     server.stop()
+    gateway.close()
     printer.stop()
 
 

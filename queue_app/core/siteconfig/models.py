@@ -16,8 +16,9 @@ from pydantic_core import PydanticCustomError
 
 from printers import PrinterConfig
 
-from .calendar import BookingConf, Holiday, SurveySection, WeeklyHours, service_hours
+from .calendar import BookingConf, Holiday, RemoteConf, SurveySection, WeeklyHours, service_hours
 from .fields import BaseUrl, Code, CodeList, Model, NonEmptyStr, Prefix, TimeZoneName, Zone, choice
+from .notify import NotifySection
 from .standards import ComplaintsSection, StandardConf
 
 PRINTER_KINDS = ("network", "usb", "serial", "file", "dummy", "agent")
@@ -48,6 +49,8 @@ class ServiceConf(Model):
     typical_service_minutes: float = Field(5.0, gt=0)
     #: ``[services.booking]``; None = this service takes no bookings
     booking: BookingConf | None = None
+    #: ``[services.remote]``; None = this service cannot be joined from afar
+    remote: RemoteConf | None = None
     #: after this service the visit goes on at these services, in this order (one ticket for the whole
     #: visit: queue_app/queue/routes.py); empty = the visit ends here
     then: CodeList = ()
@@ -229,6 +232,7 @@ class ConfigFile(Model):
     survey: SurveySection = SurveySection()
     complaints: ComplaintsSection = ComplaintsSection()
     privacy: PrivacySection = PrivacySection()
+    notify: NotifySection = NotifySection()
     agencies: list[AgencyConf] = Field(min_length=1)
     services: list[ServiceConf] = Field(min_length=1)
     counters: list[CounterConf] = []

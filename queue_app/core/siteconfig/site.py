@@ -12,6 +12,7 @@ from printers import PrinterConfig
 from .calendar import WeeklyHours
 from .fields import Model
 from .models import AgencyConf, ConfigFile, CounterConf, DisplayConf, KioskConf, PrivacySection, ServiceConf
+from .notify import NotifySection
 
 
 class BadEnvironment(ValueError):
@@ -54,6 +55,8 @@ class SiteConf(Model):
     log_format: str = "text"
     #: [privacy]: retain_days and the notice
     privacy: PrivacySection = PrivacySection()
+    #: [notify]: notices by WhatsApp or a gateway, files made absolute
+    notify: NotifySection = NotifySection()
     recall_warn_after: int = 3
     #: [kiosk]: seconds without a touch before a kiosk returns to its start screen
     kiosk_idle_seconds: int = 60
@@ -129,6 +132,7 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         metrics_dir=(base_dir / (server.metrics_dir or "instance/metrics")).resolve(),
         log_format=os.environ.get("MPP_QUEUE_LOG_FORMAT") or server.log_format,
         privacy=file.privacy,
+        notify=file.notify.resolved(base_dir),
         recall_warn_after=file.counter.recall_warn_after,
         kiosk_idle_seconds=file.kiosk.idle_reset_seconds,
         kiosk_confirm_seconds=file.kiosk.confirm_seconds,
