@@ -12,7 +12,7 @@ import requests
 
 from queue_app.notify.sender import RETRY_WAITS
 
-from .notifysite import FakeGateway, messages, notify_server
+from ..notifysite import FakeGateway, messages, notify_server
 
 pytestmark = pytest.mark.slow
 

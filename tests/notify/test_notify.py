@@ -11,7 +11,7 @@ import json
 import pytest
 import requests
 
-from .notifysite import APP_SECRET, VERIFY, FakeGateway, messages, notify_server
+from ..notifysite import APP_SECRET, VERIFY, FakeGateway, messages, notify_server
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from queue_app.core.extensions import db, socketio
 from queue_app.staff.models import AuditEntry
 
-from .helpers import error_of, issued
+from ..helpers import error_of, issued
 
 URL = "/api/services/{}/notice"
 TEXT = "Loket 3 sedang gangguan jaringan, mohon bersabar."
@@ -129,7 +129,7 @@ form = { target = "{phone}", message = "{text}" }
 
 @pytest.fixture
 def notify_app(tmp_path):
-    from .helpers import TEST_SITE, built_app, make_site
+    from ..helpers import TEST_SITE, built_app, make_site
 
     text = TEST_SITE.replace("[[agencies]]", NOTIFY + "\n[[agencies]]", 1)
     with built_app(make_site(tmp_path, text), tmp_path / "notify.db") as app:

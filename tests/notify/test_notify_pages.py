@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .helpers import TEST_SITE, Staff, built_app, issued, login, make_site
+from ..helpers import TEST_SITE, Staff, built_app, issued, login, make_site
 
 NOTIFY = '''
 [notify]
