@@ -162,3 +162,20 @@ def test_the_purge_erases_the_messages_numbers(app):
         privacy.purge()
         db.session.commit()
         assert rows()[0].to is None
+
+
+def test_webhook_statuses_move_a_message_forward_only(app):
+    from queue_app.notify.operations import apply_status_list
+
+    travel_to(at(MON, 9))
+    with app.app_context():
+        operations.issue_ticket("PERIZINAN", kiosk="K1", phone="6281277776666")
+        db.session.commit()
+        [out] = claim(5)
+        record(out, Outcome("sent", provider_id="wamid.abc"))
+        assert apply_status_list([{"id": "wamid.abc", "status": "read", "timestamp": "1796000000"}]) == 1
+        assert apply_status_list([{"id": "wamid.abc", "status": "delivered"}, {"id": "other", "status": "read"},
+                                  {"status": "read"}, {"id": "wamid.abc", "status": "bogus"}]) == 0
+        db.session.commit()
+        [m] = rows()
+        assert m.status.value == "read" and m.status_at is not None
