@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from queue_app.api.parsing import json_body
 from queue_app.core.errors import ValidationFailed
+from queue_app.core.phones import PHONE_PATTERN, InvalidPhone
 
 S = TypeVar("S", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,7 +42,7 @@ Number = Annotated[str, StringConstraints(min_length=1, max_length=16)]
 #: a password as typed (hashed, never stored; long enough for any passphrase)
 MAX_PASSWORD = 256
 #: a phone number as typed: digits with spaces, dashes, brackets or a leading + (normalised after)
-Phone = Annotated[str, StringConstraints(max_length=32)]
+Phone = Annotated[str, StringConstraints(max_length=32, pattern=PHONE_PATTERN)]
 
 
 class Shape(BaseModel):
@@ -150,6 +151,9 @@ def _failed(exc: ValidationError, model: type[BaseModel] | None = None) -> Valid
     err = exc.errors(include_url=False)[0]
     path = ".".join(str(p) for p in err["loc"]) or "body"
     kind = err["type"]
+    if path == "phone" and kind == "string_pattern_mismatch":  # the contract's own code for a bad number
+        return InvalidPhone("A phone number must look like 08…, +62… or 62… (spaces and dashes allowed).",
+                            field="phone")
     values: dict[str, Any] = {"field": path}
     if kind == "missing":
         message, text = f'Missing field "{path}".', "field_missing"

@@ -13,6 +13,8 @@ from queue_app.core.errors import ValidationFailed
 #: 62, a first digit that is not 0, then 7 to 13 more digits (mobile and fixed lines, with their area code)
 PHONE_RE = re.compile(r"^62[1-9][0-9]{6,12}$")
 _SEPARATORS = re.compile(r"[\s-]")
+#: the same forms as a JSON Schema pattern, for the request shapes (a number that fails it is ``invalid_phone``)
+PHONE_PATTERN = r"^[ -]*(\+[ -]*6[ -]*2|6[ -]*2|0)[ -]*[1-9]([ -]*[0-9]){6,12}[ -]*$"
 
 
 class InvalidPhone(ValidationFailed):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from queue_app.api import bp
 from queue_app.api.declare import Media, documented, parse_body
@@ -18,6 +18,7 @@ from queue_app.staff.models import Role
 
 from . import operations, sender
 from .errors import BadSignature, TicketFinished, VerifyRefused
+from .operations import MessagesNotFound
 from .shapes import MessageList, NotifyHealth, PhoneBody, TicketPhone, WebhookAnswer
 
 
@@ -78,7 +79,12 @@ def whatsapp_webhook():
     payload = request.get_json(silent=True)
     if payload is None:
         raise ValidationFailed("The body is not JSON.")
-    moved = operations.apply_statuses(payload)
+    statuses = operations.statuses_of(payload)
+    sender_ = current_app.extensions.get("notify_sender")
+    if sender_ is not None:  # written with the sender's next round (one commit for many webhooks)
+        sender_.add_statuses(statuses)
+        return jsonify({"ok": True, "moved": None})
+    moved = operations.apply_status_list(statuses)
     db.session.commit()
     return jsonify({"ok": True, "moved": moved})
 
@@ -86,15 +92,16 @@ def whatsapp_webhook():
 @bp.get("/notify/messages")
 @documented("The messages of one ticket or booking (numbers masked)", tags="notify", staff=True,
             responses={200: MessageList}, errors=(400, 401, 403, 404, 422),
-            query={"ticket": ({"type": "string"}, False, "a ticket's number, e.g. A-007"),
+            query={"ticket": ({"type": "string", "maxLength": 16}, False, "a ticket's number, e.g. A-007"),
                    "date": ({"type": "string", "format": "date"}, False, "the ticket's day (default today)"),
-                   "booking": ({"type": "string"}, False, "a booking's code")})
+                   "booking": ({"type": "string", "maxLength": 16}, False,
+                               "a booking's code (give this or ticket)")})
 @staff_required(Role.admin)
 def list_messages():
     """Admin: what was sent about one visit, in order of creation."""
     ticket, booking = request.args.get("ticket"), request.args.get("booking")
-    if bool(ticket) == bool(booking):
-        raise ValidationFailed('Give either "ticket" (with "date") or "booking".', field="ticket")
+    if bool(ticket) == bool(booking):  # no visit named (or two): none found
+        raise MessagesNotFound('Name one visit: "ticket" (with "date") or "booking".')
     if (ticket and len(ticket) > 16) or (booking and len(booking) > 16):
         raise ValidationFailed("Too long.", field="ticket" if ticket else "booking")
     if booking:

@@ -123,15 +123,20 @@ WEBHOOK_STATES = {"sent": MessageState.sent, "delivered": MessageState.delivered
                   "failed": MessageState.failed}
 
 
-def apply_statuses(payload: Any) -> int:  # noqa: ANN401
-    """Move messages by the statuses of a WhatsApp webhook (forward only). :return: messages moved."""
-    statuses = []
+def statuses_of(payload: Any) -> list[dict[str, Any]]:  # noqa: ANN401
+    """The ``statuses`` of a WhatsApp webhook's body."""
+    statuses: list[dict[str, Any]] = []
     if isinstance(payload, dict):
         for entry in payload.get("entry") or []:
             for change in (entry.get("changes") or []) if isinstance(entry, dict) else []:
                 value = change.get("value") if isinstance(change, dict) else None
                 if isinstance(value, dict) and isinstance(value.get("statuses"), list):
                     statuses += [s for s in value["statuses"] if isinstance(s, dict)]
+    return statuses
+
+
+def apply_status_list(statuses: list[dict[str, Any]]) -> int:
+    """Move messages by WhatsApp's statuses (forward only); the caller commits. :return: messages moved."""
     if not statuses:
         return 0
     begin_write()

@@ -67,8 +67,9 @@ def retry_wait(attempts: int) -> float | None:
     return RETRY_WAITS[attempts - 1] * time_scale()
 
 
-def claim(limit: int = BATCH) -> list[Outgoing]:
-    """Claim the due messages (committed). :return: what to send."""
+def claim(limit: int = BATCH, *, commit: bool = True) -> list[Outgoing]:
+    """Claim the due messages (committed unless ``commit=False``: the caller's transaction, begun for writing).
+    :return: what to send."""
     conf = current_site().notify
     begin_write()
     now = clock.utcnow()
@@ -76,7 +77,7 @@ def claim(limit: int = BATCH) -> list[Outgoing]:
             .order_by(Message.next_attempt_at, Message.id).limit(limit))
     if is_postgres():
         stmt = stmt.with_for_update(skip_locked=True)
-    rows = db.session.scalars(stmt).all()
+    rows = db.session.scalars(stmt).all() if limit > 0 else []
     lease = now + timedelta(seconds=(conf.timeout_seconds + LEASE_EXTRA_SECONDS) * time_scale())
     out = []
     for m in rows:
@@ -87,16 +88,19 @@ def claim(limit: int = BATCH) -> list[Outgoing]:
         else:  # the number was withdrawn or erased meanwhile
             m.status = MessageState.failed
             m.last_error = "no number (withdrawn or erased)"
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return out
 
 
-def record(message: Outgoing, outcome: Outcome) -> None:
-    """Write the provider's answer (committed). A message no longer queued (withdrawn meanwhile) keeps its state."""
+def record(message: Outgoing, outcome: Outcome, *, commit: bool = True) -> None:
+    """Write the provider's answer (committed unless ``commit=False``). A message no longer queued (withdrawn
+    meanwhile) keeps its state."""
     begin_write()
     m = db.session.get(Message, message.id)
     if m is None or m.status is not MessageState.queued:
-        db.session.rollback()
+        if commit:
+            db.session.rollback()
         return
     now = clock.utcnow()
     if outcome.result == "sent":
@@ -113,24 +117,34 @@ def record(message: Outgoing, outcome: Outcome) -> None:
             m.next_attempt_at = now + timedelta(seconds=wait)
     if m.status is not MessageState.queued:
         count_notify_message(m.kind.value, m.status.value, session=db.session())
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
-def send_one(app: Flask, message: Outgoing) -> None:
-    with app.app_context():
-        try:
-            provider = provider_for(current_site().notify)
-            outcome = provider.send(message) if provider else Outcome("retry", error="notices are off")
-            record(message, outcome)
-        except Exception:  # the lease ends and another round retries it
-            db.session.rollback()
-            logger.exception("sending message %s failed", message.id)
-        finally:
-            db.session.remove()
+def send(message: Outgoing) -> Outcome:
+    """One message to the site's provider (no database: outside any transaction). Never raises."""
+    try:
+        provider = provider_for(current_site().notify)
+        return provider.send(message) if provider else Outcome("retry", error="notices are off")
+    except Exception as exc:  # a bug, not the provider: retried like an outage, and logged
+        logger.exception("sending message %s failed", message.id)
+        return Outcome("retry", error=f"{type(exc).__name__}: {exc}"[:300])
+
+
+#: a round waits this long after its first reason to run, so the answers and webhooks that arrive together
+#: are written in one transaction: on SQLite each commit is an fsync that holds the whole process (gevent)
+GATHER_SECONDS = 0.2
 
 
 class Sender:
-    """This process's sending loop (started with the server: queue_app.ops.server)."""
+    """This process's sending loop (started with the server: queue_app.ops.server).
+
+    Each round is ONE write transaction: the provider's answers that came in since the last round, the
+    webhooks' statuses, and the claim of what the pool has room for. So the sender's writes do not grow with
+    the messages' rate (a commit per message would be an fsync per message on SQLite, each one a pause of the
+    whole process). An answer kept in memory and lost with the process leaves its message claimed: its lease
+    ends and it is sent again (at most twice, as the contract allows).
+    """
 
     def __init__(self, app: Flask) -> None:
         import gevent.event
@@ -139,32 +153,57 @@ class Sender:
         self.app = app
         self.wake = gevent.event.Event()
         self.pool = gevent.pool.Pool(CONCURRENCY)
+        self.answers: list[tuple[Outgoing, Outcome]] = []
+        self.statuses: list[dict[str, Any]] = []
 
     def run(self) -> None:
+        import gevent
+
         while True:
+            self.wake.wait(POLL_SECONDS * min(1.0, time_scale() * 10))
+            gevent.sleep(GATHER_SECONDS * min(1.0, time_scale() * 10))
             self.wake.clear()
             try:
                 self.round()
             except Exception:
                 logger.exception("the notices' sender failed a round")
-            self.wake.wait(POLL_SECONDS * min(1.0, time_scale() * 10))
+
+    def add_statuses(self, statuses: list[dict[str, Any]]) -> None:
+        """A webhook's statuses, written with the next round."""
+        self.statuses += statuses
+        self.wake.set()
 
     def round(self) -> None:
-        """Claim what the pool has room for and send it; go on while a full batch came."""
-        while True:
-            room = self.pool.free_count()
-            if room <= 0:
-                self.pool.wait_available()
-                room = self.pool.free_count()
-            with self.app.app_context():
-                try:
-                    batch = claim(min(BATCH, room))
-                finally:
-                    db.session.remove()
-            for message in batch:
-                self.pool.spawn(send_one, self.app, message)
-            if len(batch) < room:
-                return
+        """Write the answers and statuses, claim what the pool has room for, in one transaction; send."""
+        from .operations import apply_status_list
+
+        answers, self.answers = self.answers, []
+        statuses, self.statuses = self.statuses, []
+        room = self.pool.free_count()
+        with self.app.app_context():
+            try:
+                for message, outcome in answers:
+                    record(message, outcome, commit=False)
+                if statuses:
+                    apply_status_list(statuses)
+                batch = claim(min(BATCH, room), commit=False)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                self.statuses = statuses + self.statuses  # tried again next round; answers: by the lease
+                raise
+            finally:
+                db.session.remove()
+        for message in batch:
+            self.pool.spawn(self.send_one, message)
+        if batch and len(batch) == room:
+            self.wake.set()  # more may be due: the next round as soon as the pool has room
+
+    def send_one(self, message: Outgoing) -> None:
+        with self.app.app_context():
+            outcome = send(message)
+        self.answers.append((message, outcome))
+        self.wake.set()
 
 
 def start(app: Flask) -> Sender | None:

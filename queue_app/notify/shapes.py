@@ -53,4 +53,5 @@ class NotifyHealth(Answer):
 
 class WebhookAnswer(Answer):
     ok: bool
-    moved: int = Field(description="messages whose status moved")
+    moved: int | None = Field(description="messages whose status moved; null: written within a moment by the "
+                                          "server's sender")

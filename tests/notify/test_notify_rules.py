@@ -162,3 +162,58 @@ def test_the_purge_erases_the_messages_numbers(app):
         privacy.purge()
         db.session.commit()
         assert rows()[0].to is None
+
+
+def test_webhook_statuses_move_a_message_forward_only(app):
+    from queue_app.notify.operations import apply_status_list
+
+    travel_to(at(MON, 9))
+    with app.app_context():
+        operations.issue_ticket("PERIZINAN", kiosk="K1", phone="6281277776666")
+        db.session.commit()
+        [out] = claim(5)
+        record(out, Outcome("sent", provider_id="wamid.abc"))
+        assert apply_status_list([{"id": "wamid.abc", "status": "read", "timestamp": "1796000000"}]) == 1
+        assert apply_status_list([{"id": "wamid.abc", "status": "delivered"}, {"id": "other", "status": "read"},
+                                  {"status": "read"}, {"id": "wamid.abc", "status": "bogus"}]) == 0
+        db.session.commit()
+        [m] = rows()
+        assert m.status.value == "read" and m.status_at is not None
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda n: n.update(provider="sms"), 'notify.provider: must be "whatsapp", "http" or "" (notices off), not "sms"'),
+    (lambda n: n["whatsapp"].update(phone_number_id=""), "notify.whatsapp.phone_number_id: missing"),
+    (lambda n: n["whatsapp"]["templates"].pop("done"), "notify.whatsapp.templates: no template for done"),
+    (lambda n: n["whatsapp"]["templates"].update(welcome="x"), 'notify.whatsapp.templates.welcome: unknown kind'),
+    (lambda n: n.update(provider="http", http={"url": "gateway"}), 'notify.http.url: must be an absolute http(s) URL'),
+    (lambda n: n.update(provider="http", http={"url": "https://g.example/send"}),
+     "notify.http: give either form = { ... } or json = { ... }"),
+    (lambda n: n.update(provider="http", http={"url": "https://g.example/send", "form": {"to": "{phone}"}}),
+     "notify.http.form: no value holds {text}"),
+    (lambda n: n.update(ahead_at=-1), "notify.ahead_at: must be at least 0"),
+])
+def test_a_wrong_notify_table_is_refused_naming_the_key(tmp_path, change, message):
+    import tomllib
+
+    from queue_app.core.siteconfig import ConfigError, parse_site_config
+
+    raw = tomllib.loads(site_text())
+    change(raw["notify"])
+    with pytest.raises(ConfigError) as refused:
+        parse_site_config(raw, base_dir=tmp_path)
+    assert message in str(refused.value)
+
+
+def test_the_export_and_erasure_of_a_number_cover_its_messages(app):
+    from queue_app.privacy import operations as privacy
+
+    travel_to(at(MON, 9))
+    with app.app_context():
+        operations.issue_ticket("PERIZINAN", kiosk="K1", phone="6281277778888")
+        db.session.commit()
+        exported = privacy.export("0812 7777 8888")
+        assert [r["kind"] for r in exported["records"]["notify_message"]] == ["issued"]
+        privacy.erase("+62 812-7777-8888")
+        db.session.commit()
+        assert rows()[0].to is None
