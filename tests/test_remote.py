@@ -279,3 +279,20 @@ def test_a_clerk_may_call_an_absent_visitor_by_number(client, clerk):
     assert resp.status_code == 200 and resp.json["ticket"]["number"] == away["number"]
     mine = view(client, away)
     assert mine["status"] == "called" and mine["arrived"] is True  # at the desk: checked in by the call
+
+
+def test_housekeeping_ends_a_hold_while_nobody_calls(app, client, clerk):
+    from queue_app.queue import remote
+
+    travel_to_midday(app)
+    away = joined(client)
+    issued(client)
+    call_next(client, clerk)  # passed over
+    with app.app_context():
+        assert remote.lapse_due() == 0
+        db.session.commit()
+    clock.travel(timedelta(minutes=10, seconds=1))
+    with app.app_context():
+        assert remote.lapse_due() == 1
+        db.session.commit()
+    assert view(client, away)["status"] == "no_show"
