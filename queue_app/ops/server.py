@@ -335,13 +335,15 @@ def housekeeping(app: Flask) -> None:
     from queue_app.notify import send_reminders
     from queue_app.printing.agents import sweep_agents
     from queue_app.privacy.operations import purge_if_due
-    from queue_app.queue import counts, rollover
+    from queue_app.queue import counts, remote, rollover
     from queue_app.staff.auth import purge_expired_tokens, purge_idle_sessions
     from queue_app.survey.tablet import sweep_tablets
 
     with app.app_context():
         try:
             rollover.close_stale_tickets()
+            db.session.commit()
+            remote.lapse_due()  # tickets from afar passed over longer than hold_minutes: no-shows
             db.session.commit()
             counts.check_today(today())
             db.session.commit()

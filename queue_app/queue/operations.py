@@ -294,6 +294,8 @@ def call_number(counter_code: str, number: str, *, actor: User | None) -> Ticket
         raise TicketNotFound(f"No ticket {number} today for {counter.name}'s services.")
     if ticket.status is not TicketState.waiting:
         raise InvalidTransition(f"Ticket {ticket.number} is {ticket.status}, not waiting.", status=ticket.status)
+    if ticket.away:  # joined from afar, called by its number: the visitor is at the desk (docs/remote.md)
+        ticket.arrived_at = clock.utcnow()
     _call(counter, ticket, actor=actor)
     return ticket
 

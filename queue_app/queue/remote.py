@@ -239,6 +239,23 @@ def lapse_holds(service_ids: list[int], *, now: datetime | None = None) -> list[
     return lapsed
 
 
+def lapse_due() -> int:
+    """Housekeeping: :func:`lapse_holds` for every service that can be joined from afar, so a hold ends even
+    while no counter calls. The caller commits. :return: how many were struck off."""
+    ids = sorted(remote_ids([s.id for s in active_services()]))
+    if not ids:
+        return 0
+    # a read first: most rounds find nothing, and a write transaction would hold SQLite's lock for nothing
+    shortest = min(conf.hold_minutes for conf in remote_services().values())
+    cutoff = clock.utcnow() - timedelta(minutes=shortest)
+    if db.session.scalar(sa.select(Ticket.id).where(Ticket.service_day == site_today(), Ticket.checkin_code.is_not(None),
+                                                    Ticket.arrived_at.is_(None), Ticket.status == TicketState.waiting,
+                                                    Ticket.passed_at <= cutoff).limit(1)) is None:
+        return 0
+    begin_write()
+    return len(lapse_holds(ids))
+
+
 def pass_over(service_ids: list[int], *, before: Ticket | None, after_steps: list[int],
               now: datetime | None = None) -> int:
     """Record that call-next passed over the away tickets that could have been called instead of ``before``

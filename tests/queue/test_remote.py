@@ -271,3 +271,28 @@ def test_a_counter_of_other_services_pays_nothing(app, client, staff):
     joined(client)
     issued(client, "HALAL", kiosk="K2")
     assert call_next(client, halal, "L03")["service"] == "HALAL"
+
+
+def test_a_clerk_may_call_an_absent_visitor_by_number(client, clerk):
+    away = joined(client)
+    resp = client.post("/api/counters/L01/call", headers=clerk, json={"number": away["number"]})
+    assert resp.status_code == 200 and resp.json["ticket"]["number"] == away["number"]
+    mine = view(client, away)
+    assert mine["status"] == "called" and mine["arrived"] is True  # at the desk: checked in by the call
+
+
+def test_housekeeping_ends_a_hold_while_nobody_calls(app, client, clerk):
+    from queue_app.queue import remote
+
+    travel_to_midday(app)
+    away = joined(client)
+    issued(client)
+    call_next(client, clerk)  # passed over
+    with app.app_context():
+        assert remote.lapse_due() == 0
+        db.session.commit()
+    clock.travel(timedelta(minutes=10, seconds=1))
+    with app.app_context():
+        assert remote.lapse_due() == 1
+        db.session.commit()
+    assert view(client, away)["status"] == "no_show"
