@@ -7,11 +7,13 @@ UPDATE, so a slot never holds more than ``per_slot`` bookings however many reque
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import math
 import re
 import secrets
+import time as time_mod
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -32,7 +34,7 @@ from queue_app.booking.errors import (
 from queue_app.booking.models import Booking, BookingEvent, BookingEventKind, BookingSlot, BookingState
 from queue_app.core import clock
 from queue_app.core.calendar import holiday_name, open_ranges
-from queue_app.core.database import begin_write, insert_or_nothing, is_postgres
+from queue_app.core.database import begin_write, insert_or_nothing, is_postgres, take_turn
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_service
@@ -151,16 +153,34 @@ def slots(service_code: str, day: date | str) -> list[dict[str, Any]]:
 
 def _take_place(service_id: int, day: date, start: str, cap: int) -> bool:
     """Take one place if fewer than ``cap`` are taken. One conditional UPDATE: on PostgreSQL a racing
-    request waits for the row and re-checks ``taken`` once the first commits; SQLite writes one at a time."""
+    request waits for the row and re-checks ``taken`` once the first commits; SQLite writes one at a time.
+    On PostgreSQL the row is created by the same statement (an upsert whose update is conditional: one
+    round trip while the row is locked)."""
+    if cap <= 0:
+        return False
     keys = {"service_id": service_id, "day": day, "start": start}
-    db.session.execute(insert_or_nothing(BookingSlot.__table__, {**keys, "taken": 0}))
     table = BookingSlot.__table__
+    if is_postgres():
+        return db.session.execute(_take_statement(), {**keys, "cap": cap}).first() is not None
+    db.session.execute(insert_or_nothing(table, {**keys, "taken": 0}))
     result = db.session.execute(
         table.update()
         .where(table.c.service_id == service_id, table.c.day == day, table.c.start == start, table.c.taken < cap)
         .values(taken=table.c.taken + 1)
     )
     return result.rowcount == 1
+
+
+@functools.cache
+def _take_statement() -> sa.Insert:
+    from sqlalchemy.dialects.postgresql import insert
+
+    table = BookingSlot.__table__
+    stmt = insert(table).values(service_id=sa.bindparam("service_id"), day=sa.bindparam("day"),
+                                start=sa.bindparam("start"), taken=1)
+    return stmt.on_conflict_do_update(
+        index_elements=["service_id", "day", "start"], set_={"taken": table.c.taken + 1},
+        where=table.c.taken < sa.bindparam("cap")).returning(table.c.taken)
 
 
 def _release_place(service_id: int, day: date, start: str) -> None:
@@ -199,12 +219,18 @@ def _new_code() -> str:
             return code
 
 
-def _lock(*parts: object) -> None:
-    """Serialise the bookings that count against one share (PostgreSQL; SQLite writes one at a time)."""
-    if is_postgres():
-        digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
-                           {"k": int.from_bytes(digest[:8], "big", signed=True)})
+def _lock(service_id: int, day: date, keys: list[tuple[str, ...]]) -> None:
+    """Serialise the bookings that count against one share (PostgreSQL; SQLite writes one at a time): every
+    key's advisory lock in one statement, taken in the order given."""
+    if not keys or not is_postgres():
+        return
+    params = {}
+    for i, key in enumerate(keys):
+        digest = hashlib.sha256("|".join(map(str, (*key, service_id, day))).encode()).digest()
+        params[f"k{i}"] = int.from_bytes(digest[:8], "big", signed=True)
+    # a SELECT's columns are evaluated left to right
+    db.session.execute(sa.text("SELECT " + ", ".join(f"pg_advisory_xact_lock(:k{i})" for i in range(len(keys)))),
+                       params)
 
 
 def book(service_code: str, day: date | str, start: str, *, name: str | None = None, phone: str | None = None,
@@ -235,16 +261,12 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
         raise ValidationFailed('Missing field "phone".', field="phone")
     source = limits.source_keys(address)
     cap = _day_cap(service, conf)
-    # networks first, then ranges, always in that order: two requests never wait on each other in a circle
-    _lock("net", source.network, service.id, day)
-    if phone:
-        _lock("range", limits.phone_range(phone), service.id, day)
-    limits.check_shares(service, day, source, phone, limits.day_places(len(times), conf, cap))
     taken = dict(db.session.execute(
         sa.select(BookingSlot.start, BookingSlot.taken)
         .where(BookingSlot.service_id == service.id, BookingSlot.day == day)
     ).all())
-    # a plain read first: once a slot is full, the crowd is told so at once instead of queueing for its row
+    # a plain read first, before any lock: once a slot is full, the crowd is told so at once instead of
+    # queueing for the locks and the slot's row
     if taken.get(start, 0) >= conf.per_slot or (cap is not None and taken.get(DAY_ROW, 0) >= cap):
         raise _full(service, conf, day, start, times, taken, cap, now)
     booking = Booking(
@@ -257,13 +279,37 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
     db.session.flush()
     _log(booking, BookingEventKind.booked, now, actor=actor)
     db.session.flush()
-    # the places last, so the slot's row stays locked (PostgreSQL) only from here to the commit; a full slot
-    # rolls the booking back with the rest of the transaction
+    # from here to the commit other bookings of this network (PostgreSQL) wait: the locks, the shares'
+    # counts (one statement, leaving this booking out) and the places (one statement a row), nothing else;
+    # a refusal rolls the booking back with the rest of the transaction
+    key = (id(db.engine), service.id, day, start)
+    waiting_since = time_mod.monotonic()
+    take_turn(("booking places", service.id))  # this process's bookings of the service reach its rows in turn
+    seen = _seen_full.get(key)
+    if seen is not None and seen[0] > waiting_since:
+        # found full by this process while this request waited for its turn: so it was full while this
+        # request was in flight, the same answer (and offers) it would get from the rows, without them
+        raise SlotFull(seen[1], **seen[2])
+    _lock(service.id, day, limits.lock_keys(source, phone))
+    limits.check_shares(service, day, source, phone, limits.day_places(len(times), conf, cap), exclude=booking.id)
     if (cap is not None and not _take_place(service.id, day, DAY_ROW, cap)) \
             or not _take_place(service.id, day, start, conf.per_slot):
-        raise _full(service, conf, day, start, times, None, cap, now)
+        full = _full(service, conf, day, start, times, None, cap, now)
+        if is_postgres():
+            _seen_full[key] = (time_mod.monotonic(), str(full), full.details)
+            _forget_old_days(today())
+        raise full
     logger.info("Booking %s for %s %s %s", booking.code, service.code, day, start)
     return booking
+
+
+#: (engine, service, day, start) -> when this process last found the slot full (monotonic), and its answer
+_seen_full: dict[tuple, tuple[float, str, dict[str, Any]]] = {}
+
+
+def _forget_old_days(first: date) -> None:
+    for key in [k for k in _seen_full if k[2] < first]:
+        _seen_full.pop(key, None)
 
 
 def _full(service: Service, conf: BookingConf, day: date, start: str, times: list[tuple[datetime, datetime]],
