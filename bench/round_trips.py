@@ -4,8 +4,8 @@
         [--redis-url redis://127.0.0.1:6379/8] [--rate-limits] [-v]
 
 Builds the app in-process (the booking burst's site) on an emptied database, makes a few warm-up requests,
-then counts, for one request of each kind, the statements sent to the database (BEGIN, COMMIT and ROLLBACK
-included: each is one round trip with psycopg) and the Redis commands (a pipeline counts once). ``-v``
+then counts, for one request of each kind, the statements sent to the database (counted at the driver, BEGIN, COMMIT and
+ROLLBACK included: each is one round trip with psycopg) and the Redis commands (a pipeline counts once). ``-v``
 prints the statements. A round trip is cheap alone; under a burst each one is a wait while locks are held.
 """
 
@@ -51,14 +51,31 @@ class Counter:
         return len(self.sql), len(self.redis)
 
 
-def _watch(engine, counter: Counter) -> None:  # noqa: ANN001
-    import sqlalchemy as sa
+def _watch(counter: Counter) -> None:
+    """Count at the driver (psycopg): every statement, whoever sends it; the BEGIN psycopg sends before a
+    transaction's first one; a COMMIT or ROLLBACK only when a transaction is open (else nothing is sent)."""
+    import psycopg
+    from psycopg.pq import TransactionStatus
 
-    sa.event.listen(engine, "before_cursor_execute", lambda c, cur, stmt, *a: counter.add_sql(stmt))
-    sa.event.listen(engine, "commit", lambda c: counter.add_sql("COMMIT"))
-    sa.event.listen(engine, "rollback", lambda c: counter.add_sql("ROLLBACK"))
-    # psycopg sends BEGIN before a transaction's first statement, one round trip of its own
-    sa.event.listen(engine, "begin", lambda c: counter.add_sql("BEGIN"))
+    execute, commit, rollback = psycopg.Cursor.execute, psycopg.Connection.commit, psycopg.Connection.rollback
+
+    def counted_execute(self, query, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        conn = self.connection
+        if not conn.autocommit and conn.info.transaction_status == TransactionStatus.IDLE:
+            counter.add_sql("BEGIN")
+        counter.add_sql(query if isinstance(query, str) else query.as_string(conn))
+        return execute(self, query, *args, **kw)
+
+    def ends(name: str, original):  # noqa: ANN001, ANN202
+        def end(self):  # noqa: ANN001, ANN202
+            if self.info.transaction_status != TransactionStatus.IDLE:
+                counter.add_sql(name)
+            return original(self)
+        return end
+
+    psycopg.Cursor.execute = counted_execute
+    psycopg.Connection.commit = ends("COMMIT", commit)
+    psycopg.Connection.rollback = ends("ROLLBACK", rollback)
 
 
 def _watch_redis(counter: Counter) -> None:
@@ -108,7 +125,7 @@ def main() -> None:
         db.create_all()
         sync_site(site)
         db.session.commit()
-        _watch(db.engine, counter)
+    _watch(counter)
     client = app.test_client()
     day = (datetime.now(site.tz).date() + timedelta(days=1)).isoformat()
     phone = iter(range(81200000000, 89999999999, 10007))  # a new phone range each time

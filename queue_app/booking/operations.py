@@ -34,7 +34,7 @@ from queue_app.booking.errors import (
 from queue_app.booking.models import Booking, BookingEvent, BookingEventKind, BookingSlot, BookingState
 from queue_app.core import clock
 from queue_app.core.calendar import holiday_name, open_ranges
-from queue_app.core.database import begin_write, insert_or_nothing, is_postgres, take_turn
+from queue_app.core.database import begin_write, commit_if_row, insert_or_nothing, is_postgres, take_turn
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_service
@@ -151,16 +151,21 @@ def slots(service_code: str, day: date | str) -> list[dict[str, Any]]:
 # --- places ------------------------------------------------------------------------------------
 
 
-def _take_place(service_id: int, day: date, start: str, cap: int) -> bool:
+def _take_place(service_id: int, day: date, start: str, cap: int, *, commit: bool = False) -> bool:
     """Take one place if fewer than ``cap`` are taken. One conditional UPDATE: on PostgreSQL a racing
     request waits for the row and re-checks ``taken`` once the first commits; SQLite writes one at a time.
     On PostgreSQL the row is created by the same statement (an upsert whose update is conditional: one
-    round trip while the row is locked)."""
+    round trip while the row is locked), and with ``commit`` the transaction is committed in that round trip
+    (:func:`~queue_app.core.database.commit_if_row`)."""
     if cap <= 0:
         return False
     keys = {"service_id": service_id, "day": day, "start": start}
     table = BookingSlot.__table__
     if is_postgres():
+        if commit:
+            from psycopg import sql
+
+            return commit_if_row(sql.SQL(TAKE_SQL).format(*map(sql.Literal, (service_id, day, start, cap))))
         return db.session.execute(_take_statement(), {**keys, "cap": cap}).first() is not None
     db.session.execute(insert_or_nothing(table, {**keys, "taken": 0}))
     result = db.session.execute(
@@ -169,6 +174,12 @@ def _take_place(service_id: int, day: date, start: str, cap: int) -> bool:
         .values(taken=table.c.taken + 1)
     )
     return result.rowcount == 1
+
+
+#: :func:`_take_statement` with its values inlined (service id, day, start, cap), for one message with the COMMIT
+TAKE_SQL = ("INSERT INTO booking_slots (service_id, day, start, taken) VALUES ({}, {}, {}, 1) "
+            "ON CONFLICT (service_id, day, start) DO UPDATE SET taken = booking_slots.taken + 1 "
+            "WHERE booking_slots.taken < {} RETURNING booking_slots.taken")
 
 
 @functools.cache
@@ -234,8 +245,12 @@ def _lock(service_id: int, day: date, keys: list[tuple[str, ...]]) -> None:
 
 
 def book(service_code: str, day: date | str, start: str, *, name: str | None = None, phone: str | None = None,
-         actor: User | None = None, address: str | None = None) -> Booking:
+         actor: User | None = None, address: str | None = None, commit: bool = False) -> Booking:
     """Take a place in a slot.
+
+    :param commit: (PostgreSQL) commit the booking with its place, in one round trip, so the slot's row is
+        held as briefly as can be; the caller's commit then sends nothing more. For a caller that commits
+        right after; on SQLite the caller's commit does it.
 
     :param address: the requester's address: only its keyed hashes are stored, to count the shares of the
         day one address, one network may hold (:mod:`queue_app.booking.limits`).
@@ -293,7 +308,7 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
     _lock(service.id, day, limits.lock_keys(source, phone))
     limits.check_shares(service, day, source, phone, limits.day_places(len(times), conf, cap), exclude=booking.id)
     if (cap is not None and not _take_place(service.id, day, DAY_ROW, cap)) \
-            or not _take_place(service.id, day, start, conf.per_slot):
+            or not _take_place(service.id, day, start, conf.per_slot, commit=commit):
         full = _full(service, conf, day, start, times, None, cap, now)
         if is_postgres():
             _seen_full[key] = (time_mod.monotonic(), str(full), full.details)
