@@ -147,6 +147,10 @@ BOOKING = TEST_SITE.replace("target_wait_minutes = 15\n", """target_wait_minutes
 [services.booking]
 slot_minutes = 30
 per_slot = 4
+
+[services.remote]
+daily_quota = 10
+arrive_ahead = 3
 """, 1)
 
 
@@ -169,6 +173,24 @@ def _booking(app, call: Checked, clerk: dict, admin: dict) -> None:
     other = call("POST", "/api/bookings", 201, json={"service": "PERIZINAN", "date": day, "start": start})
     call("DELETE", f"/api/bookings/{other['token']}", 200)
     call("GET", "/api/stats/bookings", 200, headers=admin)
+
+
+def _remote(app, call: Checked, clerk: dict) -> None:
+    """Joining from afar: a place from the phone, arriving at the kiosk with the code; another leaves the line."""
+    services = call("GET", "/api/services", 200)
+    assert {s["code"]: s["remote"] for s in services}["PERIZINAN"]["left_today"] >= 1
+    far = call("POST", "/api/tickets", 201, json={"service": "PERIZINAN", "remote": True, "phone": "0812 3456 789"})
+    assert far["arrived"] is False and far["print"]["status"] == "none"
+    call("GET", f"/api/tickets/{far['token']}", 200)
+    call("POST", "/api/counters/L01/call-next", 200, headers=clerk, json={"finish_current": True})
+    call("GET", f"/api/tickets/{far['token']}", 200)  # passed over: hold_until
+    call("GET", "/api/counters/L01/queue", 200, headers=clerk)
+    call("POST", f"/api/tickets/{far['code']}/arrive", 200, headers=kiosk_headers(app, "K2"), json={"kiosk": "K2"})
+    call("POST", f"/api/tickets/{far['code']}/arrive", 200, headers=clerk, json={})
+    call("GET", f"/api/tickets/{far['token']}", 200)
+    leaving = call("POST", "/api/tickets", 201, json={"service": "PERIZINAN", "remote": True})
+    call("DELETE", f"/api/tickets/{leaving['token']}", 200)
+    call("DELETE", f"/api/tickets/{leaving['token']}", 409)
 
 
 def _evaluation(call: Checked, clerk: dict, manager: dict, admin: dict, tokens: dict[str, str]) -> None:
@@ -273,6 +295,7 @@ def test_every_endpoint_answers_its_declared_shape(booking_app):
     call("DELETE", f"/api/admin/closures/{ahead}", 200, headers=admin)
     call("PUT", "/api/admin/notices", 200, headers=admin, json={"notices": [{"title": "Info", "text": "Bawa KTP"}]})
     call("GET", "/api/admin/notices", 200, headers=admin)
+    _remote(app, call, clerk)
 
     assert call.succeeded == documented_operations(app), "an operation this scenario does not reach: add it"
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template
+from markupsafe import Markup
 
 from queue_app.core.i18n import current_lang
+from queue_app.core.qr import qr_svg
 from queue_app.queue import operations
 from queue_app.queue.errors import TicketNotFound
 from queue_app.queue.read_models import ticket_public
@@ -25,7 +27,9 @@ def ticket_page(token: str):
     except TicketNotFound:
         return render_template("visitor/ticket_missing.html"), 404
     view = ticket_public(ticket)
-    resp = make_response(render_template("visitor/ticket.html", ticket=view, token=token,
+    # joined from afar: the check-in code as a QR the kiosk's scanner reads (our own SVG: no markup from input)
+    code_qr = Markup(qr_svg(ticket.checkin_code)) if ticket.checkin_code else None  # noqa: S704
+    resp = make_response(render_template("visitor/ticket.html", ticket=view, token=token, code_qr=code_qr,
                                          survey_data=screen_data(current_lang()),
                                          standard=components(view["service"], public_only=True)))
     resp.headers["Cache-Control"] = "no-store"  # a phone reopening the tab must not show a stale status

@@ -300,12 +300,15 @@ function render() {
   list.replaceChildren(...view.waiting.map((w) => {
     const btn = el("button", { type: "button", class: "qi-call", disabled: !canCall }, t("call_this"));
     btn.addEventListener("click", () => act("call", { number: w.number }));
-    return el("li", { class: "qi" + (w.priority ? " qi-priority" : "") + (w.booked_slot ? " qi-booked" : ""),
-                      "data-number": w.number, "data-issued": w.issued_at },
+    return el("li", { class: "qi" + (w.priority ? " qi-priority" : "") + (w.booked_slot ? " qi-booked" : "")
+                        + (w.away ? " qi-away" : ""),
+                      "data-number": w.number, "data-issued": w.issued_at, "data-away": String(Boolean(w.away)) },
       el("span", "qi-number", w.number),
       el("span", "qi-service", w.priority ? el("span", "badge", t("priority")) : null,
         // a booked visitor: the clerk sees the slot it holds ("reservasi 09:30")
         w.booked_slot ? el("span", "badge badge-booked", `${t("booked")} ${w.booked_slot}`) : null,
+        // joined from afar: not in the building yet (call-next passes it over), or checked in
+        w.remote ? el("span", w.away ? "badge badge-away" : "badge badge-booked", t(w.away ? "away" : "remote")) : null,
         w.service_name + (w.transferred ? ` · ${t("transferred")}` : "")
           + (w.came_from ? ` · ${t("visit_came_from", { service: w.came_from })}` : "")),
       el("span", "qi-wait"), btn);

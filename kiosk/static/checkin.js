@@ -1,6 +1,8 @@
 // Check-in of a booking at the kiosk: the on-screen keypad, or a USB scanner typing the QR's code and
 // Enter. A booking checked in before gets its ticket again (the API answers 200 instead of 201): the
 // kiosk says so, with the number and QR, instead of "take your ticket" for a slip that never prints.
+// The same keypad takes the code of a ticket joined from afar (docs/remote.md): a code that is no booking
+// is tried as one (POST /api/tickets/<code>/arrive), which prints the slip on the first arrival.
 
 import { $ } from "/static/js/dom.js";
 import { HttpError, newKey, postJSON } from "/static/js/http.js";
@@ -46,12 +48,11 @@ export function setupCheckin(kiosk) {
     showBusy(t("connecting"));
     try {
       // a repeat (a double scan, or a retry after a network failure) answers the same ticket
-      const { status, body } = await postJSON(`/api/bookings/${encodeURIComponent(code)}/check-in`,
-        { kiosk: settings.code },
-        { retry: true, withStatus: true, key: newKey(`checkin-${settings.code}`), onRetry: () => showBusy(t("retrying")) });
+      const { body, again } = await checkInEither(code, settings.code,
+        { retry: true, key: newKey(`checkin-${settings.code}`), onRetry: () => showBusy(t("retrying")) });
       hideBusy();
       const s = kiosk.serviceOf(body.service) || { name: body.service_name, name_en: "", agency_name: body.agency_name };
-      kiosk.showTicket(body, s, { again: status === 200 });
+      kiosk.showTicket(body, s, { again });
       kiosk.poll();
     } catch (err) {
       hideBusy();

@@ -57,9 +57,10 @@ export const confirmOpenFor = () => ($("confirm").hidden ? 0 : Date.now() - conf
  */
 export function showConfirm(ticket, { name, agency }, { settings, again = false, onTimeout }) {
   const confirm = $("confirm");
-  $("c-booking").hidden = !ticket.booking;
+  $("c-booking").hidden = !ticket.booking && !ticket.arrived;
   $("c-booking").textContent = ticket.booking
-    ? t("checkin_booking", { code: ticket.booking, start: ticket.booked_slot?.start || "" }) : "";
+    ? t("checkin_booking", { code: ticket.booking, start: ticket.booked_slot?.start || "" })
+    : ticket.arrived ? t("checkin_remote", { code: ticket.code || "" }) : "";
   const print = again ? { status: "again", error: null } : ticket.print || { status: "none", error: null };
   confirm.dataset.printStatus = print.status;
   confirm.dataset.printError = print.error || "";
@@ -81,7 +82,8 @@ export function showConfirm(ticket, { name, agency }, { settings, again = false,
   if (again) {
     // checked in before: the visitor holds that ticket already (or lost it); nothing prints now
     notice.className = "c-notice info";
-    notice.textContent = t("checkin_again", { t: clockTime(ticket.issued_at), number: ticket.number });
+    notice.textContent = ticket.arrived ? t("checkin_again_remote", { number: ticket.number })
+      : t("checkin_again", { t: clockTime(ticket.issued_at), number: ticket.number });
     const hint = document.createElement("small");
     hint.textContent = t("checkin_again_hint");
     notice.append(hint);

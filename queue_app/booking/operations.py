@@ -34,6 +34,7 @@ from queue_app.booking.errors import (
 from queue_app.booking.models import Booking, BookingEvent, BookingEventKind, BookingSlot, BookingState
 from queue_app.core import clock
 from queue_app.core.calendar import holiday_name, open_ranges
+from queue_app.core.codes import new_code, normalise_code
 from queue_app.core.database import begin_write, commit_if_row, insert_or_nothing, is_postgres, take_turn
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
@@ -48,8 +49,6 @@ from queue_app.staff.models import User
 logger = logging.getLogger(__name__)
 
 #: A-Z and 2-9 without I and O (read as 1 and 0): 32 symbols, 8 of them = 40 bits; guessing is rate-limited
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 8
 #: ``booking_slots.start`` of the row that counts a whole day's bookings (the walk-in share's cap)
 DAY_ROW = "day"
 PHONE_RE = re.compile(r"^[0-9]{8,15}$")
@@ -218,16 +217,8 @@ def normalise_phone(phone: str) -> str:
     return digits
 
 
-def normalise_code(code: str) -> str:
-    """What a person or a scanner typed → the stored code (case, spaces and dashes do not matter)."""
-    return re.sub(r"[\s-]", "", code).upper()
-
-
 def _new_code() -> str:
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if db.session.scalar(sa.select(Booking.id).where(Booking.code == code)) is None:
-            return code
+    return new_code(lambda code: db.session.scalar(sa.select(Booking.id).where(Booking.code == code)) is not None)
 
 
 def _lock(service_id: int, day: date, keys: list[tuple[str, ...]]) -> None:

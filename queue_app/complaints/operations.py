@@ -23,13 +23,14 @@ from queue_app.core.errors import Forbidden, ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_service
 from queue_app.core.models import Agency, Service
+from queue_app.core.phones import normalise_phone
 from queue_app.core.site import current_site, iso
 from queue_app.core.site import today as site_today
 from queue_app.queue.models import Ticket
 from queue_app.staff.models import Role, User
 
 from . import signals
-from .errors import ComplaintNotFound, InvalidPhone
+from .errors import ComplaintNotFound
 from .models import Complaint, ComplaintNumber, ComplaintResponse, ComplaintStatus
 
 MAX_TEXT = 4000
@@ -38,29 +39,12 @@ MAX_EMAIL = 254
 MAX_LAPOR = 64
 #: how far the deadline search looks for working days before it gives up and counts plain days
 MAX_LOOKAHEAD_DAYS = 400
-PHONE_RE = re.compile(r"^62[1-9][0-9]{6,12}$")
 EMAIL_RE = re.compile(r"^[^@ ]+@[^@ ]+\.[^@ ]+$")  # as the request shape says (queue_app.complaints.shapes)
 LAPOR_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/._-]*$")
 REFERENCE_RE = re.compile(r"^ADU-[0-9]{4}-[0-9]{4,}$")
 
 
 # --- checking what a person typed ---------------------------------------------------------------------
-
-
-def normalise_phone(raw: str) -> str:
-    """``0812-3456 789``, ``+62 812…``, ``62812…`` → ``62812…`` (digits, as the notices send them).
-
-    :raise InvalidPhone: anything else (422 ``invalid_phone``).
-    """
-    digits = re.sub(r"[\s-]", "", raw or "")
-    if digits.startswith("+"):
-        digits = digits[1:]
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    if not PHONE_RE.match(digits):
-        raise InvalidPhone("A phone number must look like 08…, +62… or 62… (spaces and dashes allowed).",
-                           field="phone")
-    return digits
 
 
 def _text(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:

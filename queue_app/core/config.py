@@ -35,6 +35,10 @@ class Config:
     RATELIMIT_TICKETS_PER_KIOSK = int(os.environ.get("MPP_QUEUE_RATELIMIT_TICKETS", "120"))
     RATELIMIT_TICKETS_PUBLIC = (int(os.environ.get("MPP_QUEUE_RATELIMIT_TICKETS_PUBLIC", "6"))
                                 if RATELIMIT_TICKETS_PER_KIOSK else 0)
+    #: Joining from afar (no kiosk key): places per address per hour and per phone number per day (a phone
+    #: also holds one waiting place per line); lifted with the kiosks' by MPP_QUEUE_RATELIMIT_TICKETS=0
+    RATELIMIT_REMOTE_PER_ADDRESS = 10 if RATELIMIT_TICKETS_PER_KIOSK else 0
+    RATELIMIT_REMOTE_PER_PHONE = 3 if RATELIMIT_TICKETS_PER_KIOSK else 0
     #: Failed sign-ins per (address, username)
     RATELIMIT_LOGIN = int(os.environ.get("MPP_QUEUE_RATELIMIT_LOGIN", "10"))
     #: Wrong current passwords when changing one's own, per user per 15 minutes
@@ -64,6 +68,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_TICKETS_PER_KIOSK = 0
     RATELIMIT_TICKETS_PUBLIC = 0
+    RATELIMIT_REMOTE_PER_ADDRESS = 0
+    RATELIMIT_REMOTE_PER_PHONE = 0
     RATELIMIT_LOGIN = 0
     RATELIMIT_PASSWORD_GUESSES = 0
     RATELIMIT_BOOKINGS = False

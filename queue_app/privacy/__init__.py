@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import strings  # noqa: F401  (registers the notice's texts)
+from . import (
+    strings,  # noqa: F401  (registers the notice's texts)
+    tickets,  # noqa: F401  (registers a ticket's phone number: the queue sits below this package)
+)
 
 
 def init_app(app: Flask) -> None:

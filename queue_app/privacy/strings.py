@@ -20,6 +20,10 @@ register("privacy", {
                        "data tentang nomor HP Anda atau meminta penghapusannya kapan saja di meja informasi.",
         "nothing": "Tidak ada data pribadi yang disimpan.",
         "kind_booking": "Reservasi online: nama dan nomor HP yang diberikan saat memesan",
+        "kind_ticket_phone": "Nomor antrean: nomor HP yang diberikan saat mengambil antrean (dari jauh atau di "
+                             "kios), untuk pemberitahuan tentang kunjungan itu",
+        "why_remote": "Nomor HP (tidak wajib) hanya dipakai untuk memberi tahu Anda tentang antrean ini (kapan "
+                      "harus datang, saat dipanggil).",
     },
     "en": {
         "title": "Privacy Notice",
@@ -39,5 +43,9 @@ register("privacy", {
                        "for a copy of what is stored about your number, or for its erasure, at any time.",
         "nothing": "No personal data is kept.",
         "kind_booking": "Online bookings: the name and mobile number given when booking",
+        "kind_ticket_phone": "Queue tickets: the mobile number given when taking a ticket (from afar or at a "
+                             "kiosk), for notices about that visit",
+        "why_remote": "Your mobile number (optional) is used only to tell you about this ticket (when to come, "
+                      "when you are called).",
     },
 })

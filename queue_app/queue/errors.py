@@ -57,3 +57,21 @@ class IdempotencyConflict(QueueError):
     """This Idempotency-Key was already used for a different action."""
 
     status_code, code = 422, "idempotency_conflict"
+
+
+class NotWaiting(QueueError):
+    """The ticket is not waiting any more (called, being served or finished)."""
+
+    code = "not_waiting"
+
+
+class RemoteNotOffered(QueueError):
+    """This service cannot be joined from afar."""
+
+    code = "remote_not_offered"
+
+
+class RemoteQuotaFull(QueueError):
+    """Today's places for joining this service from afar are taken."""
+
+    code = "remote_quota_full"

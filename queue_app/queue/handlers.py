@@ -10,6 +10,7 @@ from queue_app.api.parsing import IDEMPOTENCY_KEY, idempotency_key, well_formed_
 from queue_app.core.database import begin_write
 from queue_app.queue import issuing, snapshots
 from queue_app.queue.read_models import services_public
+from queue_app.queue.remote_handlers import join_from_afar
 from queue_app.queue.shapes import (
     Board,
     IssuedTicket,
@@ -31,7 +32,8 @@ def list_services():
 
 @bp.post("/tickets")
 @asks_first(refuse_anonymous)
-@documented("Issue a ticket", tags="public", body=TicketRequest, responses={201: IssuedTicket},
+@documented("Issue a ticket (at a kiosk, by staff, or joined from afar with \"remote\": true)", tags="public",
+            body=TicketRequest, responses={201: IssuedTicket},
             errors=(400, 401, 403, 404, 409, 413, 422, 429, 503),
             headers={"Idempotency-Key": (IDEMPOTENCY_KEY, False, "a repeat within 10 minutes returns the same ticket"),
                      KIOSK_HEADER: ({"type": "string"}, False,
@@ -40,6 +42,8 @@ def create_ticket():
     """Issue a ticket: a kiosk with its key, staff, or anyone when ``[site] public_tickets`` (see takers.py)."""
     # a caller without any credential was told 401 before its body was read (asks_first)
     data = parse_body(TicketRequest)
+    if data.remote:  # joining from afar: no kiosk, nothing printed, limits of its own
+        return join_from_afar(data)
     taker = claimed_taker(data.kiosk, bool(data.priority), data.service)
     if not well_formed_idempotency_key():  # told after the taker's own refusals
         begin_write()

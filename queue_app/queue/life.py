@@ -16,7 +16,7 @@ at flush: they are not an effect to declare.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum, auto
 from typing import TYPE_CHECKING, Any
@@ -98,6 +98,9 @@ EFFECTS: dict[EventKind, Effects] = {
     EventKind.cancelled: Effects(TicketState.cancelled, signals.ticket_cancelled, Line.leaves, frozenset({T, S}),
                                  frozenset({Cache.forecast})),
     EventKind.reprinted: Effects(None, signals.ticket_reprinted),
+    # a ticket joined from afar reached the building: it keeps its place, call-next may now call it (the
+    # clerks' lists stop marking it, the estimate replays with it callable)
+    EventKind.arrived: Effects(None, signals.ticket_arrived, views=frozenset({T, S}), forget=frozenset({Cache.forecast})),
     # a step of a visit ended and the same ticket waits at the next step's service (queue_app.queue.routes):
     # a move like a transfer, but it joins by the moment it finished; the visit is not finished
     EventKind.routed: Effects(TicketState.waiting, signals.ticket_moved, Line.joins, frozenset({T, C, S}),
@@ -107,15 +110,19 @@ EFFECTS: dict[EventKind, Effects] = {
 
 def happen(ticket: Ticket, kind: EventKind, *, actor: User | None, counter: Counter | None = None,
            at: datetime | None = None, details: dict[str, Any] | None = None,
-           from_service: int | None = None) -> None:
+           from_service: int | None = None, leaves_line: bool = False) -> None:
     """Apply one event of a ticket's life: its state move, its log entry and every effect :data:`EFFECTS`
     declares for ``kind``. The verb has set its own fields already; it flushes afterwards.
 
     :param from_service: the service the ticket just left for another (a transfer, a visit's next step):
         the log entry is written under it, and its screens are recomputed too.
+    :param leaves_line: the ticket leaves its waiting line though ``kind`` usually does not (a ticket joined
+        from afar that never came is a no-show straight from the line): those behind move up.
     :raise InvalidTransition: the ticket's state does not allow the move.
     """
     fx = EFFECTS[kind]
+    if leaves_line and fx.line is not Line.leaves:
+        fx = replace(fx, line=Line.leaves, forget=fx.forget | {Cache.forecast})
     if fx.to is not None:
         move(ticket, fx.to)
     at = at or clock.utcnow()

@@ -45,6 +45,8 @@ class EventKind(StrEnum):
     reprinted = auto()
     #: a step of a visit that crosses services ended and the ticket went on to the next (queue_app/queue/routes.py)
     routed = auto()
+    #: a ticket taken from afar reached the building: checked in at a kiosk (or by staff) with its code
+    arrived = auto()
 
 
 class Ticket(Base):
@@ -62,6 +64,11 @@ class Ticket(Base):
         # the few tickets past the first step of their route, by day (the statistics' waits at later steps)
         sa.Index("ix_tickets_routed", "service_day", sqlite_where=sa.text("route_step > 0"),
                  postgresql_where=sa.text("route_step > 0")),
+        # the kiosk finds a ticket joined from afar by the code typed on arrival (NULL for every other ticket)
+        sa.Index("ix_tickets_checkin_code", "checkin_code", unique=True),
+        # the few tickets joined from afar, by day: the quota's count, call-next's passing over and holds
+        sa.Index("ix_tickets_remote", "service_day", "issued_service_id", sqlite_where=sa.text("checkin_code IS NOT NULL"),
+                 postgresql_where=sa.text("checkin_code IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +113,16 @@ class Ticket(Base):
     route: Mapped[str | None] = mapped_column(sa.String(400))
     #: The index in ``route`` of the step the ticket is at (0 = the service it was issued for)
     route_step: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The visitor's number for notices (queue_app/core/phones.py: digits starting 62); erased by the privacy
+    #: purge (``[privacy] retain_days``) and at the visitor's request
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    #: Joined from afar (``[services.remote]``): the code typed at the kiosk on arrival, from the booking
+    #: codes' alphabet; None = taken in the building
+    checkin_code: Mapped[str | None] = mapped_column(sa.String(16))
+    #: When a ticket joined from afar was checked in at the building; call-next passes it over until then
+    arrived_at: Mapped[datetime | None]
+    #: When call-next first passed over it, not arrived: ``[services.remote] hold_minutes`` later it is a no-show
+    passed_at: Mapped[datetime | None]
 
     #: People ahead when issued; set by engine.issue_ticket on the new object, never stored
     ahead_at_issue = None  # not annotated, so the ORM leaves it unmapped
@@ -118,6 +135,16 @@ class Ticket(Base):
 
     def __repr__(self) -> str:
         return f"<Ticket {self.number} {self.service_day} {self.status}>"
+
+    @property
+    def remote(self) -> bool:
+        """Joined from afar (it has a check-in code)."""
+        return self.checkin_code is not None
+
+    @property
+    def away(self) -> bool:
+        """Joined from afar and not in the building yet: call-next passes it over."""
+        return self.checkin_code is not None and self.arrived_at is None
 
 
 class TicketEvent(Base):
@@ -252,3 +279,4 @@ class CounterPresence(Base):
 
     def __repr__(self) -> str:
         return f"<CounterPresence counter={self.counter_id} until {self.expires_at:%H:%M:%S}>"
+

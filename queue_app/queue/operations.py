@@ -23,7 +23,7 @@ from queue_app.core.lookups import get_counter, get_service
 from queue_app.core.models import Counter, CounterState
 from queue_app.core.outbox import touch
 from queue_app.core.site import current_site, today
-from queue_app.queue import life, routes
+from queue_app.queue import life, remote, routes
 from queue_app.queue.errors import (
     CounterBusy,
     CounterPaused,
@@ -77,6 +77,8 @@ def issue_ticket(
     idempotency_key: str | None = None,
     actor: User | None = None,
     booked_slot_at: datetime | None = None,
+    phone: str | None = None,
+    checkin_code: str | None = None,
 ) -> tuple[Ticket, bool]:
     """Give the next number of the service for today.
 
@@ -84,6 +86,8 @@ def issue_ticket(
     :param booked_slot_at: the slot start of the online booking being checked in. Its queue time is the later
         of now and the slot start; the opening hours and the daily quota are not checked again (the booking's
         check-in window and its place in the slot were checked when it was made and at check-in).
+    :param phone: the visitor's number for notices, already normalised (queue_app.core.phones).
+    :param checkin_code: joined from afar (queue_app.queue.remote.join): the code typed at the kiosk on arrival.
     :return: the ticket and whether it was created now (False for an idempotent repeat).
     :raise ServiceNotFound, ServiceClosed, HolidayClosed, OutsideHours, QuotaReached, KioskNotFound, ValidationFailed:
     """
@@ -141,8 +145,12 @@ def issue_ticket(
         kiosk=kiosk,
         recalls=0,
         route=routes.planned_route(service.code),  # a visit that goes on at other services (``then``)
+        phone=phone,
+        checkin_code=checkin_code,
     )
     details = {"priority": priority, "kiosk": kiosk}
+    if checkin_code is not None:
+        details["remote"] = True
     if booked_slot_at is not None:
         details["booking"] = True
     if priority:  # only the priority tickets before it: a short count
@@ -214,10 +222,22 @@ def _next_waiting(counter: Counter) -> Ticket | None:
     every = [sid for group in groups.values() for sid in group]
     steps = [(True, every)] + [(False, groups[p]) for p in sorted(groups)]
     day = today()
+    # tickets joined from afar and not arrived are passed over (queue_app.queue.remote); only counters with
+    # such a service pay for it
+    away = remote.remote_ids(every)
+    if away:
+        remote.lapse_holds(away)
+    passed: list[int] = []
     for priority, service_ids in steps if groups else ():
         ticket = db.session.scalar(_waiting_step(priority, is_postgres()), {"day": day, "sids": service_ids})
         if ticket is not None:
+            if away and not priority:
+                remote.pass_over([s for s in service_ids if s in away], before=ticket, after_steps=passed)
             return ticket
+        if not priority:
+            passed += [s for s in service_ids if s in away]
+    if passed:
+        remote.pass_over([], before=None, after_steps=passed)
     return None
 
 
@@ -232,7 +252,8 @@ def _waiting_step(priority: bool, postgres: bool) -> sa.Select:
         sa.select(Ticket)
         .where(Ticket.status == TicketState.waiting, Ticket.service_day == sa.bindparam("day"),
                Ticket.priority == (sa.true() if priority else sa.false()),
-               Ticket.service_id.in_(sa.bindparam("sids", expanding=True)))
+               Ticket.service_id.in_(sa.bindparam("sids", expanding=True)),
+               remote.callable_clause())
         .order_by(Ticket.queue_at, Ticket.id)
         .limit(1)
         .options(joinedload(Ticket.service))

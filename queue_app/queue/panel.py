@@ -55,6 +55,9 @@ def waiting_for(counter: Counter) -> tuple[list[dict[str, Any]], int]:
             "booked_slot": _local_hhmm(ticket.booked_slot_at),
             # the next step of a visit: the clerk sees where the visitor comes from
             "came_from": came_from.get(ticket.id),
+            # joined from afar; ``away``: not in the building yet, so call-next passes it over
+            "remote": ticket.checkin_code is not None,
+            "away": ticket.away,
         })
     return out, total
 

@@ -12,7 +12,7 @@ from queue_app.core.lookups import active_services
 from queue_app.core.models import Counter, CounterState
 from queue_app.core.site import current_site, iso
 from queue_app.core.site import today as site_today
-from queue_app.queue import counts, presence, routes
+from queue_app.queue import counts, presence, remote, routes
 from queue_app.queue.estimate import estimate_joining, eta_of
 from queue_app.queue.models import Ticket, TicketState
 from queue_app.queue.moves import place
@@ -53,6 +53,8 @@ def ticket_public(ticket: Ticket, *, ahead: int | None = None, eta: int | None =
         ``eta`` of None then means nobody is on duty for the ticket's service, as here.
     """
     view = _ticket_public(ticket, ahead=ahead, eta=eta, known=known)
+    if ticket.checkin_code is not None:  # joined from afar: its code, whether it arrived, when to come
+        view.update(remote.remote_view(ticket, view["ahead"]))
     if ticket.route:  # a visit that crosses services: its steps (queue_app.queue.routes)
         view["route"] = routes.route_view(ticket)
     return view
@@ -141,6 +143,7 @@ def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
     issued_today = _issued_today()
     shown = [s for s in services if offered is None or s.code in offered]
     etas = estimate_joining(site_today(), {s.id: counts.get(s.id, 0) for s in shown})
+    afar = remote.left_today(shown)
     out = []
     for s in shown:
         waiting = counts.get(s.id, 0)
@@ -169,6 +172,8 @@ def services_public(kiosk: str | None = None) -> list[dict[str, Any]]:
             "reopens_label": reopens_label(_parse_iso(closed.details.get("reopens_at")) if closed else None),
             "hours": f"{s.hours_start:%H:%M}-{s.hours_end:%H:%M}" if s.hours_start and s.hours_end else None,
             "target_wait_minutes": s.target_wait_minutes,
+            # joining from afar: None, or the places left today ([services.remote] daily_quota)
+            "remote": afar[s.id],
         })
     return out
 

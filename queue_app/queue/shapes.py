@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from queue_app.api.declare import Answer, Code, Number, Shape
+from queue_app.api.declare import Answer, Code, Number, Phone, Shape
 from queue_app.api.shapes import (
     CounterRef,
     CounterState,
@@ -27,6 +27,16 @@ class TicketRequest(Shape):
 
     service: Code
     priority: bool | None = None
+    kiosk: Code | None = None
+    #: joining from afar ([services.remote]): no kiosk key needed, never printed, never priority
+    remote: bool | None = None
+    #: the visitor's number for notices (08…, +62…, 62…; spaces and dashes allowed)
+    phone: Phone | None = None
+
+
+class ArriveRequest(Shape):
+    """A visitor who joined from afar checks in at a kiosk (or at a desk: staff may leave ``kiosk`` out)."""
+
     kiosk: Code | None = None
 
 
@@ -48,8 +58,11 @@ class IssuedTicket(Answer):
     track_url: str = Field(json_schema_extra={"format": "uri"})
     issued_at: datetime
     print: PrintResult
-    #: present (true) when a repeated Idempotency-Key answered with the earlier ticket
+    #: present (true) when a repeated Idempotency-Key answered with the earlier ticket, or a repeated arrival
     repeated: bool = False
+    #: joined from afar only: whether the visitor checked in at the building, and the code to type there
+    arrived: bool | None = None
+    code: str | None = Field(None, description="joined from afar: the check-in code typed at the kiosk")
 
 
 class QueuePlace(Answer):
@@ -122,6 +135,21 @@ class PublicTicket(Answer):
     queue: QueuePlace | None = None
     #: a visit that crosses services: its steps in order (absent for a visit of one service)
     route: list[RouteStep] | None = None
+    #: joined from afar only (absent otherwise): whether the visitor checked in at a kiosk, and the code
+    arrived: bool | None = None
+    code: str | None = Field(None, description="joined from afar: the check-in code typed at the kiosk")
+    arrive_ahead: int | None = Field(None, description="joined from afar: come to the building before fewer "
+                                                       "than this many are ahead")
+    come_now: bool | None = Field(None, description="joined from afar, not arrived, fewer than arrive_ahead "
+                                                    "ahead: time to come")
+    hold_until: Moment | None = Field(None, description="joined from afar, not arrived and passed over: a "
+                                                        "no-show after this")
+
+
+class RemoteLeft(Answer):
+    """A service that can be joined from afar: its places from afar left today."""
+
+    left_today: int
 
 
 class Service(Answer):
@@ -147,6 +175,7 @@ class Service(Answer):
                     '"en": "Opens again at 13:00"}')
     hours: str | None = Field(description="opening hours like 08:00-15:00")
     target_wait_minutes: int
+    remote: RemoteLeft | None = Field(description="null: cannot be joined from afar; else the places left today")
 
 
 class BoardCall(Answer):
@@ -265,6 +294,10 @@ class WaitingTicket(Answer):
     booked_slot: str | None = None
     #: a visit that crosses services: the service of the step it finished before this one
     came_from: str | None = None
+    #: joined from afar ([services.remote])
+    remote: bool = False
+    #: joined from afar and not checked in at the building yet: call-next passes it over
+    away: bool = False
 
 
 class Tally(Answer):

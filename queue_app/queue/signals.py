@@ -36,3 +36,5 @@ ticket_missed = _signals.signal("ticket-missed")
 ticket_cancelled = _signals.signal("ticket-cancelled")
 #: a slip was printed again
 ticket_reprinted = _signals.signal("ticket-reprinted")
+#: a ticket joined from afar reached the building (checked in with its code at a kiosk, or by staff)
+ticket_arrived = _signals.signal("ticket-arrived")

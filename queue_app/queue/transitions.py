@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 #: Allowed moves of a ticket; anything else is an InvalidTransition (409)
 TRANSITIONS: dict[TicketState, frozenset[TicketState]] = {
-    TicketState.waiting: frozenset({TicketState.called, TicketState.cancelled}),
+    # no_show from waiting: a ticket joined from afar that never came ([services.remote] hold_minutes)
+    TicketState.waiting: frozenset({TicketState.called, TicketState.cancelled, TicketState.no_show}),
     TicketState.called: frozenset(
         {TicketState.called, TicketState.serving, TicketState.done, TicketState.no_show, TicketState.waiting}
     ),

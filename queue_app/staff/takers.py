@@ -131,6 +131,8 @@ def refuse_anonymous() -> None:
     """
     if current_user.is_authenticated or KIOSK_HEADER in request.headers or request.cookies.get(devices.COOKIE):
         return
+    if _peek("remote") is True:  # joining from afar needs no kiosk (queue_app.queue.remote_handlers)
+        return
     kiosk = _peek("kiosk")
     if kiosk is not None:
         raise KioskUnauthorized(f'This request names kiosk "{kiosk}" without its key '

@@ -4,7 +4,7 @@
 // coming back to the tab re-reads the ticket over HTTP at once (live.js).
 
 import { $, jsonBlock } from "/static/js/dom.js";
-import { getJSON } from "/static/js/http.js";
+import { getJSON, request } from "/static/js/http.js";
 import { t } from "/static/js/i18n.js";
 import { connect } from "/static/js/live.js";
 import { clockTime } from "/static/js/time.js";
@@ -43,11 +43,68 @@ function render(tk) {
   const ended = ["done", "no_show", "cancelled"].includes(tk.status);
   $("tk-end").hidden = !ended;
   $("tk-sound").hidden = ended; // nothing left to be alerted of
-  $("tk-end").textContent = tk.status === "done" ? t("thanks") : ended ? t("missed") : "";
+  $("tk-end").textContent = tk.status === "done" ? t("thanks") : tk.status === "cancelled" ? t("left")
+    : ended ? t("missed") : "";
+  $("tk-leave").hidden = !waiting;
+  renderRemote(tk, waiting);
   if (tk.issued_at) $("tk-issued").textContent = t("issued", { t: clockTime(tk.issued_at) });
   renderRoute(tk, sync); // a visit that crosses services: its steps and what comes next
   survey.update(tk);
 }
+
+// --- joined from afar: the check-in code, "come now" once fewer than arrive_ahead are ahead -------------
+
+function renderRemote(tk, waiting) {
+  $("tk-remote").hidden = !tk.code;
+  if (!tk.code) return;
+  const away = waiting && !tk.arrived;
+  // counted here too: the page keeps its own place from the line's moves between views
+  const comeNow = away && tk.ahead < Math.max(1, tk.arrive_ahead ?? 0);
+  root.dataset.comeNow = String(comeNow);
+  $("tk-come").hidden = !comeNow || Boolean(tk.hold_until);
+  $("tk-hold").hidden = !(away && tk.hold_until);
+  if (away && tk.hold_until) $("tk-hold").textContent = t("hold", { t: clockTime(tk.hold_until) });
+  $("tk-checkin").hidden = !away;
+  $("tk-arrived").hidden = !(waiting && tk.arrived);
+  if (comeNow && !window.__ticketLog.includes("come-now")) {
+    window.__ticketLog.push("come-now");
+    if (navigator.vibrate) navigator.vibrate([300, 150, 300]);
+  }
+}
+
+// --- leaving the line: asked in a modal dialog first ------------------------------------------------------
+
+const leaveDialog = $("tk-leave-dialog");
+
+function leaveError(text) {
+  $("tk-leave-error").hidden = !text;
+  $("tk-leave-error").textContent = text || "";
+}
+
+$("tk-leave").addEventListener("click", () => {
+  leaveError("");
+  $("tk-leave-yes").disabled = false;
+  leaveDialog.showModal(); // focus goes to "keep my place" (autofocus): the safe answer
+});
+$("tk-leave-no").addEventListener("click", () => leaveDialog.close());
+leaveDialog.addEventListener("close", () => {
+  // back where the visitor was; once the ticket is cancelled that button is gone: the status says it
+  if (!$("tk-leave").hidden) $("tk-leave").focus();
+  else $("tk-status").focus();
+});
+$("tk-leave-yes").addEventListener("click", async () => {
+  $("tk-leave-yes").disabled = true;
+  try {
+    const tk = await request("DELETE", `/api/tickets/${encodeURIComponent(data.token)}`);
+    update(tk);
+    window.__ticketLog.push("left");
+    leaveDialog.close();
+  } catch (err) {
+    $("tk-leave-yes").disabled = false;
+    leaveError(t("leave_failed", { reason: err.message }));
+    if (err.code === "not_waiting") sync(); // called meanwhile: the page shows where to go
+  }
+});
 
 function alertVisitor(tk, recall) {
   // a screen reader says it at once, wherever the reader is on the page (emptied first: a second recall's

@@ -138,6 +138,17 @@ class BookingConf(Model):
     requirements: str = ""
 
 
+class RemoteConf(Model):
+    """``[services.remote]``: present means the service can be joined from afar (a virtual queue)."""
+
+    #: tickets a day joined from afar for this service (the rest of the day's places stay for the hall)
+    daily_quota: int = Field(40, ge=1, le=10000)
+    #: the visitor must be in the building before fewer than this many are ahead ("come now" below it)
+    arrive_ahead: int = Field(5, ge=0, le=500)
+    #: at the front and not arrived: passed over this long, then no_show
+    hold_minutes: int = Field(10, ge=1, le=24 * 60)
+
+
 SURVEY_CODES = tuple(f"U{i}" for i in range(1, 10))
 
 

@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from printers import PrinterConfig
 
-from .calendar import BookingConf, Holiday, SurveySection, WeeklyHours, service_hours
+from .calendar import BookingConf, Holiday, RemoteConf, SurveySection, WeeklyHours, service_hours
 from .fields import BaseUrl, Code, CodeList, Model, NonEmptyStr, Prefix, TimeZoneName, Zone, choice
 from .standards import ComplaintsSection, StandardConf
 
@@ -48,6 +48,8 @@ class ServiceConf(Model):
     typical_service_minutes: float = Field(5.0, gt=0)
     #: ``[services.booking]``; None = this service takes no bookings
     booking: BookingConf | None = None
+    #: ``[services.remote]``; None = this service cannot be joined from afar
+    remote: RemoteConf | None = None
     #: after this service the visit goes on at these services, in this order (one ticket for the whole
     #: visit: queue_app/queue/routes.py); empty = the visit ends here
     then: CodeList = ()
