@@ -7,8 +7,6 @@ UPDATE, so a slot never holds more than ``per_slot`` bookings however many reque
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import logging
 import math
 import re
@@ -19,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from queue_app.booking import limits
+from queue_app.booking import limits, places
 from queue_app.booking.errors import (
     BookingClosed,
     BookingNotFound,
@@ -35,7 +33,7 @@ from queue_app.booking.models import Booking, BookingEvent, BookingEventKind, Bo
 from queue_app.core import clock
 from queue_app.core.calendar import holiday_name, open_ranges
 from queue_app.core.codes import new_code, normalise_code
-from queue_app.core.database import begin_write, commit_if_row, insert_or_nothing, is_postgres, take_turn
+from queue_app.core.database import begin_write, is_postgres, take_turn
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_service
@@ -147,61 +145,6 @@ def slots(service_code: str, day: date | str) -> list[dict[str, Any]]:
     return out
 
 
-# --- places ------------------------------------------------------------------------------------
-
-
-def _take_place(service_id: int, day: date, start: str, cap: int, *, commit: bool = False) -> bool:
-    """Take one place if fewer than ``cap`` are taken. One conditional UPDATE: on PostgreSQL a racing
-    request waits for the row and re-checks ``taken`` once the first commits; SQLite writes one at a time.
-    On PostgreSQL the row is created by the same statement (an upsert whose update is conditional: one
-    round trip while the row is locked), and with ``commit`` the transaction is committed in that round trip
-    (:func:`~queue_app.core.database.commit_if_row`)."""
-    if cap <= 0:
-        return False
-    keys = {"service_id": service_id, "day": day, "start": start}
-    table = BookingSlot.__table__
-    if is_postgres():
-        if commit:
-            from psycopg import sql
-
-            return commit_if_row(sql.SQL(TAKE_SQL).format(*map(sql.Literal, (service_id, day, start, cap))))
-        return db.session.execute(_take_statement(), {**keys, "cap": cap}).first() is not None
-    db.session.execute(insert_or_nothing(table, {**keys, "taken": 0}))
-    result = db.session.execute(
-        table.update()
-        .where(table.c.service_id == service_id, table.c.day == day, table.c.start == start, table.c.taken < cap)
-        .values(taken=table.c.taken + 1)
-    )
-    return result.rowcount == 1
-
-
-#: :func:`_take_statement` with its values inlined (service id, day, start, cap), for one message with the COMMIT
-TAKE_SQL = ("INSERT INTO booking_slots (service_id, day, start, taken) VALUES ({}, {}, {}, 1) "
-            "ON CONFLICT (service_id, day, start) DO UPDATE SET taken = booking_slots.taken + 1 "
-            "WHERE booking_slots.taken < {} RETURNING booking_slots.taken")
-
-
-@functools.cache
-def _take_statement() -> sa.Insert:
-    from sqlalchemy.dialects.postgresql import insert
-
-    table = BookingSlot.__table__
-    stmt = insert(table).values(service_id=sa.bindparam("service_id"), day=sa.bindparam("day"),
-                                start=sa.bindparam("start"), taken=1)
-    return stmt.on_conflict_do_update(
-        index_elements=["service_id", "day", "start"], set_={"taken": table.c.taken + 1},
-        where=table.c.taken < sa.bindparam("cap")).returning(table.c.taken)
-
-
-def _release_place(service_id: int, day: date, start: str) -> None:
-    table = BookingSlot.__table__
-    db.session.execute(
-        table.update()
-        .where(table.c.service_id == service_id, table.c.day == day, table.c.start == start, table.c.taken > 0)
-        .values(taken=table.c.taken - 1)
-    )
-
-
 # --- booking -----------------------------------------------------------------------------------
 
 
@@ -219,20 +162,6 @@ def normalise_phone(phone: str) -> str:
 
 def _new_code() -> str:
     return new_code(lambda code: db.session.scalar(sa.select(Booking.id).where(Booking.code == code)) is not None)
-
-
-def _lock(service_id: int, day: date, keys: list[tuple[str, ...]]) -> None:
-    """Serialise the bookings that count against one share (PostgreSQL; SQLite writes one at a time): every
-    key's advisory lock in one statement, taken in the order given."""
-    if not keys or not is_postgres():
-        return
-    params = {}
-    for i, key in enumerate(keys):
-        digest = hashlib.sha256("|".join(map(str, (*key, service_id, day))).encode()).digest()
-        params[f"k{i}"] = int.from_bytes(digest[:8], "big", signed=True)
-    # a SELECT's columns are evaluated left to right
-    db.session.execute(sa.text("SELECT " + ", ".join(f"pg_advisory_xact_lock(:k{i})" for i in range(len(keys)))),
-                       params)
 
 
 def book(service_code: str, day: date | str, start: str, *, name: str | None = None, phone: str | None = None,
@@ -296,10 +225,10 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
         # found full by this process while this request waited for its turn: so it was full while this
         # request was in flight, the same answer (and offers) it would get from the rows, without them
         raise SlotFull(seen[1], **seen[2])
-    _lock(service.id, day, limits.lock_keys(source, phone))
+    places.lock_shares(service.id, day, limits.lock_keys(source, phone))
     limits.check_shares(service, day, source, phone, limits.day_places(len(times), conf, cap), exclude=booking.id)
-    if (cap is not None and not _take_place(service.id, day, DAY_ROW, cap)) \
-            or not _take_place(service.id, day, start, conf.per_slot, commit=commit):
+    if (cap is not None and not places.take(service.id, day, DAY_ROW, cap)) \
+            or not places.take(service.id, day, start, conf.per_slot, commit=commit):
         full = _full(service, conf, day, start, times, None, cap, now)
         if is_postgres():
             _seen_full[key] = (time_mod.monotonic(), str(full), full.details)
@@ -374,10 +303,10 @@ def cancel(token: str, *, actor: User | None = None) -> Booking:
     now = clock.utcnow()
     booking.status = BookingState.cancelled
     booking.cancelled_at = now
-    _release_place(booking.service_id, booking.day, booking.start)
+    places.release(booking.service_id, booking.day, booking.start)
     conf = current_site().service(booking.service.code)
     if conf is not None and conf.booking is not None and _day_cap(booking.service, conf.booking) is not None:
-        _release_place(booking.service_id, booking.day, DAY_ROW)
+        places.release(booking.service_id, booking.day, DAY_ROW)
     _log(booking, BookingEventKind.cancelled, now, actor=actor)
     db.session.flush()
     return booking
