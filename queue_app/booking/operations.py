@@ -30,7 +30,7 @@ from queue_app.booking.errors import (
     TooLate,
 )
 from queue_app.booking.models import Booking, BookingEvent, BookingEventKind, BookingSlot, BookingState
-from queue_app.core import clock
+from queue_app.core import clock, hooks
 from queue_app.core.calendar import holiday_name, open_ranges
 from queue_app.core.codes import new_code, normalise_code
 from queue_app.core.database import begin_write, is_postgres, take_turn
@@ -145,6 +145,13 @@ def slots(service_code: str, day: date | str) -> list[dict[str, Any]]:
     return out
 
 
+SEEN_FULL = hooks.declare_cache(
+    "booking-slots-seen-full", where=__name__,
+    holds="(service id, day, start) -> when this process last found the slot full (monotonic) and that answer",
+    forgotten="never read by a request that began waiting for its turn after the finding (only those that waited "
+              "while the slot filled get it); a day's entries go once the day is past")
+
+
 # --- booking -----------------------------------------------------------------------------------
 
 
@@ -217,10 +224,11 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
     # from here to the commit other bookings of this network (PostgreSQL) wait: the locks, the shares'
     # counts (one statement, leaving this booking out) and the places (one statement a row), nothing else;
     # a refusal rolls the booking back with the rest of the transaction
-    key = (id(db.engine), service.id, day, start)
+    key = (service.id, day, start)
+    seen_full = hooks.app_cache(SEEN_FULL)
     waiting_since = time_mod.monotonic()
     take_turn(("booking places", service.id))  # this process's bookings of the service reach its rows in turn
-    seen = _seen_full.get(key)
+    seen = seen_full.get(key)
     if seen is not None and seen[0] > waiting_since:
         # found full by this process while this request waited for its turn: so it was full while this
         # request was in flight, the same answer (and offers) it would get from the rows, without them
@@ -231,20 +239,12 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
             or not places.take(service.id, day, start, conf.per_slot, commit=commit):
         full = _full(service, conf, day, start, times, None, cap, now)
         if is_postgres():
-            _seen_full[key] = (time_mod.monotonic(), str(full), full.details)
-            _forget_old_days(today())
+            for old in [k for k in seen_full if k[1] < today()]:
+                seen_full.pop(old, None)
+            seen_full[key] = (time_mod.monotonic(), str(full), full.details)
         raise full
     logger.info("Booking %s for %s %s %s", booking.code, service.code, day, start)
     return booking
-
-
-#: (engine, service, day, start) -> when this process last found the slot full (monotonic), and its answer
-_seen_full: dict[tuple, tuple[float, str, dict[str, Any]]] = {}
-
-
-def _forget_old_days(first: date) -> None:
-    for key in [k for k in _seen_full if k[2] < first]:
-        _seen_full.pop(key, None)
 
 
 def _full(service: Service, conf: BookingConf, day: date, start: str, times: list[tuple[datetime, datetime]],
