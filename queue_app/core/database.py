@@ -235,7 +235,7 @@ _turns: dict[tuple, threading.Lock] = {}
 _HELD = "mpp_turns_held"
 
 
-def take_turn(key: tuple) -> None:
+def take_turn(key: tuple, *, width: int = 1) -> None:
     """On PostgreSQL, wait for this process's earlier writers of ``key`` to end their transactions, in turn.
 
     For a hot row that every writer of ``key`` locks until commit, such as a service's day number: its
@@ -247,11 +247,13 @@ def take_turn(key: tuple) -> None:
     turn does not queue for another, and after ``WRITE_WAIT_SECONDS`` a writer goes on without its turn.
     Writers of other processes are not in this queue. SQLite needs none: ``BEGIN IMMEDIATE`` lets one
     writer in at a time. Keep ``key`` to a bounded set (a service, not a service and day): a turn is kept
-    for the life of the process.
+    for the life of the process. ``width`` writers may hold the turn at once (their statements then already
+    wait in PostgreSQL when the row is let go, instead of the next one being woken here first).
     """
     if not is_postgres():
         return
-    lock = _turns.setdefault((id(db.engine), *key), threading.Lock())
+    lock = _turns.setdefault((id(db.engine), width, *key),
+                             threading.Lock() if width == 1 else threading.BoundedSemaphore(width))
     session = db.session()
     held = session.info.setdefault(_HELD, [])
     if lock in held:
