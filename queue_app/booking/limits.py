@@ -99,20 +99,44 @@ def shares(places: int) -> dict[str, int]:
             "range": max(RANGE_MIN, math.ceil(places * RANGE_SHARE))}
 
 
-def check_shares(service: Service, day: date, source: Source, phone: str | None, places: int) -> None:
+def check_shares(service: Service, day: date, source: Source, phone: str | None, places: int,
+                 *, exclude: int | None = None) -> None:
     """:raise RateLimited: (:data:`MESSAGE`) this request's address, network, phone range or phone-and-network
-    already holds its share of the service-day's active bookings."""
-    active = sa.and_(Booking.service_id == service.id, Booking.day == day, Booking.status.in_(HOLDING_STATES))
+    already holds its share of the service-day's active bookings.
 
-    def count(*where: sa.ColumnElement[bool]) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Booking).where(active, *where)) or 0
+    :param exclude: the id of the request's own booking, already written in this transaction (not counted).
 
-    if phone and count(Booking.phone == phone, Booking.network_key == source.network):
+    The counts are one statement (one round trip): it runs while the request holds the locks of
+    :func:`lock_keys`, which every other booking of the same network waits for.
+    """
+    limited = bool(current_app.config.get("RATELIMIT_BOOKINGS"))
+    same_network = Booking.network_key == source.network
+    in_range = Booking.phone.like(phone_range(phone) + "_" * RANGE_DIGITS) if phone else None
+    counts = [sa.and_(Booking.phone == phone, same_network)] if phone else []
+    if limited:  # an address lies in its network: the rows to count are the network's and the range's
+        counts += [Booking.address_key == source.address, same_network] + ([in_range] if phone else [])
+    if not counts:
+        return
+    where = [Booking.service_id == service.id, Booking.day == day, Booking.status.in_(HOLDING_STATES),
+             sa.or_(same_network, in_range) if limited and phone else same_network]
+    if exclude is not None:
+        where.append(Booking.id != exclude)
+    got = list(db.session.execute(
+        sa.select(*(sa.func.count().filter(c) for c in counts)).select_from(Booking).where(*where)).one())
+    if phone and got.pop(0):
         raise RateLimited(MESSAGE)
-    if not current_app.config.get("RATELIMIT_BOOKINGS"):
+    if not limited:
         return
     limit = shares(places)
-    if count(Booking.address_key == source.address) >= limit["address"] \
-            or count(Booking.network_key == source.network) >= limit["network"] \
-            or (phone and count(Booking.phone.like(phone_range(phone) + "_" * RANGE_DIGITS)) >= limit["range"]):
+    if got[0] >= limit["address"] or got[1] >= limit["network"] or (phone and got[2] >= limit["range"]):
         raise RateLimited(MESSAGE)
+
+
+def lock_keys(source: Source, phone: str | None) -> list[tuple[str, ...]]:
+    """What to lock (per service and day) so the counts of :func:`check_shares` and the booking are one step:
+    the network, then the phone range, always in that order (two requests never wait on each other in a
+    circle). With the shares lifted only the phone-and-network count is made: its one pair is locked, and
+    a booking without a phone counts nothing and locks nothing (its place is taken by a conditional UPDATE)."""
+    if current_app.config.get("RATELIMIT_BOOKINGS"):
+        return [("net", source.network)] + ([("range", phone_range(phone))] if phone else [])
+    return [("phone", phone, source.network)] if phone else []

@@ -7,16 +7,16 @@ UPDATE, so a slot never holds more than ``per_slot`` bookings however many reque
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import secrets
+import time as time_mod
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from queue_app.booking import limits, signals
+from queue_app.booking import limits, places, signals
 from queue_app.booking.errors import (
     BookingClosed,
     BookingNotFound,
@@ -29,10 +29,10 @@ from queue_app.booking.errors import (
     TooLate,
 )
 from queue_app.booking.models import Booking, BookingEvent, BookingEventKind, BookingSlot, BookingState
-from queue_app.core import clock
+from queue_app.core import clock, hooks
 from queue_app.core.calendar import holiday_name, open_ranges
 from queue_app.core.codes import new_code, normalise_code
-from queue_app.core.database import begin_write, insert_or_nothing, is_postgres
+from queue_app.core.database import begin_write, is_postgres, take_turn
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_service
@@ -144,30 +144,15 @@ def slots(service_code: str, day: date | str) -> list[dict[str, Any]]:
     return out
 
 
-# --- places ------------------------------------------------------------------------------------
+#: bookings of one service of this process that may wait on its slot's row at once: each sends its place and COMMIT
+#: in one message, so those already waiting go on without the process waking them (measured: docs/booking.md)
+PLACES_WIDTH = 8
 
-
-def _take_place(service_id: int, day: date, start: str, cap: int) -> bool:
-    """Take one place if fewer than ``cap`` are taken. One conditional UPDATE: on PostgreSQL a racing
-    request waits for the row and re-checks ``taken`` once the first commits; SQLite writes one at a time."""
-    keys = {"service_id": service_id, "day": day, "start": start}
-    db.session.execute(insert_or_nothing(BookingSlot.__table__, {**keys, "taken": 0}))
-    table = BookingSlot.__table__
-    result = db.session.execute(
-        table.update()
-        .where(table.c.service_id == service_id, table.c.day == day, table.c.start == start, table.c.taken < cap)
-        .values(taken=table.c.taken + 1)
-    )
-    return result.rowcount == 1
-
-
-def _release_place(service_id: int, day: date, start: str) -> None:
-    table = BookingSlot.__table__
-    db.session.execute(
-        table.update()
-        .where(table.c.service_id == service_id, table.c.day == day, table.c.start == start, table.c.taken > 0)
-        .values(taken=table.c.taken - 1)
-    )
+SEEN_FULL = hooks.declare_cache(
+    "booking-slots-seen-full", where=__name__,
+    holds="(service id, day, start) -> when this process last found the slot full (monotonic) and that answer",
+    forgotten="never read by a request that began waiting for its turn after the finding (only those that waited "
+              "while the slot filled get it); a day's entries go once the day is past")
 
 
 # --- booking -----------------------------------------------------------------------------------
@@ -177,17 +162,13 @@ def _new_code() -> str:
     return new_code(lambda code: db.session.scalar(sa.select(Booking.id).where(Booking.code == code)) is not None)
 
 
-def _lock(*parts: object) -> None:
-    """Serialise the bookings that count against one share (PostgreSQL; SQLite writes one at a time)."""
-    if is_postgres():
-        digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
-                           {"k": int.from_bytes(digest[:8], "big", signed=True)})
-
-
 def book(service_code: str, day: date | str, start: str, *, name: str | None = None, phone: str | None = None,
-         actor: User | None = None, address: str | None = None) -> Booking:
+         actor: User | None = None, address: str | None = None, commit: bool = False) -> Booking:
     """Take a place in a slot.
+
+    :param commit: (PostgreSQL) commit the booking with its place, in one round trip, so the slot's row is
+        held as briefly as can be; the caller's commit then sends nothing more. For a caller that commits
+        right after; on SQLite the caller's commit does it.
 
     :param address: the requester's address: only its keyed hashes are stored, to count the shares of the
         day one address, one network may hold (:mod:`queue_app.booking.limits`).
@@ -213,16 +194,12 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
         raise ValidationFailed('Missing field "phone".', field="phone")
     source = limits.source_keys(address)
     cap = _day_cap(service, conf)
-    # networks first, then ranges, always in that order: two requests never wait on each other in a circle
-    _lock("net", source.network, service.id, day)
-    if phone:
-        _lock("range", limits.phone_range(phone), service.id, day)
-    limits.check_shares(service, day, source, phone, limits.day_places(len(times), conf, cap))
     taken = dict(db.session.execute(
         sa.select(BookingSlot.start, BookingSlot.taken)
         .where(BookingSlot.service_id == service.id, BookingSlot.day == day)
     ).all())
-    # a plain read first: once a slot is full, the crowd is told so at once instead of queueing for its row
+    # a plain read first, before any lock: once a slot is full, the crowd is told so at once instead of
+    # queueing for the locks and the slot's row
     if taken.get(start, 0) >= conf.per_slot or (cap is not None and taken.get(DAY_ROW, 0) >= cap):
         raise _full(service, conf, day, start, times, taken, cap, now)
     booking = Booking(
@@ -235,12 +212,32 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
     db.session.flush()
     _log(booking, BookingEventKind.booked, now, actor=actor)
     db.session.flush()
-    # the places last, so the slot's row stays locked (PostgreSQL) only from here to the commit; a full slot
-    # rolls the booking back with the rest of the transaction
-    if (cap is not None and not _take_place(service.id, day, DAY_ROW, cap)) \
-            or not _take_place(service.id, day, start, conf.per_slot):
-        raise _full(service, conf, day, start, times, None, cap, now)
-    signals.booking_made.send(booking, actor=actor)  # a notice to the visitor, in this transaction
+    # a notice to the visitor (notify), written in this transaction before the places: on PostgreSQL the last
+    # place's statement commits (places.take(commit=...)), and a refusal rolls the notice back with the rest
+    signals.booking_made.send(booking, actor=actor)
+    # from here to the commit other bookings of this network (PostgreSQL) wait: the locks, the shares'
+    # counts (one statement, leaving this booking out) and the places (one statement a row), nothing else;
+    # a refusal rolls the booking back with the rest of the transaction
+    key = (service.id, day, start)
+    seen_full = hooks.app_cache(SEEN_FULL)
+    waiting_since = time_mod.monotonic()
+    # this process's bookings of the service reach its rows in turn, PLACES_WIDTH at a time
+    take_turn(("booking places", service.id), width=PLACES_WIDTH)
+    seen = seen_full.get(key)
+    if seen is not None and seen[0] > waiting_since:
+        # found full by this process while this request waited for its turn: so it was full while this
+        # request was in flight, the same answer (and offers) it would get from the rows, without them
+        raise SlotFull(seen[1], **seen[2])
+    places.lock_shares(service.id, day, limits.lock_keys(source, phone))
+    limits.check_shares(service, day, source, phone, limits.day_places(len(times), conf, cap), exclude=booking.id)
+    if (cap is not None and not places.take(service.id, day, DAY_ROW, cap)) \
+            or not places.take(service.id, day, start, conf.per_slot, commit=commit):
+        full = _full(service, conf, day, start, times, None, cap, now)
+        if is_postgres():
+            for old in [k for k in seen_full if k[1] < today()]:
+                seen_full.pop(old, None)
+            seen_full[key] = (time_mod.monotonic(), str(full), full.details)
+        raise full
     logger.info("Booking %s for %s %s %s", booking.code, service.code, day, start)
     return booking
 
@@ -301,10 +298,10 @@ def cancel(token: str, *, actor: User | None = None) -> Booking:
     now = clock.utcnow()
     booking.status = BookingState.cancelled
     booking.cancelled_at = now
-    _release_place(booking.service_id, booking.day, booking.start)
+    places.release(booking.service_id, booking.day, booking.start)
     conf = current_site().service(booking.service.code)
     if conf is not None and conf.booking is not None and _day_cap(booking.service, conf.booking) is not None:
-        _release_place(booking.service_id, booking.day, DAY_ROW)
+        places.release(booking.service_id, booking.day, DAY_ROW)
     _log(booking, BookingEventKind.cancelled, now, actor=actor)
     db.session.flush()
     return booking

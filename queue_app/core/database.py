@@ -235,7 +235,7 @@ _turns: dict[tuple, threading.Lock] = {}
 _HELD = "mpp_turns_held"
 
 
-def take_turn(key: tuple) -> None:
+def take_turn(key: tuple, *, width: int = 1) -> None:
     """On PostgreSQL, wait for this process's earlier writers of ``key`` to end their transactions, in turn.
 
     For a hot row that every writer of ``key`` locks until commit, such as a service's day number: its
@@ -247,11 +247,13 @@ def take_turn(key: tuple) -> None:
     turn does not queue for another, and after ``WRITE_WAIT_SECONDS`` a writer goes on without its turn.
     Writers of other processes are not in this queue. SQLite needs none: ``BEGIN IMMEDIATE`` lets one
     writer in at a time. Keep ``key`` to a bounded set (a service, not a service and day): a turn is kept
-    for the life of the process.
+    for the life of the process. ``width`` writers may hold the turn at once (their statements then already
+    wait in PostgreSQL when the row is let go, instead of the next one being woken here first).
     """
     if not is_postgres():
         return
-    lock = _turns.setdefault((id(db.engine), *key), threading.Lock())
+    lock = _turns.setdefault((id(db.engine), width, *key),
+                             threading.Lock() if width == 1 else threading.BoundedSemaphore(width))
     session = db.session()
     held = session.info.setdefault(_HELD, [])
     if lock in held:
@@ -279,6 +281,42 @@ def _pass_turns_on(session: Session) -> None:
 def _give_turns_back(session: Session, transaction: sa.orm.SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended: rolled back or closed (or committed)
         _end_turns(session)
+
+
+def commit_if_row(query: object) -> bool:
+    """PostgreSQL: run ``query`` and, if it returns a row, COMMIT, both in one round trip; else roll back.
+
+    For a writer whose last statement locks a hot row (a slot's places): the row is held until the commit,
+    and a COMMIT sent after the answer came back holds it one more round trip, which under load (and many
+    greenlets) is the longest part of the transaction. Sent together, a racing writer already queued on the
+    row goes on as soon as this one's commit is on disk. ``query`` is a :mod:`psycopg.sql` composition with
+    its values inlined as literals (two statements in one message take no parameters). The session's pending
+    changes are flushed first and this process's turns (:func:`take_turn`) passed on; the session's own commit
+    afterwards sends nothing (the connection is already out of its transaction) and fires its hooks as usual.
+    After a refusal the connection is in a new, empty transaction: the caller raises, and the session's
+    rollback ends it. Only for a transaction whose commit hooks write nothing (one that changed no ticket:
+    those hooks' writes would come in a transaction of their own).
+
+    :return: whether it committed.
+    """
+    from psycopg import errors, sql
+
+    session = db.session()
+    session.flush()
+    _end_turns(session)
+    raw = session.connection().connection.dbapi_connection
+    guarded = sql.SQL("WITH done AS ({}) SELECT 1 / count(*) FROM done; COMMIT").format(query)
+    with raw.cursor() as cur:
+        try:
+            # no parameters and never prepared: the simple protocol, which takes both statements at once
+            cur.execute(guarded, prepare=False)
+        except errors.DivisionByZero:  # no row: the transaction failed there and the COMMIT was not run
+            raw.rollback()
+            return False
+        except errors.OperationalError as exc:  # as any statement's: the 503 database_unavailable
+            session.connection().invalidate(exc)
+            raise sa.exc.OperationalError(guarded.as_string(raw), None, exc) from exc
+    return True
 
 
 def upsert_add(table: sa.Table, keys: dict, column: str, amount: int, *, session: Session | None = None) -> None:

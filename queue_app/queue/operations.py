@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -80,6 +81,7 @@ def issue_ticket(
     phone: str | None = None,
     phone_lang: str | None = None,
     checkin_code: str | None = None,
+    admit: Callable[[int], None] | None = None,
 ) -> tuple[Ticket, bool]:
     """Give the next number of the service for today.
 
@@ -92,6 +94,9 @@ def issue_ticket(
         check-in window and its place in the slot were checked when it was made and at check-in).
     :param phone: the visitor's number for notices, already normalised (queue_app.core.phones).
     :param checkin_code: joined from afar (queue_app.queue.remote.join): the code typed at the kiosk on arrival.
+    :param admit: called with the service's id once the day's number is taken: from then to the commit its row
+        is locked (PostgreSQL) and every other ticket of the service's day waits, so a count made here sees
+        every earlier one (queue_app.queue.remote counts its quota so); raise to refuse.
     :return: the ticket and whether it was created now (False for an idempotent repeat).
     :raise ServiceNotFound, ServiceClosed, HolidayClosed, OutsideHours, QuotaReached, KioskNotFound, ValidationFailed:
     """
@@ -130,6 +135,8 @@ def issue_ticket(
     line = {"service_id": service.id, "service_day": day}
     seq, waiting = upsert_increments((DailyNumber.__table__, line, "last_number"),
                                      (QueueCount.__table__, line, "waiting"))
+    if admit is not None:
+        admit(service.id)
     if service.daily_quota and seq > service.daily_quota and booked_slot_at is None:
         raise QuotaReached(f"Today's quota of {service.daily_quota} tickets for {service.name} is reached.",
                            service=service.code)

@@ -16,7 +16,6 @@ event moves everyone behind up (queue_app.queue.life).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import date, datetime, timedelta
 
@@ -63,14 +62,6 @@ def remote_services() -> dict[str, RemoteConf]:
     return {s.code: s.remote for s in current_site().services if s.remote is not None}
 
 
-def _lock(*parts: object) -> None:
-    """Serialise the joins that count against one service's day (PostgreSQL; SQLite writes one at a time)."""
-    if is_postgres():
-        digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
-                           {"k": int.from_bytes(digest[:8], "big", signed=True)})
-
-
 def joined_today(service_ids: list[int], day: date | None = None) -> dict[int, int]:
     """Tickets joined from afar per service (the one issued for) on ``day`` (default today)."""
     if not service_ids:
@@ -94,12 +85,27 @@ def left_today(services: list[Service]) -> dict[int, dict[str, int] | None]:
     return out
 
 
-def check_phone_holds(phone: str, service: Service, day: date) -> bool:
-    """Whether ``phone`` already holds a waiting ticket from afar for ``service`` on ``day``."""
-    return db.session.scalar(
-        sa.select(Ticket.id).where(Ticket.service_day == day, Ticket.checkin_code.is_not(None),
-                                   Ticket.issued_service_id == service.id, Ticket.phone == phone,
-                                   Ticket.status == TicketState.waiting).limit(1)) is not None
+def _admit(service: Service, day: date, conf: RemoteConf, phone: str | None) -> None:
+    """:raise RateLimited: ``phone`` already holds a waiting place from afar in this line today.
+    :raise RemoteQuotaFull: the day's places from afar are taken (both counted in one statement)."""
+    mine = sa.and_(Ticket.phone == phone, Ticket.status == TicketState.waiting) if phone else sa.false()
+    taken, held = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(mine))
+        .where(Ticket.service_day == day, Ticket.checkin_code.is_not(None), Ticket.issued_service_id == service.id)
+    ).one()
+    if held:
+        raise RateLimited("This phone number already holds a place in this line today.", retry_after=600)
+    if taken >= conf.daily_quota:
+        _quota_full(service, conf)
+
+
+def _quota_full(service: Service, conf: RemoteConf) -> None:
+    # the hours first: a closed service says when it opens, not that its places are taken
+    closed = closed_error(service)
+    if closed is not None:
+        raise closed
+    raise RemoteQuotaFull(f"Today's {conf.daily_quota} places from afar for {service.name} are taken.",
+                          service=service.code)
 
 
 def join(service_code: str, *, phone: str | None = None, actor: User | None = None,
@@ -115,25 +121,23 @@ def join(service_code: str, *, phone: str | None = None, actor: User | None = No
     from queue_app.queue.operations import issue_ticket  # the verbs call this module: imported when used
 
     phone = optional_phone(phone)
+    begin_write()  # before the first read: ending a read transaction first costs a commit and the service's reload
     service = get_service(service_code)
     conf = remote_conf(service.code)
     if conf is None:
         raise RemoteNotOffered(f"{service.name} cannot be joined from afar.", service=service.code)
-    begin_write()
     day = clock.local_day(current_site().tz, clock.utcnow())
-    _lock("remote", service.id, day)
-    if phone and one_per_phone and check_phone_holds(phone, service, day):
-        raise RateLimited("This phone number already holds a place in this line today.", retry_after=600)
-    taken = joined_today([service.id], day).get(service.id, 0)
-    if taken >= conf.daily_quota:
-        # the hours first: a closed service says when it opens, not that its places are taken
-        closed = closed_error(service)
-        if closed is not None:
-            raise closed
-        raise RemoteQuotaFull(f"Today's {conf.daily_quota} places from afar for {service.name} are taken.",
-                              service=service.code)
+    holder = phone if one_per_phone else None
+    # the counts read plainly first: once the quota is taken, the crowd is told so without queueing for the line
+    _admit(service, day, conf, holder)
     code = new_code(lambda c: db.session.scalar(sa.select(Ticket.id).where(Ticket.checkin_code == c)) is not None)
-    ticket, _ = issue_ticket(service.code, actor=actor, phone=phone, checkin_code=code)
+
+    def admit(service_id: int) -> None:
+        # the day's number is taken: every other ticket of this line waits for this one's commit, so these
+        # counts see every earlier join (no lock of its own, and one round trip)
+        _admit(service, day, conf, holder)
+
+    ticket, _ = issue_ticket(service.code, actor=actor, phone=phone, checkin_code=code, admit=admit)
     logger.info("Ticket %s joined from afar for %s", ticket.number, service.code)
     return ticket
 
