@@ -446,9 +446,6 @@ def demo_config(printer_port: int, *, notify: bool = False) -> str:
     assert "[site.hours]" not in text and "[[holidays]]" not in text, "the demo calendar moved; update tests/helpers.py"
     text = text.replace("port = 9100", f"port = {printer_port}")
     assert f"port = {printer_port}" in text, "the demo kiosk printer moved; update tests/helpers.py"
-    # the demo's notices go to the fake gateway `make run` starts on port 9200: off here, so no test sends to
-    # whatever listens there (tests of the notices run their own gateway: tests/notifysite.py)
-    text = text.replace('provider = "whatsapp"', 'provider = ""', 1)
     # LiveServer rewrites `base_url = "..."`, a pattern that also matches inside `database_url = "..."`
     return text.replace('database_url = "', 'database_url="')
 

@@ -13,7 +13,9 @@ import requests
 
 from ..notifysite import APP_SECRET, VERIFY, FakeGateway, messages, notify_server
 
-pytestmark = pytest.mark.slow
+# one live server for the module, whose tests follow each other (the last reads the counts the others made):
+# one xdist worker runs them all, in order
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("notify-live")]
 
 PHONE = "0812-3456-7822"
 DIGITS = "6281234567822"

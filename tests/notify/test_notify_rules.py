@@ -20,7 +20,7 @@ from queue_app.notify.sender import RETRY_WAITS, claim, record, retry_wait
 from queue_app.queue import operations
 from tests.helpers import built_app, kiosk_headers, make_site
 from tests.notifysite import FakeGateway, notify_config
-from tests.test_booking import BOOKING_SITE, MON, at, travel_to
+from tests.booking.test_booking import BOOKING_SITE, MON, at, travel_to
 
 pytestmark = pytest.mark.both_databases
 

@@ -393,6 +393,9 @@ ALLOWED = [
     (r"^/api/admin/", {"admin"}),
     (r"^/api/survey/tablet/\{code\}$", {"clerk", "admin"}),  # the counter tablet, run by its clerk for now
     (r"^/api/complaints", {"manager", "admin"}),  # the inbox: a manager sees their agency's
+    (r"^/api/notify/messages$", {"admin"}),  # whom the site messaged: phone numbers, even masked
+    (r"^/api/notify/health$", {"manager", "admin"}),  # the provider card on the dashboard
+    (r"^/api/services/\{code\}/notice$", {"manager", "admin"}),  # a manager of the service's agency
 ]
 
 
@@ -413,7 +416,7 @@ def test_every_staff_endpoint_refuses_the_wrong_role(app, staff, method, path):
     headers = {"clerk": staff.headers("clerk1", "clerk", ["L01", "L02"]),
                "manager": staff.headers("mgr", "manager"), "admin": staff.headers("boss", "admin")}
     client = app.test_client()
-    code = "PERIZINAN" if "/admin/services/" in path else "L01"
+    code = "PERIZINAN" if "/admin/services/" in path or path.startswith("/api/services/") else "L01"
     url = path.replace("{code}", code).replace("{username}", "target").replace("{token}", token)
     allowed = _allowed(path)
     body = {"number": "A-001", "service": "NONIZIN", "text": "x", "reason": "x", "counters": ["L01"]}

@@ -19,7 +19,7 @@ from queue_app.queue.read_models import ticket_public
 from queue_app.survey.models import SurveyResponse
 from queue_app.survey.operations import NotFinished, submit_survey
 
-from ..helpers import VISIT_SITE, make_site, on_duty, take_ticket
+from ..helpers import VISIT_SITE, make_site, on_duty, take_ticket, travel_to_midday
 
 pytestmark = pytest.mark.both_databases
 
@@ -29,6 +29,14 @@ ANSWERS = {f"U{i}": 4 for i in range(1, 10)}
 @pytest.fixture
 def site(tmp_path):
     return make_site(tmp_path, VISIT_SITE)
+
+
+@pytest.fixture(autouse=True)
+def _midday(request):
+    """The steps travel minutes and hours: from 12:00 of the site's day they stay on one service day, whatever
+    time the suite runs at (at 23:55 in Jakarta a 6-minute travel landed on the next day)."""
+    if "app" in request.fixturenames:
+        travel_to_midday(request.getfixturevalue("app"))
 
 
 @pytest.fixture
@@ -250,7 +258,7 @@ def test_a_closed_next_step_keeps_the_ticket_waiting_with_a_clear_message(ctx):
 
 
 def test_a_step_closed_by_its_hours_says_when_it_opens_again(tmp_path, db_url):
-    from ..helpers import built_app, travel_to_midday
+    from ..helpers import built_app
 
     text = VISIT_SITE.replace('prefix = "U"\n', 'prefix = "U"\nhours = "13:00-15:00"\n')
     with built_app(make_site(tmp_path, text), db_url) as app, app.app_context():
