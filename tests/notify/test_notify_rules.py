@@ -18,9 +18,9 @@ from queue_app.notify.models import Message
 from queue_app.notify.providers import HttpGateway, Outcome, Outgoing
 from queue_app.notify.sender import RETRY_WAITS, claim, record, retry_wait
 from queue_app.queue import operations
+from tests.booking.test_booking import BOOKING_SITE, MON, at, travel_to
 from tests.helpers import built_app, kiosk_headers, make_site
 from tests.notifysite import FakeGateway, notify_config
-from tests.booking.test_booking import BOOKING_SITE, MON, at, travel_to
 
 pytestmark = pytest.mark.both_databases
 
