@@ -267,17 +267,22 @@ def built_app(site, database: Path | str):
 
 
 def travel_to_midday(app) -> None:  # noqa: ANN001
-    """Move the test clock to 12:00 of the site's current day (undone with the app, like any travel).
+    """Move the test clock back to the latest 12:00 of the site's time zone (today's, or yesterday's before
+    noon); undone with the app, like any travel.
 
     For a test that then travels minutes or hours: it stays on one service day whatever time the suite
     runs at (run at 23:55 in Jakarta, a 7-minute travel used to land on the next day, with nobody waiting).
+    Never forward: a token or session the test's fixtures made just now would be hours old at once (run at
+    00:17, the day's noon was 11 h 43 min ahead, and the clerk's 12-hour token ended during the test).
     """
-    from datetime import datetime
+    from datetime import datetime, timedelta
     from datetime import time as day_time
 
     tz = app.extensions["site"].tz
     now = clock.utcnow()
-    clock.travel(datetime.combine(now.astimezone(tz).date(), day_time(12), tz) - now)
+    local = now.astimezone(tz)
+    day = local.date() if local.hour >= 12 else local.date() - timedelta(days=1)
+    clock.travel(datetime.combine(day, day_time(12), tz) - now)
 
 
 def _join_new_threads(before: set[threading.Thread], budget: float = 2.0) -> None:
