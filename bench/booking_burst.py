@@ -180,7 +180,9 @@ def main() -> None:
     from tests.livesite import LiveServer
 
     base = Path(tempfile.mkdtemp(prefix="mpp-booking-burst-"))
-    env = {"MPP_QUEUE_CONNECTIONS_PER_ADDRESS": "0"}
+    from bench import PRODUCTION_ENV
+
+    env = {**PRODUCTION_ENV, "MPP_QUEUE_CONNECTIONS_PER_ADDRESS": "0"}
     if not args.networks:
         env["MPP_QUEUE_RATELIMIT_BOOKINGS"] = "0"  # every client comes from 127.0.0.1
     if args.database_url:

@@ -158,11 +158,12 @@ def main() -> None:
     server = proxy = None
     url = args.url
     if not url:
+        from bench import PRODUCTION_ENV
         from tests.helpers import TEST_SITE
         from tests.livesite import LiveServer
 
         # the per-kiosk limit would throttle a load test; every client connects from 127.0.0.1
-        env = {"MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_CONNECTIONS_PER_ADDRESS": "0"}
+        env = {**PRODUCTION_ENV, "MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_CONNECTIONS_PER_ADDRESS": "0"}
         if args.database_url:
             env["MPP_QUEUE_DATABASE_URL"] = args.database_url
             _reset_postgres(args.database_url)

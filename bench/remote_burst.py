@@ -124,7 +124,9 @@ def run_once(database_url: str | None, message_queue: str, servers_n: int, clien
     from tests.livesite import LiveServer
 
     base = Path(tempfile.mkdtemp(prefix="mpp-remote-burst-"))
-    env = {"MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_CONNECTIONS_PER_ADDRESS": "0"}
+    from bench import PRODUCTION_ENV
+
+    env = {**PRODUCTION_ENV, "MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_CONNECTIONS_PER_ADDRESS": "0"}
     if database_url:
         env["MPP_QUEUE_DATABASE_URL"] = database_url
         from bench.issue_tickets import _reset_postgres

@@ -321,7 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     warn_if_past_midnight(text, args.hours * 3600 / args.speed)
     # one driver process plays every kiosk, phone and display from one address: the per-address ticket
     # limit and socket cap are for real clients
-    env = {"MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_SOCKETS_PER_ADDRESS": "0", "MPP_QUEUE_CONNECTIONS_PER_ADDRESS": "0"}
+    from bench import PRODUCTION_ENV
+
+    env = {**PRODUCTION_ENV, "MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_SOCKETS_PER_ADDRESS": "0", "MPP_QUEUE_CONNECTIONS_PER_ADDRESS": "0"}
     server = LiveServer(workdir / "site", config_text=text, env=env).start()
     try:
         server.add_user("petugas", "rahasia-123", role="admin")  # acts for every counter
