@@ -22,9 +22,14 @@ def normalise_code(code: str) -> str:
     return re.sub(r"[\s-]", "", code or "").upper()
 
 
+def random_code() -> str:
+    """A random code, not yet checked against those given (:func:`new_code` checks)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
 def new_code(taken: Callable[[str], bool]) -> str:
     """A fresh random code that ``taken`` says is free."""
     while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        code = random_code()
         if not taken(code):
             return code

@@ -31,6 +31,8 @@ def init_engine(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         _ping_after_idle(engine)
+        if engine.dialect.name == "postgresql":
+            attach_postgres_hooks(engine)
         if engine.dialect.name == "sqlite":
             _setup_sqlite(engine)
             if app.config.get("SQLITE_STRICT_WRITES"):
@@ -86,6 +88,85 @@ def _refuse_writes_in_read_transactions(engine: Engine) -> None:
         verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
         if verb in _DML and conn.in_transaction() and not conn.get_execution_options().get(WRITE_OPTION):
             raise AssertionError(f"write in a read transaction (call begin_write() first): {statement[:120]}")
+
+
+def attach_postgres_hooks(engine: Engine) -> None:
+    """The listeners a PostgreSQL engine gets (attaching them connects to nothing: the docs list them so)."""
+    _reads_before_begin(engine)
+
+
+#: on a PostgreSQL connection's info: its transaction has sent no BEGIN yet (see _reads_before_begin)
+_NO_BEGIN_YET = "mpp_no_begin_yet"
+
+
+def _reads_before_begin(engine: Engine) -> None:
+    """PostgreSQL: a transaction's plain reads before its first write go without BEGIN, and a transaction that
+    only read ends without ROLLBACK: two round trips fewer for every read-only request (a slot list, a
+    full slot's refusal, a ticket's page) and for every request that reads before it writes.
+
+    Nothing is lost by it: at PostgreSQL's READ COMMITTED every statement of a transaction sees a snapshot
+    of its own anyway, so a plain SELECT outside the transaction sees what it would have seen inside. The
+    transaction begins (psycopg leaves autocommit and sends BEGIN) before the first statement that is not
+    a plain SELECT built by SQLAlchemy: any write, a SELECT ... FOR UPDATE, a data-modifying CTE, a
+    server-side cursor, any text or driver SQL (an advisory lock, a savepoint). A connection given an
+    isolation level of its own (``AUTOCOMMIT`` for VACUUM) is left as it asked.
+    """
+
+    @hooks.listens_for(engine, "begin",
+                       why="PostgreSQL: a transaction starts without BEGIN; its plain reads are sent in autocommit")
+    def _on_begin(conn) -> None:  # noqa: ANN001
+        if "isolation_level" in conn.get_execution_options():
+            return
+        raw = conn.connection.dbapi_connection
+        if raw is not None and raw.info.transaction_status == _IDLE:
+            raw.autocommit = True
+            conn.info[_NO_BEGIN_YET] = True
+
+    @hooks.listens_for(engine, "before_cursor_execute",
+                       why="PostgreSQL: BEGIN before a transaction's first statement that is not a plain SELECT")
+    def _before_statement(conn, _cursor, statement, _parameters, context, _executemany) -> None:  # noqa: ANN001
+        if conn.info.get(_NO_BEGIN_YET) and not _plain_read(statement, context):
+            begin_now(conn)
+
+    @hooks.listens_for(engine, "commit", why="PostgreSQL: a transaction that sent no BEGIN ends without a round trip")
+    def _on_commit(conn) -> None:  # noqa: ANN001
+        begin_now(conn)
+
+    @hooks.listens_for(engine, "rollback", why="PostgreSQL: a transaction that sent no BEGIN ends without a round trip")
+    def _on_rollback(conn) -> None:  # noqa: ANN001
+        begin_now(conn)
+
+    @hooks.listens_for(engine.pool, "checkin",
+                       why="PostgreSQL: a connection goes back to the pool out of the reads' autocommit, whatever ended it")
+    def _checked_in(dbapi_conn, record) -> None:  # noqa: ANN001
+        if record is not None and record.info.pop(_NO_BEGIN_YET, None) and dbapi_conn is not None \
+                and not dbapi_conn.closed and dbapi_conn.info.transaction_status == _IDLE:
+            dbapi_conn.autocommit = False
+
+
+def _plain_read(statement: str, context) -> bool:  # noqa: ANN001
+    """A SELECT built by SQLAlchemy that locks nothing, writes nothing (no data-modifying CTE: it would start
+    with WITH) and needs no server-side cursor (which lives in a transaction)."""
+    compiled = getattr(context, "compiled", None)
+    return (compiled is not None and isinstance(compiled.statement, sa.Select)
+            and compiled.statement._for_update_arg is None and not context._is_server_side
+            and statement.lstrip()[:6].upper() == "SELECT")
+
+
+def begin_now(conn: sa.Connection) -> None:
+    """PostgreSQL: leave the reads' autocommit, so the next statement begins the transaction (psycopg sends
+    BEGIN with it); ending a transaction that never began, this only puts the connection back as it was
+    (its COMMIT or ROLLBACK then sends nothing: psycopg has no transaction to end)."""
+    if conn.invalidated or conn.closed:  # a cut connection: the pool drops it (its info with it)
+        return
+    if conn.info.pop(_NO_BEGIN_YET, None):
+        raw = conn.connection.dbapi_connection
+        if raw is not None and not raw.closed and raw.info.transaction_status == _IDLE:
+            raw.autocommit = False
+
+
+#: psycopg's TransactionStatus.IDLE: no transaction open on the connection
+_IDLE = 0
 
 
 def _setup_sqlite(engine: Engine) -> None:
@@ -195,38 +276,52 @@ def upsert_increment(table: sa.Table, keys: dict, column: str, *, start: int = 1
     return int(db.session.connection().execute(stmt, keys).scalar_one())
 
 
-def upsert_increments(*rows: tuple[sa.Table, dict, str]) -> list[int]:
+def upsert_increments(*rows: tuple[sa.Table, dict, str | tuple[str, ...]]) -> list[int]:
     """:func:`upsert_increment` on several rows at once; return their new values, in order.
 
     On PostgreSQL one statement (one round trip) that locks the rows in the order given, for writers that
     hold a hot row until commit and should hold it for as few round trips as possible (a ticket's number and
     its line's count, issue 15). Each row's value is its latest committed one plus one, whatever the
-    statement waited for. On SQLite, where statements cost no round trip, one after the other.
+    statement waited for. On SQLite, where statements cost no round trip, one after the other. A row given
+    several columns adds one to each (a new row starts them at one) and returns each, in order.
     """
     if not is_postgres():
-        return [upsert_increment(table, keys, column) for table, keys, column in rows]
+        values: list[int] = []
+        for table, keys, columns in rows:
+            if isinstance(columns, str):
+                values.append(upsert_increment(table, keys, columns))
+            else:
+                values.extend(_sqlite_increments(table, keys, columns))
+        return values
     stmt = _upserts_statement(tuple((table, tuple(keys), column) for table, keys, column in rows))
     params = {f"r{i}_{k}": v for i, (_, keys, _) in enumerate(rows) for k, v in keys.items()}
     return [int(v) for v in db.session.connection().execute(stmt, params).one()]
 
 
+def _sqlite_increments(table: sa.Table, keys: dict, columns: tuple[str, ...]) -> list[int]:
+    db.session.execute(insert_or_nothing(table, {**keys, **{c: 0 for c in columns}}))
+    where = [table.c[k] == v for k, v in keys.items()]
+    db.session.execute(table.update().where(*where).values({c: table.c[c] + 1 for c in columns}))
+    return [int(v) for v in db.session.execute(sa.select(*(table.c[c] for c in columns)).where(*where)).one()]
+
+
 @functools.cache
-def _upserts_statement(rows: tuple[tuple[sa.Table, tuple[str, ...], str], ...]) -> sa.Select:
+def _upserts_statement(rows: tuple[tuple[sa.Table, tuple[str, ...], str | tuple[str, ...]], ...]) -> sa.Select:
     """PostgreSQL: each upsert a data-modifying CTE (they run however the outer SELECT is read, and every one
     of them to its end), read in the order given."""
     from sqlalchemy.dialects.postgresql import insert
 
     ctes = []
     for i, (table, keys, column) in enumerate(rows):
-        col = table.c[column]
+        cols = [table.c[c] for c in ((column,) if isinstance(column, str) else column)]
         stmt = insert(table).values(**{k: sa.bindparam(f"r{i}_{k}", type_=table.c[k].type) for k in keys},
-                                    **{column: 1})
-        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={column: col + 1})
-        ctes.append(stmt.returning(col.label("v")).cte(f"r{i}"))
+                                    **{c.name: 1 for c in cols})
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c.name: c + 1 for c in cols})
+        ctes.append(stmt.returning(*(c.label(f"v{j}") for j, c in enumerate(cols))).cte(f"r{i}"))
     joined = ctes[0]
     for cte in ctes[1:]:  # each has one row; joined on true, as the linter of cartesian products wants
         joined = joined.join(cte, sa.true())
-    return sa.select(*(c.c.v for c in ctes)).select_from(joined)
+    return sa.select(*(col for c in ctes for col in c.c)).select_from(joined)
 
 
 # --- turns: this process's writers of a hot row served first come, first served ----------------------
@@ -304,6 +399,7 @@ def commit_if_row(query: object) -> bool:
     session = db.session()
     session.flush()
     _end_turns(session)
+    begin_now(session.connection())  # the query writes: it runs in the transaction
     raw = session.connection().connection.dbapi_connection
     guarded = sql.SQL("WITH done AS ({}) SELECT 1 / count(*) FROM done; COMMIT").format(query)
     with raw.cursor() as cur:

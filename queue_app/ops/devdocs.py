@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import sqlalchemy as sa
+
 import queue_app.factory  # noqa: F401  (registers every table and /api handler)
 from queue_app.core import events, hooks
 from queue_app.factory import create_app
@@ -57,6 +59,10 @@ def hooks_page() -> str:
     from queue_app.core.config import TestConfig
 
     create_app(TestConfig, config_path=str(DOCS.parent / "config.toml"), SQLALCHEMY_DATABASE_URI="sqlite://")
+    # and those only a PostgreSQL engine gets (attached to an engine that never connects)
+    from queue_app.core.database import attach_postgres_hooks
+
+    attach_postgres_hooks(sa.create_engine("postgresql+psycopg://docs@127.0.0.1/docs"))
     return hooks.document()
 
 

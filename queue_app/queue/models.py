@@ -207,13 +207,15 @@ class VisitStep(Base):
 
 
 class DailyNumber(Base):
-    """Last number issued per service per local day, bumped atomically with an upsert."""
+    """Last number issued per service per local day, bumped atomically with an upsert; and how many of the day's
+    tickets were joined from afar, bumped by the same statement (the quota's count, exact under the row's lock)."""
 
     __tablename__ = "daily_numbers"
 
     service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), primary_key=True)
     service_day: Mapped[date] = mapped_column(primary_key=True)
     last_number: Mapped[int] = mapped_column(default=0)
+    remote: Mapped[int] = mapped_column(server_default="0")
 
 
 class IdempotencyKey(Base):

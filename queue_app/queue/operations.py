@@ -83,7 +83,8 @@ def issue_ticket(
     phone: str | None = None,
     phone_lang: str | None = None,
     checkin_code: str | None = None,
-    admit: Callable[[int], None] | None = None,
+    admit: Callable[[int | None], None] | None = None,
+    queued: Callable[[], None] | None = None,
 ) -> tuple[Ticket, bool]:
     """Give the next number of the service for today.
 
@@ -96,9 +97,12 @@ def issue_ticket(
         check-in window and its place in the slot were checked when it was made and at check-in).
     :param phone: the visitor's number for notices, already normalised (queue_app.core.phones).
     :param checkin_code: joined from afar (queue_app.queue.remote.join): the code typed at the kiosk on arrival.
-    :param admit: called with the service's id once the day's number is taken: from then to the commit its row
-        is locked (PostgreSQL) and every other ticket of the service's day waits, so a count made here sees
-        every earlier one (queue_app.queue.remote counts its quota so); raise to refuse.
+    :param admit: called once the day's number is taken, with (for a ticket joined from afar) how many of the
+        day's tickets were, this one included, counted on the number's row: from then to the commit that row is
+        locked (PostgreSQL) and every other ticket of the service's day waits, so the count is exact
+        (queue_app.queue.remote checks its quota so); raise to refuse.
+    :param queued: called once this request's turn for the day's number is taken (this process's earlier
+        tickets of the service are committed), before the number's row: raise to refuse without touching it.
     :return: the ticket and whether it was created now (False for an idempotent repeat).
     :raise ServiceNotFound, ServiceClosed, HolidayClosed, OutsideHours, QuotaReached, KioskNotFound, ValidationFailed:
     """
@@ -130,15 +134,19 @@ def issue_ticket(
     day = clock.local_day(current_site().tz, now)
     eta_for = forecast_new(day, service.id, priority=priority)
     take_turn(("day number", service.id))  # this process's kiosks of the service, in the order they came
+    if queued is not None:
+        queued()
     if priority or booked_slot_at is not None:
         will_move(service.id, day)  # it moves others back: the line's version row before its count, as a call
     # the number and the ticket's count in its line (queue_app.queue.counts) in one round trip: from here to
     # the commit both rows stay locked on PostgreSQL, so each round trip after this delays the next kiosk
+    # (and, for a ticket joined from afar, the day's count of those, on the number's row: its quota's count)
     line = {"service_id": service.id, "service_day": day}
-    seq, waiting = upsert_increments((DailyNumber.__table__, line, "last_number"),
-                                     (QueueCount.__table__, line, "waiting"))
+    numbers = ("last_number", "remote") if checkin_code is not None else "last_number"
+    seq, *joined, waiting = upsert_increments((DailyNumber.__table__, line, numbers),
+                                              (QueueCount.__table__, line, "waiting"))
     if admit is not None:
-        admit(service.id)
+        admit(joined[0] if joined else None)
     if service.daily_quota and seq > service.daily_quota and booked_slot_at is None:
         raise QuotaReached(f"Today's quota of {service.daily_quota} tickets for {service.name} is reached.",
                            service=service.code)

@@ -16,14 +16,15 @@ event moves everyone behind up (queue_app.queue.life).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from queue_app.core import clock
-from queue_app.core.codes import CODE_RE, new_code, normalise_code
+from queue_app.core import clock, hooks
+from queue_app.core.codes import CODE_RE, new_code, normalise_code, random_code
 from queue_app.core.database import begin_write, is_postgres
 from queue_app.core.errors import KioskNotFound, RateLimited
 from queue_app.core.extensions import db
@@ -36,7 +37,7 @@ from queue_app.core.siteconfig.calendar import RemoteConf
 from queue_app.queue import life
 from queue_app.queue.errors import NotWaiting, RemoteNotOffered, RemoteQuotaFull, TicketNotFound
 from queue_app.queue.estimate import ahead_of
-from queue_app.queue.models import EventKind, Ticket, TicketState
+from queue_app.queue.models import DailyNumber, EventKind, Ticket, TicketState
 from queue_app.queue.opening import closed_error
 from queue_app.staff.models import User
 
@@ -63,14 +64,13 @@ def remote_services() -> dict[str, RemoteConf]:
 
 
 def joined_today(service_ids: list[int], day: date | None = None) -> dict[int, int]:
-    """Tickets joined from afar per service (the one issued for) on ``day`` (default today)."""
+    """Tickets joined from afar per service (the one issued for) on ``day`` (default today): the count kept on
+    the day's number row, bumped by the statement that takes a join's number."""
     if not service_ids:
         return {}
     rows = db.session.execute(
-        sa.select(Ticket.issued_service_id, sa.func.count())
-        .where(Ticket.service_day == (day or site_today()), Ticket.checkin_code.is_not(None),
-               Ticket.issued_service_id.in_(service_ids))
-        .group_by(Ticket.issued_service_id))
+        sa.select(DailyNumber.service_id, DailyNumber.remote)
+        .where(DailyNumber.service_day == (day or site_today()), DailyNumber.service_id.in_(service_ids)))
     return {sid: n for sid, n in rows}
 
 
@@ -85,18 +85,52 @@ def left_today(services: list[Service]) -> dict[int, dict[str, int] | None]:
     return out
 
 
-def _admit(service: Service, day: date, conf: RemoteConf, phone: str | None) -> None:
-    """:raise RateLimited: ``phone`` already holds a waiting place from afar in this line today.
-    :raise RemoteQuotaFull: the day's places from afar are taken (both counted in one statement)."""
-    mine = sa.and_(Ticket.phone == phone, Ticket.status == TicketState.waiting) if phone else sa.false()
-    taken, held = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(mine))
-        .where(Ticket.service_day == day, Ticket.checkin_code.is_not(None), Ticket.issued_service_id == service.id)
-    ).one()
+SEEN_FULL = hooks.declare_cache(
+    "remote-quota-seen-full", where=__name__,
+    holds="(service id, day) -> the day's count of joins from afar this process found at or past the quota",
+    forgotten="never needs to be within its day: the count on the day's number row only grows (a join left or "
+              "lapsed still counts), so a quota found taken stays taken unless the site's quota is raised, which "
+              "each check compares against; a day's entries go once the day is past")
+
+
+def _admit(service: Service, day: date, conf: RemoteConf, phone: str | None) -> str:
+    """The plain read before the line's number is taken: once the quota is taken the crowd is told so at once,
+    without queueing for the number's row (the exact check is :func:`join`'s ``admit``, on that row).
+
+    :return: a check-in code no ticket has (looked up in the same statement).
+    :raise RateLimited: ``phone`` already holds a waiting place from afar in this line today (exact: its
+        joins are serialised by :func:`_lock_phone`).
+    :raise RemoteQuotaFull: the day's places from afar are taken (all read in one statement)."""
+    taken = (sa.select(DailyNumber.remote)
+             .where(DailyNumber.service_id == service.id, DailyNumber.service_day == day).scalar_subquery())
+    held = sa.false()
+    if phone:
+        held = sa.exists().where(Ticket.service_day == day, Ticket.issued_service_id == service.id,
+                                 Ticket.checkin_code.is_not(None), Ticket.phone == phone,
+                                 Ticket.status == TicketState.waiting)
+    code = random_code()
+    taken, held, clash = db.session.execute(
+        sa.select(taken, held, sa.exists().where(Ticket.checkin_code == code))).one()
     if held:
         raise RateLimited("This phone number already holds a place in this line today.", retry_after=600)
-    if taken >= conf.daily_quota:
+    if (taken or 0) >= conf.daily_quota:
         _quota_full(service, conf)
+    return new_code(_code_taken) if clash else code
+
+
+def _code_taken(code: str) -> bool:
+    return db.session.scalar(sa.select(Ticket.id).where(Ticket.checkin_code == code)) is not None
+
+
+def _lock_phone(service: Service, day: date, phone: str) -> None:
+    """PostgreSQL: one phone's joins of a line wait for each other (an advisory lock on the phone, the line and
+    the day, held to the commit), so the count of the places it holds sees its earlier join; other phones'
+    joins never wait for it. SQLite writes one at a time (``BEGIN IMMEDIATE``)."""
+    if not is_postgres():
+        return
+    digest = hashlib.sha256(f"remote|{service.id}|{day}|{phone}".encode()).digest()
+    db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
+                       {"k": int.from_bytes(digest[:8], "big", signed=True)})
 
 
 def _quota_full(service: Service, conf: RemoteConf) -> None:
@@ -128,16 +162,33 @@ def join(service_code: str, *, phone: str | None = None, actor: User | None = No
         raise RemoteNotOffered(f"{service.name} cannot be joined from afar.", service=service.code)
     day = clock.local_day(current_site().tz, clock.utcnow())
     holder = phone if one_per_phone else None
-    # the counts read plainly first: once the quota is taken, the crowd is told so without queueing for the line
-    _admit(service, day, conf, holder)
-    code = new_code(lambda c: db.session.scalar(sa.select(Ticket.id).where(Ticket.checkin_code == c)) is not None)
+    # the count only grows (a join that is left or lapses still counts), so a quota this process found taken
+    # stays taken: those waiting behind the finding are told so without the database
+    seen_full = hooks.app_cache(SEEN_FULL)
+    key = (service.id, day)
+    for old in [k for k in seen_full if k[1] < day]:
+        seen_full.pop(old, None)
+    if seen_full.get(key, 0) >= conf.daily_quota:
+        _quota_full(service, conf)
+    if holder is not None:
+        _lock_phone(service, day, holder)
+    # the counts read before the line's number is taken: once the quota is taken, the crowd is told so without
+    # queueing for the number's row
+    code = _admit(service, day, conf, holder)
 
-    def admit(service_id: int) -> None:
-        # the day's number is taken: every other ticket of this line waits for this one's commit, so these
-        # counts see every earlier join (no lock of its own, and one round trip)
-        _admit(service, day, conf, holder)
+    def queued() -> None:
+        # this process's earlier joins of the line are committed: one of them may have found the quota taken
+        if seen_full.get(key, 0) >= conf.daily_quota:
+            _quota_full(service, conf)
 
-    ticket, _ = issue_ticket(service.code, actor=actor, phone=phone, checkin_code=code, admit=admit)
+    def admit(joined: int | None) -> None:
+        # the day's number is taken, and with it the count of the day's joins from afar on the same row: every
+        # other ticket of this line waits for this one's commit, so the count is exact
+        if joined is None or joined > conf.daily_quota:
+            seen_full[key] = max(seen_full.get(key, 0), (joined or 1) - 1)
+            _quota_full(service, conf)
+
+    ticket, _ = issue_ticket(service.code, actor=actor, phone=phone, checkin_code=code, admit=admit, queued=queued)
     logger.info("Ticket %s joined from afar for %s", ticket.number, service.code)
     return ticket
 

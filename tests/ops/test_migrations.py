@@ -125,3 +125,44 @@ def test_a_restart_on_a_current_schema_does_not_load_alembic(tmp_path):
     assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
     assert first.stdout.split()[-1] == "True"  # a new database: migrated
     assert again.stdout.split()[-1] == "False"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_the_quota_count_of_joins_from_afar_is_carried_over(tmp_path, site, kind, request):
+    """A day with joins from afar before the count moved onto the day's number row keeps them counted:
+    otherwise that day's quota would start again from nothing."""
+    from flask_migrate import upgrade
+
+    url = request.getfixturevalue("pg_url") if kind == "postgres" else f"sqlite:///{tmp_path / 'q.db'}"
+    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url)
+    use_migrations(app)
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(directory=MIGRATIONS_DIR, revision="n1a2b3c4d5e6")  # the revision before the count
+        from queue_app.core.database import WRITE_OPTION
+
+        with db.engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
+            conn.execute(sa.text("INSERT INTO agencies (code, name, active) VALUES ('X', 'X', :yes)"), {"yes": True})
+            conn.execute(sa.text(
+                "INSERT INTO services (code, agency_id, name, name_en, prefix, target_wait_minutes, daily_quota, "
+                "typical_service_seconds, position, active, closed_reason) "
+                "SELECT 'S', id, 'S', '', 'S', 15, 0, 300, 0, :yes, '' FROM agencies"), {"yes": True})
+            for seq, code in enumerate([None, "ABC123", "DEF456", None, "GHJ789"], start=1):
+                conn.execute(sa.text(
+                    "INSERT INTO tickets (token, number, seq, service_day, issued_service_id, service_id, status, "
+                    "priority, issued_at, queue_at, recalls, checkin_code) SELECT :token, :number, :seq, "
+                    "'2026-12-07', id, id, 'waiting', :no, '2026-12-07 01:00:00', '2026-12-07 01:00:00', 0, :code "
+                    "FROM services"), {"token": f"t{seq}", "number": f"S-{seq:03d}", "seq": seq, "no": False,
+                                       "code": code})
+            conn.execute(sa.text("INSERT INTO daily_numbers (service_id, service_day, last_number) "
+                                 "SELECT id, '2026-12-07', 5 FROM services"))
+        upgrade(directory=MIGRATIONS_DIR)
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT last_number, remote FROM daily_numbers")).one() == (5, 3)
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.remove()
+        db.engine.dispose()

@@ -224,6 +224,89 @@ def test_upsert_increments_takes_several_rows_at_once_and_rolls_back_with_them(c
     assert upsert_increments(*both) == [3, 7]
 
 
+def test_upsert_increments_adds_to_several_columns_of_one_row(ctx):
+    """A join from afar takes its number and its quota's count on the same row, in the same statement."""
+    from queue_app.core.database import begin_write, upsert_increments
+    from queue_app.queue.models import DailyNumber, QueueCount
+
+    begin_write()
+    sid = db.session.scalar(sa.select(Service.id).where(Service.code == "NONIZIN"))
+    line = {"service_id": sid, "service_day": today()}
+    number = (DailyNumber.__table__, line, "last_number")
+    joined = (DailyNumber.__table__, line, ("last_number", "remote"))
+    count = (QueueCount.__table__, line, "waiting")
+    assert upsert_increments(joined, count) == [1, 1, 1]  # a new row starts each column at one
+    assert upsert_increments(number, count) == [2, 2]  # a walk-in: the number only
+    assert upsert_increments(joined, count) == [3, 2, 3]
+    db.session.rollback()
+    begin_write()
+    assert upsert_increments(number, count) == [1, 1]
+    assert db.session.scalar(sa.select(DailyNumber.remote).where(DailyNumber.service_id == sid)) == 0
+
+
+def _driver_statements(engine: sa.Engine, fn) -> list[str]:  # noqa: ANN001
+    """What ``fn`` sends to PostgreSQL, BEGIN and ROLLBACK included (psycopg sends those itself)."""
+    import psycopg
+
+    sent: list[str] = []
+    original = psycopg.Connection._exec_command
+
+    def command(self, command, *args, **kw):  # noqa: ANN001, ANN002, ANN003
+        sent.append(bytes(command).decode() if isinstance(command, bytes | bytearray | memoryview) else str(command))
+        return original(self, command, *args, **kw)
+
+    def statement(conn, cursor, text, *args) -> None:  # noqa: ANN001, ANN002
+        sent.append(text)
+
+    psycopg.Connection._exec_command = command
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    try:
+        fn()
+    finally:
+        psycopg.Connection._exec_command = original
+        sa.event.remove(engine, "before_cursor_execute", statement)
+    return sent
+
+
+def test_postgres_reads_need_no_begin_and_a_write_begins_the_transaction(site, pg_url):
+    """A request that only reads sends its SELECTs alone (no BEGIN, no ROLLBACK: two round trips fewer); the
+    first statement that is not a plain SELECT begins the transaction, and it holds from there: a rollback
+    takes the writes back, a lock lasts to the commit."""
+    with built_app(site, pg_url) as app:
+        client = app.test_client()
+        assert take_ticket(client).status_code == 201
+        with app.app_context():
+            engine = db.engine
+        sent = _driver_statements(engine, lambda: client.get("/api/services"))
+        assert sent and not [s for s in sent if s.split()[0].upper() in ("BEGIN", "ROLLBACK", "COMMIT")], sent
+
+        with app.app_context():
+            from queue_app.core.database import begin_write
+
+            begin_write()
+            before = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
+            sent = _driver_statements(engine, lambda: operations.issue_ticket("PERIZINAN"))
+            verbs = [s.split()[0].upper() for s in sent]
+            # psycopg sends BEGIN while executing the first write (the statement is listed as it is handed over)
+            first_write = min(i for i, v in enumerate(verbs) if v in ("INSERT", "WITH", "UPDATE"))
+            assert verbs.count("BEGIN") == 1 and verbs.index("BEGIN") == first_write + 1, sent
+            assert set(verbs[:first_write]) == {"SELECT"}, sent
+            db.session.rollback()  # everything from the first write on is taken back
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == before
+
+            # a lock taken by a SELECT (FOR UPDATE, an advisory lock) is in the transaction: held to its end
+            db.session.execute(sa.select(Service.id).where(Service.code == "PERIZINAN").with_for_update())
+            pid = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+            engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+            with engine.connect() as other:
+                locks = other.execute(sa.text(
+                    "SELECT count(*) FROM pg_locks WHERE pid = :pid AND locktype = 'transactionid'"),
+                    {"pid": pid}).scalar()
+            engine.dispose()
+            assert locks == 1
+            db.session.rollback()
+
+
 def test_unknown_service_and_kiosk(ctx):
     with pytest.raises(ServiceNotFound):
         operations.issue_ticket("NOPE")

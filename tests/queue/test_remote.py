@@ -145,6 +145,37 @@ def test_the_days_quota_from_afar_and_the_places_left(client):
     assert issued(client)["number"] == "A-005"
 
 
+def test_the_quota_holds_on_the_numbers_row_and_a_taken_quota_is_remembered(app, client, monkeypatch):
+    """In a burst every join reads the count before any of them takes a place: the exact check is the count
+    kept on the day's number row, bumped with the number; once a process found the quota taken there, its
+    next joins are refused without a statement about the line."""
+    from queue_app.queue import remote
+
+    for _ in range(4):
+        joined(client)
+    from queue_app.core.codes import random_code
+
+    # as if the count was read before the others joined
+    monkeypatch.setattr(remote, "_admit", lambda *args: random_code())
+    assert error_of(join(client), 409)["code"] == "remote_quota_full"
+    with app.app_context():
+        engine = db.engine
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)
+                                 .where(Ticket.checkin_code.is_not(None))) == 4
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert error_of(join(client), 409)["code"] == "remote_quota_full"
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert not [s for s in seen if "daily_numbers" in s or "tickets" in s], seen
+    assert issued(client)["number"] == "A-005"  # the hall's own tickets go on
+
+
 def test_a_place_given_back_is_not_given_again(client):
     first = joined(client)
     assert client.delete(f"/api/tickets/{first['token']}").status_code == 200
