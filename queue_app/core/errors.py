@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -205,6 +206,21 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return error_body("database_unavailable", api_message("database_unavailable"), 503)
         return render_template("error.html", code=503, message=gettext("errors.database_unavailable")), 503
+
+    @app.errorhandler(sa_exc.TimeoutError)
+    def handle_pool_exhausted(exc: sa_exc.TimeoutError):
+        # every pooled connection stayed busy for the pool's whole timeout (a burst far past what the site was
+        # sized for): the request did nothing; say so, with when to try again, instead of a bare 500
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        logger.warning("No database connection free on %s %s: %s", request.method, log_route(), exc)
+        if wants_json():
+            response = error_body("server_busy", api_message("server_busy"), 503)
+        else:
+            response = render_template("error.html", code=503, message=gettext("errors.server_busy")), 503
+        response = app.make_response(response)
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

@@ -298,3 +298,38 @@ def test_display_and_phone_catch_up_after_losing_the_network(tmp_path):
         phone.disconnect()
     finally:
         server.stop()
+
+
+def test_every_connection_busy_answers_503_server_busy_with_when_to_retry(tmp_path):
+    """A burst far past what the pool was sized for: a request that waited the pool's whole timeout for a
+    connection did nothing, and says so (503 ``server_busy``, ``Retry-After``), not a bare 500."""
+    from queue_app.core.apply_config import sync_site
+    from queue_app.core.config import TestConfig
+    from queue_app.core.extensions import db
+    from queue_app.factory import create_app
+
+    from ..helpers import TEST_SITE, make_site
+
+    site = make_site(tmp_path, TEST_SITE)
+    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'busy.db'}",
+                     SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2})
+    with app.app_context():
+        db.create_all()
+        sync_site(site)
+        db.session.commit()
+        engine = db.engine
+    client = app.test_client()
+    assert client.get("/api/services").status_code == 200
+    held = engine.connect()  # the pool's only connection, busy elsewhere
+    try:
+        resp = client.get("/api/services")
+        assert resp.status_code == 503 and resp.json["error"]["code"] == "server_busy"
+        assert resp.headers["Retry-After"] == "5"
+        page = client.get("/antre", headers={"Accept": "text/html"})
+        assert page.status_code == 503 and "sibuk" in page.get_data(as_text=True)
+    finally:
+        held.close()
+    assert client.get("/api/services").status_code == 200  # and serves again once one is free
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
