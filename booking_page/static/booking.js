@@ -84,6 +84,7 @@ async function submit(event) {
   const body = { service: state.service.code, date: state.day, start: state.start };
   if (state.service.ask_name) body.name = $("bk-name").value.trim();
   if (state.service.ask_phone) body.phone = $("bk-phone").value.trim();
+  if (body.phone) body.lang = lang(); // its notices in the page's language
   const button = $("bk-submit");
   button.disabled = true;
   button.textContent = t("booking");

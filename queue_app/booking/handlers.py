@@ -82,7 +82,7 @@ def create_booking():
     data = parse_body(BookingRequest)
     _limit_booking(data.phone)
     booking = operations.book(data.service, data.date, data.start, name=data.name, phone=data.phone,
-                              address=request.remote_addr, commit=True)
+                              lang=data.lang, address=request.remote_addr, commit=True)
     body = operations.booking_view(booking)
     db.session.commit()
     return jsonify(body), 201

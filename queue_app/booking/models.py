@@ -57,6 +57,8 @@ class Booking(Base):
     name: Mapped[str | None] = mapped_column(sa.String(100))
     #: Normalised digits (62... written 0...), so one number is one number however it was typed
     phone: Mapped[str | None] = mapped_column(sa.String(20))
+    #: The language of the notices to ``phone`` ("id" or "en": the booking page's); None: the site's
+    phone_lang: Mapped[str | None] = mapped_column(sa.String(2))
     #: Keyed hashes (HMAC with the site's secret) of the requester's address and of its /24 or /64 network,
     #: to count the share of a day one source may hold (queue_app.booking.limits); erased with name and phone
     address_key: Mapped[str | None] = mapped_column(sa.String(32))

@@ -163,13 +163,15 @@ def _new_code() -> str:
 
 
 def book(service_code: str, day: date | str, start: str, *, name: str | None = None, phone: str | None = None,
-         actor: User | None = None, address: str | None = None, commit: bool = False) -> Booking:
+         lang: str | None = None, actor: User | None = None, address: str | None = None,
+         commit: bool = False) -> Booking:
     """Take a place in a slot.
 
     :param commit: (PostgreSQL) commit the booking with its place, in one round trip, so the slot's row is
         held as briefly as can be; the caller's commit then sends nothing more. For a caller that commits
         right after; on SQLite the caller's commit does it.
 
+    :param lang: the language of the notices to ``phone`` (None: the site's).
     :param address: the requester's address: only its keyed hashes are stored, to count the shares of the
         day one address, one network may hold (:mod:`queue_app.booking.limits`).
     :raise ServiceNotFound, BookingNotOffered, DateNotBookable, SlotNotFound, SlotFull, ValidationFailed:
@@ -205,7 +207,7 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
     booking = Booking(
         service_id=service.id, service=service, day=day, start=start, end=_hhmm(match[1]),
         starts_at=match[0], ends_at=match[1], code=_new_code(), token=secrets.token_urlsafe(24),
-        status=BookingState.booked, name=name, phone=phone, created_at=now,
+        status=BookingState.booked, name=name, phone=phone, phone_lang=lang if phone else None, created_at=now,
         address_key=source.address, network_key=source.network,
     )
     db.session.add(booking)

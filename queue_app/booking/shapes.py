@@ -19,6 +19,8 @@ class BookingRequest(Shape):
     #: the column holds 100 characters
     name: Annotated[str, StringConstraints(max_length=100)] | None = None
     phone: Phone | None = None
+    lang: Literal["id", "en"] | None = Field(None, description="the language of the notices to the phone "
+                                                                 "(default: the site's)")
 
 
 class CheckInRequest(Shape):

@@ -167,7 +167,7 @@ def _booking_params(booking: Booking) -> list[Any]:
 
 def on_booked(booking: Booking, **_: Any) -> None:  # noqa: ANN401
     if booking.phone and enabled():
-        queue_message(MessageKind.booked, to=booking.phone, lang=None, params=_booking_params(booking),
+        queue_message(MessageKind.booked, to=booking.phone, lang=booking.phone_lang, params=_booking_params(booking),
                       booking_id=booking.id, once=f"booked:{booking.id}")
 
 
@@ -197,12 +197,12 @@ def send_reminders() -> int:
     due = [(b, when) for b, when in due if f"reminder-{when}:{b.id}" not in already]
     if not due:
         return 0
-    todo = [(b.id, b.phone, _booking_params(b), when) for b, when in due]
+    todo = [(b.id, b.phone, b.phone_lang, _booking_params(b), when) for b, when in due]
     db.session.rollback()  # a read so far: the writes take the write lock from their start (SQLite)
     begin_write()
     written = 0
-    for booking_id, phone, params, when in todo:
-        written += queue_message(MessageKind.reminder, to=phone, lang=None, params=params, booking_id=booking_id,
+    for booking_id, phone, lang, params, when in todo:
+        written += queue_message(MessageKind.reminder, to=phone, lang=lang, params=params, booking_id=booking_id,
                                  once=f"reminder-{when}:{booking_id}")
     return written
 

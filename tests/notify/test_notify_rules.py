@@ -70,6 +70,27 @@ def test_a_booking_with_a_phone_gets_booked_then_two_reminders_once(app):
         assert listed.status_code == 401
 
 
+def test_a_booking_made_in_english_gets_its_notices_in_english(app):
+    client = app.test_client()
+    travel_to(at(MON - timedelta(days=1), 10))
+    made = client.post("/api/bookings", json={"service": "PERIZINAN", "date": MON.isoformat(), "start": "10:00",
+                                              "phone": "0812 7777 0002", "lang": "en"})
+    assert made.status_code == 201, made.get_json()
+    plain = client.post("/api/bookings", json={"service": "PERIZINAN", "date": MON.isoformat(), "start": "10:00",
+                                               "phone": "0812 7777 0003"})
+    assert plain.status_code == 201, plain.get_json()
+    bad = client.post("/api/bookings", json={"service": "PERIZINAN", "date": MON.isoformat(), "start": "10:00",
+                                             "phone": "0812 7777 0004", "lang": "fr"})
+    assert bad.status_code == 422
+    travel_to(at(MON - timedelta(days=1), 16, 1))
+    with app.app_context():
+        send_reminders()
+        db.session.commit()
+        langs = {(m.kind.value, m.to): m.lang for m in rows()}
+    assert langs == {("booked", "6281277770002"): "en", ("reminder", "6281277770002"): "en",
+                     ("booked", "6281277770003"): "id", ("reminder", "6281277770003"): "id"}
+
+
 def test_notice_to_everyone_waiting_for_a_service_with_a_phone(app):
     travel_to(at(MON, 9))
     client = app.test_client()
