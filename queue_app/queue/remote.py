@@ -37,6 +37,7 @@ from queue_app.core.siteconfig.calendar import RemoteConf
 from queue_app.queue import life
 from queue_app.queue.errors import NotWaiting, RemoteNotOffered, RemoteQuotaFull, TicketNotFound
 from queue_app.queue.estimate import ahead_of
+from queue_app.queue.idempotency import ticket_for_key
 from queue_app.queue.models import DailyNumber, EventKind, Ticket, TicketState
 from queue_app.queue.opening import closed_error
 from queue_app.staff.models import User
@@ -142,12 +143,20 @@ def _quota_full(service: Service, conf: RemoteConf) -> None:
                           service=service.code)
 
 
+def repeated_join(key: str) -> Ticket | None:
+    """The ticket a join with this (bound) Idempotency-Key already gave, within the keys' 10 minutes."""
+    begin_write()  # an expired key is deleted
+    previous = ticket_for_key("ticket", key, action="issue", now=clock.utcnow())
+    return previous if previous is not None and previous.checkin_code is not None else None
+
+
 def join(service_code: str, *, phone: str | None = None, actor: User | None = None,
-         one_per_phone: bool = True) -> Ticket:
+         one_per_phone: bool = True, idempotency_key: str | None = None) -> Ticket:
     """Take a place in a service's line from afar: a waiting ticket, never priority, with a check-in code.
 
     :param phone: the visitor's number for notices (any accepted form; stored as ``62…``).
     :param one_per_phone: refuse a number that already holds a waiting place in this line today.
+    :param idempotency_key: kept with the ticket, so a retry finds it (:func:`repeated_join`).
     :raise ServiceNotFound, RemoteNotOffered, ServiceClosed, HolidayClosed, OutsideHours, QuotaReached:
     :raise RemoteQuotaFull: the day's places from afar are taken.
     :raise InvalidPhone: (422). :raise RateLimited: the number already holds a place in this line.
@@ -188,7 +197,8 @@ def join(service_code: str, *, phone: str | None = None, actor: User | None = No
             seen_full[key] = max(seen_full.get(key, 0), (joined or 1) - 1)
             _quota_full(service, conf)
 
-    ticket, _ = issue_ticket(service.code, actor=actor, phone=phone, checkin_code=code, admit=admit, queued=queued)
+    ticket, _ = issue_ticket(service.code, actor=actor, phone=phone, checkin_code=code, admit=admit, queued=queued,
+                             idempotency_key=idempotency_key)
     logger.info("Ticket %s joined from afar for %s", ticket.number, service.code)
     return ticket
 

@@ -8,6 +8,8 @@ no kiosk key is needed, so its own limits apply (per address, per phone), lifted
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from flask import current_app, g, jsonify, request
@@ -15,6 +17,7 @@ from flask_login import current_user
 
 from queue_app.api import asks_first, bp
 from queue_app.api.declare import documented, parse_body
+from queue_app.api.parsing import idempotency_key
 from queue_app.core.extensions import db
 from queue_app.core.limits import check, hit
 from queue_app.core.phones import normalise_phone
@@ -36,6 +39,17 @@ def _staff_by_token() -> User | None:
     return None
 
 
+def _bound_key(key: str | None, service: str, phone: str | None) -> str | None:
+    """A visitor's Idempotency-Key, bound to its address and request: anyone may join from afar, so a key
+    another phone happens to send (or guesses) must never answer with this visitor's ticket. Keyed with the
+    site's secret; stored in the tickets' scope, where a kiosk's own keys cannot meet it."""
+    if key is None:
+        return None
+    secret = str(current_app.secret_key or "").encode()
+    text = "|".join((request.remote_addr or "?", service, phone or "", key))
+    return "remote:" + hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:48]
+
+
 def join_from_afar(data: TicketRequest) -> tuple[Any, int]:
     """``POST /api/tickets`` with ``"remote": true``: a place in the line, a check-in code, nothing printed."""
     if data.priority:
@@ -45,6 +59,14 @@ def join_from_afar(data: TicketRequest) -> tuple[Any, int]:
     phone = None
     if data.phone is not None and data.phone.strip():
         phone = normalise_phone(data.phone)  # 422 invalid_phone before any budget is spent
+    key = _bound_key(idempotency_key(), data.service, phone)  # 422 for a malformed one
+    if key is not None:
+        repeat = remote.repeated_join(key)
+        if repeat is not None:  # a phone's retry (a lost answer): the same place, nothing spent again
+            body = issuing.issued_body(repeat, False)
+            body.update(arrived=repeat.arrived_at is not None, code=repeat.checkin_code)
+            db.session.commit()
+            return jsonify(issuing.hand_over(repeat, False, body, None, print_slip=False)), 201
     if staff is None:
         address = request.remote_addr or "?"
         hit("remote-address", config.get("RATELIMIT_REMOTE_PER_ADDRESS", 0), address, seconds=HOUR,
@@ -52,7 +74,7 @@ def join_from_afar(data: TicketRequest) -> tuple[Any, int]:
         if phone:  # counted when a place is taken (below): a stranger's junk cannot spend the owner's budget
             check("remote-phone", config.get("RATELIMIT_REMOTE_PER_PHONE", 0), phone, seconds=DAY,
                   message="This phone number has taken enough places today.")
-    ticket = remote.join(data.service, phone=phone, actor=staff,
+    ticket = remote.join(data.service, phone=phone, actor=staff, idempotency_key=key,
                          one_per_phone=staff is None and bool(config.get("RATELIMIT_REMOTE_PER_PHONE", 0)))
     body = issuing.issued_body(ticket, True)
     body.update(arrived=False, code=ticket.checkin_code)

@@ -176,6 +176,32 @@ def test_the_quota_holds_on_the_numbers_row_and_a_taken_quota_is_remembered(app,
     assert issued(client)["number"] == "A-005"  # the hall's own tickets go on
 
 
+def test_a_retried_join_with_its_idempotency_key_gets_the_same_place(app, client):
+    """A phone that lost the answer sends the join again with the same key: the same place and code, no second
+    place, nothing spent from its budget. The key is bound to the requester: the same key from another
+    address (or for another phone) is another visitor's request, never answered with this one's ticket."""
+    app.config.update(RATELIMIT_REMOTE_PER_ADDRESS=2, RATELIMIT_REMOTE_PER_PHONE=2)
+    key = {"Idempotency-Key": "join-7f3a"}
+    first = client.post("/api/tickets", json={"service": "PERIZINAN", "remote": True, "phone": "081234560001"},
+                        headers=key)
+    assert first.status_code == 201, first.text
+    for _ in range(3):  # past the address's budget of 2: a repeat spends nothing
+        again = client.post("/api/tickets", json={"service": "PERIZINAN", "remote": True, "phone": "0812-3456-0001"},
+                            headers=key)
+        assert again.status_code == 201, again.text
+        assert {k: again.json[k] for k in ("token", "code", "number")} == \
+            {k: first.json[k] for k in ("token", "code", "number")}
+        assert again.json["arrived"] is False
+    other = client.post("/api/tickets", json={"service": "PERIZINAN", "remote": True, "phone": "081234560002"},
+                        headers=key, environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert other.status_code == 201 and other.json["token"] != first.json["token"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)
+                                 .where(Ticket.checkin_code.is_not(None))) == 2
+    bad = client.post("/api/tickets", json={"service": "PERIZINAN", "remote": True}, headers={"Idempotency-Key": "a b"})
+    assert bad.status_code == 422
+
+
 def test_a_place_given_back_is_not_given_again(client):
     first = joined(client)
     assert client.delete(f"/api/tickets/{first['token']}").status_code == 200
