@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -12,15 +14,22 @@ from queue_app.core.extensions import db
 from queue_app.factory import MIGRATIONS_DIR, create_app, use_migrations
 
 
-def _upgrade_and_diff(site, url: str) -> list:
-    from flask_migrate import downgrade, upgrade
-
+@contextlib.contextmanager
+def _empty_migrating_app(site, url: str):
+    """In an app context on an emptied database (no tables, no alembic_version) that migrations will build."""
     app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url)
     use_migrations(app)
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        yield app
+
+
+def _upgrade_and_diff(site, url: str) -> list:
+    from flask_migrate import downgrade, upgrade
+
+    with _empty_migrating_app(site, url):
         upgrade(directory=MIGRATIONS_DIR)
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
@@ -134,12 +143,7 @@ def test_the_quota_count_of_joins_from_afar_is_carried_over(tmp_path, site, kind
     from flask_migrate import upgrade
 
     url = request.getfixturevalue("pg_url") if kind == "postgres" else f"sqlite:///{tmp_path / 'q.db'}"
-    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url)
-    use_migrations(app)
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    with _empty_migrating_app(site, url):
         upgrade(directory=MIGRATIONS_DIR, revision="n1a2b3c4d5e6")  # the revision before the count
         from queue_app.core.database import WRITE_OPTION
 
