@@ -31,10 +31,11 @@ from queue_app.booking.errors import (
 from queue_app.booking.models import Booking, BookingEvent, BookingEventKind, BookingSlot, BookingState
 from queue_app.core import clock, hooks
 from queue_app.core.calendar import holiday_name, open_ranges
-from queue_app.core.codes import new_code, normalise_code
+from queue_app.core.codes import new_code, normalise_code, random_code
 from queue_app.core.database import begin_write, is_postgres, take_turn
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
+from queue_app.core.inserts import insert_now
 from queue_app.core.lookups import get_service
 from queue_app.core.models import Service
 from queue_app.core.phones import normalise_phone
@@ -196,24 +197,28 @@ def book(service_code: str, day: date | str, start: str, *, name: str | None = N
         raise ValidationFailed('Missing field "phone".', field="phone")
     source = limits.source_keys(address)
     cap = _day_cap(service, conf)
-    taken = dict(db.session.execute(
-        sa.select(BookingSlot.start, BookingSlot.taken)
-        .where(BookingSlot.service_id == service.id, BookingSlot.day == day)
-    ).all())
     # a plain read first, before any lock: once a slot is full, the crowd is told so at once instead of
-    # queueing for the locks and the slot's row
+    # queueing for the locks and the slot's row; the new code's uniqueness is read in the same statement
+    code = random_code()
+    clash = sa.select(sa.exists().where(Booking.code == code).label("clash")).subquery()
+    rows = db.session.execute(
+        sa.select(clash.c.clash, BookingSlot.start, BookingSlot.taken)
+        .select_from(clash.outerjoin(BookingSlot, sa.and_(BookingSlot.service_id == service.id,
+                                                          BookingSlot.day == day)))
+    ).all()
+    taken = {slot: n for _, slot, n in rows if slot is not None}
     if taken.get(start, 0) >= conf.per_slot or (cap is not None and taken.get(DAY_ROW, 0) >= cap):
         raise _full(service, conf, day, start, times, taken, cap, now)
     booking = Booking(
         service_id=service.id, service=service, day=day, start=start, end=_hhmm(match[1]),
-        starts_at=match[0], ends_at=match[1], code=_new_code(), token=secrets.token_urlsafe(24),
+        starts_at=match[0], ends_at=match[1], code=_new_code() if rows[0].clash else code,
+        token=secrets.token_urlsafe(24),
         status=BookingState.booked, name=name, phone=phone, phone_lang=lang if phone else None, created_at=now,
         address_key=source.address, network_key=source.network,
     )
-    db.session.add(booking)
-    db.session.flush()
-    _log(booking, BookingEventKind.booked, now, actor=actor)
-    db.session.flush()
+    # the booking and its first event in one INSERT (one round trip on PostgreSQL)
+    insert_now(booking, then=BookingEvent(kind=BookingEventKind.booked, at=now,
+                                          user_id=actor.id if actor else None, details={}))
     # a notice to the visitor (notify), written in this transaction before the places: on PostgreSQL the last
     # place's statement commits (places.take(commit=...)), and a refusal rolls the notice back with the rest
     signals.booking_made.send(booking, actor=actor)

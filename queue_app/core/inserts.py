@@ -101,6 +101,9 @@ def _link(child: Mapper, parent: Mapper) -> tuple[str, str]:
     links = [(child.get_property_by_column(local).key, local.key)
              for rel in child.relationships if rel.direction is MANYTOONE and rel.mapper is parent
              for local, remote in rel.local_remote_pairs if remote is pk]
+    if not links:  # no relationship mapped: the column's own foreign key
+        links = [(child.get_property_by_column(column).key, column.key)
+                 for column in child.local_table.columns for fk in column.foreign_keys if fk.column is pk]
     if len(set(links)) != 1:
         raise ValueError(f"insert_now(then=...): {child.class_.__name__} needs one foreign key to "
                          f"{parent.class_.__name__}")

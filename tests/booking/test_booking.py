@@ -153,6 +153,21 @@ def test_book_fill_a_slot_cancel_frees_the_place(client):
     assert error(book(client, "09:00", day=SAT)) == "date_not_bookable"
 
 
+def test_a_new_code_that_is_already_given_is_drawn_again(client, monkeypatch):
+    """The code's uniqueness is read with the slots, in one statement: a drawn code another booking has is
+    never given twice (drawn again, checked again)."""
+    from queue_app.booking import operations
+    from queue_app.core import codes
+
+    travel_to(at(MON, 7))
+    first = book(client).get_json()["code"]
+    drawn = iter([first, first, "ABCDEFGH"])
+    monkeypatch.setattr(operations, "random_code", lambda: next(drawn))
+    monkeypatch.setattr(codes, "random_code", lambda: next(drawn))
+    second = book(client)
+    assert second.status_code == 201 and second.get_json()["code"] == "ABCDEFGH"
+
+
 def test_one_active_booking_per_phone_and_the_walk_in_share(client):
     travel_to(at(MON, 7))
 
