@@ -97,6 +97,8 @@ def attach_postgres_hooks(engine: Engine) -> None:
 
 #: on a PostgreSQL connection's info: its transaction has sent no BEGIN yet (see _reads_before_begin)
 _NO_BEGIN_YET = "mpp_no_begin_yet"
+#: on a PostgreSQL connection's info: psycopg's autocommit was turned on for reads, to turn off at checkin
+_READS_AUTOCOMMIT = "mpp_reads_autocommit"
 
 
 def _reads_before_begin(engine: Engine) -> None:
@@ -120,7 +122,7 @@ def _reads_before_begin(engine: Engine) -> None:
         raw = conn.connection.dbapi_connection
         if raw is not None and raw.info.transaction_status == _IDLE:
             raw.autocommit = True
-            conn.info[_NO_BEGIN_YET] = True
+            conn.info[_NO_BEGIN_YET] = conn.info[_READS_AUTOCOMMIT] = True
 
     @hooks.listens_for(engine, "before_cursor_execute",
                        why="PostgreSQL: BEGIN before a transaction's first statement that is not a plain SELECT")
@@ -139,8 +141,11 @@ def _reads_before_begin(engine: Engine) -> None:
     @hooks.listens_for(engine.pool, "checkin",
                        why="PostgreSQL: a connection goes back to the pool out of the reads' autocommit, whatever ended it")
     def _checked_in(dbapi_conn, record) -> None:  # noqa: ANN001
-        if record is not None and record.info.pop(_NO_BEGIN_YET, None) and dbapi_conn is not None \
-                and not dbapi_conn.closed and dbapi_conn.info.transaction_status == _IDLE:
+        if record is None:
+            return
+        record.info.pop(_NO_BEGIN_YET, None)
+        if record.info.pop(_READS_AUTOCOMMIT, None) and dbapi_conn is not None and not dbapi_conn.closed \
+                and dbapi_conn.info.transaction_status == _IDLE:
             dbapi_conn.autocommit = False
 
 
@@ -276,6 +281,42 @@ def upsert_increment(table: sa.Table, keys: dict, column: str, *, start: int = 1
     return int(db.session.connection().execute(stmt, keys).scalar_one())
 
 
+def begin_with(stmt: sa.Executable, params: dict) -> sa.Row | None:
+    """PostgreSQL: run ``stmt`` (a write that returns one row) as the transaction's first statement, BEGIN sent
+    in the same message: one round trip, not two. For the write that locks a hot row (the day's number): the
+    BEGIN psycopg would send first is one more round trip while this process's turn is held. The values are
+    inlined as literals (two statements in one message take no parameters), so keep it to numbers, dates
+    and short strings. :return: the row, or None when the transaction has already begun (then run it as
+    usual)."""
+    connection = db.session.connection()
+    if not (is_postgres() and connection.info.get(_NO_BEGIN_YET)):
+        return None
+    raw = connection.connection.dbapi_connection
+    if raw is None or raw.info.transaction_status != _IDLE:
+        return None
+    from psycopg import errors
+
+    flush_pending()
+    sql = _literal_sql(stmt, params, connection.dialect)
+    connection.info.pop(_NO_BEGIN_YET, None)  # begun here: psycopg keeps autocommit, the server is in the block
+    with raw.cursor() as cur:
+        try:
+            cur.execute("BEGIN; " + sql, prepare=False)
+        except errors.OperationalError as exc:  # as any statement's: the 503 database_unavailable
+            connection.invalidate(exc)
+            raise sa.exc.OperationalError(sql, None, exc) from exc
+        except errors.Error as exc:
+            raise sa.exc.DBAPIError.instance(sql, None, exc, raw.__class__.__module__) from exc
+        cur.nextset()
+        return cur.fetchone()
+
+
+def _literal_sql(stmt: sa.Executable, params: dict, dialect: sa.Dialect) -> str:
+    """``stmt`` with ``params`` inlined as SQL literals."""
+    bound = stmt.params(params) if params else stmt
+    return str(bound.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
 def upsert_increments(*rows: tuple[sa.Table, dict, str | tuple[str, ...]]) -> list[int]:
     """:func:`upsert_increment` on several rows at once; return their new values, in order.
 
@@ -295,7 +336,10 @@ def upsert_increments(*rows: tuple[sa.Table, dict, str | tuple[str, ...]]) -> li
         return values
     stmt = _upserts_statement(tuple((table, tuple(keys), column) for table, keys, column in rows))
     params = {f"r{i}_{k}": v for i, (_, keys, _) in enumerate(rows) for k, v in keys.items()}
-    return [int(v) for v in db.session.connection().execute(stmt, params).one()]
+    row = begin_with(stmt, params)  # the day's number is a hot row: BEGIN in the same message
+    if row is None:
+        row = db.session.connection().execute(stmt, params).one()
+    return [int(v) for v in row]
 
 
 def _sqlite_increments(table: sa.Table, keys: dict, columns: tuple[str, ...]) -> list[int]:

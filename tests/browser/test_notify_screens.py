@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from ..helpers import enrol_kiosk_browser, new_page, sign_in, wait_js
+from ..helpers import enrol_kiosk_browser, new_page, screenshot, sign_in, wait_js
 from ..notifysite import FakeGateway, messages, notify_server
 
 pytestmark = pytest.mark.slow
@@ -74,6 +74,7 @@ def test_a_kiosk_ticket_with_a_phone_reaches_the_gateway(browser, live, gateway,
         page.locator("#phone-keypad .k-key[data-key='BACK']").tap()
         page.locator("#phone-keypad .k-key[data-key='1']").tap()
         assert page.locator("#phone-number").inner_text() == "081234567801"
+        screenshot(page, "kiosk-phone-step.png")
         page.locator("#phone-send").tap()
         page.locator("#confirm").wait_for(state="visible")
         number = page.locator("#c-number").inner_text()
@@ -85,6 +86,7 @@ def test_a_kiosk_ticket_with_a_phone_reaches_the_gateway(browser, live, gateway,
         page.goto(f"http://127.0.0.1:{gateway.port}/")
         row = page.locator("tr", has_text="6281234567801").first
         assert "antrean_diambil" in row.inner_text() and number in row.inner_text()
+        screenshot(page, "fake-gateway.png")
         assert [m["kind"] for m in messages(live, admin, ticket=number)] == ["issued"]
         assert page.js_errors == []
     finally:
@@ -162,6 +164,7 @@ def test_the_phone_page_adds_and_removes_a_number(browser, live, admin):
         page.locator("#tk-phone-save").tap()
         page.wait_for_selector("#tk-phone-input[aria-invalid=true]")
         assert "tidak valid" in page.locator("#tk-phone-msg").inner_text()
+        screenshot(page, "ticket-phone-invalid.png", full_page=True)
         page.fill("#tk-phone-input", "0812 3456 7802")
         page.locator("#tk-phone-save").tap()
         page.wait_for_selector("#tk-phone[data-state=set]")
@@ -208,7 +211,10 @@ def test_the_dashboards_notice_reaches_phone_pages_displays_and_phones(browser, 
 
         phone.wait_for_selector("#tk-notice:not([hidden])")
         assert phone.locator("#tk-notice-text").inner_text() == text
+        screenshot(phone, "ticket-staff-notice.png")
+        screenshot(desk, "dashboard-notice.png", full_page=True)
         wait_js(display, "document.querySelector('#media .dsp-staff-notice')")
+        screenshot(display, "display-staff-notice.png")
         assert text in display.locator("#media .dsp-staff-notice").inner_text()
         assert "Sertifikasi Halal" in display.locator("#media .dsp-staff-notice h3").inner_text()
         got = gateway.wait_for(lambda: gateway.messages(to="6281322223301", template="pengumuman_layanan"),

@@ -10,7 +10,7 @@ import re
 import pytest
 import requests
 
-from ..helpers import PASSWORD, TEST_SITE, axe_violations, enrol_kiosk_browser, sign_in, wait_js
+from ..helpers import PASSWORD, TEST_SITE, axe_violations, enrol_kiosk_browser, screenshot, sign_in, wait_js
 from ..livesite import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -69,6 +69,7 @@ def test_join_from_afar_arrive_at_the_kiosk_and_be_called(browser, server):
         assert phone.locator("[data-privacy-notice] a[href='/privacy']").count() == 1
         assert axe_violations(phone) == []
         card.tap()
+        screenshot(phone, "remote-join.png", full_page=True)
         phone.fill("#rm-phone", "0812-3456-7890")
         phone.locator("#rm-submit").tap()
         phone.wait_for_url(re.compile(r".*/t/[^/?]+.*"))
@@ -79,6 +80,7 @@ def test_join_from_afar_arrive_at_the_kiosk_and_be_called(browser, server):
         # nobody ahead and arrive_ahead = 3: come now
         phone.locator("#tk-come").wait_for(state="visible")
         assert "Datang sekarang" in phone.locator("#tk-come").inner_text()
+        screenshot(phone, "remote-ticket.png", full_page=True)
         assert axe_violations(phone) == []
 
         # the clerk's panel marks the visitor who has not arrived, and call-next passes them over
@@ -94,6 +96,7 @@ def test_join_from_afar_arrive_at_the_kiosk_and_be_called(browser, server):
         kiosk.locator("#checkin-open").tap()
         for ch in code:
             kiosk.locator(f".k-key[data-key='{ch}']").tap()
+        screenshot(kiosk, "kiosk-code-keypad.png")
         kiosk.locator("#checkin-go").tap()
         wait_js(kiosk, "!document.getElementById('confirm').hidden || !document.getElementById('message').hidden")
         assert kiosk.locator("#message").is_hidden(), kiosk.locator("#message-text").inner_text()
@@ -127,6 +130,7 @@ def test_leave_the_line_from_the_phone_page(browser, server):
         leave.tap()
         dialog = phone.locator("#tk-leave-dialog")
         wait_js(phone, "document.getElementById('tk-leave-dialog').open")
+        screenshot(phone, "ticket-leave-dialog.png")
         assert phone.evaluate("document.activeElement.id") == "tk-leave-no"  # the safe answer has the focus
         assert axe_violations(phone) == []
         phone.keyboard.press("Escape")  # a real modal dialog: Esc closes it, the focus comes back
