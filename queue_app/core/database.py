@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 import sqlite3
 import threading
 import time
@@ -297,7 +298,7 @@ def begin_with(stmt: sa.Executable, params: dict) -> sa.Row | None:
     from psycopg import errors
 
     flush_pending()
-    sql = _literal_sql(stmt, params, connection.dialect)
+    sql = _literal_sql(stmt, params, raw)
     connection.info.pop(_NO_BEGIN_YET, None)  # begun here: psycopg keeps autocommit, the server is in the block
     with raw.cursor() as cur:
         try:
@@ -311,10 +312,27 @@ def begin_with(stmt: sa.Executable, params: dict) -> sa.Row | None:
         return cur.fetchone()
 
 
-def _literal_sql(stmt: sa.Executable, params: dict, dialect: sa.Dialect) -> str:
-    """``stmt`` with ``params`` inlined as SQL literals."""
-    bound = stmt.params(params) if params else stmt
-    return str(bound.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+def _literal_sql(stmt: sa.Executable, params: dict, raw: object) -> str:
+    """``stmt`` with ``params`` inlined as SQL literals (psycopg's quoting); compiled once per statement."""
+    from psycopg import sql
+
+    text, defaults = _compiled(stmt)
+    values = {**defaults, **params}
+    return _PLACEHOLDER.sub(lambda m: sql.Literal(values[m.group(1)]).as_string(raw), text)
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@functools.cache
+def _compiled(stmt: sa.Executable) -> tuple[str, dict]:
+    """The statement's PostgreSQL text with its named placeholders, and the values SQLAlchemy bound itself."""
+    from sqlalchemy.dialects import postgresql
+
+    compiled = stmt.compile(dialect=postgresql.psycopg.dialect())
+    if "%%" in compiled.string:  # an escaped percent sign would need unescaping: none of ours has one
+        raise ValueError("begin_with() takes no statement with a literal %")
+    return compiled.string, dict(compiled.params)
 
 
 def upsert_increments(*rows: tuple[sa.Table, dict, str | tuple[str, ...]]) -> list[int]:
