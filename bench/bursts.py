@@ -5,7 +5,8 @@ thread (in several processes, so the clients' own Python is not the bottleneck) 
 visitor's requests until it has an answer, returning ``(outcome, [request latencies])``. Printed per run: the
 outcomes, the requests and their p50/p99, when the burst was over (every visitor answered), visitors answered per
 second, the visitors' own p50/p99 (from release to their last answer: what a person waits, however many
-requests it took) and the servers' CPU time. A run on SQLite is one ``mpp-queue serve``; on PostgreSQL
+requests it took), the servers' CPU time and how busy the whole box was (every core: servers, database, Redis and
+the clients share it). A run on SQLite is one ``mpp-queue serve``; on PostgreSQL
 ``--servers`` processes sharing one Redis, as docs/deploy.md runs them.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import multiprocessing as mp
+import os
 import statistics
 import tempfile
 import threading
@@ -51,6 +53,16 @@ def _client_proc(visit: Visit, urls: list[str], threads: int, offset: int, start
     out.put(results)
 
 
+def box_cpu_seconds() -> float:
+    """CPU time the whole machine has spent busy so far (every core; Linux /proc/stat): servers, database,
+    Redis and the clients, which all share this box."""
+    import os
+
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6]  # user nice system irq softirq
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 def _quantiles(values: list[float]) -> tuple[float, float]:
     values = sorted(values)
     if len(values) < 3:
@@ -70,6 +82,7 @@ class Result:
     visitor_p50: float
     visitor_p99: float
     server_cpu: float
+    box_cpu: float  # every core of the machine, busy, over the burst
     extra: dict = field(default_factory=dict)
 
     @property
@@ -94,6 +107,7 @@ def burst(visit: Visit, urls: list[str], clients: int, processes: int, server_pi
     while time.time() < start_at:
         time.sleep(0.005)
     cpu_before = [cpu_seconds(pid) for pid in server_pids]
+    box_before = box_cpu_seconds()
     outcomes: dict[str, int] = {}
     lat: list[float] = []
     done: list[float] = []
@@ -103,11 +117,12 @@ def burst(visit: Visit, urls: list[str], clients: int, processes: int, server_pi
             lat.extend(latencies)
             done.append(at)
     cpu = sum((cpu_seconds(pid) or 0) - (before or 0) for pid, before in zip(server_pids, cpu_before, strict=True))
+    box = box_cpu_seconds() - box_before
     for p in procs:
         p.join()
     r50, r99 = _quantiles(lat)
     v50, v99 = _quantiles(done)
-    return Result("", outcomes, len(lat), max(done, default=float("nan")), r50, r99, v50, v99, cpu)
+    return Result("", outcomes, len(lat), max(done, default=float("nan")), r50, r99, v50, v99, cpu, box)
 
 
 def run_on(database_url: str | None, message_queue: str, servers_n: int, config_text: str, env: dict[str, str],
@@ -140,7 +155,7 @@ def run_on(database_url: str | None, message_queue: str, servers_n: int, config_
 
 HEADER = (f"{'database':<22} {'answered':>8} {'ok':>5} {'refused':>7} {'5xx':>4} {'other':>5} {'over':>5} "
           f"{'seconds':>7} {'visitors/s':>10} {'visitor p50/p99 ms':>19} {'requests':>8} {'req/s':>6} "
-          f"{'request p50/p99 ms':>19} {'srv CPU s':>9}")
+          f"{'request p50/p99 ms':>19} {'srv CPU s':>9} {'box busy':>8}")
 
 
 def row(r: Result, over: int) -> str:
@@ -149,4 +164,5 @@ def row(r: Result, over: int) -> str:
     return (f"{r.kind:<22} {r.visitors:>8} {o.get('accepted', 0):>5} {o.get('refused', 0):>7} {o.get('5xx', 0):>4} "
             f"{other:>5} {over:>5} {r.seconds:>7.1f} {r.visitors / r.seconds:>10.0f} "
             f"{r.visitor_p50 * 1000:>9.0f}/{r.visitor_p99 * 1000:<9.0f} {r.requests:>8} {r.requests / r.seconds:>6.0f} "
-            f"{r.request_p50 * 1000:>9.0f}/{r.request_p99 * 1000:<9.0f} {r.server_cpu:>9.1f}")
+            f"{r.request_p50 * 1000:>9.0f}/{r.request_p99 * 1000:<9.0f} {r.server_cpu:>9.1f} "
+            f"{r.box_cpu / (r.seconds * (os.cpu_count() or 1)):>8.0%}")
