@@ -116,6 +116,7 @@ class FakeNetworkPrinter:
         self.drop_after = drop_after
         self.on_job = on_job
         self.jobs: list[Job] = []
+        self._numbered = 0  # jobs numbered so far (a job is listed in jobs once its files are written)
         self.connections = 0
         self.queries_answered = 0
         self._lock = threading.Lock()
@@ -180,7 +181,7 @@ class FakeNetworkPrinter:
     _started = False
 
     def wait_for_jobs(self, count: int = 1, timeout: float = 5.0) -> list[Job]:
-        """Block until at least `count` jobs were recorded (jobs are recorded when the client closes)."""
+        """Block until at least `count` jobs were recorded (when the client closes, once the files are written)."""
         end = time.monotonic() + timeout
         with self._jobs_changed:
             while len(self.jobs) < count:
@@ -284,11 +285,14 @@ class FakeNetworkPrinter:
             )
 
     def _record(self, job: Job) -> None:
+        # the job's files are written before it is counted: whoever waits for it (wait_for_jobs) finds them
         with self._jobs_changed:
-            job.seq = len(self.jobs) + 1
+            self._numbered += 1
+            job.seq = self._numbered
+        summary = self._save(job)
+        with self._jobs_changed:
             self.jobs.append(job)
             self._jobs_changed.notify_all()
-        summary = self._save(job)
         if self.on_job:
             self.on_job(job)
         log.info("%s", summary)
