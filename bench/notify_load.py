@@ -59,8 +59,10 @@ def main() -> None:
     gateway = FakeGateway()
     gateway.set_mode("slow", delay=args.delay)
     work = Path(tempfile.mkdtemp(prefix="notify-bench-"))
-    on = notify_server(work / "on", gateway, ahead_at=3, timeout=10)
-    off = notify_server(work / "off", FakeGateway(), ahead_at=3, provider="")
+    from bench import PRODUCTION_ENV
+
+    on = notify_server(work / "on", gateway, ahead_at=3, timeout=10, env=PRODUCTION_ENV)
+    off = notify_server(work / "off", FakeGateway(), ahead_at=3, provider="", env=PRODUCTION_ENV)
     servers = {"notices on": on, "notices off": off}
     try:
         for server in servers.values():

@@ -81,10 +81,12 @@ class FakeGateway:
             time.sleep(0.02)
 
 
-def notify_server(workdir: Path, gateway: FakeGateway, **config: Any) -> LiveServer:  # noqa: ANN401
-    """A LiveServer (not started) whose [notify] points at ``gateway``, its secret files written."""
+def notify_server(workdir: Path, gateway: FakeGateway, *, env: dict[str, str] | None = None,
+                  **config: Any) -> LiveServer:  # noqa: ANN401
+    """A LiveServer (not started) whose [notify] points at ``gateway``, its secret files written; ``env`` is
+    added to the server's environment (a benchmark's production settings)."""
     server = LiveServer(workdir, config_text=notify_config(gateway.port, **config),
-                        env={"MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_RATELIMIT_BOOKINGS": "0"})
+                        env={"MPP_QUEUE_RATELIMIT_TICKETS": "0", "MPP_QUEUE_RATELIMIT_BOOKINGS": "0", **(env or {})})
     secrets_dir = workdir / "secrets"
     secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     for name, value in (("whatsapp-token", TOKEN), ("whatsapp-app-secret", APP_SECRET),
