@@ -58,6 +58,7 @@ from queue_app.core.files import prepare_sqlite_file, private_dir, secret_key
 from queue_app.core.i18n import init_app as init_i18n
 from queue_app.core.limits import init_app as init_limits
 from queue_app.core.siteconfig import SiteConf, load_site_config
+from queue_app.core.transactions import init_transactions
 from queue_app.live import direct as live_direct
 from queue_app.live import limits as live_limits
 from queue_app.live.revoke import client_manager
@@ -96,6 +97,7 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
 
     db.init_app(app)
     init_engine(app)
+    init_transactions(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)

@@ -32,7 +32,7 @@ from queue_app.booking.models import Booking, BookingEvent, BookingEventKind, Bo
 from queue_app.core import clock, hooks
 from queue_app.core.calendar import holiday_name, open_ranges
 from queue_app.core.codes import new_code, normalise_code, random_code
-from queue_app.core.database import begin_write, is_postgres, take_turn
+from queue_app.core.database import begin_write, is_postgres
 from queue_app.core.errors import ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.inserts import insert_now
@@ -41,6 +41,7 @@ from queue_app.core.models import Service
 from queue_app.core.phones import normalise_phone
 from queue_app.core.site import current_site, iso, today
 from queue_app.core.siteconfig.calendar import BookingConf
+from queue_app.core.transactions import take_turn
 from queue_app.queue.models import Ticket
 from queue_app.queue.operations import issue_ticket
 from queue_app.staff.models import User

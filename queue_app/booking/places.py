@@ -12,8 +12,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from queue_app.booking.models import BookingSlot
-from queue_app.core.database import commit_if_row, insert_or_nothing, is_postgres
+from queue_app.core.database import insert_or_nothing, is_postgres
 from queue_app.core.extensions import db
+from queue_app.core.transactions import commit_if_row
 
 
 def lock_shares(service_id: int, day: date, keys: list[tuple[str, ...]]) -> None:
@@ -38,7 +39,7 @@ def take(service_id: int, day: date, start: str, cap: int, *, commit: bool = Fal
     request waits for the row and re-checks ``taken`` once the first commits; SQLite writes one at a time.
     On PostgreSQL the row is created by the same statement (an upsert whose update is conditional: one
     round trip while the row is locked), and with ``commit`` the transaction is committed in that round trip
-    (:func:`~queue_app.core.database.commit_if_row`)."""
+    (:func:`~queue_app.core.transactions.commit_if_row`)."""
     if cap <= 0:
         return False
     keys = {"service_id": service_id, "day": day, "start": start}

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 import queue_app.factory  # noqa: F401  (registers every table and /api handler)
 from queue_app.core import events, hooks
+from queue_app.core.transactions import attach_postgres_hooks
 from queue_app.factory import create_app
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -60,8 +61,6 @@ def hooks_page() -> str:
 
     create_app(TestConfig, config_path=str(DOCS.parent / "config.toml"), SQLALCHEMY_DATABASE_URI="sqlite://")
     # and those only a PostgreSQL engine gets (attached to an engine that never connects)
-    from queue_app.core.database import attach_postgres_hooks
-
     attach_postgres_hooks(sa.create_engine("postgresql+psycopg://docs@127.0.0.1/docs"))
     return hooks.document()
 

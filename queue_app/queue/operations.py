@@ -17,12 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from queue_app.core import clock
-from queue_app.core.database import begin_write, is_postgres, take_turn, upsert_increments
+from queue_app.core.database import begin_write, is_postgres
 from queue_app.core.errors import InvalidTransition, KioskNotFound, ValidationFailed
 from queue_app.core.extensions import db
 from queue_app.core.lookups import get_counter, get_service
 from queue_app.core.models import Counter, CounterState
 from queue_app.core.site import current_site, today
+from queue_app.core.transactions import take_turn, upsert_increments
 from queue_app.queue import life, remote, routes, serving
 from queue_app.queue.errors import (
     CounterBusy,

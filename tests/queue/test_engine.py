@@ -206,7 +206,8 @@ def test_a_rollback_takes_what_insert_now_wrote_out_of_the_session(ctx):
 
 
 def test_upsert_increments_takes_several_rows_at_once_and_rolls_back_with_them(ctx):
-    from queue_app.core.database import begin_write, upsert_increments
+    from queue_app.core.database import begin_write
+    from queue_app.core.transactions import upsert_increments
     from queue_app.queue.models import DailyNumber, QueueCount
 
     begin_write()
@@ -226,7 +227,8 @@ def test_upsert_increments_takes_several_rows_at_once_and_rolls_back_with_them(c
 
 def test_upsert_increments_adds_to_several_columns_of_one_row(ctx):
     """A join from afar takes its number and its quota's count on the same row, in the same statement."""
-    from queue_app.core.database import begin_write, upsert_increments
+    from queue_app.core.database import begin_write
+    from queue_app.core.transactions import upsert_increments
     from queue_app.queue.models import DailyNumber, QueueCount
 
     begin_write()
@@ -287,7 +289,7 @@ def test_postgres_reads_need_no_begin_and_a_write_begins_the_transaction(site, p
             sent = _driver_statements(lambda: operations.issue_ticket("PERIZINAN"))
             verbs = [s.split()[0].upper().rstrip(";") for s in sent]
             # the transaction begins with the first write: BEGIN in the same message (the day's number,
-            # core.database.begin_with), or sent by psycopg while executing it (listed after it)
+            # core.transactions.begin_with), or sent by psycopg while executing it (listed after it)
             first_write = min(i for i, v in enumerate(verbs) if v in ("INSERT", "WITH", "UPDATE", "BEGIN"))
             assert verbs.count("BEGIN") == 1 and verbs.index("BEGIN") in (first_write, first_write + 1), sent
             assert set(verbs[:first_write]) == {"SELECT"}, sent

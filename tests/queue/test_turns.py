@@ -1,4 +1,4 @@
-"""Turns (``queue_app.core.database.take_turn``): on PostgreSQL a process's kiosks reach a service's day-number
+"""Turns (``queue_app.core.transactions.take_turn``): on PostgreSQL a process's kiosks reach a service's day-number
 row one at a time, in the order they came, instead of queueing on the row lock, which PostgreSQL does not
 serve in turn (ten kiosks on one service: p99 190 ms against p50 28 ms; docs/performance.md)."""
 
@@ -13,7 +13,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from queue_app.core import database
+from queue_app.core import database, transactions
 from queue_app.core.extensions import db
 from queue_app.queue import operations
 
@@ -92,7 +92,7 @@ def test_a_writer_holding_a_turn_never_queues_for_another(tmp_path, pg_url):
         def other() -> None:
             with app.app_context():
                 database.begin_write()
-                database.take_turn(("test", "b"))
+                transactions.take_turn(("test", "b"))
                 holding.set()
                 release.wait(WAIT)
                 db.session.rollback()
@@ -102,13 +102,13 @@ def test_a_writer_holding_a_turn_never_queues_for_another(tmp_path, pg_url):
         assert holding.wait(WAIT)
         with app.app_context():
             database.begin_write()
-            database.take_turn(("test", "a"))
+            transactions.take_turn(("test", "a"))
             started = time.monotonic()
-            database.take_turn(("test", "b"))  # held by the other thread: not waited for
+            transactions.take_turn(("test", "b"))  # held by the other thread: not waited for
             assert time.monotonic() - started < 1.0
-            assert len(db.session().info[database._HELD]) == 1
+            assert len(db.session().info[transactions._HELD]) == 1
             db.session.rollback()
-            assert database._HELD not in db.session().info  # given back with the transaction
+            assert transactions._HELD not in db.session().info  # given back with the transaction
         release.set()
         thread.join(WAIT)
 
@@ -116,7 +116,7 @@ def test_a_writer_holding_a_turn_never_queues_for_another(tmp_path, pg_url):
 def test_sqlite_takes_no_turns(app):
     with app.app_context():
         operations.issue_ticket("PERIZINAN")
-        assert not db.session().info.get(database._HELD)
+        assert not db.session().info.get(transactions._HELD)
         db.session.commit()
 
 
