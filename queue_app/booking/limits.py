@@ -25,8 +25,6 @@ shared limiter (:mod:`queue_app.core.limits`, counted by every process together)
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
 import math
 from dataclasses import dataclass
@@ -37,6 +35,7 @@ from flask import current_app
 
 from queue_app.core.errors import RateLimited
 from queue_app.core.extensions import db
+from queue_app.core.limits import keyed_hash
 from queue_app.core.models import Service
 from queue_app.core.siteconfig.calendar import BookingConf
 
@@ -68,17 +67,12 @@ def source_keys(remote_addr: str | None) -> Source:
     try:
         ip = ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
-        return Source(_keyed(f"a:{text}"), _keyed(f"n:{text}"))
+        return Source(keyed_hash(f"a:{text}"), keyed_hash(f"n:{text}"))
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     prefix = 24 if ip.version == 4 else 64
     network = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
-    return Source(_keyed(f"a:{ip}"), _keyed(f"n:{network}"))
-
-
-def _keyed(text: str) -> str:
-    secret = str(current_app.secret_key or "").encode()
-    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:32]
+    return Source(keyed_hash(f"a:{ip}"), keyed_hash(f"n:{network}"))
 
 
 def phone_range(phone: str) -> str:

@@ -10,11 +10,13 @@ counts only when it fails, so :func:`hit` is called after the failure).
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import logging
 import math
 import time
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
@@ -97,3 +99,11 @@ def _refused(item: RateLimitItem, name: str, key: tuple[str, ...], message: str)
     except Exception:  # noqa: BLE001
         retry_after = 60
     return RateLimited(message, retry_after=retry_after)
+
+
+def keyed_hash(text: str, length: int = 32) -> str:
+    """An HMAC of ``text`` with the site's secret, as hex: what is stored to recognise an address, a network or
+    a client's key again without storing it (the database alone does not give it back)."""
+    secret = str(current_app.secret_key or "").encode()
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:length]
+

@@ -8,8 +8,6 @@ no kiosk key is needed, so its own limits apply (per address, per phone), lifted
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Any
 
 from flask import current_app, g, jsonify, request
@@ -19,7 +17,7 @@ from queue_app.api import asks_first, bp
 from queue_app.api.declare import documented, parse_body
 from queue_app.api.parsing import idempotency_key
 from queue_app.core.extensions import db
-from queue_app.core.limits import check, hit
+from queue_app.core.limits import check, hit, keyed_hash
 from queue_app.core.phones import normalise_phone
 from queue_app.queue import issuing, remote
 from queue_app.queue.read_models import ticket_public
@@ -45,9 +43,7 @@ def _bound_key(key: str | None, service: str, phone: str | None) -> str | None:
     site's secret; stored in the tickets' scope, where a kiosk's own keys cannot meet it."""
     if key is None:
         return None
-    secret = str(current_app.secret_key or "").encode()
-    text = "|".join((request.remote_addr or "?", service, phone or "", key))
-    return "remote:" + hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:48]
+    return "remote:" + keyed_hash("|".join((request.remote_addr or "?", service, phone or "", key)), 48)
 
 
 def join_from_afar(data: TicketRequest) -> tuple[Any, int]:
