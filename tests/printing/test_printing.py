@@ -305,12 +305,18 @@ def test_housekeeping_checks_network_printers(papp, pclient, fake):
     assert pclient.get("/api/health").get_json()["printers"]["usb-agent"] == "unknown"
 
 
-def test_queued_agent_job_expires(papp, pclient):
-    resp, elapsed = issue(pclient, kiosk="K4")
+def test_queued_agent_job_expires(papp, pclient, monkeypatch):
+    printing = papp.extensions["printing"]
+
+    def waited(*args, **kw):  # noqa: ANN002, ANN003
+        raise AssertionError("with no agent connected there is nothing to wait for")
+
+    # the request must not wait for an acknowledgement (asserted on the call, not on a wall clock a busy CI
+    # machine stretches past any bound)
+    monkeypatch.setattr(printing, "_wait_for", waited)
+    resp, _elapsed = issue(pclient, kiosk="K4")
     assert resp.status_code == 201
     assert resp.get_json()["print"]["status"] == "queued"
-    assert elapsed < 1, "with no agent connected there is nothing to wait for"
-    printing = papp.extensions["printing"]
     with papp.app_context():
         assert printing.expire_jobs() == 0
     clock.travel(timedelta(minutes=31))
