@@ -51,7 +51,7 @@ from queue_app.api import bp as api_bp
 from queue_app.api import checks as api_checks
 from queue_app.core import safejson
 from queue_app.core.config import Config
-from queue_app.core.database import init_engine
+from queue_app.core.database import init_engine, pool_options
 from queue_app.core.errors import register_error_handlers
 from queue_app.core.extensions import csrf, db, login_manager, socketio
 from queue_app.core.files import prepare_sqlite_file, private_dir, secret_key
@@ -95,6 +95,8 @@ def create_app(config_class: type[Config] = Config, *, site: SiteConf | None = N
     if site.secure_cookies:  # behind TLS: a cookie must never travel over the guest Wi-Fi in clear
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = pool_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], site.database_connections, app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     db.init_app(app)
     init_engine(app)
     init_transactions(app)

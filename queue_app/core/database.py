@@ -25,6 +25,20 @@ WRITE_OPTION = "mpp_write"
 PING_AFTER_IDLE_SECONDS = 1.0
 
 
+def pool_options(url: str, connections: int, given: dict) -> dict:
+    """The engine's pool: ``connections`` (``[server] database_connections``) kept open and never exceeded.
+
+    SQLAlchemy's default pool opens up to ten more under a burst: on PostgreSQL those extra transactions
+    share the same cores and the same hot rows (a line's day number), so they add switching, not throughput
+    (joining from afar, 500 at once on 2 cores: 188–262 visitors/s with them, 255–335 without, docs/performance.md),
+    and each is a new server process opened mid-burst and closed after it. Past the pool a request waits
+    for a connection (503 ``server_busy`` after the pool's timeout). Options the app was given win; an
+    in-memory SQLite database has a pool of its own kind."""
+    if url.startswith("sqlite") and (url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url):
+        return dict(given)
+    return {"pool_size": connections, "max_overflow": 0, **given}
+
+
 def init_engine(app: Flask) -> None:
     """Configure the engine Flask-SQLAlchemy built for this app."""
     with app.app_context():

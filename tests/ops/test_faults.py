@@ -333,3 +333,53 @@ def test_every_connection_busy_answers_503_server_busy_with_when_to_retry(tmp_pa
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_database_connections_caps_the_pool_without_overflow(tmp_path):
+    """``[server] database_connections``: the pool keeps that many connections and never opens one more (a
+    burst's extra transactions only compete for the same cores and rows): the next request waits for one."""
+    from queue_app.core.apply_config import sync_site
+    from queue_app.core.config import TestConfig
+    from queue_app.core.extensions import db
+    from queue_app.factory import create_app
+
+    from ..helpers import TEST_SITE
+
+    path = tmp_path / "config.toml"
+    path.write_text(TEST_SITE + "\n[server]\ndatabase_connections = 2\n")
+    from queue_app.core.siteconfig import load_site_config
+
+    site = load_site_config(path)
+    assert site.database_connections == 2
+    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'pool.db'}",
+                     SQLALCHEMY_ENGINE_OPTIONS={"pool_timeout": 0.2})
+    with app.app_context():
+        db.create_all()
+        sync_site(site)
+        db.session.commit()
+        engine = db.engine
+    assert engine.pool.size() == 2
+    client = app.test_client()
+    held = [engine.connect(), engine.connect()]  # both, busy elsewhere: a third is not opened
+    try:
+        resp = client.get("/api/services")
+        assert resp.status_code == 503 and resp.json["error"]["code"] == "server_busy"
+        held.pop().close()
+        assert client.get("/api/services").status_code == 200  # one free: served on it
+    finally:
+        for c in held:
+            c.close()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_database_connections_is_at_least_one(tmp_path):
+    from queue_app.core.siteconfig import ConfigError, load_site_config
+
+    from ..helpers import TEST_SITE
+
+    path = tmp_path / "config.toml"
+    path.write_text(TEST_SITE + "\n[server]\ndatabase_connections = 0\n")
+    with pytest.raises(ConfigError, match=r"server\.database_connections: must be at least 1"):
+        load_site_config(path)

@@ -177,6 +177,9 @@ class ServerSection(Model):
     #: open connections one client address may hold at once (0 = no cap; env MPP_QUEUE_CONNECTIONS_PER_ADDRESS
     #: overrides). Not applied behind a proxy (trusted_proxies > 0): nginx's limit_conn does it per real client
     connections_per_address: int = Field(64, ge=0)
+    #: connections to the database one server process keeps and uses at most: a request past them waits for
+    #: one (503 server_busy after 30 s); more than the database's cores can serve only slows a burst down
+    database_connections: int = Field(5, ge=1, le=100)
     #: who may read GET /metrics: addresses or networks (anything else gets 403)
     metrics_from: list[str] = ["127.0.0.1/32", "::1/128"]
     #: where the server processes of this site keep their shared metric counters (prometheus_client's

@@ -47,6 +47,8 @@ class SiteConf(Model):
     #: [server] connections_per_address (or MPP_QUEUE_CONNECTIONS_PER_ADDRESS): open connections per client
     #: address in one server process, 0 = no cap
     connections_per_address: int = 64
+    #: [server] database_connections: the pool of one server process, never exceeded
+    database_connections: int = 5
     #: [server] metrics_from: the addresses or networks that may read GET /metrics
     metrics_from: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
     #: [server] metrics_dir made absolute (default instance/metrics): the processes' shared metric files
@@ -128,6 +130,7 @@ def build_site(file: ConfigFile, *, base_dir: Path, path: Path | None) -> SiteCo
         secure_cookies=server.secure_cookies,
         header_timeout_seconds=server.header_timeout_seconds,
         connections_per_address=_connections_per_address(server.connections_per_address),
+        database_connections=server.database_connections,
         metrics_from=tuple(server.metrics_from),
         metrics_dir=(base_dir / (server.metrics_dir or "instance/metrics")).resolve(),
         log_format=os.environ.get("MPP_QUEUE_LOG_FORMAT") or server.log_format,
