@@ -53,7 +53,11 @@ export class MediaLoop {
    * `until` (measured from `at`, both the server's, so this PC's clock does not matter). A newer notice for
    * the same service replaces the older. */
   addTimed(notice) {
-    const ms = Date.parse(notice.until) - Date.parse(notice.at);
+    // its whole time, or what is left of it for a screen that (re)connected while it shows: capped by this
+    // screen's clock only when that clock agrees it is still running (a clock set wrong shows it whole)
+    const whole = Date.parse(notice.until) - Date.parse(notice.at);
+    const left = Date.parse(notice.until) - Date.now();
+    const ms = left > 0 ? Math.min(whole, left) : whole;
     if (!(ms > 0)) return;
     const entry = { service: notice.service, title: notice.service_name, text: notice.text, ends: Date.now() + ms };
     this.#timed = [entry, ...this.#timed.filter((n) => n.service !== notice.service)];

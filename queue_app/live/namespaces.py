@@ -22,6 +22,7 @@ from queue_app.core import clock
 from queue_app.core.extensions import db, socketio
 from queue_app.core.models import Counter
 from queue_app.queue import events, presence
+from queue_app.queue.notice import current_notice, service_notice, showing_notices
 from queue_app.staff.auth import current_credentials, token_row
 from queue_app.staff.models import ApiToken, Role, StaffSession, User
 
@@ -79,9 +80,12 @@ class DisplayNamespace(Namespace):
             join_room(f"zone:{z}")
         try:  # again, now that pushes reach this socket: a hit unless a change committed in between
             board = snapshots.board(zone)
+            showing = showing_notices(board["zones"])
         finally:
             db.session.rollback()
         emit(events.board, board)
+        for notice in showing:  # staff's notices still on the hall's screens: this one joins them
+            emit(service_notice, notice)
 
     def on_board(self, data: Any = None) -> dict[str, Any]:
         """A display that saw a gap in ``seq`` asks for the whole board again."""
@@ -117,6 +121,13 @@ class TicketNamespace(Namespace):
         if view is None:
             raise ConnectionRefusedError("unknown ticket")
         emit(events.ticket, view)
+        if view["status"] == "waiting":  # today's notice for its line, pushed while this page was not here
+            try:
+                notice = current_notice(view["service"])
+            finally:
+                db.session.rollback()
+            if notice is not None:
+                emit(service_notice, notice)
 
     def on_sync(self, _data: Any = None) -> dict[str, Any]:
         entry = _watching.get(request.sid)

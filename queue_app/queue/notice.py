@@ -10,12 +10,14 @@ A manager of the service's agency (or an admin) writes one text; it reaches, aft
   :data:`~queue_app.queue.signals.service_notice_sent` signal's receivers (the notify feature) write them in
   this transaction and answer how many they wrote.
 
-Each notice is audited (``service_notice``). The caller commits.
+Each notice is audited (``service_notice``) and kept as the service's current one (a ``settings`` row, read
+through the catalogue): a phone page opened or reconnected later that day shows it too, and a display that
+(re)connects while it still shows. The caller commits.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,14 +29,14 @@ from queue_app.core.errors import Forbidden, ValidationFailed
 from queue_app.core.events import declare
 from queue_app.core.extensions import db
 from queue_app.core.i18n import register
-from queue_app.core.lookups import get_service
+from queue_app.core.lookups import active_services, get_service, setting_value
 from queue_app.core.models import Counter, CounterService, Service
 from queue_app.core.outbox import record
 from queue_app.core.site import current_site, iso, today
 from queue_app.queue.events import DISPLAY, TICKET
 from queue_app.queue.models import Ticket, TicketState
 from queue_app.queue.signals import service_notice_sent
-from queue_app.staff.admin import audit
+from queue_app.staff.admin import audit, store_setting
 from queue_app.staff.models import Role, User
 
 #: a notice is one short message: an SMS of two parts, a WhatsApp template's parameter, a display's slide
@@ -72,7 +74,9 @@ class ServiceNotice(Answer):
 service_notice = declare("service_notice", TICKET, DISPLAY, payload=ServiceNotice,
                          summary="Staff's notice to everyone waiting for a service (`POST /api/services/<code>/"
                                  "notice`): phones watching its line show a banner on a waiting ticket, the "
-                                 "displays of the zones serving it show it in the media area until `until`.")
+                                 "displays of the zones serving it show it in the media area until `until`. "
+                                 "Also sent on connect, after `ticket` or `board`: to a waiting ticket, its "
+                                 "line's latest notice of the day; to a display, those it still shows.")
 
 
 def may_send(user: User, service: Service) -> None:
@@ -109,6 +113,7 @@ def send_notice(code: str, text: str, *, actor: User) -> dict[str, Any]:
     now = clock.utcnow()
     payload = {"service": service.code, "service_name": service.name, "service_name_en": service.name_en or "",
                "text": text, "at": iso(now), "until": iso(now + timedelta(minutes=SHOW_MINUTES))}
+    store_setting(actor, _key(service.code), payload)  # the current one, for pages that connect later
     record(service_notice, payload, namespace=TICKET, to=f"queue:{service.id}")
     for zone in _zones(service):
         record(service_notice, payload, namespace=DISPLAY, to=f"zone:{zone}")
@@ -120,6 +125,37 @@ def send_notice(code: str, text: str, *, actor: User) -> dict[str, Any]:
     audit(actor, "service_notice", service.code, text=text, recipients=recipients, waiting=waiting)
     db.session.flush()
     return {"recipients": recipients, "waiting": waiting}
+
+
+def _key(code: str) -> str:
+    return f"service_notice:{code}"
+
+
+def current_notice(code: str) -> dict[str, Any] | None:
+    """Service ``code``'s latest notice if it was sent today (the site's day): what a waiting ticket's page
+    that opens or reconnects after it shows (the phone that was offline when it was pushed)."""
+    notice = setting_value(_key(code))
+    if not isinstance(notice, dict) or clock.local_day(current_site().tz, _when(notice["at"])) != today():
+        return None
+    return notice
+
+
+def showing_notices(zones: list[str]) -> list[dict[str, Any]]:
+    """The notices the displays of ``zones`` still show (their ``until`` not passed), oldest first: what a
+    display that (re)connects meanwhile is sent after its board."""
+    now = clock.utcnow()
+    out = []
+    for service in active_services():
+        notice = setting_value(_key(service.code))
+        if isinstance(notice, dict) and _when(notice["until"]) > now and set(_zones(service)) & set(zones):
+            out.append(notice)
+    return sorted(out, key=lambda n: _when(n["at"]))
+
+
+def _when(stamp: str) -> datetime:
+    """A stored time (ISO 8601 with the site's offset, as :func:`send_notice` writes it), aware."""
+    at = datetime.fromisoformat(stamp)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _zones(service: Service) -> list[str]:

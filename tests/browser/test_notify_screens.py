@@ -224,6 +224,22 @@ def test_the_dashboards_notice_reaches_phone_pages_displays_and_phones(browser, 
         assert elsewhere.locator("#tk-notice").is_hidden()
         phone.locator("#tk-notice-close").tap()
         assert phone.locator("#tk-notice").is_hidden()
+        # what connects later gets it (sent on connect): the closed page reloaded keeps it closed, a phone
+        # that opens the ticket now sees it, a display reloaded within its minutes shows it again
+        phone.reload()
+        wait_js(phone, "window.__ticketLog.includes('notice-closed')")
+        assert phone.locator("#tk-notice").is_hidden()
+        later = new_page(browser, **PHONE)
+        try:
+            later.goto(live.url + urlsplit(mine["track_url"]).path)
+            later.wait_for_selector("#tk-notice:not([hidden])")
+            assert later.locator("#tk-notice-text").inner_text() == text
+            assert later.js_errors == []
+        finally:
+            later.context.close()
+        display.reload()
+        wait_js(display, "document.querySelector('#media .dsp-staff-notice')")
+        assert text in display.locator("#media .dsp-staff-notice").inner_text()
         # a blank notice is refused on the form itself
         desk.fill("#notice-text", "   ")
         desk.locator("#notice-send").click()

@@ -106,6 +106,56 @@ def test_the_notice_reaches_the_waiting_phones_and_the_services_displays(app, cl
             c.disconnect(ns)
 
 
+def test_a_page_or_display_that_connects_later_gets_the_notice_still_current(app, client, admin):
+    """A phone offline when the notice went out (or opening its ticket page later that day) and a display
+    (re)connecting while it still shows get it on connect; a ticket no longer waiting, another line's, a
+    display of another floor, and anyone once the display's time or the day is over, do not."""
+    from datetime import timedelta
+
+    from queue_app.core import clock
+
+    ticket = issued(client)
+    other = issued(client, "HALAL")
+    assert send(client, admin).status_code == 202
+
+    def notices(namespace, auth):
+        c = socketio.test_client(app, namespace=namespace, auth=auth)
+        try:
+            return [e["args"][0] for e in c.get_received(namespace) if e["name"] == "service_notice"]
+        finally:
+            c.disconnect(namespace)
+
+    got = notices("/ticket", {"token": ticket["token"], "moves": True})
+    assert [(n["service"], n["text"]) for n in got] == [("PERIZINAN", TEXT)]
+    assert notices("/ticket", {"token": ticket["token"]})[0]["text"] == TEXT  # the contract's plain client too
+    assert notices("/ticket", {"token": other["token"], "moves": True}) == []
+    assert [n["text"] for n in notices("/display", {"zone": "lantai-1"})] == [TEXT]
+    assert notices("/display", {"zone": "lantai-2"}) == []
+    # a later notice replaces it
+    assert send(client, admin, text="Loket 3 kembali normal.").status_code == 202
+    assert [n["text"] for n in notices("/ticket", {"token": ticket["token"], "moves": True})] == [
+        "Loket 3 kembali normal."]
+    # the displays show it for its minutes; the phones for the rest of the day
+    clock.travel(timedelta(minutes=11))
+    assert notices("/display", {"zone": "lantai-1"}) == []
+    assert len(notices("/ticket", {"token": ticket["token"], "moves": True})) == 1
+    clock.travel(timedelta(days=1))
+    assert notices("/ticket", {"token": ticket["token"], "moves": True}) == []
+
+
+def test_a_called_ticket_is_not_sent_its_lines_notice_on_connect(app, client, admin, clerk):
+    ticket = issued(client)
+    assert send(client, admin).status_code == 202
+    assert client.post("/api/counters/L01/call-next", json={}, headers=clerk).status_code == 200
+    c = socketio.test_client(app, namespace="/ticket", auth={"token": ticket["token"], "moves": True})
+    try:
+        received = c.get_received("/ticket")
+        assert [e["args"][0]["status"] for e in received if e["name"] == "ticket"] == ["called"]
+        assert not [e for e in received if e["name"] == "service_notice"]
+    finally:
+        c.disconnect("/ticket")
+
+
 def test_a_refused_notice_reaches_nobody(app, client, halal_manager):
     ticket = issued(client)
     phone = socketio.test_client(app, namespace="/ticket", auth={"token": ticket["token"], "moves": True})
