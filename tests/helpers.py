@@ -240,14 +240,15 @@ def _empty_postgres(url: str) -> None:
 
 
 @contextlib.contextmanager
-def built_app(site, database: Path | str):
+def built_app(site, database: Path | str, **overrides):
     """An app for ``site`` on an empty database, tables created and config.toml applied.
 
-    ``database`` is a SQLite file path or a SQLAlchemy URL (a PostgreSQL one is emptied first)."""
+    ``database`` is a SQLite file path or a SQLAlchemy URL (a PostgreSQL one is emptied first); ``overrides``
+    are Flask settings (an engine's pool options, say)."""
     from queue_app.core.apply_config import sync_site
 
     url = str(database) if "://" in str(database) else f"sqlite:///{database}"
-    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url, HUB_INLINE_REFRESH=True)
+    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=url, HUB_INLINE_REFRESH=True, **overrides)
     with app.app_context():
         if url.startswith("postgresql"):
             _empty_postgres(url)

@@ -17,7 +17,7 @@ through the catalogue): a phone page opened or reconnected later that day shows 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -135,9 +135,10 @@ def current_notice(code: str) -> dict[str, Any] | None:
     """Service ``code``'s latest notice if it was sent today (the site's day): what a waiting ticket's page
     that opens or reconnects after it shows (the phone that was offline when it was pushed)."""
     notice = setting_value(_key(code))
-    if not isinstance(notice, dict) or clock.local_day(current_site().tz, _when(notice["at"])) != today():
+    if not isinstance(notice, dict):
         return None
-    return notice
+    sent = datetime.fromisoformat(notice["at"])  # as send_notice wrote it: with the site's offset
+    return notice if clock.local_day(current_site().tz, sent) == today() else None
 
 
 def showing_notices(zones: list[str]) -> list[dict[str, Any]]:
@@ -147,15 +148,10 @@ def showing_notices(zones: list[str]) -> list[dict[str, Any]]:
     out = []
     for service in active_services():
         notice = setting_value(_key(service.code))
-        if isinstance(notice, dict) and _when(notice["until"]) > now and set(_zones(service)) & set(zones):
+        if isinstance(notice, dict) and datetime.fromisoformat(notice["until"]) > now \
+                and set(_zones(service)) & set(zones):
             out.append(notice)
-    return sorted(out, key=lambda n: _when(n["at"]))
-
-
-def _when(stamp: str) -> datetime:
-    """A stored time (ISO 8601 with the site's offset, as :func:`send_notice` writes it), aware."""
-    at = datetime.fromisoformat(stamp)
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return sorted(out, key=lambda n: datetime.fromisoformat(n["at"]))
 
 
 def _zones(service: Service) -> list[str]:

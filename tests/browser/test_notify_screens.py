@@ -234,12 +234,14 @@ def test_the_dashboards_notice_reaches_phone_pages_displays_and_phones(browser, 
             later.goto(live.url + urlsplit(mine["track_url"]).path)
             later.wait_for_selector("#tk-notice:not([hidden])")
             assert later.locator("#tk-notice-text").inner_text() == text
+            screenshot(later, "ticket-staff-notice-later.png")
             assert later.js_errors == []
         finally:
             later.context.close()
         display.reload()
         wait_js(display, "document.querySelector('#media .dsp-staff-notice')")
         assert text in display.locator("#media .dsp-staff-notice").inner_text()
+        screenshot(display, "display-staff-notice-reloaded.png")
         # a blank notice is refused on the form itself
         desk.fill("#notice-text", "   ")
         desk.locator("#notice-send").click()

@@ -22,6 +22,8 @@ import socketio
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from queue_app.core.extensions import db
+
 from ..livesite import LiveServer, Recorder, wait_until_subscribed
 
 pytestmark = pytest.mark.slow
@@ -303,75 +305,50 @@ def test_display_and_phone_catch_up_after_losing_the_network(tmp_path):
 def test_every_connection_busy_answers_503_server_busy_with_when_to_retry(tmp_path):
     """A burst far past what the pool was sized for: a request that waited the pool's whole timeout for a
     connection did nothing, and says so (503 ``server_busy``, ``Retry-After``), not a bare 500."""
-    from queue_app.core.apply_config import sync_site
-    from queue_app.core.config import TestConfig
-    from queue_app.core.extensions import db
-    from queue_app.factory import create_app
+    from ..helpers import TEST_SITE, built_app, make_site
 
-    from ..helpers import TEST_SITE, make_site
-
-    site = make_site(tmp_path, TEST_SITE)
-    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'busy.db'}",
-                     SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2})
-    with app.app_context():
-        db.create_all()
-        sync_site(site)
-        db.session.commit()
-        engine = db.engine
-    client = app.test_client()
-    assert client.get("/api/services").status_code == 200
-    held = engine.connect()  # the pool's only connection, busy elsewhere
-    try:
-        resp = client.get("/api/services")
-        assert resp.status_code == 503 and resp.json["error"]["code"] == "server_busy"
-        assert resp.headers["Retry-After"] == "5"
-        page = client.get("/antre", headers={"Accept": "text/html"})
-        assert page.status_code == 503 and "sibuk" in page.get_data(as_text=True)
-    finally:
-        held.close()
-    assert client.get("/api/services").status_code == 200  # and serves again once one is free
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2}
+    with built_app(make_site(tmp_path, TEST_SITE), tmp_path / "busy.db", SQLALCHEMY_ENGINE_OPTIONS=options) as app:
+        client = app.test_client()
+        assert client.get("/api/services").status_code == 200
+        with app.app_context():
+            held = db.engine.connect()  # the pool's only connection, busy elsewhere
+        try:
+            resp = client.get("/api/services")
+            assert resp.status_code == 503 and resp.json["error"]["code"] == "server_busy"
+            assert resp.headers["Retry-After"] == "5"
+            page = client.get("/antre", headers={"Accept": "text/html"})
+            assert page.status_code == 503 and "sibuk" in page.get_data(as_text=True)
+        finally:
+            held.close()
+        assert client.get("/api/services").status_code == 200  # and serves again once one is free
 
 
 def test_database_connections_caps_the_pool_without_overflow(tmp_path):
     """``[server] database_connections``: the pool keeps that many connections and never opens one more (a
     burst's extra transactions only compete for the same cores and rows): the next request waits for one."""
-    from queue_app.core.apply_config import sync_site
-    from queue_app.core.config import TestConfig
-    from queue_app.core.extensions import db
-    from queue_app.factory import create_app
+    from queue_app.core.siteconfig import load_site_config
 
-    from ..helpers import TEST_SITE
+    from ..helpers import TEST_SITE, built_app
 
     path = tmp_path / "config.toml"
     path.write_text(TEST_SITE + "\n[server]\ndatabase_connections = 2\n")
-    from queue_app.core.siteconfig import load_site_config
-
     site = load_site_config(path)
     assert site.database_connections == 2
-    app = create_app(TestConfig, site=site, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'pool.db'}",
-                     SQLALCHEMY_ENGINE_OPTIONS={"pool_timeout": 0.2})
-    with app.app_context():
-        db.create_all()
-        sync_site(site)
-        db.session.commit()
-        engine = db.engine
-    assert engine.pool.size() == 2
-    client = app.test_client()
-    held = [engine.connect(), engine.connect()]  # both, busy elsewhere: a third is not opened
-    try:
-        resp = client.get("/api/services")
-        assert resp.status_code == 503 and resp.json["error"]["code"] == "server_busy"
-        held.pop().close()
-        assert client.get("/api/services").status_code == 200  # one free: served on it
-    finally:
-        for c in held:
-            c.close()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with built_app(site, tmp_path / "pool.db", SQLALCHEMY_ENGINE_OPTIONS={"pool_timeout": 0.2}) as app:
+        with app.app_context():
+            engine = db.engine
+        assert engine.pool.size() == 2
+        client = app.test_client()
+        held = [engine.connect(), engine.connect()]  # both, busy elsewhere: a third is not opened
+        try:
+            resp = client.get("/api/services")
+            assert resp.status_code == 503 and resp.json["error"]["code"] == "server_busy"
+            held.pop().close()
+            assert client.get("/api/services").status_code == 200  # one free: served on it
+        finally:
+            for c in held:
+                c.close()
 
 
 def test_database_connections_is_at_least_one(tmp_path):
